@@ -1,0 +1,85 @@
+// SPDX-License-Identifier: MIT
+pragma solidity ^0.8.28;
+
+/// @title The shapes that cross the chain boundary: signed offers, agreed deal terms and posted results.
+/// @dev The TypeScript schemas in `src/core/` mirror these field for field; the EIP-712 type strings in
+/// `DealTypeHashes` must list the fields in exactly this order.
+interface IDealTypes {
+    /// @notice What a job creator (JC) signs off chain: the job and the most it will pay.
+    struct JobOffer {
+        address creator;
+        bytes32 moduleId; // sha2-256 digest of the module manifest (its CIDv1, raw codec)
+        bytes32 inputsHash; // keccak256 of the canonical JSON inputs
+        uint96 maxBasePrice; // the most the JC accepts as a fixed fee per job
+        uint96 maxPricePerMInstr; // the most the JC accepts per million metered instructions
+        uint96 paymentCollateral; // locked at open; caps the job's total cost
+        uint96 mediationFee; // paid to the mediator by the JC if it challenges
+        uint96 minTimeoutCollateral; // the least the RP must lock against never answering
+        uint16 minCollateralMultiple; // the least results-collateral multiple the JC accepts
+        address[] mediators; // mediators the JC trusts
+        address targetProvider; // zero for any resource provider
+        uint32 resultTimeout; // seconds the RP has to post a result
+        uint32 judgingWindow; // seconds the JC has to accept or challenge
+        uint32 mediationTimeout; // seconds the mediator has to rule
+        bool callback; // call IDealCallback on the creator when the deal closes
+        uint64 nonce;
+        uint64 expiry; // unix seconds after which the offer cannot open a deal
+    }
+
+    /// @notice What a resource provider (RP) signs: its price and collateral for one specific job offer.
+    /// @dev Binding the offer to `jobOfferHash` makes the RP's consent single-use without any nonce storage:
+    /// a job offer opens at most one deal.
+    struct ResourceOffer {
+        address provider;
+        bytes32 jobOfferHash; // EIP-712 digest of the JobOffer this RP agrees to serve (the deal id)
+        uint96 basePrice;
+        uint96 pricePerMInstr;
+        uint96 timeoutCollateral; // locked at open; goes to the JC if no result arrives in time
+        uint16 collateralMultiple; // results collateral = multiple x cost, locked when posting a result
+        address[] mediators; // mediators the RP trusts
+        uint64 expiry;
+    }
+
+    /// @notice The agreed terms of an open deal. Only a hash of it is stored; callers pass it back.
+    struct Deal {
+        address creator;
+        address provider;
+        address mediator; // drawn at open from the mediators both parties trust
+        uint96 basePrice;
+        uint96 pricePerMInstr;
+        uint96 paymentCollateral;
+        uint96 timeoutCollateral;
+        uint96 mediationFee;
+        uint16 collateralMultiple;
+        uint32 judgingWindow;
+        uint32 mediationTimeout;
+        uint64 offerExpiry;
+        bool callback;
+    }
+
+    /// @notice What the RP posts: where the result lives, a hash of its output and the metered work.
+    struct Result {
+        bytes cid; // binary CID of the result directory
+        bytes32 outputHash;
+        uint64 instructions; // metered WebAssembly instruction count (0 for per-run priced modules)
+    }
+
+    /// @notice Where a deal is in its life. Stored in the low byte of the deal's slot.
+    enum DealState {
+        None,
+        Open,
+        ResultPosted,
+        Challenged,
+        Closed
+    }
+
+    /// @notice How a deal ended.
+    enum Outcome {
+        Accepted, // JC accepted the result
+        Finalized, // judging window passed without a verdict: RP paid (optimistic acceptance)
+        ProviderRight, // mediator upheld the result: RP paid, JC pays the fee
+        ProviderWrong, // mediator rejected the result: RP's results collateral goes to the JC
+        ResultTimeout, // RP never posted: JC refunded and receives the RP's timeout collateral
+        MediationTimeout // mediator never ruled: everyone refunded, the fee back to the JC
+    }
+}

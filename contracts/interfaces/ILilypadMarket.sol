@@ -1,0 +1,166 @@
+// SPDX-License-Identifier: MIT
+pragma solidity ^0.8.28;
+
+import {IDealTypes} from "./IDealTypes.sol";
+
+/// @title The deal lifecycle: open, post a result, accept or challenge, rule, finalize.
+/// @notice Every call after `openDeal` passes the deal terms (and the result, once posted) back as calldata;
+/// the market checks them against the commitment it stored, so a deal costs one storage slot.
+interface ILilypadMarket is IDealTypes {
+    /// @notice A deal was opened. Carries everything an indexer needs; nothing else about the deal is stored.
+    event DealOpened(
+        bytes32 indexed dealId,
+        address indexed creator,
+        address indexed provider,
+        bytes32 moduleId,
+        bytes32 inputsHash,
+        Deal deal,
+        uint40 resultDeadline
+    );
+    /// @notice The RP posted its result and locked its results collateral.
+    event ResultPosted(
+        bytes32 indexed dealId, Result result, uint256 cost, uint256 resultsCollateral, uint40 judgingDeadline
+    );
+    /// @notice The JC challenged the result; `mediator` must rule before `mediationDeadline`.
+    event DealChallenged(bytes32 indexed dealId, address indexed mediator, uint40 mediationDeadline);
+    /// @notice The deal settled. `payment` went to the RP, `refund` back to the JC's available balance.
+    event DealClosed(bytes32 indexed dealId, Outcome outcome, uint256 payment, uint256 refund);
+    /// @notice The creator's callback reverted or ran out of its gas allowance; settlement stands.
+    event CallbackFailed(bytes32 indexed dealId, address indexed creator);
+
+    /// @notice An offer's expiry has passed.
+    error OfferExpired(uint64 expiry);
+    /// @notice A signature does not belong to the offer's signer.
+    error InvalidSignature(address signer);
+    /// @notice This job offer already opened a deal (the deal id doubles as the replay guard).
+    error DealExists(bytes32 dealId);
+    /// @notice The resource offer was signed for another job offer.
+    error ResourceOfferMismatch(bytes32 expected, bytes32 signed);
+    /// @notice The JC named another resource provider.
+    error ProviderNotTargeted(address target, address provider);
+    /// @notice The JC and RP are the same address.
+    error SelfDeal();
+    /// @notice The RP's prices exceed what the JC accepts.
+    error PriceTooHigh();
+    /// @notice The RP's collateral is below what the JC requires.
+    error CollateralTooLow();
+    /// @notice A timeout is zero or longer than `MAX_TIMEOUT`.
+    error InvalidTimeout();
+    /// @notice The two offers trust no mediator in common, or list too many.
+    error NoCommonMediator();
+    /// @notice More than `MAX_MEDIATORS` mediators in an offer.
+    error TooManyMediators();
+    /// @notice A mediator list is not sorted ascending without repeats (so no name can weigh the draw).
+    error MediatorsNotSorted();
+    /// @notice The result's CID is empty or longer than `MAX_CID_LENGTH`.
+    error InvalidResult();
+    /// @notice The deal terms or result passed back do not match the stored commitment.
+    error DealMismatch(bytes32 dealId);
+    /// @notice The deal is not in a state that allows this call.
+    error WrongState(bytes32 dealId, DealState state);
+    /// @notice The deadline for this call has passed.
+    error DeadlinePassed(bytes32 dealId, uint40 deadline);
+    /// @notice The deadline has not passed yet, so the deal cannot be finalized.
+    error DeadlineNotReached(bytes32 dealId, uint40 deadline);
+    /// @notice The caller is not the party this call belongs to.
+    error Unauthorized(address caller, address expected);
+    /// @notice Batch arrays differ in length.
+    error LengthMismatch();
+    /// @notice Too little gas was forwarded to honour the creator's callback allowance.
+    error CallbackGasTooLow();
+
+    /// @notice Opens a deal from a JC's and an RP's signed offers; locks the JC's payment collateral and the
+    /// RP's timeout collateral. Anyone may submit it (normally the solver); it cannot alter either offer.
+    /// @param job The job offer.
+    /// @param jobSignature The creator's EIP-712 signature (or EIP-1271 approval for a contract creator).
+    /// @param resource The resource offer, bound to this job offer.
+    /// @param resourceSignature The provider's EIP-712 signature.
+    /// @return dealId The EIP-712 digest of the job offer.
+    function openDeal(
+        JobOffer calldata job,
+        bytes calldata jobSignature,
+        ResourceOffer calldata resource,
+        bytes calldata resourceSignature
+    ) external returns (bytes32 dealId);
+
+    /// @notice Opens many deals in one transaction; reverts whole if any fails (simulate first).
+    /// @param jobs Job offers.
+    /// @param jobSignatures Their signatures.
+    /// @param resources Resource offers, one per job.
+    /// @param resourceSignatures Their signatures.
+    /// @return dealIds The deal ids, in order.
+    function openDeals(
+        JobOffer[] calldata jobs,
+        bytes[] calldata jobSignatures,
+        ResourceOffer[] calldata resources,
+        bytes[] calldata resourceSignatures
+    ) external returns (bytes32[] memory dealIds);
+
+    /// @notice RP only: posts the result and locks results collateral = multiple x cost.
+    /// @param dealId The deal.
+    /// @param deal The deal terms as emitted in `DealOpened`.
+    /// @param result The result.
+    function postResult(bytes32 dealId, Deal calldata deal, Result calldata result) external;
+
+    /// @notice RP only: posts many results in one transaction; reverts whole if any fails.
+    /// @param dealIds The deals.
+    /// @param deals Their terms.
+    /// @param results Their results.
+    function postResults(bytes32[] calldata dealIds, Deal[] calldata deals, Result[] calldata results) external;
+
+    /// @notice JC only: accepts the result; the RP is paid and every collateral released.
+    /// @param dealId The deal.
+    /// @param deal The deal terms.
+    /// @param result The posted result.
+    function accept(bytes32 dealId, Deal calldata deal, Result calldata result) external;
+
+    /// @notice JC only, within the judging window: disputes the result and locks the mediation fee.
+    /// @param dealId The deal.
+    /// @param deal The deal terms.
+    /// @param result The posted result.
+    function challenge(bytes32 dealId, Deal calldata deal, Result calldata result) external;
+
+    /// @notice The deal's mediator only, before the mediation deadline: rules on a challenged result.
+    /// @param dealId The deal.
+    /// @param deal The deal terms.
+    /// @param result The posted result.
+    /// @param providerRight True when re-execution reproduced the posted result and instruction count.
+    function rule(bytes32 dealId, Deal calldata deal, Result calldata result, bool providerRight) external;
+
+    /// @notice Anyone, after the current deadline: settles a deal whose party went silent. An open deal
+    /// refunds the JC with the RP's timeout collateral; a posted result pays the RP (optimistic acceptance);
+    /// a challenge the mediator ignored refunds everyone.
+    /// @param dealId The deal.
+    /// @param deal The deal terms.
+    /// @param result The posted result (ignored, and may be empty, for a deal still open).
+    function finalize(bytes32 dealId, Deal calldata deal, Result calldata result) external;
+
+    /// @notice `finalize` over many deals; reverts whole if any fails.
+    /// @param dealIds The deals.
+    /// @param deals Their terms.
+    /// @param results Their results.
+    function finalizeMany(bytes32[] calldata dealIds, Deal[] calldata deals, Result[] calldata results) external;
+
+    /// @notice The EIP-712 digest of a job offer: the id of the deal it opens.
+    /// @param job The job offer.
+    /// @return The digest.
+    function hashJobOffer(JobOffer calldata job) external view returns (bytes32);
+
+    /// @notice The EIP-712 digest of a resource offer.
+    /// @param resource The resource offer.
+    /// @return The digest.
+    function hashResourceOffer(ResourceOffer calldata resource) external view returns (bytes32);
+
+    /// @notice A deal's stored state and current deadline.
+    /// @param dealId The deal.
+    /// @return state Where the deal is.
+    /// @return deadline When the current step times out (unix seconds).
+    function dealStatus(bytes32 dealId) external view returns (DealState state, uint40 deadline);
+
+    /// @notice The price of a result under a deal's terms: base + rate x instructions / 1e6, capped at the
+    /// payment collateral.
+    /// @param deal The deal terms.
+    /// @param instructions The metered instruction count.
+    /// @return The cost in token wei.
+    function costOf(Deal calldata deal, uint64 instructions) external pure returns (uint256);
+}

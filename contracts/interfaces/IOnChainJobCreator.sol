@@ -1,0 +1,75 @@
+// SPDX-License-Identifier: MIT
+pragma solidity ^0.8.28;
+
+import {IDealTypes} from "./IDealTypes.sol";
+
+/// @title On-chain job creator: lets another contract request a job and receive its result by callback.
+/// @notice This contract is the deal's job creator. It approves its own job offers through EIP-1271, so the
+/// off-chain job-creator service only relays offers to the solver: it cannot alter one, spend the client's
+/// payment elsewhere, or fake the result, which the market delivers itself when the deal closes.
+interface IOnChainJobCreator {
+    /// @notice What a client contract asks for.
+    struct JobRequest {
+        bytes32 moduleId;
+        string inputs; // canonical JSON of the module inputs; the offer commits to keccak256(bytes(inputs))
+        uint96 maxBasePrice;
+        uint96 maxPricePerMInstr;
+        uint96 payment; // pulled from the client and locked as the deal's payment collateral
+        uint96 minTimeoutCollateral;
+        uint16 minCollateralMultiple;
+        address[] mediators; // sorted ascending
+        uint32 resultTimeout;
+        uint32 judgingWindow;
+        uint32 mediationTimeout;
+        uint64 expiry; // after this, an unmatched request can be cancelled
+    }
+
+    /// @notice Where a request is.
+    enum RequestStatus {
+        None,
+        Pending,
+        Completed,
+        Cancelled
+    }
+
+    /// @notice A client asked for a job; relayers forward `offer` to a solver.
+    event JobRequested(
+        uint256 indexed requestId, address indexed client, bytes32 indexed dealId, IDealTypes.JobOffer offer, string inputs
+    );
+    /// @notice The job's deal closed and the client was called back.
+    event JobCompleted(uint256 indexed requestId, bytes32 indexed dealId, IDealTypes.Outcome outcome, bytes resultCid);
+    /// @notice The client's callback reverted or ran out of gas; the result stays readable in the event above.
+    event ClientCallbackFailed(uint256 indexed requestId, address indexed client);
+    /// @notice An unmatched, expired request was cancelled and its payment made claimable.
+    event JobCancelled(uint256 indexed requestId);
+    /// @notice `client` withdrew `amount` of refunds.
+    event RefundClaimed(address indexed client, uint256 amount);
+
+    /// @notice Only the market may deliver deal outcomes.
+    error NotMarket(address caller);
+    /// @notice Only the client that made the request may do this.
+    error NotClient(address caller);
+    /// @notice The request cannot be cancelled: unknown, already matched, or not expired yet.
+    error NotCancellable(uint256 requestId);
+    /// @notice Nothing to claim.
+    error NothingToClaim();
+    /// @notice The request's payment is zero or its expiry is in the past.
+    error InvalidRequest();
+
+    /// @notice Requests a job; pulls `request.payment` tokens from the caller (needs an allowance).
+    /// @param request The job.
+    /// @return requestId Its id (also the job offer's nonce).
+    function requestJob(JobRequest calldata request) external returns (uint256 requestId);
+
+    /// @notice Client only: cancels a request that no deal took before its expiry.
+    /// @param requestId The request.
+    function cancel(uint256 requestId) external;
+
+    /// @notice Sends the caller the refunds its finished or cancelled requests left over.
+    function claimRefunds() external;
+
+    /// @notice Refunds waiting for `client`.
+    /// @param client The client contract.
+    /// @return amount Token wei.
+    function claimable(address client) external view returns (uint256 amount);
+}

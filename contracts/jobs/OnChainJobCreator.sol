@@ -1,0 +1,143 @@
+// SPDX-License-Identifier: MIT
+pragma solidity ^0.8.28;
+
+import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
+import {IERC1271} from "@openzeppelin/contracts/interfaces/IERC1271.sol";
+import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol";
+import {ReentrancyGuardTransient} from "@openzeppelin/contracts/utils/ReentrancyGuardTransient.sol";
+import {IDealTypes} from "../interfaces/IDealTypes.sol";
+import {IDealCallback} from "../interfaces/IDealCallback.sol";
+import {IJobClient} from "../interfaces/IJobClient.sol";
+import {IOnChainJobCreator} from "../interfaces/IOnChainJobCreator.sol";
+import {ILilypadMarket} from "../interfaces/ILilypadMarket.sol";
+import {IEscrow} from "../interfaces/IEscrow.sol";
+
+/// @title On-chain job creator (see IOnChainJobCreator).
+contract OnChainJobCreator is IOnChainJobCreator, IDealCallback, IERC1271, ReentrancyGuardTransient {
+    using SafeERC20 for IERC20;
+
+    /// @notice Gas a client's `onJobResult` receives (the market gives this contract 200,000 in all).
+    uint256 public constant CLIENT_CALLBACK_GAS = 120_000;
+
+    struct Request {
+        address client;
+        RequestStatus status;
+        uint64 expiry;
+        uint96 payment;
+        bytes32 dealId;
+    }
+
+    ILilypadMarket public immutable market;
+    IERC20 public immutable token;
+
+    uint256 private _nextRequestId = 1;
+    mapping(uint256 requestId => Request) private _requests;
+    mapping(bytes32 dealId => uint256) private _requestOfDeal;
+    mapping(address client => uint256) private _claimable;
+
+    /// @param market_ The market whose deals this contract creates.
+    constructor(ILilypadMarket market_) {
+        market = market_;
+        token = IERC20(IEscrow(address(market_)).token());
+    }
+
+    /// @inheritdoc IOnChainJobCreator
+    function requestJob(JobRequest calldata request) external nonReentrant returns (uint256 requestId) {
+        if (request.payment == 0 || request.expiry <= block.timestamp) revert InvalidRequest();
+        requestId = _nextRequestId++;
+        IDealTypes.JobOffer memory offer = IDealTypes.JobOffer({
+            creator: address(this),
+            moduleId: request.moduleId,
+            inputsHash: keccak256(bytes(request.inputs)),
+            maxBasePrice: request.maxBasePrice,
+            maxPricePerMInstr: request.maxPricePerMInstr,
+            paymentCollateral: request.payment,
+            // This contract never challenges, so it never owes a mediation fee.
+            mediationFee: 0,
+            minTimeoutCollateral: request.minTimeoutCollateral,
+            minCollateralMultiple: request.minCollateralMultiple,
+            mediators: request.mediators,
+            targetProvider: address(0),
+            resultTimeout: request.resultTimeout,
+            judgingWindow: request.judgingWindow,
+            mediationTimeout: request.mediationTimeout,
+            callback: true,
+            nonce: uint64(requestId),
+            expiry: request.expiry
+        });
+        bytes32 dealId = market.hashJobOffer(offer);
+        _requests[requestId] = Request(msg.sender, RequestStatus.Pending, request.expiry, request.payment, dealId);
+        _requestOfDeal[dealId] = requestId;
+        emit JobRequested(requestId, msg.sender, dealId, offer, request.inputs);
+
+        token.safeTransferFrom(msg.sender, address(this), request.payment);
+        token.forceApprove(address(market), request.payment);
+        IEscrow(address(market)).deposit(request.payment);
+    }
+
+    /// @notice EIP-1271: approves exactly the job offers of pending requests.
+    /// @param hash The EIP-712 digest of a job offer.
+    /// @return magic 0x1626ba7e when approved.
+    function isValidSignature(bytes32 hash, bytes calldata) external view returns (bytes4 magic) {
+        uint256 requestId = _requestOfDeal[hash];
+        if (requestId != 0 && _requests[requestId].status == RequestStatus.Pending) {
+            return IERC1271.isValidSignature.selector;
+        }
+        return 0xffffffff;
+    }
+
+    /// @inheritdoc IDealCallback
+    function onDealClosed(bytes32 dealId, IDealTypes.Outcome outcome, bytes calldata resultCid, uint256 refund)
+        external
+    {
+        if (msg.sender != address(market)) revert NotMarket(msg.sender);
+        uint256 requestId = _requestOfDeal[dealId];
+        Request storage r = _requests[requestId];
+        address client = r.client;
+        r.status = RequestStatus.Completed;
+        _claimable[client] += refund;
+        emit JobCompleted(requestId, dealId, outcome, resultCid);
+        bool ok = outcome == IDealTypes.Outcome.Accepted || outcome == IDealTypes.Outcome.Finalized
+            || outcome == IDealTypes.Outcome.ProviderRight;
+        try IJobClient(client).onJobResult{gas: CLIENT_CALLBACK_GAS}(requestId, ok, ok ? resultCid : bytes("")) {}
+        catch {
+            emit ClientCallbackFailed(requestId, client);
+        }
+    }
+
+    /// @inheritdoc IOnChainJobCreator
+    function cancel(uint256 requestId) external nonReentrant {
+        Request storage r = _requests[requestId];
+        if (r.client != msg.sender) revert NotClient(msg.sender);
+        (IDealTypes.DealState state,) = market.dealStatus(r.dealId);
+        // Once the offer has expired no deal can open from it, so the payment is free again.
+        if (r.status != RequestStatus.Pending || state != IDealTypes.DealState.None || block.timestamp <= r.expiry) {
+            revert NotCancellable(requestId);
+        }
+        r.status = RequestStatus.Cancelled;
+        _claimable[msg.sender] += r.payment;
+        emit JobCancelled(requestId);
+    }
+
+    /// @inheritdoc IOnChainJobCreator
+    function claimRefunds() external nonReentrant {
+        uint256 amount = _claimable[msg.sender];
+        if (amount == 0) revert NothingToClaim();
+        _claimable[msg.sender] = 0;
+        emit RefundClaimed(msg.sender, amount);
+        IEscrow(address(market)).withdraw(amount);
+        token.safeTransfer(msg.sender, amount);
+    }
+
+    /// @inheritdoc IOnChainJobCreator
+    function claimable(address client) external view returns (uint256) {
+        return _claimable[client];
+    }
+
+    /// @notice A request's client, status, payment and deal id.
+    /// @param requestId The request.
+    /// @return The request.
+    function requestOf(uint256 requestId) external view returns (Request memory) {
+        return _requests[requestId];
+    }
+}

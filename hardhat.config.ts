@@ -1,0 +1,29 @@
+import { createRequire } from "node:module";
+import type { HardhatUserConfig } from "hardhat/config";
+
+const require = createRequire(import.meta.url);
+// No native solc can be downloaded here: compile with the solc-js build shipped in the `solc` npm package.
+const solcVersion: string = require("solc/package.json").version;
+
+/** The one Hardhat configuration: the build step, the tests and the embedded dev chain all use it. */
+export const hardhatConfig: HardhatUserConfig = {
+  paths: { sources: "contracts", artifacts: "artifacts", cache: "cache" },
+  solidity: {
+    version: solcVersion,
+    path: require.resolve("solc/soljson.js"),
+    settings: {
+      optimizer: { enabled: true, runs: 10_000 },
+      evmVersion: "cancun",
+    },
+  },
+  networks: {
+    default: {
+      type: "edr-simulated",
+      chainType: "l1",
+      chainId: 31337,
+      allowUnlimitedContractSize: false,
+    },
+  },
+};
+
+export default hardhatConfig;
