@@ -1,0 +1,20 @@
+import { z } from "zod";
+import { addressSchema } from "./primitives.ts";
+
+/** Where a Lilypad network lives: written by the dev chain, read by every role, selectable with --network. */
+export const networkSchema = z.object({
+  name: z.string().min(1),
+  chainId: z.number().int().positive(),
+  rpcUrl: z.url(),
+  /** Block the contracts were deployed in: indexers start here. */
+  deployBlock: z.number().int().nonnegative(),
+  contracts: z.object({
+    token: addressSchema,
+    market: addressSchema,
+    serviceRegistry: addressSchema,
+    jobCreator: addressSchema,
+  }),
+  solverUrl: z.url().optional(),
+});
+export type NetworkInfo = z.output<typeof networkSchema>;
+export type NetworkContracts = NetworkInfo["contracts"];
