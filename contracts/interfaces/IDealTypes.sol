@@ -6,6 +6,7 @@ pragma solidity ^0.8.28;
 /// `DealTypeHashes` must list the fields in exactly this order.
 interface IDealTypes {
     /// @notice What a job creator (JC) signs off chain: the job and the most it will pay.
+    /// @dev Static (no dynamic members) so that decoding and hashing it stay cheap.
     struct JobOffer {
         address creator;
         bytes32 moduleId; // sha2-256 digest of the module manifest (its CIDv1, raw codec)
@@ -16,13 +17,14 @@ interface IDealTypes {
         uint96 mediationFee; // paid to the mediator by the JC if it challenges
         uint96 minTimeoutCollateral; // the least the RP must lock against never answering
         uint16 minCollateralMultiple; // the least results-collateral multiple the JC accepts
-        address[] mediators; // mediators the JC trusts
+        address[4] mediators; // mediators the JC trusts: ascending, zero-padded at the end
         address targetProvider; // zero for any resource provider
         uint32 resultTimeout; // seconds the RP has to post a result
         uint32 judgingWindow; // seconds the JC has to accept or challenge
         uint32 mediationTimeout; // seconds the mediator has to rule
         bool callback; // call IDealCallback on the creator when the deal closes
-        uint64 nonce;
+        uint32 lane; // the creator's deal lane: one deal at a time, its storage slot reused
+        uint32 seq; // must exceed the lane's last sequence number: the replay guard
         uint64 expiry; // unix seconds after which the offer cannot open a deal
     }
 
@@ -35,12 +37,12 @@ interface IDealTypes {
         uint96 basePrice;
         uint96 pricePerMInstr;
         uint96 timeoutCollateral; // locked at open; goes to the JC if no result arrives in time
-        uint16 collateralMultiple; // results collateral = multiple x cost, locked when posting a result
-        address[] mediators; // mediators the RP trusts
+        uint16 collateralMultiple; // results collateral = multiple x cost
+        uint8 mediatorMask; // bit i set: the RP also trusts the job offer's mediators[i]
         uint64 expiry;
     }
 
-    /// @notice The agreed terms of an open deal. Only a hash of it is stored; callers pass it back.
+    /// @notice The agreed terms of an open deal. Only a commitment to it is stored; callers pass it back.
     struct Deal {
         address creator;
         address provider;
@@ -53,7 +55,7 @@ interface IDealTypes {
         uint16 collateralMultiple;
         uint32 judgingWindow;
         uint32 mediationTimeout;
-        uint64 offerExpiry;
+        uint32 lane;
         bool callback;
     }
 
@@ -64,7 +66,7 @@ interface IDealTypes {
         uint64 instructions; // metered WebAssembly instruction count (0 for per-run priced modules)
     }
 
-    /// @notice Where a deal is in its life. Stored in the low byte of the deal's slot.
+    /// @notice Where a lane's current deal is. Stored in the low byte of the lane's slot.
     enum DealState {
         None,
         Open,

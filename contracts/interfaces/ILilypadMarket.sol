@@ -5,7 +5,8 @@ import {IDealTypes} from "./IDealTypes.sol";
 
 /// @title The deal lifecycle: open, post a result, accept or challenge, rule, finalize.
 /// @notice Every call after `openDeal` passes the deal terms (and the result, once posted) back as calldata;
-/// the market checks them against the commitment it stored, so a deal costs one storage slot.
+/// the market checks them against the commitment it stored. Deals live in lanes: each job creator's lane is
+/// one storage slot that its deals reuse one after another, so a steady job creator never pays for a fresh slot.
 interface ILilypadMarket is IDealTypes {
     /// @notice A deal was opened. Carries everything an indexer needs; nothing else about the deal is stored.
     event DealOpened(
@@ -15,14 +16,14 @@ interface ILilypadMarket is IDealTypes {
         bytes32 moduleId,
         bytes32 inputsHash,
         Deal deal,
-        uint40 resultDeadline
+        uint32 resultDeadline
     );
-    /// @notice The RP posted its result and locked its results collateral.
+    /// @notice The RP posted its result; its stake in the deal is now max(timeout collateral, results collateral).
     event ResultPosted(
-        bytes32 indexed dealId, Result result, uint256 cost, uint256 resultsCollateral, uint40 judgingDeadline
+        bytes32 indexed dealId, Result result, uint256 cost, uint256 resultsCollateral, uint32 judgingDeadline
     );
     /// @notice The JC challenged the result; `mediator` must rule before `mediationDeadline`.
-    event DealChallenged(bytes32 indexed dealId, address indexed mediator, uint40 mediationDeadline);
+    event DealChallenged(bytes32 indexed dealId, address indexed mediator, uint32 mediationDeadline);
     /// @notice The deal settled. `payment` went to the RP, `refund` back to the JC's available balance.
     event DealClosed(bytes32 indexed dealId, Outcome outcome, uint256 payment, uint256 refund);
     /// @notice The creator's callback reverted or ran out of its gas allowance; settlement stands.
@@ -32,8 +33,10 @@ interface ILilypadMarket is IDealTypes {
     error OfferExpired(uint64 expiry);
     /// @notice A signature does not belong to the offer's signer.
     error InvalidSignature(address signer);
-    /// @notice This job offer already opened a deal (the deal id doubles as the replay guard).
-    error DealExists(bytes32 dealId);
+    /// @notice The lane's previous deal has not closed yet.
+    error LaneBusy(address creator, uint32 lane);
+    /// @notice The offer's sequence number does not exceed the lane's last one (a replayed or stale offer).
+    error StaleSequence(address creator, uint32 lane, uint32 seq, uint32 lastSeq);
     /// @notice The resource offer was signed for another job offer.
     error ResourceOfferMismatch(bytes32 expected, bytes32 signed);
     /// @notice The JC named another resource provider.
@@ -46,11 +49,9 @@ interface ILilypadMarket is IDealTypes {
     error CollateralTooLow();
     /// @notice A timeout is zero or longer than `MAX_TIMEOUT`.
     error InvalidTimeout();
-    /// @notice The two offers trust no mediator in common, or list too many.
+    /// @notice The two offers trust no mediator in common.
     error NoCommonMediator();
-    /// @notice More than `MAX_MEDIATORS` mediators in an offer.
-    error TooManyMediators();
-    /// @notice A mediator list is not sorted ascending without repeats (so no name can weigh the draw).
+    /// @notice The job offer's mediators are not ascending without repeats, zero-padded at the end.
     error MediatorsNotSorted();
     /// @notice The result's CID is empty or longer than `MAX_CID_LENGTH`.
     error InvalidResult();
@@ -59,9 +60,9 @@ interface ILilypadMarket is IDealTypes {
     /// @notice The deal is not in a state that allows this call.
     error WrongState(bytes32 dealId, DealState state);
     /// @notice The deadline for this call has passed.
-    error DeadlinePassed(bytes32 dealId, uint40 deadline);
+    error DeadlinePassed(bytes32 dealId, uint32 deadline);
     /// @notice The deadline has not passed yet, so the deal cannot be finalized.
-    error DeadlineNotReached(bytes32 dealId, uint40 deadline);
+    error DeadlineNotReached(bytes32 dealId, uint32 deadline);
     /// @notice The caller is not the party this call belongs to.
     error Unauthorized(address caller, address expected);
     /// @notice Batch arrays differ in length.
@@ -96,7 +97,8 @@ interface ILilypadMarket is IDealTypes {
         bytes[] calldata resourceSignatures
     ) external returns (bytes32[] memory dealIds);
 
-    /// @notice RP only: posts the result and locks results collateral = multiple x cost.
+    /// @notice RP only: posts the result. Its results collateral (multiple x cost) is covered by the timeout
+    /// collateral already locked, and topped up from its available balance when it exceeds it.
     /// @param dealId The deal.
     /// @param deal The deal terms as emitted in `DealOpened`.
     /// @param result The result.
@@ -151,11 +153,16 @@ interface ILilypadMarket is IDealTypes {
     /// @return The digest.
     function hashResourceOffer(ResourceOffer calldata resource) external view returns (bytes32);
 
-    /// @notice A deal's stored state and current deadline.
-    /// @param dealId The deal.
-    /// @return state Where the deal is.
+    /// @notice The state of a job creator's lane: where its current (or last) deal is.
+    /// @param creator The job creator.
+    /// @param lane The lane.
+    /// @return state Where the lane's deal is (None for a lane never used).
     /// @return deadline When the current step times out (unix seconds).
-    function dealStatus(bytes32 dealId) external view returns (DealState state, uint40 deadline);
+    /// @return seq The sequence number of the lane's last deal; the next offer must exceed it.
+    function laneStatus(address creator, uint32 lane)
+        external
+        view
+        returns (DealState state, uint32 deadline, uint32 seq);
 
     /// @notice The price of a result under a deal's terms: base + rate x instructions / 1e6, capped at the
     /// payment collateral.

@@ -17,7 +17,7 @@ interface IOnChainJobCreator {
         uint96 payment; // pulled from the client and locked as the deal's payment collateral
         uint96 minTimeoutCollateral;
         uint16 minCollateralMultiple;
-        address[] mediators; // sorted ascending
+        address[4] mediators; // ascending, zero-padded at the end
         uint32 resultTimeout;
         uint32 judgingWindow;
         uint32 mediationTimeout;
@@ -58,7 +58,7 @@ interface IOnChainJobCreator {
 
     /// @notice Requests a job; pulls `request.payment` tokens from the caller (needs an allowance).
     /// @param request The job.
-    /// @return requestId Its id (also the job offer's nonce).
+    /// @return requestId Its id (the job offer's lane is its low 32 bits).
     function requestJob(JobRequest calldata request) external returns (uint256 requestId);
 
     /// @notice Client only: cancels a request that no deal took before its expiry.

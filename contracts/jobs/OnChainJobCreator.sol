@@ -62,7 +62,9 @@ contract OnChainJobCreator is IOnChainJobCreator, IDealCallback, IERC1271, Reent
             judgingWindow: request.judgingWindow,
             mediationTimeout: request.mediationTimeout,
             callback: true,
-            nonce: uint64(requestId),
+            // A fresh lane per request; after 2^32 requests the lanes are reused with the next sequence number.
+            lane: _laneOf(requestId),
+            seq: _seqOf(requestId),
             expiry: request.expiry
         });
         bytes32 dealId = market.hashJobOffer(offer);
@@ -109,9 +111,10 @@ contract OnChainJobCreator is IOnChainJobCreator, IDealCallback, IERC1271, Reent
     function cancel(uint256 requestId) external nonReentrant {
         Request storage r = _requests[requestId];
         if (r.client != msg.sender) revert NotClient(msg.sender);
-        (IDealTypes.DealState state,) = market.dealStatus(r.dealId);
+        (,, uint32 laneSeq) = market.laneStatus(address(this), _laneOf(requestId));
+        bool opened = laneSeq >= _seqOf(requestId);
         // Once the offer has expired no deal can open from it, so the payment is free again.
-        if (r.status != RequestStatus.Pending || state != IDealTypes.DealState.None || block.timestamp <= r.expiry) {
+        if (r.status != RequestStatus.Pending || opened || block.timestamp <= r.expiry) {
             revert NotCancellable(requestId);
         }
         r.status = RequestStatus.Cancelled;
@@ -132,6 +135,14 @@ contract OnChainJobCreator is IOnChainJobCreator, IDealCallback, IERC1271, Reent
     /// @inheritdoc IOnChainJobCreator
     function claimable(address client) external view returns (uint256) {
         return _claimable[client];
+    }
+
+    function _laneOf(uint256 requestId) private pure returns (uint32) {
+        return uint32(requestId);
+    }
+
+    function _seqOf(uint256 requestId) private pure returns (uint32) {
+        return uint32(requestId >> 32) + 1;
     }
 
     /// @notice A request's client, status, payment and deal id.

@@ -4,6 +4,7 @@ pragma solidity ^0.8.28;
 import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
 import {Ownable} from "@openzeppelin/contracts/access/Ownable.sol";
 import {EIP712} from "@openzeppelin/contracts/utils/cryptography/EIP712.sol";
+import {ECDSA} from "@openzeppelin/contracts/utils/cryptography/ECDSA.sol";
 import {SignatureChecker} from "@openzeppelin/contracts/utils/cryptography/SignatureChecker.sol";
 import {ILilypadMarket} from "../interfaces/ILilypadMarket.sol";
 import {IDealCallback} from "../interfaces/IDealCallback.sol";
@@ -12,17 +13,15 @@ import {ModuleRegistry} from "../registry/ModuleRegistry.sol";
 
 /// @title Lilypad market: escrow, module registry and the whole deal lifecycle in one contract.
 /// @notice No trusted party: the owner (governance) can only block modules. Funds move only by the rules below.
-/// @dev Storage layout (gas depends on it): one slot per deal, keyed by the deal id (the EIP-712 digest of the
-/// job offer):
+/// @dev Storage layout (gas depends on it): one slot per (creator, lane), reused by the lane's deals in turn:
 ///   bits 0..7    DealState
-///   bits 8..47   deadline of the current step (unix seconds)
-///   bits 48..255 commitment: the top 208 bits of keccak256(abi.encode(deal)) while open, then of
-///                keccak256(abi.encode(deal, result)) once a result is posted.
-/// A closed deal keeps a non-zero slot (so its job offer cannot reopen it) until the offer has expired; a deal
-/// closed after its offer's expiry clears the slot and earns the storage refund.
+///   bits 8..39   deadline of the current step (unix seconds)
+///   bits 40..71  sequence number of the lane's current deal (offers must exceed it: the replay guard)
+///   bits 72..255 commitment: the top 184 bits of keccak256(abi.encode(dealId, deal)) while open, then of
+///                keccak256(abi.encode(dealId, deal, result)) once a result is posted; zero once closed.
+/// The deal id is the EIP-712 digest of the job offer. A closed lane keeps its sequence number, so its slot
+/// changes from non-zero to non-zero when the next deal opens.
 contract LilypadMarket is ILilypadMarket, Escrow, ModuleRegistry, EIP712 {
-    /// @notice Most mediators an offer may list.
-    uint256 public constant MAX_MEDIATORS = 16;
     /// @notice Longest timeout an offer may set.
     uint32 public constant MAX_TIMEOUT = 30 days;
     /// @notice Gas every creator callback receives.
@@ -33,19 +32,27 @@ contract LilypadMarket is ILilypadMarket, Escrow, ModuleRegistry, EIP712 {
     bytes32 private constant JOB_OFFER_TYPEHASH = keccak256(
         "JobOffer(address creator,bytes32 moduleId,bytes32 inputsHash,uint96 maxBasePrice,uint96 maxPricePerMInstr,"
         "uint96 paymentCollateral,uint96 mediationFee,uint96 minTimeoutCollateral,uint16 minCollateralMultiple,"
-        "address[] mediators,address targetProvider,uint32 resultTimeout,uint32 judgingWindow,"
-        "uint32 mediationTimeout,bool callback,uint64 nonce,uint64 expiry)"
+        "address[4] mediators,address targetProvider,uint32 resultTimeout,uint32 judgingWindow,"
+        "uint32 mediationTimeout,bool callback,uint32 lane,uint32 seq,uint64 expiry)"
     );
     bytes32 private constant RESOURCE_OFFER_TYPEHASH = keccak256(
         "ResourceOffer(address provider,bytes32 jobOfferHash,uint96 basePrice,uint96 pricePerMInstr,"
-        "uint96 timeoutCollateral,uint16 collateralMultiple,address[] mediators,uint64 expiry)"
+        "uint96 timeoutCollateral,uint16 collateralMultiple,uint8 mediatorMask,uint64 expiry)"
     );
 
-    uint256 private constant STATE_MASK = 0xff;
     uint256 private constant DEADLINE_SHIFT = 8;
-    uint256 private constant COMMITMENT_SHIFT = 48;
+    uint256 private constant SEQ_SHIFT = 40;
+    uint256 private constant COMMITMENT_SHIFT = 72;
 
-    mapping(bytes32 dealId => uint256) private _deals;
+    mapping(address creator => mapping(uint32 lane => uint256)) private _lanes;
+
+    /// @dev A lane's slot, unpacked.
+    struct LaneSlot {
+        DealState state;
+        uint32 deadline;
+        uint32 seq;
+        uint256 commitment;
+    }
 
     /// @param token_ The escrowed ERC-20 token.
     /// @param governance The only address that can block modules.
@@ -88,23 +95,20 @@ contract LilypadMarket is ILilypadMarket, Escrow, ModuleRegistry, EIP712 {
     ) private returns (bytes32 dealId) {
         if (job.expiry < block.timestamp) revert OfferExpired(job.expiry);
         if (resource.expiry < block.timestamp) revert OfferExpired(resource.expiry);
+        LaneSlot memory lane = _unpack(_lanes[job.creator][job.lane]);
+        if (lane.state != DealState.None && lane.state != DealState.Closed) revert LaneBusy(job.creator, job.lane);
+        if (job.seq <= lane.seq) revert StaleSequence(job.creator, job.lane, job.seq, lane.seq);
         dealId = _hashTypedDataV4(_jobOfferStructHash(job));
-        if (_deals[dealId] != 0) revert DealExists(dealId);
         if (resource.jobOfferHash != dealId) revert ResourceOfferMismatch(dealId, resource.jobOfferHash);
-        if (!SignatureChecker.isValidSignatureNow(job.creator, dealId, jobSignature)) {
-            revert InvalidSignature(job.creator);
-        }
-        bytes32 resourceDigest = _hashTypedDataV4(_resourceOfferStructHash(resource));
-        if (!SignatureChecker.isValidSignatureNow(resource.provider, resourceDigest, resourceSignature)) {
-            revert InvalidSignature(resource.provider);
-        }
+        _checkSignature(job.creator, dealId, jobSignature);
+        _checkSignature(resource.provider, _hashTypedDataV4(_resourceOfferStructHash(resource)), resourceSignature);
         _checkCompatible(job, resource);
         if (isModuleBlocked(job.moduleId)) revert ModuleIsBlocked(job.moduleId);
 
         Deal memory deal = Deal({
             creator: job.creator,
             provider: resource.provider,
-            mediator: _drawMediator(dealId, job.mediators, resource.mediators),
+            mediator: _drawMediator(dealId, job.mediators, resource.mediatorMask),
             basePrice: resource.basePrice,
             pricePerMInstr: resource.pricePerMInstr,
             paymentCollateral: job.paymentCollateral,
@@ -113,14 +117,27 @@ contract LilypadMarket is ILilypadMarket, Escrow, ModuleRegistry, EIP712 {
             collateralMultiple: resource.collateralMultiple,
             judgingWindow: job.judgingWindow,
             mediationTimeout: job.mediationTimeout,
-            offerExpiry: job.expiry,
+            lane: job.lane,
             callback: job.callback
         });
         _lock(deal.creator, deal.paymentCollateral);
         _lock(deal.provider, deal.timeoutCollateral);
-        uint40 deadline = uint40(block.timestamp) + job.resultTimeout;
-        _deals[dealId] = _pack(DealState.Open, deadline, _commitment(abi.encode(deal)));
+        uint32 deadline = uint32(block.timestamp) + job.resultTimeout;
+        _lanes[deal.creator][deal.lane] = _pack(
+            LaneSlot(DealState.Open, deadline, job.seq, _commit(keccak256(abi.encode(dealId, deal))))
+        );
         emit DealOpened(dealId, deal.creator, deal.provider, job.moduleId, job.inputsHash, deal, deadline);
+    }
+
+    /// @dev ECDSA first: for the usual externally owned signer that avoids probing its code (a cold
+    /// EXTCODESIZE). Contracts (such as OnChainJobCreator) approve through EIP-1271.
+    function _checkSignature(address signer, bytes32 digest, bytes calldata signature) private view {
+        (address recovered, ECDSA.RecoverError err,) = ECDSA.tryRecoverCalldata(digest, signature);
+        if (err == ECDSA.RecoverError.NoError && recovered == signer) return;
+        if (signer.code.length != 0 && SignatureChecker.isValidERC1271SignatureNowCalldata(signer, digest, signature)) {
+            return;
+        }
+        revert InvalidSignature(signer);
     }
 
     function _checkCompatible(JobOffer calldata job, ResourceOffer calldata resource) private pure {
@@ -142,29 +159,24 @@ contract LilypadMarket is ILilypadMarket, Escrow, ModuleRegistry, EIP712 {
         ) revert InvalidTimeout();
     }
 
-    /// @dev Draws the deal's mediator from those both offers list (each list sorted ascending, so that
-    /// repeating a name cannot weight the draw). The seed mixes the deal id with the block's randomness,
-    /// which neither party knows when it signs.
-    function _drawMediator(bytes32 dealId, address[] calldata a, address[] calldata b)
-        private
-        view
-        returns (address)
-    {
-        if (a.length > MAX_MEDIATORS || b.length > MAX_MEDIATORS) revert TooManyMediators();
-        address[] memory common = new address[](a.length);
+    /// @dev Draws the deal's mediator among the job offer's mediators that the RP's mask also trusts. The
+    /// list must be ascending without repeats, so no name can weigh the draw; the seed mixes the deal id with
+    /// the block's randomness, which neither party knows when it signs.
+    function _drawMediator(bytes32 dealId, address[4] calldata list, uint8 mask) private view returns (address) {
+        address[4] memory common;
         uint256 n;
-        uint256 j;
         address previous;
-        for (uint256 i; i < a.length; ++i) {
-            address m = a[i];
+        for (uint256 i; i < 4; ++i) {
+            address m = list[i];
+            if (m == address(0)) {
+                for (uint256 k = i + 1; k < 4; ++k) {
+                    if (list[k] != address(0)) revert MediatorsNotSorted();
+                }
+                break;
+            }
             if (m <= previous) revert MediatorsNotSorted();
             previous = m;
-            // Both lists are sorted: advance through b in one merge pass.
-            while (j < b.length && b[j] < m) ++j;
-            if (j < b.length && b[j] == m) common[n++] = m;
-        }
-        for (uint256 k = 1; k < b.length; ++k) {
-            if (b[k] <= b[k - 1]) revert MediatorsNotSorted();
+            if (mask & (1 << i) != 0) common[n++] = m;
         }
         if (n == 0) revert NoCommonMediator();
         if (n == 1) return common[0];
@@ -192,15 +204,18 @@ contract LilypadMarket is ILilypadMarket, Escrow, ModuleRegistry, EIP712 {
 
     function _postResult(bytes32 dealId, Deal calldata deal, Result calldata result) private {
         _requireCaller(deal.provider);
-        uint40 deadline = _requireState(dealId, DealState.Open, _commitment(abi.encode(deal)));
-        if (block.timestamp > deadline) revert DeadlinePassed(dealId, deadline);
+        LaneSlot memory lane = _requireState(dealId, deal, DealState.Open, keccak256(abi.encode(dealId, deal)));
+        if (block.timestamp > lane.deadline) revert DeadlinePassed(dealId, lane.deadline);
         if (result.cid.length == 0 || result.cid.length > MAX_CID_LENGTH) revert InvalidResult();
         uint256 cost = _cost(deal, result.instructions);
         uint256 resultsCollateral = cost * deal.collateralMultiple;
-        _lock(deal.provider, resultsCollateral);
-        uint40 next = uint40(block.timestamp) + deal.judgingWindow;
-        _deals[dealId] = _pack(DealState.ResultPosted, next, _commitment(abi.encode(deal, result)));
-        emit ResultPosted(dealId, result, cost, resultsCollateral, next);
+        // The timeout collateral already locked backs the result; lock more only if the result is worth more.
+        if (resultsCollateral > deal.timeoutCollateral) _lock(deal.provider, resultsCollateral - deal.timeoutCollateral);
+        lane.state = DealState.ResultPosted;
+        lane.deadline = uint32(block.timestamp) + deal.judgingWindow;
+        lane.commitment = _commit(keccak256(abi.encode(dealId, deal, result)));
+        _lanes[deal.creator][deal.lane] = _pack(lane);
+        emit ResultPosted(dealId, result, cost, resultsCollateral, lane.deadline);
     }
 
     // --------------------------------------------------------------------------------------------- judging
@@ -208,20 +223,22 @@ contract LilypadMarket is ILilypadMarket, Escrow, ModuleRegistry, EIP712 {
     /// @inheritdoc ILilypadMarket
     function accept(bytes32 dealId, Deal calldata deal, Result calldata result) external nonReentrant {
         _requireCaller(deal.creator);
-        _requireState(dealId, DealState.ResultPosted, _commitment(abi.encode(deal, result)));
-        _payProvider(dealId, deal, result, Outcome.Accepted, 0);
+        LaneSlot memory lane =
+            _requireState(dealId, deal, DealState.ResultPosted, keccak256(abi.encode(dealId, deal, result)));
+        _payProvider(dealId, deal, result, lane, Outcome.Accepted, 0);
     }
 
     /// @inheritdoc ILilypadMarket
     function challenge(bytes32 dealId, Deal calldata deal, Result calldata result) external nonReentrant {
         _requireCaller(deal.creator);
-        uint256 commitment = _commitment(abi.encode(deal, result));
-        uint40 deadline = _requireState(dealId, DealState.ResultPosted, commitment);
-        if (block.timestamp > deadline) revert DeadlinePassed(dealId, deadline);
+        LaneSlot memory lane =
+            _requireState(dealId, deal, DealState.ResultPosted, keccak256(abi.encode(dealId, deal, result)));
+        if (block.timestamp > lane.deadline) revert DeadlinePassed(dealId, lane.deadline);
         _lock(deal.creator, deal.mediationFee);
-        uint40 next = uint40(block.timestamp) + deal.mediationTimeout;
-        _deals[dealId] = _pack(DealState.Challenged, next, commitment);
-        emit DealChallenged(dealId, deal.mediator, next);
+        lane.state = DealState.Challenged;
+        lane.deadline = uint32(block.timestamp) + deal.mediationTimeout;
+        _lanes[deal.creator][deal.lane] = _pack(lane);
+        emit DealChallenged(dealId, deal.mediator, lane.deadline);
     }
 
     /// @inheritdoc ILilypadMarket
@@ -230,19 +247,21 @@ contract LilypadMarket is ILilypadMarket, Escrow, ModuleRegistry, EIP712 {
         nonReentrant
     {
         _requireCaller(deal.mediator);
-        uint40 deadline = _requireState(dealId, DealState.Challenged, _commitment(abi.encode(deal, result)));
-        if (block.timestamp > deadline) revert DeadlinePassed(dealId, deadline);
+        LaneSlot memory lane =
+            _requireState(dealId, deal, DealState.Challenged, keccak256(abi.encode(dealId, deal, result)));
+        if (block.timestamp > lane.deadline) revert DeadlinePassed(dealId, lane.deadline);
         if (providerRight) {
-            _payProvider(dealId, deal, result, Outcome.ProviderRight, deal.mediationFee);
+            _payProvider(dealId, deal, result, lane, Outcome.ProviderRight, deal.mediationFee);
             return;
         }
         // The RP's results collateral compensates the JC, who pays nothing for the job.
         uint256 resultsCollateral = _cost(deal, result.instructions) * deal.collateralMultiple;
+        uint256 stake = _stake(deal, resultsCollateral);
         uint256 refund = uint256(deal.paymentCollateral) + resultsCollateral;
         _settle(deal.creator, uint256(deal.paymentCollateral) + deal.mediationFee, refund);
-        _settle(deal.provider, uint256(deal.timeoutCollateral) + resultsCollateral, deal.timeoutCollateral);
+        _settle(deal.provider, stake, stake - resultsCollateral);
         _settle(deal.mediator, 0, deal.mediationFee);
-        _close(dealId, deal, "", Outcome.ProviderWrong, 0, refund);
+        _close(dealId, deal, lane, "", Outcome.ProviderWrong, 0, refund);
     }
 
     // ------------------------------------------------------------------------------------------- timeouts
@@ -265,57 +284,64 @@ contract LilypadMarket is ILilypadMarket, Escrow, ModuleRegistry, EIP712 {
     }
 
     function _finalize(bytes32 dealId, Deal calldata deal, Result calldata result) private {
-        DealState state = DealState(_deals[dealId] & STATE_MASK);
+        DealState state = _unpack(_lanes[deal.creator][deal.lane]).state;
         if (state == DealState.Open) {
-            _requireExpired(dealId, _requireState(dealId, state, _commitment(abi.encode(deal))));
+            LaneSlot memory lane = _requireState(dealId, deal, state, keccak256(abi.encode(dealId, deal)));
+            _requireExpired(dealId, lane.deadline);
             // The RP never answered: the JC gets its collateral back plus the RP's timeout collateral.
             uint256 refund = uint256(deal.paymentCollateral) + deal.timeoutCollateral;
             _settle(deal.creator, deal.paymentCollateral, refund);
             _settle(deal.provider, deal.timeoutCollateral, 0);
-            _close(dealId, deal, "", Outcome.ResultTimeout, 0, refund);
-        } else if (state == DealState.ResultPosted) {
-            _requireExpired(dealId, _requireState(dealId, state, _commitment(abi.encode(deal, result))));
-            _payProvider(dealId, deal, result, Outcome.Finalized, 0);
-        } else if (state == DealState.Challenged) {
-            _requireExpired(dealId, _requireState(dealId, state, _commitment(abi.encode(deal, result))));
-            // The mediator never ruled: nobody is paid, every lock is released, the fee returns to the JC.
-            uint256 refund = uint256(deal.paymentCollateral) + deal.mediationFee;
-            uint256 providerLocked =
-                uint256(deal.timeoutCollateral) + _cost(deal, result.instructions) * deal.collateralMultiple;
-            _settle(deal.creator, refund, refund);
-            _settle(deal.provider, providerLocked, providerLocked);
-            _close(dealId, deal, "", Outcome.MediationTimeout, 0, refund);
-        } else {
-            revert WrongState(dealId, state);
+            _close(dealId, deal, lane, "", Outcome.ResultTimeout, 0, refund);
+            return;
         }
+        if (state != DealState.ResultPosted && state != DealState.Challenged) revert WrongState(dealId, state);
+        LaneSlot memory posted = _requireState(dealId, deal, state, keccak256(abi.encode(dealId, deal, result)));
+        _requireExpired(dealId, posted.deadline);
+        if (state == DealState.ResultPosted) {
+            _payProvider(dealId, deal, result, posted, Outcome.Finalized, 0);
+            return;
+        }
+        // The mediator never ruled: nobody is paid, every lock is released, the fee returns to the JC.
+        uint256 refund = uint256(deal.paymentCollateral) + deal.mediationFee;
+        uint256 stake = _stake(deal, _cost(deal, result.instructions) * deal.collateralMultiple);
+        _settle(deal.creator, refund, refund);
+        _settle(deal.provider, stake, stake);
+        _close(dealId, deal, posted, "", Outcome.MediationTimeout, 0, refund);
     }
 
     // ----------------------------------------------------------------------------------------- settlement
 
-    /// @dev Pays the RP the job's cost, releases its collateral and returns the JC's unspent collateral;
+    /// @dev Pays the RP the job's cost, releases its stake and returns the JC's unspent collateral;
     /// `fee` (if any) moves from the JC's lock to the mediator.
-    function _payProvider(bytes32 dealId, Deal calldata deal, Result calldata result, Outcome outcome, uint256 fee)
-        private
-    {
+    function _payProvider(
+        bytes32 dealId,
+        Deal calldata deal,
+        Result calldata result,
+        LaneSlot memory lane,
+        Outcome outcome,
+        uint256 fee
+    ) private {
         uint256 cost = _cost(deal, result.instructions);
-        uint256 providerLocked = uint256(deal.timeoutCollateral) + cost * deal.collateralMultiple;
+        uint256 stake = _stake(deal, cost * deal.collateralMultiple);
         uint256 refund = deal.paymentCollateral - cost;
         _settle(deal.creator, uint256(deal.paymentCollateral) + fee, refund);
-        _settle(deal.provider, providerLocked, providerLocked + cost);
+        _settle(deal.provider, stake, stake + cost);
         if (fee != 0) _settle(deal.mediator, 0, fee);
-        _close(dealId, deal, result.cid, outcome, cost, refund);
+        _close(dealId, deal, lane, result.cid, outcome, cost, refund);
     }
 
     function _close(
         bytes32 dealId,
         Deal calldata deal,
+        LaneSlot memory lane,
         bytes memory resultCid,
         Outcome outcome,
         uint256 payment,
         uint256 refund
     ) private {
-        // Once the job offer has expired its signature can no longer open a deal, so the slot may be freed.
-        _deals[dealId] = deal.offerExpiry < block.timestamp ? 0 : uint256(DealState.Closed);
+        // The lane keeps its sequence number (the replay guard), so the slot stays non-zero for the next deal.
+        _lanes[deal.creator][deal.lane] = _pack(LaneSlot(DealState.Closed, 0, lane.seq, 0));
         emit DealClosed(dealId, outcome, payment, refund);
         if (deal.callback) _notifyCreator(dealId, deal.creator, outcome, resultCid, refund);
     }
@@ -343,30 +369,44 @@ contract LilypadMarket is ILilypadMarket, Escrow, ModuleRegistry, EIP712 {
         if (msg.sender != expected) revert Unauthorized(msg.sender, expected);
     }
 
-    /// @dev Checks the deal's state and that the terms passed back match the stored commitment.
-    function _requireState(bytes32 dealId, DealState expected, uint256 commitment) private view returns (uint40) {
-        uint256 slot = _deals[dealId];
-        DealState state = DealState(slot & STATE_MASK);
-        if (state != expected) revert WrongState(dealId, state);
-        if (slot >> COMMITMENT_SHIFT != commitment) revert DealMismatch(dealId);
-        return uint40(slot >> DEADLINE_SHIFT);
+    /// @dev Loads the deal's lane, checks its state and that the terms passed back match the commitment.
+    function _requireState(bytes32 dealId, Deal calldata deal, DealState expected, bytes32 digest)
+        private
+        view
+        returns (LaneSlot memory lane)
+    {
+        lane = _unpack(_lanes[deal.creator][deal.lane]);
+        if (lane.state != expected) revert WrongState(dealId, lane.state);
+        if (lane.commitment != _commit(digest)) revert DealMismatch(dealId);
     }
 
-    function _requireExpired(bytes32 dealId, uint40 deadline) private view {
+    function _requireExpired(bytes32 dealId, uint32 deadline) private view {
         if (block.timestamp <= deadline) revert DeadlineNotReached(dealId, deadline);
     }
 
-    function _pack(DealState state, uint40 deadline, uint256 commitment) private pure returns (uint256) {
-        return uint256(state) | (uint256(deadline) << DEADLINE_SHIFT) | (commitment << COMMITMENT_SHIFT);
+    function _pack(LaneSlot memory s) private pure returns (uint256) {
+        return uint256(s.state) | (uint256(s.deadline) << DEADLINE_SHIFT) | (uint256(s.seq) << SEQ_SHIFT)
+            | (s.commitment << COMMITMENT_SHIFT);
     }
 
-    function _commitment(bytes memory encoded) private pure returns (uint256) {
-        return uint256(keccak256(encoded)) >> COMMITMENT_SHIFT;
+    function _unpack(uint256 slot) private pure returns (LaneSlot memory) {
+        return LaneSlot(
+            DealState(uint8(slot)), uint32(slot >> DEADLINE_SHIFT), uint32(slot >> SEQ_SHIFT), slot >> COMMITMENT_SHIFT
+        );
+    }
+
+    function _commit(bytes32 digest) private pure returns (uint256) {
+        return uint256(digest) >> COMMITMENT_SHIFT;
     }
 
     function _cost(Deal calldata deal, uint64 instructions) private pure returns (uint256) {
         uint256 cost = uint256(deal.basePrice) + (uint256(deal.pricePerMInstr) * instructions) / 1_000_000;
         return cost < deal.paymentCollateral ? cost : deal.paymentCollateral;
+    }
+
+    /// @dev What the RP has locked in a deal once its result is posted.
+    function _stake(Deal calldata deal, uint256 resultsCollateral) private pure returns (uint256) {
+        return resultsCollateral > deal.timeoutCollateral ? resultsCollateral : deal.timeoutCollateral;
     }
 
     function _jobOfferStructHash(JobOffer calldata j) private pure returns (bytes32) {
@@ -391,7 +431,8 @@ contract LilypadMarket is ILilypadMarket, Escrow, ModuleRegistry, EIP712 {
                     j.judgingWindow,
                     j.mediationTimeout,
                     j.callback,
-                    j.nonce,
+                    j.lane,
+                    j.seq,
                     j.expiry
                 )
             )
@@ -408,7 +449,7 @@ contract LilypadMarket is ILilypadMarket, Escrow, ModuleRegistry, EIP712 {
                 r.pricePerMInstr,
                 r.timeoutCollateral,
                 r.collateralMultiple,
-                keccak256(abi.encodePacked(r.mediators)),
+                r.mediatorMask,
                 r.expiry
             )
         );
@@ -427,9 +468,13 @@ contract LilypadMarket is ILilypadMarket, Escrow, ModuleRegistry, EIP712 {
     }
 
     /// @inheritdoc ILilypadMarket
-    function dealStatus(bytes32 dealId) external view returns (DealState state, uint40 deadline) {
-        uint256 slot = _deals[dealId];
-        return (DealState(slot & STATE_MASK), uint40(slot >> DEADLINE_SHIFT));
+    function laneStatus(address creator, uint32 lane)
+        external
+        view
+        returns (DealState state, uint32 deadline, uint32 seq)
+    {
+        LaneSlot memory s = _unpack(_lanes[creator][lane]);
+        return (s.state, s.deadline, s.seq);
     }
 
     /// @inheritdoc ILilypadMarket

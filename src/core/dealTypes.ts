@@ -1,13 +1,28 @@
 // The shapes that cross the chain boundary, mirroring contracts/interfaces/IDealTypes.sol field for field.
 // One source of truth for the solver, the nodes, the CLI, the SDK and the tests.
+import type { Address } from "viem";
 import { z } from "zod";
 import { addressSchema, bytes32Schema, hexSchema, smallUintSchema, uintSchema } from "./primitives.ts";
 
+export const MAX_MEDIATORS = 4;
+export const ZERO_ADDRESS = "0x0000000000000000000000000000000000000000" as const;
+
+/** 1-4 trusted mediators, normalised to what the market requires: ascending, no repeats, zero-padded to 4. */
 const mediatorsSchema = z
   .array(addressSchema)
   .min(1)
-  .max(16)
-  .transform((list) => [...new Set(list)].sort((a, b) => (BigInt(a) < BigInt(b) ? -1 : 1)));
+  .max(MAX_MEDIATORS)
+  .transform((list) => {
+    const sorted = [...new Set(list.filter((a) => a !== ZERO_ADDRESS))].sort((a, b) => (BigInt(a) < BigInt(b) ? -1 : 1));
+    return [...sorted, ...Array(MAX_MEDIATORS - sorted.length).fill(ZERO_ADDRESS)] as [Address, Address, Address, Address];
+  })
+  .refine((list) => list[0] !== ZERO_ADDRESS, { message: "at least one mediator" });
+
+/** The bit mask (over a job offer's mediator list) of the mediators an RP also trusts. */
+export function mediatorMaskFor(jobMediators: readonly Address[], trusted: readonly Address[]): number {
+  const wanted = new Set(trusted.map((a) => a.toLowerCase()));
+  return jobMediators.reduce((mask, m, i) => (m !== ZERO_ADDRESS && wanted.has(m.toLowerCase()) ? mask | (1 << i) : mask), 0);
+}
 
 export const jobOfferSchema = z.object({
   creator: addressSchema,
@@ -19,14 +34,16 @@ export const jobOfferSchema = z.object({
   mediationFee: uintSchema(96),
   minTimeoutCollateral: uintSchema(96),
   minCollateralMultiple: smallUintSchema(16),
-  /** Sorted ascending without repeats, as the market requires. */
   mediators: mediatorsSchema,
   targetProvider: addressSchema,
   resultTimeout: smallUintSchema(32).min(1),
   judgingWindow: smallUintSchema(32).min(1),
   mediationTimeout: smallUintSchema(32).min(1),
   callback: z.boolean(),
-  nonce: uintSchema(64),
+  /** The creator's deal lane: one deal at a time; its storage slot is reused by the next deal. */
+  lane: smallUintSchema(32),
+  /** Must exceed the lane's last sequence number (the replay guard). */
+  seq: smallUintSchema(32).min(1),
   expiry: uintSchema(64),
 });
 export type JobOffer = z.output<typeof jobOfferSchema>;
@@ -38,7 +55,8 @@ export const resourceOfferSchema = z.object({
   pricePerMInstr: uintSchema(96),
   timeoutCollateral: uintSchema(96),
   collateralMultiple: smallUintSchema(16),
-  mediators: mediatorsSchema,
+  /** Bit i set: the RP also trusts the job offer's mediators[i]. */
+  mediatorMask: smallUintSchema(8).min(1),
   expiry: uintSchema(64),
 });
 export type ResourceOffer = z.output<typeof resourceOfferSchema>;
@@ -55,7 +73,7 @@ export const dealSchema = z.object({
   collateralMultiple: smallUintSchema(16),
   judgingWindow: smallUintSchema(32),
   mediationTimeout: smallUintSchema(32),
-  offerExpiry: uintSchema(64),
+  lane: smallUintSchema(32),
   callback: z.boolean(),
 });
 export type Deal = z.output<typeof dealSchema>;

@@ -8,7 +8,7 @@ import {
   assertConservation,
   balanceOf,
   dealCall,
-  dealStatus,
+  laneStatus,
   expectRevert,
   openDefaultDeal,
   RESULT,
@@ -44,18 +44,20 @@ describe("deal lifecycle", () => {
     const [jc1, rp1] = await snapshot();
     assert.equal(jc1!.locked - jc0!.locked, d.deal.paymentCollateral);
     assert.equal(rp1!.locked - rp0!.locked, d.deal.timeoutCollateral);
-    assert.equal((await dealStatus(f, d.dealId)).state, DealState.Open);
+    assert.equal((await laneStatus(f, d.deal)).state, DealState.Open);
 
     await send(f, dealCall(f, f.rp, "postResult", d));
     const cost = costOf(d.deal, RESULT.instructions);
     assert.equal(cost, parseEther("0.1") + parseEther("0.0025"));
     const [, rp2] = await snapshot();
-    assert.equal(rp2!.locked - rp0!.locked, d.deal.timeoutCollateral + cost * 3n);
-    assert.equal((await dealStatus(f, d.dealId)).state, DealState.ResultPosted);
+    // The timeout collateral already locked covers the results collateral (3 x cost), so nothing more is locked.
+    assert.ok(cost * 3n < d.deal.timeoutCollateral);
+    assert.equal(rp2!.locked - rp0!.locked, d.deal.timeoutCollateral);
+    assert.equal((await laneStatus(f, d.deal)).state, DealState.ResultPosted);
 
     await send(f, dealCall(f, f.jc, "accept", d));
     assert.deepEqual(await deltas([jc0!, rp0!, (await snapshot())[2]!]), [-cost, cost, 0n]);
-    assert.equal((await dealStatus(f, d.dealId)).state, DealState.Closed);
+    assert.equal((await laneStatus(f, d.deal)).state, DealState.Closed);
     await assertConservation(f, everyone());
   });
 
@@ -73,7 +75,7 @@ describe("deal lifecycle", () => {
     const d = await openDefaultDeal(f);
     await send(f, dealCall(f, f.rp, "postResult", d));
     await send(f, dealCall(f, f.jc, "challenge", d));
-    assert.equal((await dealStatus(f, d.dealId)).state, DealState.Challenged);
+    assert.equal((await laneStatus(f, d.deal)).state, DealState.Challenged);
     await send(f, ruleTx(f, f.mediator, d, false));
     const rc = costOf(d.deal, RESULT.instructions) * 3n;
     const fee = d.deal.mediationFee;
@@ -127,14 +129,6 @@ describe("deal lifecycle", () => {
     await assertConservation(f, everyone());
   });
 
-  it("a deal closed after its offer expired frees its slot, and the offer still cannot reopen it", async () => {
-    const d = await openDefaultDeal(f, { expiry: BigInt(Math.floor(Date.now() / 1000)) + 10_000n });
-    await send(f, dealCall(f, f.rp, "postResult", d));
-    await advance(f, 20_000);
-    await send(f, dealCall(f, f.stranger, "finalize", d));
-    assert.equal((await dealStatus(f, d.dealId)).state, DealState.None);
-    await expectRevert(() => dealCall(f, f.stranger, "finalize", d), "WrongState");
-  });
 
   it("only the right party may act at each step", async () => {
     const d = await openDefaultDeal(f);
@@ -163,7 +157,7 @@ describe("deal lifecycle", () => {
     await send(f, dealCall(f, f.rp, "postResult", d));
     // Accepting a smaller instruction count than was posted would underpay the RP.
     await expectRevert(() => dealCall(f, f.jc, "accept", d, { ...RESULT, instructions: 1n }), "DealMismatch");
-    await expectRevert(() => dealCall(f, f.jc, "accept", { ...d, dealId: `0x${"11".repeat(32)}` }), "WrongState");
+    await expectRevert(() => dealCall(f, f.jc, "accept", { ...d, dealId: `0x${"11".repeat(32)}` }), "DealMismatch");
     await send(f, dealCall(f, f.jc, "accept", d));
   });
 

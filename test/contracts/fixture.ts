@@ -22,6 +22,7 @@ import { startDevChain, type DevChain } from "../../src/chain/startDevChain.ts";
 import {
   dealSchema,
   jobOfferSchema,
+  mediatorMaskFor,
   resourceOfferSchema,
   type Deal,
   type JobOffer,
@@ -102,6 +103,8 @@ export async function advance(f: Fixture, seconds: number): Promise<void> {
   await f.dev.testClient.mine({ blocks: 1 });
 }
 
+let nextLane = 1;
+
 export async function jobOffer(f: Fixture, overrides: Partial<JobOffer> = {}): Promise<JobOffer> {
   return jobOfferSchema.parse({
     creator: f.jc.account.address,
@@ -119,7 +122,8 @@ export async function jobOffer(f: Fixture, overrides: Partial<JobOffer> = {}): P
     judgingWindow: 600,
     mediationTimeout: 600,
     callback: false,
-    nonce: BigInt(Math.floor(Math.random() * 2 ** 48)),
+    lane: nextLane++,
+    seq: 1,
     expiry: (await now(f)) + 3600n,
     ...overrides,
   });
@@ -137,7 +141,7 @@ export async function resourceOffer(
     pricePerMInstr: parseEther("0.001"),
     timeoutCollateral: parseEther("2"),
     collateralMultiple: 3,
-    mediators: [f.mediator.account.address],
+    mediatorMask: mediatorMaskFor(job.mediators, [f.mediator.account.address]),
     expiry: (await now(f)) + 3600n,
     ...overrides,
   });
@@ -217,14 +221,14 @@ export function ruleTx(f: Fixture, by: Wallet, d: OpenedDeal, providerRight: boo
   });
 }
 
-export async function dealStatus(f: Fixture, dealId: Hex): Promise<{ state: number; deadline: number }> {
-  const [state, deadline] = await f.dev.publicClient.readContract({
+export async function laneStatus(f: Fixture, deal: Deal): Promise<{ state: number; deadline: number; seq: number }> {
+  const [state, deadline, seq] = await f.dev.publicClient.readContract({
     address: f.market,
     abi: lilypadMarketAbi,
-    functionName: "dealStatus",
-    args: [dealId],
+    functionName: "laneStatus",
+    args: [deal.creator, deal.lane],
   });
-  return { state, deadline };
+  return { state, deadline, seq };
 }
 
 /** Asserts that the call reverts with the named custom error (and returns its arguments). */
