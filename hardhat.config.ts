@@ -14,6 +14,7 @@ export const hardhatConfig: HardhatUserConfig = {
     settings: {
       optimizer: { enabled: true, runs: 10_000 },
       evmVersion: "cancun",
+      viaIR: true,
     },
   },
   networks: {

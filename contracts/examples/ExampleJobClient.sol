@@ -14,15 +14,15 @@ contract ExampleJobClient is IJobClient {
     IERC20 public immutable token;
     address public immutable owner;
 
-    /// @notice Result CIDs by request id (empty until delivered or when the job failed).
-    mapping(uint256 requestId => bytes) public resultOf;
+    /// @notice Result CID digests by request id (zero until delivered or when the job failed).
+    mapping(uint256 requestId => bytes32) public resultOf;
     /// @notice Whether the job's result was accepted.
     mapping(uint256 requestId => bool) public succeeded;
     /// @notice Whether the protocol has called back for the request.
     mapping(uint256 requestId => bool) public delivered;
 
     /// @notice The protocol delivered the outcome of `requestId`.
-    event ResultReceived(uint256 indexed requestId, bool ok, bytes resultCid);
+    event ResultReceived(uint256 indexed requestId, bool ok, bytes32 resultCidDigest);
 
     /// @notice Only the job creator contract may deliver results.
     error NotJobCreator(address caller);
@@ -47,12 +47,12 @@ contract ExampleJobClient is IJobClient {
     }
 
     /// @inheritdoc IJobClient
-    function onJobResult(uint256 requestId, bool ok, bytes calldata resultCid) external {
+    function onJobResult(uint256 requestId, bool ok, bytes32 resultCidDigest) external {
         if (msg.sender != address(jobCreator)) revert NotJobCreator(msg.sender);
         delivered[requestId] = true;
         succeeded[requestId] = ok;
-        resultOf[requestId] = resultCid;
-        emit ResultReceived(requestId, ok, resultCid);
+        resultOf[requestId] = resultCidDigest;
+        emit ResultReceived(requestId, ok, resultCidDigest);
     }
 
     /// @notice Pulls this contract's leftover payments back from the job creator.

@@ -60,10 +60,18 @@ interface IDealTypes {
     }
 
     /// @notice What the RP posts: where the result lives, a hash of its output and the metered work.
+    /// @dev Static, so that the deal and its result hash straight from calldata.
     struct Result {
-        bytes cid; // binary CID of the result directory
-        bytes32 outputHash;
+        bytes32 cidDigest; // the result directory's CID is CIDv1(dag-pb, sha2-256, cidDigest)
+        bytes32 outputHash; // hash of the deterministic output, compared by the mediator
         uint64 instructions; // metered WebAssembly instruction count (0 for per-run priced modules)
+    }
+
+    /// @notice An ERC-2098 compact ECDSA signature (64 bytes). A contract signer (EIP-1271) is asked to
+    /// approve the digest and receives these 64 bytes as its signature argument.
+    struct Signature {
+        bytes32 r;
+        bytes32 vs;
     }
 
     /// @notice Where a lane's current deal is. Stored in the low byte of the lane's slot.

@@ -6,6 +6,6 @@ interface IJobClient {
     /// @notice Delivered by the protocol when the job's deal closes.
     /// @param requestId The id `requestJob` returned.
     /// @param ok True when a result was accepted (by the creator, optimistically or by a mediator).
-    /// @param resultCid The binary CID of the result directory; empty when `ok` is false.
-    function onJobResult(uint256 requestId, bool ok, bytes calldata resultCid) external;
+    /// @param resultCidDigest The result directory's CID digest (CIDv1 dag-pb sha2-256); zero when `ok` is false.
+    function onJobResult(uint256 requestId, bool ok, bytes32 resultCidDigest) external;
 }

@@ -19,9 +19,7 @@ interface ILilypadMarket is IDealTypes {
         uint32 resultDeadline
     );
     /// @notice The RP posted its result; its stake in the deal is now max(timeout collateral, results collateral).
-    event ResultPosted(
-        bytes32 indexed dealId, Result result, uint256 cost, uint256 resultsCollateral, uint32 judgingDeadline
-    );
+    event ResultPosted(bytes32 indexed dealId, Result result, uint32 judgingDeadline);
     /// @notice The JC challenged the result; `mediator` must rule before `mediationDeadline`.
     event DealChallenged(bytes32 indexed dealId, address indexed mediator, uint32 mediationDeadline);
     /// @notice The deal settled. `payment` went to the RP, `refund` back to the JC's available balance.
@@ -53,7 +51,7 @@ interface ILilypadMarket is IDealTypes {
     error NoCommonMediator();
     /// @notice The job offer's mediators are not ascending without repeats, zero-padded at the end.
     error MediatorsNotSorted();
-    /// @notice The result's CID is empty or longer than `MAX_CID_LENGTH`.
+    /// @notice The result's CID digest is zero.
     error InvalidResult();
     /// @notice The deal terms or result passed back do not match the stored commitment.
     error DealMismatch(bytes32 dealId);
@@ -79,9 +77,9 @@ interface ILilypadMarket is IDealTypes {
     /// @return dealId The EIP-712 digest of the job offer.
     function openDeal(
         JobOffer calldata job,
-        bytes calldata jobSignature,
+        Signature calldata jobSignature,
         ResourceOffer calldata resource,
-        bytes calldata resourceSignature
+        Signature calldata resourceSignature
     ) external returns (bytes32 dealId);
 
     /// @notice Opens many deals in one transaction; reverts whole if any fails (simulate first).
@@ -92,9 +90,9 @@ interface ILilypadMarket is IDealTypes {
     /// @return dealIds The deal ids, in order.
     function openDeals(
         JobOffer[] calldata jobs,
-        bytes[] calldata jobSignatures,
+        Signature[] calldata jobSignatures,
         ResourceOffer[] calldata resources,
-        bytes[] calldata resourceSignatures
+        Signature[] calldata resourceSignatures
     ) external returns (bytes32[] memory dealIds);
 
     /// @notice RP only: posts the result. Its results collateral (multiple x cost) is covered by the timeout

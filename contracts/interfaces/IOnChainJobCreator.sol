@@ -37,7 +37,9 @@ interface IOnChainJobCreator {
         uint256 indexed requestId, address indexed client, bytes32 indexed dealId, IDealTypes.JobOffer offer, string inputs
     );
     /// @notice The job's deal closed and the client was called back.
-    event JobCompleted(uint256 indexed requestId, bytes32 indexed dealId, IDealTypes.Outcome outcome, bytes resultCid);
+    event JobCompleted(
+        uint256 indexed requestId, bytes32 indexed dealId, IDealTypes.Outcome outcome, bytes32 resultCidDigest
+    );
     /// @notice The client's callback reverted or ran out of gas; the result stays readable in the event above.
     event ClientCallbackFailed(uint256 indexed requestId, address indexed client);
     /// @notice An unmatched, expired request was cancelled and its payment made claimable.

@@ -89,7 +89,7 @@ contract OnChainJobCreator is IOnChainJobCreator, IDealCallback, IERC1271, Reent
     }
 
     /// @inheritdoc IDealCallback
-    function onDealClosed(bytes32 dealId, IDealTypes.Outcome outcome, bytes calldata resultCid, uint256 refund)
+    function onDealClosed(bytes32 dealId, IDealTypes.Outcome outcome, bytes32 resultCidDigest, uint256 refund)
         external
     {
         if (msg.sender != address(market)) revert NotMarket(msg.sender);
@@ -98,10 +98,10 @@ contract OnChainJobCreator is IOnChainJobCreator, IDealCallback, IERC1271, Reent
         address client = r.client;
         r.status = RequestStatus.Completed;
         _claimable[client] += refund;
-        emit JobCompleted(requestId, dealId, outcome, resultCid);
+        emit JobCompleted(requestId, dealId, outcome, resultCidDigest);
         bool ok = outcome == IDealTypes.Outcome.Accepted || outcome == IDealTypes.Outcome.Finalized
             || outcome == IDealTypes.Outcome.ProviderRight;
-        try IJobClient(client).onJobResult{gas: CLIENT_CALLBACK_GAS}(requestId, ok, ok ? resultCid : bytes("")) {}
+        try IJobClient(client).onJobResult{gas: CLIENT_CALLBACK_GAS}(requestId, ok, ok ? resultCidDigest : bytes32(0)) {}
         catch {
             emit ClientCallbackFailed(requestId, client);
         }

@@ -18,7 +18,7 @@ import {ModuleRegistry} from "../registry/ModuleRegistry.sol";
 ///   bits 8..39   deadline of the current step (unix seconds)
 ///   bits 40..71  sequence number of the lane's current deal (offers must exceed it: the replay guard)
 ///   bits 72..255 commitment: the top 184 bits of keccak256(abi.encode(dealId, deal)) while open, then of
-///                keccak256(abi.encode(dealId, deal, result)) once a result is posted; zero once closed.
+///                _resultDigest(dealId, deal, result) once a result is posted; zero once closed.
 /// The deal id is the EIP-712 digest of the job offer. A closed lane keeps its sequence number, so its slot
 /// changes from non-zero to non-zero when the next deal opens.
 contract LilypadMarket is ILilypadMarket, Escrow, ModuleRegistry, EIP712 {
@@ -26,8 +26,6 @@ contract LilypadMarket is ILilypadMarket, Escrow, ModuleRegistry, EIP712 {
     uint32 public constant MAX_TIMEOUT = 30 days;
     /// @notice Gas every creator callback receives.
     uint256 public constant CALLBACK_GAS = 200_000;
-    /// @notice Longest result CID accepted, in bytes.
-    uint256 public constant MAX_CID_LENGTH = 128;
 
     bytes32 private constant JOB_OFFER_TYPEHASH = keccak256(
         "JobOffer(address creator,bytes32 moduleId,bytes32 inputsHash,uint96 maxBasePrice,uint96 maxPricePerMInstr,"
@@ -63,9 +61,9 @@ contract LilypadMarket is ILilypadMarket, Escrow, ModuleRegistry, EIP712 {
     /// @inheritdoc ILilypadMarket
     function openDeal(
         JobOffer calldata job,
-        bytes calldata jobSignature,
+        Signature calldata jobSignature,
         ResourceOffer calldata resource,
-        bytes calldata resourceSignature
+        Signature calldata resourceSignature
     ) external nonReentrant returns (bytes32) {
         return _openDeal(job, jobSignature, resource, resourceSignature);
     }
@@ -73,9 +71,9 @@ contract LilypadMarket is ILilypadMarket, Escrow, ModuleRegistry, EIP712 {
     /// @inheritdoc ILilypadMarket
     function openDeals(
         JobOffer[] calldata jobs,
-        bytes[] calldata jobSignatures,
+        Signature[] calldata jobSignatures,
         ResourceOffer[] calldata resources,
-        bytes[] calldata resourceSignatures
+        Signature[] calldata resourceSignatures
     ) external nonReentrant returns (bytes32[] memory dealIds) {
         uint256 n = jobs.length;
         if (jobSignatures.length != n || resources.length != n || resourceSignatures.length != n) {
@@ -89,9 +87,9 @@ contract LilypadMarket is ILilypadMarket, Escrow, ModuleRegistry, EIP712 {
 
     function _openDeal(
         JobOffer calldata job,
-        bytes calldata jobSignature,
+        Signature calldata jobSignature,
         ResourceOffer calldata resource,
-        bytes calldata resourceSignature
+        Signature calldata resourceSignature
     ) private returns (bytes32 dealId) {
         if (job.expiry < block.timestamp) revert OfferExpired(job.expiry);
         if (resource.expiry < block.timestamp) revert OfferExpired(resource.expiry);
@@ -131,12 +129,15 @@ contract LilypadMarket is ILilypadMarket, Escrow, ModuleRegistry, EIP712 {
 
     /// @dev ECDSA first: for the usual externally owned signer that avoids probing its code (a cold
     /// EXTCODESIZE). Contracts (such as OnChainJobCreator) approve through EIP-1271.
-    function _checkSignature(address signer, bytes32 digest, bytes calldata signature) private view {
-        (address recovered, ECDSA.RecoverError err,) = ECDSA.tryRecoverCalldata(digest, signature);
+    function _checkSignature(address signer, bytes32 digest, Signature calldata signature) private view {
+        (address recovered, ECDSA.RecoverError err,) = ECDSA.tryRecover(digest, signature.r, signature.vs);
         if (err == ECDSA.RecoverError.NoError && recovered == signer) return;
-        if (signer.code.length != 0 && SignatureChecker.isValidERC1271SignatureNowCalldata(signer, digest, signature)) {
-            return;
-        }
+        if (
+            signer.code.length != 0
+                && SignatureChecker.isValidERC1271SignatureNow(
+                    signer, digest, abi.encodePacked(signature.r, signature.vs)
+                )
+        ) return;
         revert InvalidSignature(signer);
     }
 
@@ -204,18 +205,18 @@ contract LilypadMarket is ILilypadMarket, Escrow, ModuleRegistry, EIP712 {
 
     function _postResult(bytes32 dealId, Deal calldata deal, Result calldata result) private {
         _requireCaller(deal.provider);
-        LaneSlot memory lane = _requireState(dealId, deal, DealState.Open, keccak256(abi.encode(dealId, deal)));
+        LaneSlot memory lane = _requireState(dealId, deal, DealState.Open, _dealDigest(dealId, deal));
         if (block.timestamp > lane.deadline) revert DeadlinePassed(dealId, lane.deadline);
-        if (result.cid.length == 0 || result.cid.length > MAX_CID_LENGTH) revert InvalidResult();
+        if (result.cidDigest == bytes32(0)) revert InvalidResult();
         uint256 cost = _cost(deal, result.instructions);
         uint256 resultsCollateral = cost * deal.collateralMultiple;
         // The timeout collateral already locked backs the result; lock more only if the result is worth more.
         if (resultsCollateral > deal.timeoutCollateral) _lock(deal.provider, resultsCollateral - deal.timeoutCollateral);
         lane.state = DealState.ResultPosted;
         lane.deadline = uint32(block.timestamp) + deal.judgingWindow;
-        lane.commitment = _commit(keccak256(abi.encode(dealId, deal, result)));
+        lane.commitment = _commit(_resultDigest(dealId, deal, result));
         _lanes[deal.creator][deal.lane] = _pack(lane);
-        emit ResultPosted(dealId, result, cost, resultsCollateral, lane.deadline);
+        emit ResultPosted(dealId, result, lane.deadline);
     }
 
     // --------------------------------------------------------------------------------------------- judging
@@ -224,7 +225,7 @@ contract LilypadMarket is ILilypadMarket, Escrow, ModuleRegistry, EIP712 {
     function accept(bytes32 dealId, Deal calldata deal, Result calldata result) external nonReentrant {
         _requireCaller(deal.creator);
         LaneSlot memory lane =
-            _requireState(dealId, deal, DealState.ResultPosted, keccak256(abi.encode(dealId, deal, result)));
+            _requireState(dealId, deal, DealState.ResultPosted, _resultDigest(dealId, deal, result));
         _payProvider(dealId, deal, result, lane, Outcome.Accepted, 0);
     }
 
@@ -232,7 +233,7 @@ contract LilypadMarket is ILilypadMarket, Escrow, ModuleRegistry, EIP712 {
     function challenge(bytes32 dealId, Deal calldata deal, Result calldata result) external nonReentrant {
         _requireCaller(deal.creator);
         LaneSlot memory lane =
-            _requireState(dealId, deal, DealState.ResultPosted, keccak256(abi.encode(dealId, deal, result)));
+            _requireState(dealId, deal, DealState.ResultPosted, _resultDigest(dealId, deal, result));
         if (block.timestamp > lane.deadline) revert DeadlinePassed(dealId, lane.deadline);
         _lock(deal.creator, deal.mediationFee);
         lane.state = DealState.Challenged;
@@ -248,7 +249,7 @@ contract LilypadMarket is ILilypadMarket, Escrow, ModuleRegistry, EIP712 {
     {
         _requireCaller(deal.mediator);
         LaneSlot memory lane =
-            _requireState(dealId, deal, DealState.Challenged, keccak256(abi.encode(dealId, deal, result)));
+            _requireState(dealId, deal, DealState.Challenged, _resultDigest(dealId, deal, result));
         if (block.timestamp > lane.deadline) revert DeadlinePassed(dealId, lane.deadline);
         if (providerRight) {
             _payProvider(dealId, deal, result, lane, Outcome.ProviderRight, deal.mediationFee);
@@ -261,7 +262,7 @@ contract LilypadMarket is ILilypadMarket, Escrow, ModuleRegistry, EIP712 {
         _settle(deal.creator, uint256(deal.paymentCollateral) + deal.mediationFee, refund);
         _settle(deal.provider, stake, stake - resultsCollateral);
         _settle(deal.mediator, 0, deal.mediationFee);
-        _close(dealId, deal, lane, "", Outcome.ProviderWrong, 0, refund);
+        _close(dealId, deal, lane, bytes32(0), Outcome.ProviderWrong, 0, refund);
     }
 
     // ------------------------------------------------------------------------------------------- timeouts
@@ -286,17 +287,17 @@ contract LilypadMarket is ILilypadMarket, Escrow, ModuleRegistry, EIP712 {
     function _finalize(bytes32 dealId, Deal calldata deal, Result calldata result) private {
         DealState state = _unpack(_lanes[deal.creator][deal.lane]).state;
         if (state == DealState.Open) {
-            LaneSlot memory lane = _requireState(dealId, deal, state, keccak256(abi.encode(dealId, deal)));
+            LaneSlot memory lane = _requireState(dealId, deal, state, _dealDigest(dealId, deal));
             _requireExpired(dealId, lane.deadline);
             // The RP never answered: the JC gets its collateral back plus the RP's timeout collateral.
-            uint256 refund = uint256(deal.paymentCollateral) + deal.timeoutCollateral;
-            _settle(deal.creator, deal.paymentCollateral, refund);
+            uint256 compensated = uint256(deal.paymentCollateral) + deal.timeoutCollateral;
+            _settle(deal.creator, deal.paymentCollateral, compensated);
             _settle(deal.provider, deal.timeoutCollateral, 0);
-            _close(dealId, deal, lane, "", Outcome.ResultTimeout, 0, refund);
+            _close(dealId, deal, lane, bytes32(0), Outcome.ResultTimeout, 0, compensated);
             return;
         }
         if (state != DealState.ResultPosted && state != DealState.Challenged) revert WrongState(dealId, state);
-        LaneSlot memory posted = _requireState(dealId, deal, state, keccak256(abi.encode(dealId, deal, result)));
+        LaneSlot memory posted = _requireState(dealId, deal, state, _resultDigest(dealId, deal, result));
         _requireExpired(dealId, posted.deadline);
         if (state == DealState.ResultPosted) {
             _payProvider(dealId, deal, result, posted, Outcome.Finalized, 0);
@@ -307,7 +308,7 @@ contract LilypadMarket is ILilypadMarket, Escrow, ModuleRegistry, EIP712 {
         uint256 stake = _stake(deal, _cost(deal, result.instructions) * deal.collateralMultiple);
         _settle(deal.creator, refund, refund);
         _settle(deal.provider, stake, stake);
-        _close(dealId, deal, posted, "", Outcome.MediationTimeout, 0, refund);
+        _close(dealId, deal, posted, bytes32(0), Outcome.MediationTimeout, 0, refund);
     }
 
     // ----------------------------------------------------------------------------------------- settlement
@@ -328,14 +329,14 @@ contract LilypadMarket is ILilypadMarket, Escrow, ModuleRegistry, EIP712 {
         _settle(deal.creator, uint256(deal.paymentCollateral) + fee, refund);
         _settle(deal.provider, stake, stake + cost);
         if (fee != 0) _settle(deal.mediator, 0, fee);
-        _close(dealId, deal, lane, result.cid, outcome, cost, refund);
+        _close(dealId, deal, lane, result.cidDigest, outcome, cost, refund);
     }
 
     function _close(
         bytes32 dealId,
         Deal calldata deal,
         LaneSlot memory lane,
-        bytes memory resultCid,
+        bytes32 resultCidDigest,
         Outcome outcome,
         uint256 payment,
         uint256 refund
@@ -343,11 +344,11 @@ contract LilypadMarket is ILilypadMarket, Escrow, ModuleRegistry, EIP712 {
         // The lane keeps its sequence number (the replay guard), so the slot stays non-zero for the next deal.
         _lanes[deal.creator][deal.lane] = _pack(LaneSlot(DealState.Closed, 0, lane.seq, 0));
         emit DealClosed(dealId, outcome, payment, refund);
-        if (deal.callback) _notifyCreator(dealId, deal.creator, outcome, resultCid, refund);
+        if (deal.callback) _notifyCreator(dealId, deal.creator, outcome, resultCidDigest, refund);
     }
 
     /// @dev The creator's callback runs last, with a fixed allowance, and cannot undo the settlement.
-    function _notifyCreator(bytes32 dealId, address creator, Outcome outcome, bytes memory cid, uint256 refund)
+    function _notifyCreator(bytes32 dealId, address creator, Outcome outcome, bytes32 cid, uint256 refund)
         private
     {
         if (creator.code.length == 0) {
@@ -409,50 +410,55 @@ contract LilypadMarket is ILilypadMarket, Escrow, ModuleRegistry, EIP712 {
         return resultsCollateral > deal.timeoutCollateral ? resultsCollateral : deal.timeoutCollateral;
     }
 
-    function _jobOfferStructHash(JobOffer calldata j) private pure returns (bytes32) {
-        return keccak256(
-            bytes.concat(
-                abi.encode(
-                    JOB_OFFER_TYPEHASH,
-                    j.creator,
-                    j.moduleId,
-                    j.inputsHash,
-                    j.maxBasePrice,
-                    j.maxPricePerMInstr,
-                    j.paymentCollateral,
-                    j.mediationFee,
-                    j.minTimeoutCollateral
-                ),
-                abi.encode(
-                    j.minCollateralMultiple,
-                    keccak256(abi.encodePacked(j.mediators)),
-                    j.targetProvider,
-                    j.resultTimeout,
-                    j.judgingWindow,
-                    j.mediationTimeout,
-                    j.callback,
-                    j.lane,
-                    j.seq,
-                    j.expiry
-                )
-            )
-        );
+    /// @dev EIP-712 struct hash of a job offer, read straight from calldata: the offer is a static struct,
+    /// so its words are already the EIP-712 encoding except the mediators array, which becomes its hash.
+    function _jobOfferStructHash(JobOffer calldata j) private pure returns (bytes32 h) {
+        bytes32 typehash = JOB_OFFER_TYPEHASH;
+        assembly ("memory-safe") {
+            let m := mload(0x40)
+            mstore(m, typehash)
+            calldatacopy(add(m, 0x20), j, 0x120) // creator .. minCollateralMultiple (9 words)
+            calldatacopy(add(m, 0x140), add(j, 0x120), 0x80) // mediators[4]
+            mstore(add(m, 0x140), keccak256(add(m, 0x140), 0x80))
+            calldatacopy(add(m, 0x160), add(j, 0x1a0), 0x100) // targetProvider .. expiry (8 words)
+            h := keccak256(m, 0x260)
+        }
     }
 
-    function _resourceOfferStructHash(ResourceOffer calldata r) private pure returns (bytes32) {
-        return keccak256(
-            abi.encode(
-                RESOURCE_OFFER_TYPEHASH,
-                r.provider,
-                r.jobOfferHash,
-                r.basePrice,
-                r.pricePerMInstr,
-                r.timeoutCollateral,
-                r.collateralMultiple,
-                r.mediatorMask,
-                r.expiry
-            )
-        );
+    /// @dev EIP-712 struct hash of a resource offer: its calldata words are the encoding.
+    function _resourceOfferStructHash(ResourceOffer calldata r) private pure returns (bytes32 h) {
+        bytes32 typehash = RESOURCE_OFFER_TYPEHASH;
+        assembly ("memory-safe") {
+            let m := mload(0x40)
+            mstore(m, typehash)
+            calldatacopy(add(m, 0x20), r, 0x100)
+            h := keccak256(m, 0x120)
+        }
+    }
+
+    /// @dev keccak256(abi.encode(dealId, deal)), hashed from calldata.
+    function _dealDigest(bytes32 dealId, Deal calldata deal) private pure returns (bytes32 h) {
+        assembly ("memory-safe") {
+            let m := mload(0x40)
+            mstore(m, dealId)
+            calldatacopy(add(m, 0x20), deal, 0x1a0)
+            h := keccak256(m, 0x1c0)
+        }
+    }
+
+    /// @dev keccak256(abi.encode(dealId, deal, result)), hashed from calldata.
+    function _resultDigest(bytes32 dealId, Deal calldata deal, Result calldata result)
+        private
+        pure
+        returns (bytes32 h)
+    {
+        assembly ("memory-safe") {
+            let m := mload(0x40)
+            mstore(m, dealId)
+            calldatacopy(add(m, 0x20), deal, 0x1a0)
+            calldatacopy(add(m, 0x1c0), result, 0x60)
+            h := keccak256(m, 0x220)
+        }
     }
 
     // ---------------------------------------------------------------------------------------------- views

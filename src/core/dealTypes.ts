@@ -79,18 +79,21 @@ export const dealSchema = z.object({
 export type Deal = z.output<typeof dealSchema>;
 
 export const resultSchema = z.object({
-  cid: hexSchema.refine((h) => h.length > 2 && h.length <= 2 + 2 * 128, { message: "CID must be 1-128 bytes" }),
+  /** The result directory's CID is CIDv1(dag-pb, sha2-256, cidDigest). */
+  cidDigest: bytes32Schema.refine((h) => BigInt(h) !== 0n, { message: "CID digest must not be zero" }),
   outputHash: bytes32Schema,
   instructions: uintSchema(64),
 });
 export type Result = z.output<typeof resultSchema>;
 
-/** The result of a deal that closed before any result was posted. */
-export const emptyResult: Result = {
-  cid: "0x",
-  outputHash: `0x${"0".repeat(64)}`,
-  instructions: 0n,
-};
+const ZERO_BYTES32 = `0x${"0".repeat(64)}` as const;
+
+/** Stands in for the result of a deal that closed before any result was posted. */
+export const emptyResult: Result = { cidDigest: ZERO_BYTES32, outputHash: ZERO_BYTES32, instructions: 0n };
+
+/** An ERC-2098 compact signature, as the market takes it. */
+export const signatureSchema = z.object({ r: bytes32Schema, vs: bytes32Schema });
+export type Signature = z.output<typeof signatureSchema>;
 
 /** Mirrors IDealTypes.DealState. */
 export const DealState = { None: 0, Open: 1, ResultPosted: 2, Challenged: 3, Closed: 4 } as const;

@@ -153,7 +153,7 @@ describe("deal lifecycle", () => {
     const d = await openDefaultDeal(f);
     const richer = { ...d, deal: { ...d.deal, basePrice: d.deal.basePrice + 1n } };
     await expectRevert(() => dealCall(f, f.rp, "postResult", richer), "DealMismatch");
-    await expectRevert(() => dealCall(f, f.rp, "postResult", d, { ...RESULT, cid: "0x" }), "InvalidResult");
+    await expectRevert(() => dealCall(f, f.rp, "postResult", d, { ...RESULT, cidDigest: `0x${"0".repeat(64)}` }), "InvalidResult");
     await send(f, dealCall(f, f.rp, "postResult", d));
     // Accepting a smaller instruction count than was posted would underpay the RP.
     await expectRevert(() => dealCall(f, f.jc, "accept", d, { ...RESULT, instructions: 1n }), "DealMismatch");

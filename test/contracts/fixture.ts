@@ -28,6 +28,7 @@ import {
   type JobOffer,
   type ResourceOffer,
   type Result,
+  type Signature,
 } from "../../src/core/dealTypes.ts";
 
 export type Wallet = WalletClient<Transport, Chain, Account>;
@@ -149,9 +150,9 @@ export async function resourceOffer(
 
 export interface SignedOffers {
   job: JobOffer;
-  jobSignature: Hex;
+  jobSignature: Signature;
   resource: ResourceOffer;
-  resourceSignature: Hex;
+  resourceSignature: Signature;
 }
 
 export async function signOffers(
@@ -201,7 +202,7 @@ export async function openDefaultDeal(
 }
 
 export const RESULT: Result = {
-  cid: "0x01551220aabbccddeeff00112233445566778899aabbccddeeff00112233445566778899",
+  cidDigest: keccak256(toHex("result directory root block")),
   outputHash: keccak256(toHex("the cow says hello")),
   instructions: 2_500_000n,
 };
