@@ -23,7 +23,7 @@ const { openDealTx } = await import("./test/contracts/fixture.ts");
 const h = await openDealTx(f, o); await profile("open (reused lane)", h);
 const { parseEventLogs } = await import("viem"); const { lilypadMarketAbi } = await import("./src/chain/generated/contracts.ts"); const { dealSchema } = await import("./src/core/dealTypes.ts");
 const r = await f.dev.publicClient.waitForTransactionReceipt({ hash: h }); const ev = parseEventLogs({ abi: lilypadMarketAbi, logs: r.logs, eventName: "DealOpened" })[0]!;
-const d = { dealId: ev.args.dealId, deal: dealSchema.parse(ev.args.deal), gasUsed: 0n };
+const { unpackDeal } = await import("./src/core/dealPacking.ts"); const d = { dealId: ev.args.dealId, deal: unpackDeal(ev.args.deal), packed: ev.args.deal, gasUsed: 0n };
 await profile("postResult", await dealCall(f, f.rp, "postResult", d));
 await profile("accept", await dealCall(f, f.jc, "accept", d));
 await f.dev.close();

@@ -42,7 +42,14 @@ interface IDealTypes {
         uint64 expiry;
     }
 
-    /// @notice The agreed terms of an open deal. Only a commitment to it is stored; callers pass it back.
+    /// @notice The agreed terms of an open deal. Only a commitment to it is stored; callers pass it back
+    /// packed into five words (`PackedDeal`), which is also how `DealOpened` carries it:
+    ///   w0 = creator | basePrice << 160
+    ///   w1 = provider | pricePerMInstr << 160
+    ///   w2 = mediator | mediationFee << 160
+    ///   w3 = paymentCollateral | timeoutCollateral << 96 | lane << 192 | judgingWindow << 224
+    ///   w4 = mediationTimeout | collateralMultiple << 32 | callback << 48
+    /// Packing halves the calldata and log data that every deal pays for three or four times.
     struct Deal {
         address creator;
         address provider;

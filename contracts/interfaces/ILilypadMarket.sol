@@ -9,21 +9,22 @@ import {IDealTypes} from "./IDealTypes.sol";
 /// one storage slot that its deals reuse one after another, so a steady job creator never pays for a fresh slot.
 interface ILilypadMarket is IDealTypes {
     /// @notice A deal was opened. Carries everything an indexer needs; nothing else about the deal is stored.
+    /// Filter by `provider` to find the deals a resource provider must run; the creator knows its deal ids.
     event DealOpened(
         bytes32 indexed dealId,
-        address indexed creator,
         address indexed provider,
         bytes32 moduleId,
         bytes32 inputsHash,
-        Deal deal,
+        uint256[5] deal,
         uint32 resultDeadline
     );
     /// @notice The RP posted its result; its stake in the deal is now max(timeout collateral, results collateral).
-    event ResultPosted(bytes32 indexed dealId, Result result, uint32 judgingDeadline);
-    /// @notice The JC challenged the result; `mediator` must rule before `mediationDeadline`.
-    event DealChallenged(bytes32 indexed dealId, address indexed mediator, uint32 mediationDeadline);
-    /// @notice The deal settled. `payment` went to the RP, `refund` back to the JC's available balance.
-    event DealClosed(bytes32 indexed dealId, Outcome outcome, uint256 payment, uint256 refund);
+    /// The JC may judge until the block's timestamp plus the deal's judging window.
+    event ResultPosted(bytes32 indexed dealId, Result result);
+    /// @notice The JC challenged the result; `mediator` must rule within the deal's mediation timeout.
+    event DealChallenged(bytes32 indexed dealId, address indexed mediator);
+    /// @notice The deal settled; `payment` went to the RP (what each party received follows from the outcome).
+    event DealClosed(bytes32 indexed dealId, Outcome outcome, uint256 payment);
     /// @notice The creator's callback reverted or ran out of its gas allowance; settlement stands.
     event CallbackFailed(bytes32 indexed dealId, address indexed creator);
 
@@ -98,48 +99,48 @@ interface ILilypadMarket is IDealTypes {
     /// @notice RP only: posts the result. Its results collateral (multiple x cost) is covered by the timeout
     /// collateral already locked, and topped up from its available balance when it exceeds it.
     /// @param dealId The deal.
-    /// @param deal The deal terms as emitted in `DealOpened`.
+    /// @param deal The packed deal terms as emitted in `DealOpened`.
     /// @param result The result.
-    function postResult(bytes32 dealId, Deal calldata deal, Result calldata result) external;
+    function postResult(bytes32 dealId, uint256[5] calldata deal, Result calldata result) external;
 
     /// @notice RP only: posts many results in one transaction; reverts whole if any fails.
     /// @param dealIds The deals.
-    /// @param deals Their terms.
+    /// @param deals Their packed terms.
     /// @param results Their results.
-    function postResults(bytes32[] calldata dealIds, Deal[] calldata deals, Result[] calldata results) external;
+    function postResults(bytes32[] calldata dealIds, uint256[5][] calldata deals, Result[] calldata results) external;
 
     /// @notice JC only: accepts the result; the RP is paid and every collateral released.
     /// @param dealId The deal.
-    /// @param deal The deal terms.
+    /// @param deal The packed deal terms.
     /// @param result The posted result.
-    function accept(bytes32 dealId, Deal calldata deal, Result calldata result) external;
+    function accept(bytes32 dealId, uint256[5] calldata deal, Result calldata result) external;
 
     /// @notice JC only, within the judging window: disputes the result and locks the mediation fee.
     /// @param dealId The deal.
-    /// @param deal The deal terms.
+    /// @param deal The packed deal terms.
     /// @param result The posted result.
-    function challenge(bytes32 dealId, Deal calldata deal, Result calldata result) external;
+    function challenge(bytes32 dealId, uint256[5] calldata deal, Result calldata result) external;
 
     /// @notice The deal's mediator only, before the mediation deadline: rules on a challenged result.
     /// @param dealId The deal.
-    /// @param deal The deal terms.
+    /// @param deal The packed deal terms.
     /// @param result The posted result.
     /// @param providerRight True when re-execution reproduced the posted result and instruction count.
-    function rule(bytes32 dealId, Deal calldata deal, Result calldata result, bool providerRight) external;
+    function rule(bytes32 dealId, uint256[5] calldata deal, Result calldata result, bool providerRight) external;
 
     /// @notice Anyone, after the current deadline: settles a deal whose party went silent. An open deal
     /// refunds the JC with the RP's timeout collateral; a posted result pays the RP (optimistic acceptance);
     /// a challenge the mediator ignored refunds everyone.
     /// @param dealId The deal.
-    /// @param deal The deal terms.
+    /// @param deal The packed deal terms.
     /// @param result The posted result (ignored, and may be empty, for a deal still open).
-    function finalize(bytes32 dealId, Deal calldata deal, Result calldata result) external;
+    function finalize(bytes32 dealId, uint256[5] calldata deal, Result calldata result) external;
 
     /// @notice `finalize` over many deals; reverts whole if any fails.
     /// @param dealIds The deals.
-    /// @param deals Their terms.
+    /// @param deals Their packed terms.
     /// @param results Their results.
-    function finalizeMany(bytes32[] calldata dealIds, Deal[] calldata deals, Result[] calldata results) external;
+    function finalizeMany(bytes32[] calldata dealIds, uint256[5][] calldata deals, Result[] calldata results) external;
 
     /// @notice The EIP-712 digest of a job offer: the id of the deal it opens.
     /// @param job The job offer.
@@ -164,8 +165,8 @@ interface ILilypadMarket is IDealTypes {
 
     /// @notice The price of a result under a deal's terms: base + rate x instructions / 1e6, capped at the
     /// payment collateral.
-    /// @param deal The deal terms.
+    /// @param deal The packed deal terms.
     /// @param instructions The metered instruction count.
     /// @return The cost in token wei.
-    function costOf(Deal calldata deal, uint64 instructions) external pure returns (uint256);
+    function costOf(uint256[5] calldata deal, uint64 instructions) external pure returns (uint256);
 }

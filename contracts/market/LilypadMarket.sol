@@ -120,11 +120,12 @@ contract LilypadMarket is ILilypadMarket, Escrow, ModuleRegistry, EIP712 {
         });
         _lock(deal.creator, deal.paymentCollateral);
         _lock(deal.provider, deal.timeoutCollateral);
+        uint256[5] memory packed = _packDeal(deal);
         uint32 deadline = uint32(block.timestamp) + job.resultTimeout;
         _lanes[deal.creator][deal.lane] = _pack(
-            LaneSlot(DealState.Open, deadline, job.seq, _commit(keccak256(abi.encode(dealId, deal))))
+            LaneSlot(DealState.Open, deadline, job.seq, _commit(keccak256(abi.encode(dealId, packed))))
         );
-        emit DealOpened(dealId, deal.creator, deal.provider, job.moduleId, job.inputsHash, deal, deadline);
+        emit DealOpened(dealId, deal.provider, job.moduleId, job.inputsHash, packed, deadline);
     }
 
     /// @dev ECDSA first: for the usual externally owned signer that avoids probing its code (a cold
@@ -187,12 +188,12 @@ contract LilypadMarket is ILilypadMarket, Escrow, ModuleRegistry, EIP712 {
     // ---------------------------------------------------------------------------------------------- result
 
     /// @inheritdoc ILilypadMarket
-    function postResult(bytes32 dealId, Deal calldata deal, Result calldata result) external nonReentrant {
+    function postResult(bytes32 dealId, uint256[5] calldata deal, Result calldata result) external nonReentrant {
         _postResult(dealId, deal, result);
     }
 
     /// @inheritdoc ILilypadMarket
-    function postResults(bytes32[] calldata dealIds, Deal[] calldata deals, Result[] calldata results)
+    function postResults(bytes32[] calldata dealIds, uint256[5][] calldata deals, Result[] calldata results)
         external
         nonReentrant
     {
@@ -203,53 +204,56 @@ contract LilypadMarket is ILilypadMarket, Escrow, ModuleRegistry, EIP712 {
         }
     }
 
-    function _postResult(bytes32 dealId, Deal calldata deal, Result calldata result) private {
+    function _postResult(bytes32 dealId, uint256[5] calldata packed, Result calldata result) private {
+        Deal memory deal = _unpackDeal(packed);
         _requireCaller(deal.provider);
-        LaneSlot memory lane = _requireState(dealId, deal, DealState.Open, _dealDigest(dealId, deal));
+        LaneSlot memory lane = _requireState(dealId, deal, DealState.Open, _dealDigest(dealId, packed));
         if (block.timestamp > lane.deadline) revert DeadlinePassed(dealId, lane.deadline);
         if (result.cidDigest == bytes32(0)) revert InvalidResult();
-        uint256 cost = _cost(deal, result.instructions);
-        uint256 resultsCollateral = cost * deal.collateralMultiple;
+        uint256 resultsCollateral = _cost(deal, result.instructions) * deal.collateralMultiple;
         // The timeout collateral already locked backs the result; lock more only if the result is worth more.
         if (resultsCollateral > deal.timeoutCollateral) _lock(deal.provider, resultsCollateral - deal.timeoutCollateral);
         lane.state = DealState.ResultPosted;
         lane.deadline = uint32(block.timestamp) + deal.judgingWindow;
-        lane.commitment = _commit(_resultDigest(dealId, deal, result));
+        lane.commitment = _commit(_resultDigest(dealId, packed, result));
         _lanes[deal.creator][deal.lane] = _pack(lane);
-        emit ResultPosted(dealId, result, lane.deadline);
+        emit ResultPosted(dealId, result);
     }
 
     // --------------------------------------------------------------------------------------------- judging
 
     /// @inheritdoc ILilypadMarket
-    function accept(bytes32 dealId, Deal calldata deal, Result calldata result) external nonReentrant {
+    function accept(bytes32 dealId, uint256[5] calldata packed, Result calldata result) external nonReentrant {
+        Deal memory deal = _unpackDeal(packed);
         _requireCaller(deal.creator);
         LaneSlot memory lane =
-            _requireState(dealId, deal, DealState.ResultPosted, _resultDigest(dealId, deal, result));
+            _requireState(dealId, deal, DealState.ResultPosted, _resultDigest(dealId, packed, result));
         _payProvider(dealId, deal, result, lane, Outcome.Accepted, 0);
     }
 
     /// @inheritdoc ILilypadMarket
-    function challenge(bytes32 dealId, Deal calldata deal, Result calldata result) external nonReentrant {
+    function challenge(bytes32 dealId, uint256[5] calldata packed, Result calldata result) external nonReentrant {
+        Deal memory deal = _unpackDeal(packed);
         _requireCaller(deal.creator);
         LaneSlot memory lane =
-            _requireState(dealId, deal, DealState.ResultPosted, _resultDigest(dealId, deal, result));
+            _requireState(dealId, deal, DealState.ResultPosted, _resultDigest(dealId, packed, result));
         if (block.timestamp > lane.deadline) revert DeadlinePassed(dealId, lane.deadline);
         _lock(deal.creator, deal.mediationFee);
         lane.state = DealState.Challenged;
         lane.deadline = uint32(block.timestamp) + deal.mediationTimeout;
         _lanes[deal.creator][deal.lane] = _pack(lane);
-        emit DealChallenged(dealId, deal.mediator, lane.deadline);
+        emit DealChallenged(dealId, deal.mediator);
     }
 
     /// @inheritdoc ILilypadMarket
-    function rule(bytes32 dealId, Deal calldata deal, Result calldata result, bool providerRight)
+    function rule(bytes32 dealId, uint256[5] calldata packed, Result calldata result, bool providerRight)
         external
         nonReentrant
     {
+        Deal memory deal = _unpackDeal(packed);
         _requireCaller(deal.mediator);
         LaneSlot memory lane =
-            _requireState(dealId, deal, DealState.Challenged, _resultDigest(dealId, deal, result));
+            _requireState(dealId, deal, DealState.Challenged, _resultDigest(dealId, packed, result));
         if (block.timestamp > lane.deadline) revert DeadlinePassed(dealId, lane.deadline);
         if (providerRight) {
             _payProvider(dealId, deal, result, lane, Outcome.ProviderRight, deal.mediationFee);
@@ -268,12 +272,12 @@ contract LilypadMarket is ILilypadMarket, Escrow, ModuleRegistry, EIP712 {
     // ------------------------------------------------------------------------------------------- timeouts
 
     /// @inheritdoc ILilypadMarket
-    function finalize(bytes32 dealId, Deal calldata deal, Result calldata result) external nonReentrant {
+    function finalize(bytes32 dealId, uint256[5] calldata deal, Result calldata result) external nonReentrant {
         _finalize(dealId, deal, result);
     }
 
     /// @inheritdoc ILilypadMarket
-    function finalizeMany(bytes32[] calldata dealIds, Deal[] calldata deals, Result[] calldata results)
+    function finalizeMany(bytes32[] calldata dealIds, uint256[5][] calldata deals, Result[] calldata results)
         external
         nonReentrant
     {
@@ -284,10 +288,11 @@ contract LilypadMarket is ILilypadMarket, Escrow, ModuleRegistry, EIP712 {
         }
     }
 
-    function _finalize(bytes32 dealId, Deal calldata deal, Result calldata result) private {
+    function _finalize(bytes32 dealId, uint256[5] calldata packed, Result calldata result) private {
+        Deal memory deal = _unpackDeal(packed);
         DealState state = _unpack(_lanes[deal.creator][deal.lane]).state;
         if (state == DealState.Open) {
-            LaneSlot memory lane = _requireState(dealId, deal, state, _dealDigest(dealId, deal));
+            LaneSlot memory lane = _requireState(dealId, deal, state, _dealDigest(dealId, packed));
             _requireExpired(dealId, lane.deadline);
             // The RP never answered: the JC gets its collateral back plus the RP's timeout collateral.
             uint256 compensated = uint256(deal.paymentCollateral) + deal.timeoutCollateral;
@@ -297,7 +302,7 @@ contract LilypadMarket is ILilypadMarket, Escrow, ModuleRegistry, EIP712 {
             return;
         }
         if (state != DealState.ResultPosted && state != DealState.Challenged) revert WrongState(dealId, state);
-        LaneSlot memory posted = _requireState(dealId, deal, state, _resultDigest(dealId, deal, result));
+        LaneSlot memory posted = _requireState(dealId, deal, state, _resultDigest(dealId, packed, result));
         _requireExpired(dealId, posted.deadline);
         if (state == DealState.ResultPosted) {
             _payProvider(dealId, deal, result, posted, Outcome.Finalized, 0);
@@ -317,7 +322,7 @@ contract LilypadMarket is ILilypadMarket, Escrow, ModuleRegistry, EIP712 {
     /// `fee` (if any) moves from the JC's lock to the mediator.
     function _payProvider(
         bytes32 dealId,
-        Deal calldata deal,
+        Deal memory deal,
         Result calldata result,
         LaneSlot memory lane,
         Outcome outcome,
@@ -334,7 +339,7 @@ contract LilypadMarket is ILilypadMarket, Escrow, ModuleRegistry, EIP712 {
 
     function _close(
         bytes32 dealId,
-        Deal calldata deal,
+        Deal memory deal,
         LaneSlot memory lane,
         bytes32 resultCidDigest,
         Outcome outcome,
@@ -343,7 +348,7 @@ contract LilypadMarket is ILilypadMarket, Escrow, ModuleRegistry, EIP712 {
     ) private {
         // The lane keeps its sequence number (the replay guard), so the slot stays non-zero for the next deal.
         _lanes[deal.creator][deal.lane] = _pack(LaneSlot(DealState.Closed, 0, lane.seq, 0));
-        emit DealClosed(dealId, outcome, payment, refund);
+        emit DealClosed(dealId, outcome, payment);
         if (deal.callback) _notifyCreator(dealId, deal.creator, outcome, resultCidDigest, refund);
     }
 
@@ -371,7 +376,7 @@ contract LilypadMarket is ILilypadMarket, Escrow, ModuleRegistry, EIP712 {
     }
 
     /// @dev Loads the deal's lane, checks its state and that the terms passed back match the commitment.
-    function _requireState(bytes32 dealId, Deal calldata deal, DealState expected, bytes32 digest)
+    function _requireState(bytes32 dealId, Deal memory deal, DealState expected, bytes32 digest)
         private
         view
         returns (LaneSlot memory lane)
@@ -400,13 +405,13 @@ contract LilypadMarket is ILilypadMarket, Escrow, ModuleRegistry, EIP712 {
         return uint256(digest) >> COMMITMENT_SHIFT;
     }
 
-    function _cost(Deal calldata deal, uint64 instructions) private pure returns (uint256) {
+    function _cost(Deal memory deal, uint64 instructions) private pure returns (uint256) {
         uint256 cost = uint256(deal.basePrice) + (uint256(deal.pricePerMInstr) * instructions) / 1_000_000;
         return cost < deal.paymentCollateral ? cost : deal.paymentCollateral;
     }
 
     /// @dev What the RP has locked in a deal once its result is posted.
-    function _stake(Deal calldata deal, uint256 resultsCollateral) private pure returns (uint256) {
+    function _stake(Deal memory deal, uint256 resultsCollateral) private pure returns (uint256) {
         return resultsCollateral > deal.timeoutCollateral ? resultsCollateral : deal.timeoutCollateral;
     }
 
@@ -436,18 +441,18 @@ contract LilypadMarket is ILilypadMarket, Escrow, ModuleRegistry, EIP712 {
         }
     }
 
-    /// @dev keccak256(abi.encode(dealId, deal)), hashed from calldata.
-    function _dealDigest(bytes32 dealId, Deal calldata deal) private pure returns (bytes32 h) {
+    /// @dev keccak256(abi.encode(dealId, packed)), hashed from calldata.
+    function _dealDigest(bytes32 dealId, uint256[5] calldata packed) private pure returns (bytes32 h) {
         assembly ("memory-safe") {
             let m := mload(0x40)
             mstore(m, dealId)
-            calldatacopy(add(m, 0x20), deal, 0x1a0)
-            h := keccak256(m, 0x1c0)
+            calldatacopy(add(m, 0x20), packed, 0xa0)
+            h := keccak256(m, 0xc0)
         }
     }
 
-    /// @dev keccak256(abi.encode(dealId, deal, result)), hashed from calldata.
-    function _resultDigest(bytes32 dealId, Deal calldata deal, Result calldata result)
+    /// @dev keccak256(abi.encode(dealId, packed, result)), hashed from calldata.
+    function _resultDigest(bytes32 dealId, uint256[5] calldata packed, Result calldata result)
         private
         pure
         returns (bytes32 h)
@@ -455,10 +460,37 @@ contract LilypadMarket is ILilypadMarket, Escrow, ModuleRegistry, EIP712 {
         assembly ("memory-safe") {
             let m := mload(0x40)
             mstore(m, dealId)
-            calldatacopy(add(m, 0x20), deal, 0x1a0)
-            calldatacopy(add(m, 0x1c0), result, 0x60)
-            h := keccak256(m, 0x220)
+            calldatacopy(add(m, 0x20), packed, 0xa0)
+            calldatacopy(add(m, 0xc0), result, 0x60)
+            h := keccak256(m, 0x120)
         }
+    }
+
+    /// @dev See `IDealTypes.Deal` for the layout.
+    function _packDeal(Deal memory d) private pure returns (uint256[5] memory w) {
+        w[0] = uint256(uint160(d.creator)) | (uint256(d.basePrice) << 160);
+        w[1] = uint256(uint160(d.provider)) | (uint256(d.pricePerMInstr) << 160);
+        w[2] = uint256(uint160(d.mediator)) | (uint256(d.mediationFee) << 160);
+        w[3] = uint256(d.paymentCollateral) | (uint256(d.timeoutCollateral) << 96) | (uint256(d.lane) << 192)
+            | (uint256(d.judgingWindow) << 224);
+        w[4] = uint256(d.mediationTimeout) | (uint256(d.collateralMultiple) << 32) | (d.callback ? 1 << 48 : 0);
+    }
+
+    /// @dev Inverse of `_packDeal`. Terms that were not packed by `openDeal` fail the commitment check.
+    function _unpackDeal(uint256[5] calldata w) private pure returns (Deal memory d) {
+        d.creator = address(uint160(w[0]));
+        d.basePrice = uint96(w[0] >> 160);
+        d.provider = address(uint160(w[1]));
+        d.pricePerMInstr = uint96(w[1] >> 160);
+        d.mediator = address(uint160(w[2]));
+        d.mediationFee = uint96(w[2] >> 160);
+        d.paymentCollateral = uint96(w[3]);
+        d.timeoutCollateral = uint96(w[3] >> 96);
+        d.lane = uint32(w[3] >> 192);
+        d.judgingWindow = uint32(w[3] >> 224);
+        d.mediationTimeout = uint32(w[4]);
+        d.collateralMultiple = uint16(w[4] >> 32);
+        d.callback = (w[4] >> 48) & 1 == 1;
     }
 
     // ---------------------------------------------------------------------------------------------- views
@@ -484,7 +516,7 @@ contract LilypadMarket is ILilypadMarket, Escrow, ModuleRegistry, EIP712 {
     }
 
     /// @inheritdoc ILilypadMarket
-    function costOf(Deal calldata deal, uint64 instructions) external pure returns (uint256) {
-        return _cost(deal, instructions);
+    function costOf(uint256[5] calldata deal, uint64 instructions) external pure returns (uint256) {
+        return _cost(_unpackDeal(deal), instructions);
     }
 }

@@ -3,6 +3,7 @@ import { after, before, describe, it } from "node:test";
 import { parseEther } from "viem";
 import { DealState } from "../../src/core/dealTypes.ts";
 import { costOf } from "../../src/core/pricing.ts";
+import { packDeal } from "../../src/core/dealPacking.ts";
 import {
   advance,
   assertConservation,
@@ -151,7 +152,7 @@ describe("deal lifecycle", () => {
 
   it("terms or results passed back must match the stored commitment", async () => {
     const d = await openDefaultDeal(f);
-    const richer = { ...d, deal: { ...d.deal, basePrice: d.deal.basePrice + 1n } };
+    const richer = { ...d, packed: packDeal({ ...d.deal, basePrice: d.deal.basePrice + 1n }) };
     await expectRevert(() => dealCall(f, f.rp, "postResult", richer), "DealMismatch");
     await expectRevert(() => dealCall(f, f.rp, "postResult", d, { ...RESULT, cidDigest: `0x${"0".repeat(64)}` }), "InvalidResult");
     await send(f, dealCall(f, f.rp, "postResult", d));

@@ -19,8 +19,8 @@ import { DevAccountIndex } from "../../src/chain/devAccounts.ts";
 import { lilypadMarketAbi, lilypadTokenAbi } from "../../src/chain/generated/contracts.ts";
 import { jobOfferDigest, signJobOffer, signResourceOffer } from "../../src/chain/offers.ts";
 import { startDevChain, type DevChain } from "../../src/chain/startDevChain.ts";
+import { unpackDeal, type PackedDeal } from "../../src/core/dealPacking.ts";
 import {
-  dealSchema,
   jobOfferSchema,
   mediatorMaskFor,
   resourceOfferSchema,
@@ -172,6 +172,7 @@ export async function signOffers(
 export interface OpenedDeal {
   dealId: Hex;
   deal: Deal;
+  packed: PackedDeal;
   gasUsed: bigint;
 }
 
@@ -188,7 +189,8 @@ export async function openDeal(f: Fixture, o: SignedOffers, by: Wallet = f.solve
   const receipt = await send(f, openDealTx(f, o, by));
   const [event] = parseEventLogs({ abi: lilypadMarketAbi, logs: receipt.logs, eventName: "DealOpened" });
   assert.ok(event, "DealOpened emitted");
-  return { dealId: event.args.dealId, deal: dealSchema.parse(event.args.deal), gasUsed: receipt.gasUsed };
+  const packed = event.args.deal;
+  return { dealId: event.args.dealId, deal: unpackDeal(packed), packed, gasUsed: receipt.gasUsed };
 }
 
 /** Signs both offers with defaults (plus overrides) and opens the deal. */
@@ -210,7 +212,7 @@ export const RESULT: Result = {
 type DealCall = "postResult" | "accept" | "challenge" | "finalize";
 
 export function dealCall(f: Fixture, by: Wallet, fn: DealCall, d: OpenedDeal, result: Result = RESULT): Promise<Hex> {
-  return by.writeContract({ address: f.market, abi: lilypadMarketAbi, functionName: fn, args: [d.dealId, d.deal, result] });
+  return by.writeContract({ address: f.market, abi: lilypadMarketAbi, functionName: fn, args: [d.dealId, d.packed, result] });
 }
 
 export function ruleTx(f: Fixture, by: Wallet, d: OpenedDeal, providerRight: boolean, result: Result = RESULT): Promise<Hex> {
@@ -218,7 +220,7 @@ export function ruleTx(f: Fixture, by: Wallet, d: OpenedDeal, providerRight: boo
     address: f.market,
     abi: lilypadMarketAbi,
     functionName: "rule",
-    args: [d.dealId, d.deal, result, providerRight],
+    args: [d.dealId, d.packed, result, providerRight],
   });
 }
 
