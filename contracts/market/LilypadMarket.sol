@@ -44,14 +44,6 @@ contract LilypadMarket is ILilypadMarket, Escrow, ModuleRegistry, EIP712 {
 
     mapping(address creator => mapping(uint32 lane => uint256)) private _lanes;
 
-    /// @dev A lane's slot, unpacked.
-    struct LaneSlot {
-        DealState state;
-        uint32 deadline;
-        uint32 seq;
-        uint256 commitment;
-    }
-
     /// @param token_ The escrowed ERC-20 token.
     /// @param governance The only address that can block modules.
     constructor(IERC20 token_, address governance) Escrow(token_) Ownable(governance) EIP712("Lilypad", "1") {}
@@ -93,9 +85,10 @@ contract LilypadMarket is ILilypadMarket, Escrow, ModuleRegistry, EIP712 {
     ) private returns (bytes32 dealId) {
         if (job.expiry < block.timestamp) revert OfferExpired(job.expiry);
         if (resource.expiry < block.timestamp) revert OfferExpired(resource.expiry);
-        LaneSlot memory lane = _unpack(_lanes[job.creator][job.lane]);
-        if (lane.state != DealState.None && lane.state != DealState.Closed) revert LaneBusy(job.creator, job.lane);
-        if (job.seq <= lane.seq) revert StaleSequence(job.creator, job.lane, job.seq, lane.seq);
+        uint256 lane = _lanes[job.creator][job.lane];
+        DealState laneState = _stateOf(lane);
+        if (laneState != DealState.None && laneState != DealState.Closed) revert LaneBusy(job.creator, job.lane);
+        if (job.seq <= _seqOf(lane)) revert StaleSequence(job.creator, job.lane, job.seq, _seqOf(lane));
         dealId = _hashTypedDataV4(_jobOfferStructHash(job));
         if (resource.jobOfferHash != dealId) revert ResourceOfferMismatch(dealId, resource.jobOfferHash);
         _checkSignature(job.creator, dealId, jobSignature);
@@ -103,29 +96,23 @@ contract LilypadMarket is ILilypadMarket, Escrow, ModuleRegistry, EIP712 {
         _checkCompatible(job, resource);
         if (isModuleBlocked(job.moduleId)) revert ModuleIsBlocked(job.moduleId);
 
-        Deal memory deal = Deal({
-            creator: job.creator,
-            provider: resource.provider,
-            mediator: _drawMediator(dealId, job.mediators, resource.mediatorMask),
-            basePrice: resource.basePrice,
-            pricePerMInstr: resource.pricePerMInstr,
-            paymentCollateral: job.paymentCollateral,
-            timeoutCollateral: resource.timeoutCollateral,
-            mediationFee: job.mediationFee,
-            collateralMultiple: resource.collateralMultiple,
-            judgingWindow: job.judgingWindow,
-            mediationTimeout: job.mediationTimeout,
-            lane: job.lane,
-            callback: job.callback
-        });
-        _lock(deal.creator, deal.paymentCollateral);
-        _lock(deal.provider, deal.timeoutCollateral);
-        uint256[5] memory packed = _packDeal(deal);
+        _lock(job.creator, job.paymentCollateral);
+        _lock(resource.provider, resource.timeoutCollateral);
+        // The deal's terms, packed straight from the offers (layout in IDealTypes.Deal).
+        uint256[5] memory packed = [
+            uint256(uint160(job.creator)) | (uint256(resource.basePrice) << 160),
+            uint256(uint160(resource.provider)) | (uint256(resource.pricePerMInstr) << 160),
+            uint256(uint160(_drawMediator(dealId, job.mediators, resource.mediatorMask)))
+                | (uint256(job.mediationFee) << 160),
+            uint256(job.paymentCollateral) | (uint256(resource.timeoutCollateral) << 96)
+                | (uint256(job.lane) << 192) | (uint256(job.judgingWindow) << 224),
+            uint256(job.mediationTimeout) | (uint256(resource.collateralMultiple) << 32)
+                | (job.callback ? 1 << 48 : 0)
+        ];
         uint32 deadline = uint32(block.timestamp) + job.resultTimeout;
-        _lanes[deal.creator][deal.lane] = _pack(
-            LaneSlot(DealState.Open, deadline, job.seq, _commit(keccak256(abi.encode(dealId, packed))))
-        );
-        emit DealOpened(dealId, deal.provider, job.moduleId, job.inputsHash, packed, deadline);
+        _lanes[job.creator][job.lane] =
+            _laneSlot(DealState.Open, deadline, job.seq, _commit(keccak256(abi.encode(dealId, packed))));
+        emit DealOpened(dealId, resource.provider, job.moduleId, job.inputsHash, packed, deadline);
     }
 
     /// @dev ECDSA first: for the usual externally owned signer that avoids probing its code (a cold
@@ -165,24 +152,31 @@ contract LilypadMarket is ILilypadMarket, Escrow, ModuleRegistry, EIP712 {
     /// list must be ascending without repeats, so no name can weigh the draw; the seed mixes the deal id with
     /// the block's randomness, which neither party knows when it signs.
     function _drawMediator(bytes32 dealId, address[4] calldata list, uint8 mask) private view returns (address) {
-        address[4] memory common;
-        uint256 n;
+        uint256 eligible; // bit i: list[i] is trusted by both parties
+        uint256 count;
         address previous;
+        bool ended;
         for (uint256 i; i < 4; ++i) {
             address m = list[i];
             if (m == address(0)) {
-                for (uint256 k = i + 1; k < 4; ++k) {
-                    if (list[k] != address(0)) revert MediatorsNotSorted();
-                }
-                break;
+                ended = true;
+                continue;
             }
-            if (m <= previous) revert MediatorsNotSorted();
+            if (ended || m <= previous) revert MediatorsNotSorted();
             previous = m;
-            if (mask & (1 << i) != 0) common[n++] = m;
+            if (mask & (1 << i) != 0) {
+                eligible |= 1 << i;
+                ++count;
+            }
         }
-        if (n == 0) revert NoCommonMediator();
-        if (n == 1) return common[0];
-        return common[uint256(keccak256(abi.encode(dealId, block.prevrandao))) % n];
+        if (count == 0) revert NoCommonMediator();
+        uint256 pick = count == 1 ? 0 : uint256(keccak256(abi.encode(dealId, block.prevrandao))) % count;
+        for (uint256 i;; ++i) {
+            if (eligible & (1 << i) != 0) {
+                if (pick == 0) return list[i];
+                --pick;
+            }
+        }
     }
 
     // ---------------------------------------------------------------------------------------------- result
@@ -207,16 +201,18 @@ contract LilypadMarket is ILilypadMarket, Escrow, ModuleRegistry, EIP712 {
     function _postResult(bytes32 dealId, uint256[5] calldata packed, Result calldata result) private {
         Deal memory deal = _unpackDeal(packed);
         _requireCaller(deal.provider);
-        LaneSlot memory lane = _requireState(dealId, deal, DealState.Open, _dealDigest(dealId, packed));
-        if (block.timestamp > lane.deadline) revert DeadlinePassed(dealId, lane.deadline);
+        uint256 lane = _requireState(dealId, deal, DealState.Open, _dealDigest(dealId, packed));
+        _requireBefore(dealId, lane);
         if (result.cidDigest == bytes32(0)) revert InvalidResult();
         uint256 resultsCollateral = _cost(deal, result.instructions) * deal.collateralMultiple;
         // The timeout collateral already locked backs the result; lock more only if the result is worth more.
         if (resultsCollateral > deal.timeoutCollateral) _lock(deal.provider, resultsCollateral - deal.timeoutCollateral);
-        lane.state = DealState.ResultPosted;
-        lane.deadline = uint32(block.timestamp) + deal.judgingWindow;
-        lane.commitment = _commit(_resultDigest(dealId, packed, result));
-        _lanes[deal.creator][deal.lane] = _pack(lane);
+        _lanes[deal.creator][deal.lane] = _laneSlot(
+            DealState.ResultPosted,
+            uint32(block.timestamp) + deal.judgingWindow,
+            _seqOf(lane),
+            _commit(_resultDigest(dealId, packed, result))
+        );
         emit ResultPosted(dealId, result);
     }
 
@@ -226,22 +222,20 @@ contract LilypadMarket is ILilypadMarket, Escrow, ModuleRegistry, EIP712 {
     function accept(bytes32 dealId, uint256[5] calldata packed, Result calldata result) external nonReentrant {
         Deal memory deal = _unpackDeal(packed);
         _requireCaller(deal.creator);
-        LaneSlot memory lane =
-            _requireState(dealId, deal, DealState.ResultPosted, _resultDigest(dealId, packed, result));
-        _payProvider(dealId, deal, result, lane, Outcome.Accepted, 0);
+        uint256 lane = _requireState(dealId, deal, DealState.ResultPosted, _resultDigest(dealId, packed, result));
+        _payProvider(dealId, deal, result, _seqOf(lane), Outcome.Accepted, 0);
     }
 
     /// @inheritdoc ILilypadMarket
     function challenge(bytes32 dealId, uint256[5] calldata packed, Result calldata result) external nonReentrant {
         Deal memory deal = _unpackDeal(packed);
         _requireCaller(deal.creator);
-        LaneSlot memory lane =
-            _requireState(dealId, deal, DealState.ResultPosted, _resultDigest(dealId, packed, result));
-        if (block.timestamp > lane.deadline) revert DeadlinePassed(dealId, lane.deadline);
+        uint256 lane = _requireState(dealId, deal, DealState.ResultPosted, _resultDigest(dealId, packed, result));
+        _requireBefore(dealId, lane);
         _lock(deal.creator, deal.mediationFee);
-        lane.state = DealState.Challenged;
-        lane.deadline = uint32(block.timestamp) + deal.mediationTimeout;
-        _lanes[deal.creator][deal.lane] = _pack(lane);
+        _lanes[deal.creator][deal.lane] = _laneSlot(
+            DealState.Challenged, uint32(block.timestamp) + deal.mediationTimeout, _seqOf(lane), _commitmentOf(lane)
+        );
         emit DealChallenged(dealId, deal.mediator);
     }
 
@@ -252,11 +246,10 @@ contract LilypadMarket is ILilypadMarket, Escrow, ModuleRegistry, EIP712 {
     {
         Deal memory deal = _unpackDeal(packed);
         _requireCaller(deal.mediator);
-        LaneSlot memory lane =
-            _requireState(dealId, deal, DealState.Challenged, _resultDigest(dealId, packed, result));
-        if (block.timestamp > lane.deadline) revert DeadlinePassed(dealId, lane.deadline);
+        uint256 lane = _requireState(dealId, deal, DealState.Challenged, _resultDigest(dealId, packed, result));
+        _requireBefore(dealId, lane);
         if (providerRight) {
-            _payProvider(dealId, deal, result, lane, Outcome.ProviderRight, deal.mediationFee);
+            _payProvider(dealId, deal, result, _seqOf(lane), Outcome.ProviderRight, deal.mediationFee);
             return;
         }
         // The RP's results collateral compensates the JC, who pays nothing for the job.
@@ -266,7 +259,7 @@ contract LilypadMarket is ILilypadMarket, Escrow, ModuleRegistry, EIP712 {
         _settle(deal.creator, uint256(deal.paymentCollateral) + deal.mediationFee, refund);
         _settle(deal.provider, stake, stake - resultsCollateral);
         _settle(deal.mediator, 0, deal.mediationFee);
-        _close(dealId, deal, lane, bytes32(0), Outcome.ProviderWrong, 0, refund);
+        _close(dealId, deal, _seqOf(lane), bytes32(0), Outcome.ProviderWrong, 0, refund);
     }
 
     // ------------------------------------------------------------------------------------------- timeouts
@@ -290,22 +283,22 @@ contract LilypadMarket is ILilypadMarket, Escrow, ModuleRegistry, EIP712 {
 
     function _finalize(bytes32 dealId, uint256[5] calldata packed, Result calldata result) private {
         Deal memory deal = _unpackDeal(packed);
-        DealState state = _unpack(_lanes[deal.creator][deal.lane]).state;
+        DealState state = _stateOf(_lanes[deal.creator][deal.lane]);
         if (state == DealState.Open) {
-            LaneSlot memory lane = _requireState(dealId, deal, state, _dealDigest(dealId, packed));
-            _requireExpired(dealId, lane.deadline);
+            uint256 lane = _requireState(dealId, deal, state, _dealDigest(dealId, packed));
+            _requireExpired(dealId, lane);
             // The RP never answered: the JC gets its collateral back plus the RP's timeout collateral.
             uint256 compensated = uint256(deal.paymentCollateral) + deal.timeoutCollateral;
             _settle(deal.creator, deal.paymentCollateral, compensated);
             _settle(deal.provider, deal.timeoutCollateral, 0);
-            _close(dealId, deal, lane, bytes32(0), Outcome.ResultTimeout, 0, compensated);
+            _close(dealId, deal, _seqOf(lane), bytes32(0), Outcome.ResultTimeout, 0, compensated);
             return;
         }
         if (state != DealState.ResultPosted && state != DealState.Challenged) revert WrongState(dealId, state);
-        LaneSlot memory posted = _requireState(dealId, deal, state, _resultDigest(dealId, packed, result));
-        _requireExpired(dealId, posted.deadline);
+        uint256 posted = _requireState(dealId, deal, state, _resultDigest(dealId, packed, result));
+        _requireExpired(dealId, posted);
         if (state == DealState.ResultPosted) {
-            _payProvider(dealId, deal, result, posted, Outcome.Finalized, 0);
+            _payProvider(dealId, deal, result, _seqOf(posted), Outcome.Finalized, 0);
             return;
         }
         // The mediator never ruled: nobody is paid, every lock is released, the fee returns to the JC.
@@ -313,7 +306,7 @@ contract LilypadMarket is ILilypadMarket, Escrow, ModuleRegistry, EIP712 {
         uint256 stake = _stake(deal, _cost(deal, result.instructions) * deal.collateralMultiple);
         _settle(deal.creator, refund, refund);
         _settle(deal.provider, stake, stake);
-        _close(dealId, deal, posted, bytes32(0), Outcome.MediationTimeout, 0, refund);
+        _close(dealId, deal, _seqOf(posted), bytes32(0), Outcome.MediationTimeout, 0, refund);
     }
 
     // ----------------------------------------------------------------------------------------- settlement
@@ -324,7 +317,7 @@ contract LilypadMarket is ILilypadMarket, Escrow, ModuleRegistry, EIP712 {
         bytes32 dealId,
         Deal memory deal,
         Result calldata result,
-        LaneSlot memory lane,
+        uint32 seq,
         Outcome outcome,
         uint256 fee
     ) private {
@@ -334,20 +327,20 @@ contract LilypadMarket is ILilypadMarket, Escrow, ModuleRegistry, EIP712 {
         _settle(deal.creator, uint256(deal.paymentCollateral) + fee, refund);
         _settle(deal.provider, stake, stake + cost);
         if (fee != 0) _settle(deal.mediator, 0, fee);
-        _close(dealId, deal, lane, result.cidDigest, outcome, cost, refund);
+        _close(dealId, deal, seq, result.cidDigest, outcome, cost, refund);
     }
 
     function _close(
         bytes32 dealId,
         Deal memory deal,
-        LaneSlot memory lane,
+        uint32 seq,
         bytes32 resultCidDigest,
         Outcome outcome,
         uint256 payment,
         uint256 refund
     ) private {
         // The lane keeps its sequence number (the replay guard), so the slot stays non-zero for the next deal.
-        _lanes[deal.creator][deal.lane] = _pack(LaneSlot(DealState.Closed, 0, lane.seq, 0));
+        _lanes[deal.creator][deal.lane] = _laneSlot(DealState.Closed, 0, seq, 0);
         emit DealClosed(dealId, outcome, payment);
         if (deal.callback) _notifyCreator(dealId, deal.creator, outcome, resultCidDigest, refund);
     }
@@ -379,26 +372,44 @@ contract LilypadMarket is ILilypadMarket, Escrow, ModuleRegistry, EIP712 {
     function _requireState(bytes32 dealId, Deal memory deal, DealState expected, bytes32 digest)
         private
         view
-        returns (LaneSlot memory lane)
+        returns (uint256 lane)
     {
-        lane = _unpack(_lanes[deal.creator][deal.lane]);
-        if (lane.state != expected) revert WrongState(dealId, lane.state);
-        if (lane.commitment != _commit(digest)) revert DealMismatch(dealId);
+        lane = _lanes[deal.creator][deal.lane];
+        if (_stateOf(lane) != expected) revert WrongState(dealId, _stateOf(lane));
+        if (_commitmentOf(lane) != _commit(digest)) revert DealMismatch(dealId);
     }
 
-    function _requireExpired(bytes32 dealId, uint32 deadline) private view {
-        if (block.timestamp <= deadline) revert DeadlineNotReached(dealId, deadline);
+    function _requireBefore(bytes32 dealId, uint256 lane) private view {
+        if (block.timestamp > _deadlineOf(lane)) revert DeadlinePassed(dealId, _deadlineOf(lane));
     }
 
-    function _pack(LaneSlot memory s) private pure returns (uint256) {
-        return uint256(s.state) | (uint256(s.deadline) << DEADLINE_SHIFT) | (uint256(s.seq) << SEQ_SHIFT)
-            | (s.commitment << COMMITMENT_SHIFT);
+    function _requireExpired(bytes32 dealId, uint256 lane) private view {
+        if (block.timestamp <= _deadlineOf(lane)) revert DeadlineNotReached(dealId, _deadlineOf(lane));
     }
 
-    function _unpack(uint256 slot) private pure returns (LaneSlot memory) {
-        return LaneSlot(
-            DealState(uint8(slot)), uint32(slot >> DEADLINE_SHIFT), uint32(slot >> SEQ_SHIFT), slot >> COMMITMENT_SHIFT
-        );
+    function _laneSlot(DealState state, uint32 deadline, uint32 seq, uint256 commitment)
+        private
+        pure
+        returns (uint256)
+    {
+        return uint256(state) | (uint256(deadline) << DEADLINE_SHIFT) | (uint256(seq) << SEQ_SHIFT)
+            | (commitment << COMMITMENT_SHIFT);
+    }
+
+    function _stateOf(uint256 lane) private pure returns (DealState) {
+        return DealState(uint8(lane));
+    }
+
+    function _deadlineOf(uint256 lane) private pure returns (uint32) {
+        return uint32(lane >> DEADLINE_SHIFT);
+    }
+
+    function _seqOf(uint256 lane) private pure returns (uint32) {
+        return uint32(lane >> SEQ_SHIFT);
+    }
+
+    function _commitmentOf(uint256 lane) private pure returns (uint256) {
+        return lane >> COMMITMENT_SHIFT;
     }
 
     function _commit(bytes32 digest) private pure returns (uint256) {
@@ -466,17 +477,7 @@ contract LilypadMarket is ILilypadMarket, Escrow, ModuleRegistry, EIP712 {
         }
     }
 
-    /// @dev See `IDealTypes.Deal` for the layout.
-    function _packDeal(Deal memory d) private pure returns (uint256[5] memory w) {
-        w[0] = uint256(uint160(d.creator)) | (uint256(d.basePrice) << 160);
-        w[1] = uint256(uint160(d.provider)) | (uint256(d.pricePerMInstr) << 160);
-        w[2] = uint256(uint160(d.mediator)) | (uint256(d.mediationFee) << 160);
-        w[3] = uint256(d.paymentCollateral) | (uint256(d.timeoutCollateral) << 96) | (uint256(d.lane) << 192)
-            | (uint256(d.judgingWindow) << 224);
-        w[4] = uint256(d.mediationTimeout) | (uint256(d.collateralMultiple) << 32) | (d.callback ? 1 << 48 : 0);
-    }
-
-    /// @dev Inverse of `_packDeal`. Terms that were not packed by `openDeal` fail the commitment check.
+    /// @dev Unpacks the terms `openDeal` packed (layout in IDealTypes.Deal). Anything else fails the commitment check.
     function _unpackDeal(uint256[5] calldata w) private pure returns (Deal memory d) {
         d.creator = address(uint160(w[0]));
         d.basePrice = uint96(w[0] >> 160);
@@ -511,8 +512,8 @@ contract LilypadMarket is ILilypadMarket, Escrow, ModuleRegistry, EIP712 {
         view
         returns (DealState state, uint32 deadline, uint32 seq)
     {
-        LaneSlot memory s = _unpack(_lanes[creator][lane]);
-        return (s.state, s.deadline, s.seq);
+        uint256 slot = _lanes[creator][lane];
+        return (_stateOf(slot), _deadlineOf(slot), _seqOf(slot));
     }
 
     /// @inheritdoc ILilypadMarket
