@@ -1,4 +1,5 @@
 import { parseEther, parseEventLogs } from "viem";
+import { resourceOfferCalldata } from "./src/core/dealTypes.ts";
 import { profileTransaction } from "./bench/profileGas.ts";
 import { lilypadMarketAbi } from "./src/chain/generated/contracts.ts";
 import { deposit, jobOffer, now, resourceOffer, send, setup, signOffers, RESULT } from "./test/contracts/fixture.ts";
@@ -8,7 +9,7 @@ const lanes = Array.from({ length: 20 }, (_, i) => 10_000 + i);
 for (const seq of [1, 2]) {
 const offers = [];
 for (const lane of lanes) { const job = await jobOffer(f, { lane, seq, expiry: (await now(f)) + 3600n }); offers.push(await signOffers(f, job, await resourceOffer(f, job))); }
-const hash = await f.solver.writeContract({ address: f.market, abi: lilypadMarketAbi, functionName: "openDeals", args: [offers.map((o) => o.job), offers.map((o) => o.jobSignature), offers.map((o) => o.resource), offers.map((o) => o.resourceSignature)] });
+const hash = await f.solver.writeContract({ address: f.market, abi: lilypadMarketAbi, functionName: "openDeals", args: [offers.map((o) => o.job), offers.map((o) => o.jobSignature), offers.map((o) => resourceOfferCalldata(o.resource)), offers.map((o) => o.resourceSignature)] });
 const r = await send(f, Promise.resolve(hash));
 if (seq === 2) console.log("openDeals", r.gasUsed, "\n" + await profileTransaction(f.dev.publicClient, hash, 20));
 const opened = parseEventLogs({ abi: lilypadMarketAbi, logs: r.logs, eventName: "DealOpened" });

@@ -3,6 +3,7 @@
 // non-zero), which is the steady state; the first deal in a fresh lane costs one new storage slot more
 // (+17,100 gas), reported separately.
 import { parseEther, parseEventLogs, type Hex } from "viem";
+import { resourceOfferCalldata } from "../src/core/dealTypes.ts";
 import { lilypadMarketAbi } from "../src/chain/generated/contracts.ts";
 import type { PackedDeal } from "../src/core/dealPacking.ts";
 import type { JobOffer, Result } from "../src/core/dealTypes.ts";
@@ -55,7 +56,7 @@ async function batch(f: Fixture, lanes: number[], seq: number) {
       address: f.market,
       abi: lilypadMarketAbi,
       functionName: "openDeals",
-      args: [offers.map((o) => o.job), offers.map((o) => o.jobSignature), offers.map((o) => o.resource), offers.map((o) => o.resourceSignature)],
+      args: [offers.map((o) => o.job), offers.map((o) => o.jobSignature), offers.map((o) => resourceOfferCalldata(o.resource)), offers.map((o) => o.resourceSignature)],
     }),
   );
   const opened = parseEventLogs({ abi: lilypadMarketAbi, logs: openReceipt.logs, eventName: "DealOpened" });

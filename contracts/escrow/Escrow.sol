@@ -15,13 +15,12 @@ import {IEscrow} from "../interfaces/IEscrow.sol";
 abstract contract Escrow is IEscrow, ReentrancyGuardTransient {
     using SafeERC20 for IERC20;
 
-    struct Account {
-        uint128 available;
-        uint128 locked;
-    }
+    uint256 private constant HALF = 128;
+    uint256 private constant AVAILABLE_MASK = type(uint128).max;
 
     IERC20 private immutable _token;
-    mapping(address account => Account) private _accounts;
+    /// @dev available | locked << 128
+    mapping(address account => uint256) private _accounts;
 
     constructor(IERC20 token_) {
         _token = token_;
@@ -45,18 +44,18 @@ abstract contract Escrow is IEscrow, ReentrancyGuardTransient {
     /// @inheritdoc IEscrow
     function withdraw(uint256 amount) external nonReentrant {
         if (amount == 0) revert ZeroAmount();
-        Account memory a = _accounts[msg.sender];
-        if (a.available < amount) revert InsufficientBalance(msg.sender, amount, a.available);
-        a.available -= uint128(amount);
-        _accounts[msg.sender] = a;
+        uint256 a = _accounts[msg.sender];
+        uint256 available = a & AVAILABLE_MASK;
+        if (available < amount) revert InsufficientBalance(msg.sender, amount, available);
+        _accounts[msg.sender] = a - amount;
         emit Withdrawn(msg.sender, amount);
         _token.safeTransfer(msg.sender, amount);
     }
 
     /// @inheritdoc IEscrow
     function balanceOf(address account) external view returns (uint256 available, uint256 locked) {
-        Account memory a = _accounts[account];
-        return (a.available, a.locked);
+        uint256 a = _accounts[account];
+        return (a & AVAILABLE_MASK, a >> HALF);
     }
 
     /// @inheritdoc IEscrow
@@ -66,34 +65,33 @@ abstract contract Escrow is IEscrow, ReentrancyGuardTransient {
 
     function _deposit(uint256 amount) private {
         if (amount == 0) revert ZeroAmount();
-        Account memory a = _accounts[msg.sender];
-        uint256 next = uint256(a.available) + amount;
-        if (next + a.locked > type(uint128).max) revert BalanceOverflow(msg.sender);
-        a.available = uint128(next);
-        _accounts[msg.sender] = a;
+        uint256 a = _accounts[msg.sender];
+        // Keeping every account's total below 2^128 lets the two halves never overflow into each other.
+        if ((a & AVAILABLE_MASK) + (a >> HALF) + amount > AVAILABLE_MASK) revert BalanceOverflow(msg.sender);
+        _accounts[msg.sender] = a + amount;
         emit Deposited(msg.sender, amount);
         _token.safeTransferFrom(msg.sender, address(this), amount);
     }
 
     /// @dev Moves `amount` of `account` from available to locked.
     function _lock(address account, uint256 amount) internal {
-        Account memory a = _accounts[account];
-        if (a.available < amount) revert InsufficientBalance(account, amount, a.available);
-        // Both halves stay within 128 bits: their sum is bounded by the deposits, checked in `_deposit`.
+        uint256 a = _accounts[account];
+        uint256 available = a & AVAILABLE_MASK;
+        if (available < amount) revert InsufficientBalance(account, amount, available);
+        // available - amount + (locked + amount) << 128; locked + amount stays below 2^128 (see `_deposit`).
         unchecked {
-            a.available -= uint128(amount);
-            a.locked += uint128(amount);
+            _accounts[account] = a - amount + (amount << HALF);
         }
-        _accounts[account] = a;
     }
 
     /// @dev Releases `unlock` from `account`'s locked balance and credits `credit` to its available balance.
     /// Settlement calls it once per party with amounts whose credits sum to their unlocks, which keeps the
-    /// vault's invariant; the checked arithmetic turns any accounting bug into a revert instead of lost funds.
+    /// vault's invariant; the checks turn any accounting bug into a revert instead of lost funds.
     function _settle(address account, uint256 unlock, uint256 credit) internal {
-        Account memory a = _accounts[account];
-        a.locked -= uint128(unlock);
-        a.available += uint128(credit);
-        _accounts[account] = a;
+        uint256 a = _accounts[account];
+        uint256 locked = a >> HALF;
+        uint256 available = (a & AVAILABLE_MASK) + credit;
+        if (locked < unlock || available > AVAILABLE_MASK) revert BalanceOverflow(account);
+        _accounts[account] = available | ((locked - unlock) << HALF);
     }
 }

@@ -29,11 +29,12 @@ interface IDealTypes {
     }
 
     /// @notice What a resource provider (RP) signs: its price and collateral for one specific job offer.
-    /// @dev Binding the offer to `jobOfferHash` makes the RP's consent single-use without any nonce storage:
-    /// a job offer opens at most one deal.
+    /// @dev The signed EIP-712 `ResourceOffer` also contains `bytes32 jobOfferHash` right after `provider`: the
+    /// digest of the job offer the RP agrees to serve (the deal id). The market fills it in from the job offer
+    /// it is given, so it is not passed as calldata. Binding the RP's consent to one job offer makes it
+    /// single-use without any nonce storage: a job offer opens at most one deal.
     struct ResourceOffer {
         address provider;
-        bytes32 jobOfferHash; // EIP-712 digest of the JobOffer this RP agrees to serve (the deal id)
         uint96 basePrice;
         uint96 pricePerMInstr;
         uint96 timeoutCollateral; // locked at open; goes to the JC if no result arrives in time
@@ -48,7 +49,7 @@ interface IDealTypes {
     ///   w1 = provider | pricePerMInstr << 160
     ///   w2 = mediator | mediationFee << 160
     ///   w3 = paymentCollateral | timeoutCollateral << 96 | lane << 192 | judgingWindow << 224
-    ///   w4 = mediationTimeout | collateralMultiple << 32 | callback << 48
+    ///   w4 = mediationTimeout | collateralMultiple << 32 | callback << 48 | resultTimeout << 56
     /// Packing halves the calldata and log data that every deal pays for three or four times.
     struct Deal {
         address creator;
@@ -60,6 +61,7 @@ interface IDealTypes {
         uint96 timeoutCollateral;
         uint96 mediationFee;
         uint16 collateralMultiple;
+        uint32 resultTimeout;
         uint32 judgingWindow;
         uint32 mediationTimeout;
         uint32 lane;

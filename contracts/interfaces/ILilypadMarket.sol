@@ -9,14 +9,14 @@ import {IDealTypes} from "./IDealTypes.sol";
 /// one storage slot that its deals reuse one after another, so a steady job creator never pays for a fresh slot.
 interface ILilypadMarket is IDealTypes {
     /// @notice A deal was opened. Carries everything an indexer needs; nothing else about the deal is stored.
+    /// The RP must post a result within the deal's result timeout of this block's timestamp.
     /// Filter by `provider` to find the deals a resource provider must run; the creator knows its deal ids.
     event DealOpened(
         bytes32 indexed dealId,
         address indexed provider,
         bytes32 moduleId,
         bytes32 inputsHash,
-        uint256[5] deal,
-        uint32 resultDeadline
+        uint256[5] deal
     );
     /// @notice The RP posted its result; its stake in the deal is now max(timeout collateral, results collateral).
     /// The JC may judge until the block's timestamp plus the deal's judging window.
@@ -36,8 +36,6 @@ interface ILilypadMarket is IDealTypes {
     error LaneBusy(address creator, uint32 lane);
     /// @notice The offer's sequence number does not exceed the lane's last one (a replayed or stale offer).
     error StaleSequence(address creator, uint32 lane, uint32 seq, uint32 lastSeq);
-    /// @notice The resource offer was signed for another job offer.
-    error ResourceOfferMismatch(bytes32 expected, bytes32 signed);
     /// @notice The JC named another resource provider.
     error ProviderNotTargeted(address target, address provider);
     /// @notice The JC and RP are the same address.
@@ -147,10 +145,11 @@ interface ILilypadMarket is IDealTypes {
     /// @return The digest.
     function hashJobOffer(JobOffer calldata job) external view returns (bytes32);
 
-    /// @notice The EIP-712 digest of a resource offer.
+    /// @notice The EIP-712 digest of a resource offer signed for the job offer whose digest is `jobOfferHash`.
     /// @param resource The resource offer.
+    /// @param jobOfferHash The job offer's digest (the deal id).
     /// @return The digest.
-    function hashResourceOffer(ResourceOffer calldata resource) external view returns (bytes32);
+    function hashResourceOffer(ResourceOffer calldata resource, bytes32 jobOfferHash) external view returns (bytes32);
 
     /// @notice The state of a job creator's lane: where its current (or last) deal is.
     /// @param creator The job creator.

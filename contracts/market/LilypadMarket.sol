@@ -90,9 +90,10 @@ contract LilypadMarket is ILilypadMarket, Escrow, ModuleRegistry, EIP712 {
         if (laneState != DealState.None && laneState != DealState.Closed) revert LaneBusy(job.creator, job.lane);
         if (job.seq <= _seqOf(lane)) revert StaleSequence(job.creator, job.lane, job.seq, _seqOf(lane));
         dealId = _hashTypedDataV4(_jobOfferStructHash(job));
-        if (resource.jobOfferHash != dealId) revert ResourceOfferMismatch(dealId, resource.jobOfferHash);
         _checkSignature(job.creator, dealId, jobSignature);
-        _checkSignature(resource.provider, _hashTypedDataV4(_resourceOfferStructHash(resource)), resourceSignature);
+        _checkSignature(
+            resource.provider, _hashTypedDataV4(_resourceOfferStructHash(resource, dealId)), resourceSignature
+        );
         _checkCompatible(job, resource);
         if (isModuleBlocked(job.moduleId)) revert ModuleIsBlocked(job.moduleId);
 
@@ -107,12 +108,15 @@ contract LilypadMarket is ILilypadMarket, Escrow, ModuleRegistry, EIP712 {
             uint256(job.paymentCollateral) | (uint256(resource.timeoutCollateral) << 96)
                 | (uint256(job.lane) << 192) | (uint256(job.judgingWindow) << 224),
             uint256(job.mediationTimeout) | (uint256(resource.collateralMultiple) << 32)
-                | (job.callback ? 1 << 48 : 0)
+                | (job.callback ? 1 << 48 : 0) | (uint256(job.resultTimeout) << 56)
         ];
-        uint32 deadline = uint32(block.timestamp) + job.resultTimeout;
-        _lanes[job.creator][job.lane] =
-            _laneSlot(DealState.Open, deadline, job.seq, _commit(keccak256(abi.encode(dealId, packed))));
-        emit DealOpened(dealId, resource.provider, job.moduleId, job.inputsHash, packed, deadline);
+        _lanes[job.creator][job.lane] = _laneSlot(
+            DealState.Open,
+            uint32(block.timestamp) + job.resultTimeout,
+            job.seq,
+            _commit(keccak256(abi.encode(dealId, packed)))
+        );
+        emit DealOpened(dealId, resource.provider, job.moduleId, job.inputsHash, packed);
     }
 
     /// @dev ECDSA first: for the usual externally owned signer that avoids probing its code (a cold
@@ -441,13 +445,20 @@ contract LilypadMarket is ILilypadMarket, Escrow, ModuleRegistry, EIP712 {
         }
     }
 
-    /// @dev EIP-712 struct hash of a resource offer: its calldata words are the encoding.
-    function _resourceOfferStructHash(ResourceOffer calldata r) private pure returns (bytes32 h) {
+    /// @dev EIP-712 struct hash of a resource offer: its calldata words are the encoding, with the job
+    /// offer's digest inserted after `provider`.
+    function _resourceOfferStructHash(ResourceOffer calldata r, bytes32 jobOfferHash)
+        private
+        pure
+        returns (bytes32 h)
+    {
         bytes32 typehash = RESOURCE_OFFER_TYPEHASH;
         assembly ("memory-safe") {
             let m := mload(0x40)
             mstore(m, typehash)
-            calldatacopy(add(m, 0x20), r, 0x100)
+            mstore(add(m, 0x20), calldataload(r))
+            mstore(add(m, 0x40), jobOfferHash)
+            calldatacopy(add(m, 0x60), add(r, 0x20), 0xc0)
             h := keccak256(m, 0x120)
         }
     }
@@ -492,6 +503,7 @@ contract LilypadMarket is ILilypadMarket, Escrow, ModuleRegistry, EIP712 {
         d.mediationTimeout = uint32(w[4]);
         d.collateralMultiple = uint16(w[4] >> 32);
         d.callback = (w[4] >> 48) & 1 == 1;
+        d.resultTimeout = uint32(w[4] >> 56);
     }
 
     // ---------------------------------------------------------------------------------------------- views
@@ -502,8 +514,8 @@ contract LilypadMarket is ILilypadMarket, Escrow, ModuleRegistry, EIP712 {
     }
 
     /// @inheritdoc ILilypadMarket
-    function hashResourceOffer(ResourceOffer calldata resource) external view returns (bytes32) {
-        return _hashTypedDataV4(_resourceOfferStructHash(resource));
+    function hashResourceOffer(ResourceOffer calldata resource, bytes32 jobOfferHash) external view returns (bytes32) {
+        return _hashTypedDataV4(_resourceOfferStructHash(resource, jobOfferHash));
     }
 
     /// @inheritdoc ILilypadMarket

@@ -4,7 +4,7 @@
 //   w1 = provider | pricePerMInstr << 160
 //   w2 = mediator | mediationFee << 160
 //   w3 = paymentCollateral | timeoutCollateral << 96 | lane << 192 | judgingWindow << 224
-//   w4 = mediationTimeout | collateralMultiple << 32 | callback << 48
+//   w4 = mediationTimeout | collateralMultiple << 32 | callback << 48 | resultTimeout << 56
 import { getAddress, type Address } from "viem";
 import type { Deal } from "./dealTypes.ts";
 
@@ -19,7 +19,10 @@ export function packDeal(d: Deal): PackedDeal {
     BigInt(d.provider) | (d.pricePerMInstr << 160n),
     BigInt(d.mediator) | (d.mediationFee << 160n),
     d.paymentCollateral | (d.timeoutCollateral << 96n) | (BigInt(d.lane) << 192n) | (BigInt(d.judgingWindow) << 224n),
-    BigInt(d.mediationTimeout) | (BigInt(d.collateralMultiple) << 32n) | ((d.callback ? 1n : 0n) << 48n),
+    BigInt(d.mediationTimeout) |
+      (BigInt(d.collateralMultiple) << 32n) |
+      ((d.callback ? 1n : 0n) << 48n) |
+      (BigInt(d.resultTimeout) << 56n),
   ];
 }
 
@@ -39,5 +42,6 @@ export function unpackDeal(w: readonly bigint[]): Deal {
     mediationTimeout: Number(w4 & mask(32)),
     collateralMultiple: Number((w4 >> 32n) & mask(16)),
     callback: ((w4 >> 48n) & 1n) === 1n,
+    resultTimeout: Number((w4 >> 56n) & mask(32)),
   };
 }

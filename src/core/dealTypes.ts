@@ -61,6 +61,12 @@ export const resourceOfferSchema = z.object({
 });
 export type ResourceOffer = z.output<typeof resourceOfferSchema>;
 
+/** The market fills in `jobOfferHash` itself (it is the deal id), so the calldata omits it. */
+export function resourceOfferCalldata(offer: ResourceOffer): Omit<ResourceOffer, "jobOfferHash"> {
+  const { jobOfferHash: _signedOver, ...calldata } = offer;
+  return calldata;
+}
+
 export const dealSchema = z.object({
   creator: addressSchema,
   provider: addressSchema,
@@ -72,6 +78,7 @@ export const dealSchema = z.object({
   mediationFee: uintSchema(96),
   collateralMultiple: smallUintSchema(16),
   judgingWindow: smallUintSchema(32),
+  resultTimeout: smallUintSchema(32),
   mediationTimeout: smallUintSchema(32),
   lane: smallUintSchema(32),
   callback: z.boolean(),

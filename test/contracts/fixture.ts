@@ -22,6 +22,7 @@ import { startDevChain, type DevChain } from "../../src/chain/startDevChain.ts";
 import { unpackDeal, type PackedDeal } from "../../src/core/dealPacking.ts";
 import {
   jobOfferSchema,
+  resourceOfferCalldata,
   mediatorMaskFor,
   resourceOfferSchema,
   type Deal,
@@ -181,7 +182,7 @@ export function openDealTx(f: Fixture, o: SignedOffers, by: Wallet = f.solver): 
     address: f.market,
     abi: lilypadMarketAbi,
     functionName: "openDeal",
-    args: [o.job, o.jobSignature, o.resource, o.resourceSignature],
+    args: [o.job, o.jobSignature, resourceOfferCalldata(o.resource), o.resourceSignature],
   });
 }
 
