@@ -73,7 +73,9 @@ contract LilypadMarket is ILilypadMarket, Escrow, ModuleRegistry, EIP712 {
         }
         dealIds = new bytes32[](n);
         for (uint256 i; i < n; ++i) {
+            uint256 memoryMark = _memoryMark();
             dealIds[i] = _openDeal(jobs[i], jobSignatures[i], resources[i], resourceSignatures[i]);
+            _releaseMemory(memoryMark);
         }
     }
 
@@ -198,7 +200,9 @@ contract LilypadMarket is ILilypadMarket, Escrow, ModuleRegistry, EIP712 {
         uint256 n = dealIds.length;
         if (deals.length != n || results.length != n) revert LengthMismatch();
         for (uint256 i; i < n; ++i) {
+            uint256 memoryMark = _memoryMark();
             _postResult(dealIds[i], deals[i], results[i]);
+            _releaseMemory(memoryMark);
         }
     }
 
@@ -281,15 +285,18 @@ contract LilypadMarket is ILilypadMarket, Escrow, ModuleRegistry, EIP712 {
         uint256 n = dealIds.length;
         if (deals.length != n || results.length != n) revert LengthMismatch();
         for (uint256 i; i < n; ++i) {
+            uint256 memoryMark = _memoryMark();
             _finalize(dealIds[i], deals[i], results[i]);
+            _releaseMemory(memoryMark);
         }
     }
 
     function _finalize(bytes32 dealId, uint256[5] calldata packed, Result calldata result) private {
         Deal memory deal = _unpackDeal(packed);
-        DealState state = _stateOf(_lanes[deal.creator][deal.lane]);
+        uint256 lane = _lanes[deal.creator][deal.lane];
+        DealState state = _stateOf(lane);
         if (state == DealState.Open) {
-            uint256 lane = _requireState(dealId, deal, state, _dealDigest(dealId, packed));
+            _checkLane(dealId, lane, state, _dealDigest(dealId, packed));
             _requireExpired(dealId, lane);
             // The RP never answered: the JC gets its collateral back plus the RP's timeout collateral.
             uint256 compensated = uint256(deal.paymentCollateral) + deal.timeoutCollateral;
@@ -299,10 +306,10 @@ contract LilypadMarket is ILilypadMarket, Escrow, ModuleRegistry, EIP712 {
             return;
         }
         if (state != DealState.ResultPosted && state != DealState.Challenged) revert WrongState(dealId, state);
-        uint256 posted = _requireState(dealId, deal, state, _resultDigest(dealId, packed, result));
-        _requireExpired(dealId, posted);
+        _checkLane(dealId, lane, state, _resultDigest(dealId, packed, result));
+        _requireExpired(dealId, lane);
         if (state == DealState.ResultPosted) {
-            _payProvider(dealId, deal, result, _seqOf(posted), Outcome.Finalized, 0);
+            _payProvider(dealId, deal, result, _seqOf(lane), Outcome.Finalized, 0);
             return;
         }
         // The mediator never ruled: nobody is paid, every lock is released, the fee returns to the JC.
@@ -310,7 +317,7 @@ contract LilypadMarket is ILilypadMarket, Escrow, ModuleRegistry, EIP712 {
         uint256 stake = _stake(deal, _cost(deal, result.instructions) * deal.collateralMultiple);
         _settle(deal.creator, refund, refund);
         _settle(deal.provider, stake, stake);
-        _close(dealId, deal, _seqOf(posted), bytes32(0), Outcome.MediationTimeout, 0, refund);
+        _close(dealId, deal, _seqOf(lane), bytes32(0), Outcome.MediationTimeout, 0, refund);
     }
 
     // ----------------------------------------------------------------------------------------- settlement
@@ -379,8 +386,26 @@ contract LilypadMarket is ILilypadMarket, Escrow, ModuleRegistry, EIP712 {
         returns (uint256 lane)
     {
         lane = _lanes[deal.creator][deal.lane];
+        _checkLane(dealId, lane, expected, digest);
+    }
+
+    function _checkLane(bytes32 dealId, uint256 lane, DealState expected, bytes32 digest) private pure {
         if (_stateOf(lane) != expected) revert WrongState(dealId, _stateOf(lane));
         if (_commitmentOf(lane) != _commit(digest)) revert DealMismatch(dealId);
+    }
+
+    /// @dev Batch loops give back each iteration's scratch memory, so memory (whose cost grows
+    /// quadratically) stays the size of one deal however long the batch.
+    function _memoryMark() private pure returns (uint256 mark) {
+        assembly ("memory-safe") {
+            mark := mload(0x40)
+        }
+    }
+
+    function _releaseMemory(uint256 mark) private pure {
+        assembly ("memory-safe") {
+            mstore(0x40, mark)
+        }
     }
 
     function _requireBefore(bytes32 dealId, uint256 lane) private view {
