@@ -206,20 +206,19 @@ contract LilypadMarket is ILilypadMarket, Escrow, ModuleRegistry, EIP712 {
         }
     }
 
-    function _postResult(bytes32 dealId, uint256[5] calldata packed, Result calldata result) private {
-        Deal memory deal = _unpackDeal(packed);
-        _requireCaller(deal.provider);
-        uint256 lane = _requireState(dealId, deal, DealState.Open, _dealDigest(dealId, packed));
+    function _postResult(bytes32 dealId, uint256[5] calldata deal, Result calldata result) private {
+        _requireCaller(_provider(deal));
+        uint256 lane = _requireState(dealId, deal, DealState.Open, _dealDigest(dealId, deal));
         _requireBefore(dealId, lane);
         if (result.cidDigest == bytes32(0)) revert InvalidResult();
-        uint256 resultsCollateral = _cost(deal, result.instructions) * deal.collateralMultiple;
+        uint256 resultsCollateral = _cost(deal, result.instructions) * _collateralMultiple(deal);
         // The timeout collateral already locked backs the result; lock more only if the result is worth more.
-        if (resultsCollateral > deal.timeoutCollateral) _lock(deal.provider, resultsCollateral - deal.timeoutCollateral);
-        _lanes[deal.creator][deal.lane] = _laneSlot(
+        if (resultsCollateral > _timeoutCollateral(deal)) _lock(_provider(deal), resultsCollateral - _timeoutCollateral(deal));
+        _lanes[_creator(deal)][_lane(deal)] = _laneSlot(
             DealState.ResultPosted,
-            uint32(block.timestamp) + deal.judgingWindow,
+            uint32(block.timestamp) + _judgingWindow(deal),
             _seqOf(lane),
-            _commit(_resultDigest(dealId, packed, result))
+            _commit(_resultDigest(dealId, deal, result))
         );
         emit ResultPosted(dealId, result);
     }
@@ -227,46 +226,43 @@ contract LilypadMarket is ILilypadMarket, Escrow, ModuleRegistry, EIP712 {
     // --------------------------------------------------------------------------------------------- judging
 
     /// @inheritdoc ILilypadMarket
-    function accept(bytes32 dealId, uint256[5] calldata packed, Result calldata result) external nonReentrant {
-        Deal memory deal = _unpackDeal(packed);
-        _requireCaller(deal.creator);
-        uint256 lane = _requireState(dealId, deal, DealState.ResultPosted, _resultDigest(dealId, packed, result));
+    function accept(bytes32 dealId, uint256[5] calldata deal, Result calldata result) external nonReentrant {
+        _requireCaller(_creator(deal));
+        uint256 lane = _requireState(dealId, deal, DealState.ResultPosted, _resultDigest(dealId, deal, result));
         _payProvider(dealId, deal, result, _seqOf(lane), Outcome.Accepted, 0);
     }
 
     /// @inheritdoc ILilypadMarket
-    function challenge(bytes32 dealId, uint256[5] calldata packed, Result calldata result) external nonReentrant {
-        Deal memory deal = _unpackDeal(packed);
-        _requireCaller(deal.creator);
-        uint256 lane = _requireState(dealId, deal, DealState.ResultPosted, _resultDigest(dealId, packed, result));
+    function challenge(bytes32 dealId, uint256[5] calldata deal, Result calldata result) external nonReentrant {
+        _requireCaller(_creator(deal));
+        uint256 lane = _requireState(dealId, deal, DealState.ResultPosted, _resultDigest(dealId, deal, result));
         _requireBefore(dealId, lane);
-        _lock(deal.creator, deal.mediationFee);
-        _lanes[deal.creator][deal.lane] = _laneSlot(
-            DealState.Challenged, uint32(block.timestamp) + deal.mediationTimeout, _seqOf(lane), _commitmentOf(lane)
+        _lock(_creator(deal), _mediationFee(deal));
+        _lanes[_creator(deal)][_lane(deal)] = _laneSlot(
+            DealState.Challenged, uint32(block.timestamp) + _mediationTimeout(deal), _seqOf(lane), _commitmentOf(lane)
         );
-        emit DealChallenged(dealId, deal.mediator);
+        emit DealChallenged(dealId, _mediator(deal));
     }
 
     /// @inheritdoc ILilypadMarket
-    function rule(bytes32 dealId, uint256[5] calldata packed, Result calldata result, bool providerRight)
+    function rule(bytes32 dealId, uint256[5] calldata deal, Result calldata result, bool providerRight)
         external
         nonReentrant
     {
-        Deal memory deal = _unpackDeal(packed);
-        _requireCaller(deal.mediator);
-        uint256 lane = _requireState(dealId, deal, DealState.Challenged, _resultDigest(dealId, packed, result));
+        _requireCaller(_mediator(deal));
+        uint256 lane = _requireState(dealId, deal, DealState.Challenged, _resultDigest(dealId, deal, result));
         _requireBefore(dealId, lane);
         if (providerRight) {
-            _payProvider(dealId, deal, result, _seqOf(lane), Outcome.ProviderRight, deal.mediationFee);
+            _payProvider(dealId, deal, result, _seqOf(lane), Outcome.ProviderRight, _mediationFee(deal));
             return;
         }
         // The RP's results collateral compensates the JC, who pays nothing for the job.
-        uint256 resultsCollateral = _cost(deal, result.instructions) * deal.collateralMultiple;
+        uint256 resultsCollateral = _cost(deal, result.instructions) * _collateralMultiple(deal);
         uint256 stake = _stake(deal, resultsCollateral);
-        uint256 refund = uint256(deal.paymentCollateral) + resultsCollateral;
-        _settle(deal.creator, uint256(deal.paymentCollateral) + deal.mediationFee, refund);
-        _settle(deal.provider, stake, stake - resultsCollateral);
-        _settle(deal.mediator, 0, deal.mediationFee);
+        uint256 refund = _paymentCollateral(deal) + resultsCollateral;
+        _settle(_creator(deal), _paymentCollateral(deal) + _mediationFee(deal), refund);
+        _settle(_provider(deal), stake, stake - resultsCollateral);
+        _settle(_mediator(deal), 0, _mediationFee(deal));
         _close(dealId, deal, _seqOf(lane), bytes32(0), Outcome.ProviderWrong, 0, refund);
     }
 
@@ -291,32 +287,31 @@ contract LilypadMarket is ILilypadMarket, Escrow, ModuleRegistry, EIP712 {
         }
     }
 
-    function _finalize(bytes32 dealId, uint256[5] calldata packed, Result calldata result) private {
-        Deal memory deal = _unpackDeal(packed);
-        uint256 lane = _lanes[deal.creator][deal.lane];
+    function _finalize(bytes32 dealId, uint256[5] calldata deal, Result calldata result) private {
+        uint256 lane = _lanes[_creator(deal)][_lane(deal)];
         DealState state = _stateOf(lane);
         if (state == DealState.Open) {
-            _checkLane(dealId, lane, state, _dealDigest(dealId, packed));
+            _checkLane(dealId, lane, state, _dealDigest(dealId, deal));
             _requireExpired(dealId, lane);
             // The RP never answered: the JC gets its collateral back plus the RP's timeout collateral.
-            uint256 compensated = uint256(deal.paymentCollateral) + deal.timeoutCollateral;
-            _settle(deal.creator, deal.paymentCollateral, compensated);
-            _settle(deal.provider, deal.timeoutCollateral, 0);
+            uint256 compensated = _paymentCollateral(deal) + _timeoutCollateral(deal);
+            _settle(_creator(deal), _paymentCollateral(deal), compensated);
+            _settle(_provider(deal), _timeoutCollateral(deal), 0);
             _close(dealId, deal, _seqOf(lane), bytes32(0), Outcome.ResultTimeout, 0, compensated);
             return;
         }
         if (state != DealState.ResultPosted && state != DealState.Challenged) revert WrongState(dealId, state);
-        _checkLane(dealId, lane, state, _resultDigest(dealId, packed, result));
+        _checkLane(dealId, lane, state, _resultDigest(dealId, deal, result));
         _requireExpired(dealId, lane);
         if (state == DealState.ResultPosted) {
             _payProvider(dealId, deal, result, _seqOf(lane), Outcome.Finalized, 0);
             return;
         }
         // The mediator never ruled: nobody is paid, every lock is released, the fee returns to the JC.
-        uint256 refund = uint256(deal.paymentCollateral) + deal.mediationFee;
-        uint256 stake = _stake(deal, _cost(deal, result.instructions) * deal.collateralMultiple);
-        _settle(deal.creator, refund, refund);
-        _settle(deal.provider, stake, stake);
+        uint256 refund = _paymentCollateral(deal) + _mediationFee(deal);
+        uint256 stake = _stake(deal, _cost(deal, result.instructions) * _collateralMultiple(deal));
+        _settle(_creator(deal), refund, refund);
+        _settle(_provider(deal), stake, stake);
         _close(dealId, deal, _seqOf(lane), bytes32(0), Outcome.MediationTimeout, 0, refund);
     }
 
@@ -326,24 +321,24 @@ contract LilypadMarket is ILilypadMarket, Escrow, ModuleRegistry, EIP712 {
     /// `fee` (if any) moves from the JC's lock to the mediator.
     function _payProvider(
         bytes32 dealId,
-        Deal memory deal,
+        uint256[5] calldata deal,
         Result calldata result,
         uint32 seq,
         Outcome outcome,
         uint256 fee
     ) private {
         uint256 cost = _cost(deal, result.instructions);
-        uint256 stake = _stake(deal, cost * deal.collateralMultiple);
-        uint256 refund = deal.paymentCollateral - cost;
-        _settle(deal.creator, uint256(deal.paymentCollateral) + fee, refund);
-        _settle(deal.provider, stake, stake + cost);
-        if (fee != 0) _settle(deal.mediator, 0, fee);
+        uint256 stake = _stake(deal, cost * _collateralMultiple(deal));
+        uint256 refund = _paymentCollateral(deal) - cost;
+        _settle(_creator(deal), _paymentCollateral(deal) + fee, refund);
+        _settle(_provider(deal), stake, stake + cost);
+        if (fee != 0) _settle(_mediator(deal), 0, fee);
         _close(dealId, deal, seq, result.cidDigest, outcome, cost, refund);
     }
 
     function _close(
         bytes32 dealId,
-        Deal memory deal,
+        uint256[5] calldata deal,
         uint32 seq,
         bytes32 resultCidDigest,
         Outcome outcome,
@@ -351,9 +346,9 @@ contract LilypadMarket is ILilypadMarket, Escrow, ModuleRegistry, EIP712 {
         uint256 refund
     ) private {
         // The lane keeps its sequence number (the replay guard), so the slot stays non-zero for the next deal.
-        _lanes[deal.creator][deal.lane] = _laneSlot(DealState.Closed, 0, seq, 0);
+        _lanes[_creator(deal)][_lane(deal)] = _laneSlot(DealState.Closed, 0, seq, 0);
         emit DealClosed(dealId, outcome, payment);
-        if (deal.callback) _notifyCreator(dealId, deal.creator, outcome, resultCidDigest, refund);
+        if (_callback(deal)) _notifyCreator(dealId, _creator(deal), outcome, resultCidDigest, refund);
     }
 
     /// @dev The creator's callback runs last, with a fixed allowance, and cannot undo the settlement.
@@ -380,12 +375,12 @@ contract LilypadMarket is ILilypadMarket, Escrow, ModuleRegistry, EIP712 {
     }
 
     /// @dev Loads the deal's lane, checks its state and that the terms passed back match the commitment.
-    function _requireState(bytes32 dealId, Deal memory deal, DealState expected, bytes32 digest)
+    function _requireState(bytes32 dealId, uint256[5] calldata deal, DealState expected, bytes32 digest)
         private
         view
         returns (uint256 lane)
     {
-        lane = _lanes[deal.creator][deal.lane];
+        lane = _lanes[_creator(deal)][_lane(deal)];
         _checkLane(dealId, lane, expected, digest);
     }
 
@@ -445,14 +440,14 @@ contract LilypadMarket is ILilypadMarket, Escrow, ModuleRegistry, EIP712 {
         return uint256(digest) >> COMMITMENT_SHIFT;
     }
 
-    function _cost(Deal memory deal, uint64 instructions) private pure returns (uint256) {
-        uint256 cost = uint256(deal.basePrice) + (uint256(deal.pricePerMInstr) * instructions) / 1_000_000;
-        return cost < deal.paymentCollateral ? cost : deal.paymentCollateral;
+    function _cost(uint256[5] calldata deal, uint64 instructions) private pure returns (uint256) {
+        uint256 cost = _basePrice(deal) + (_pricePerMInstr(deal) * instructions) / 1_000_000;
+        return cost < _paymentCollateral(deal) ? cost : _paymentCollateral(deal);
     }
 
     /// @dev What the RP has locked in a deal once its result is posted.
-    function _stake(Deal memory deal, uint256 resultsCollateral) private pure returns (uint256) {
-        return resultsCollateral > deal.timeoutCollateral ? resultsCollateral : deal.timeoutCollateral;
+    function _stake(uint256[5] calldata deal, uint256 resultsCollateral) private pure returns (uint256) {
+        return resultsCollateral > _timeoutCollateral(deal) ? resultsCollateral : _timeoutCollateral(deal);
     }
 
     /// @dev EIP-712 struct hash of a job offer, read straight from calldata: the offer is a static struct,
@@ -488,18 +483,18 @@ contract LilypadMarket is ILilypadMarket, Escrow, ModuleRegistry, EIP712 {
         }
     }
 
-    /// @dev keccak256(abi.encode(dealId, packed)), hashed from calldata.
-    function _dealDigest(bytes32 dealId, uint256[5] calldata packed) private pure returns (bytes32 h) {
+    /// @dev keccak256(abi.encode(dealId, deal)), hashed from calldata.
+    function _dealDigest(bytes32 dealId, uint256[5] calldata deal) private pure returns (bytes32 h) {
         assembly ("memory-safe") {
             let m := mload(0x40)
             mstore(m, dealId)
-            calldatacopy(add(m, 0x20), packed, 0xa0)
+            calldatacopy(add(m, 0x20), deal, 0xa0)
             h := keccak256(m, 0xc0)
         }
     }
 
-    /// @dev keccak256(abi.encode(dealId, packed, result)), hashed from calldata.
-    function _resultDigest(bytes32 dealId, uint256[5] calldata packed, Result calldata result)
+    /// @dev keccak256(abi.encode(dealId, deal, result)), hashed from calldata.
+    function _resultDigest(bytes32 dealId, uint256[5] calldata deal, Result calldata result)
         private
         pure
         returns (bytes32 h)
@@ -507,28 +502,65 @@ contract LilypadMarket is ILilypadMarket, Escrow, ModuleRegistry, EIP712 {
         assembly ("memory-safe") {
             let m := mload(0x40)
             mstore(m, dealId)
-            calldatacopy(add(m, 0x20), packed, 0xa0)
+            calldatacopy(add(m, 0x20), deal, 0xa0)
             calldatacopy(add(m, 0xc0), result, 0x60)
             h := keccak256(m, 0x120)
         }
     }
 
-    /// @dev Unpacks the terms `openDeal` packed (layout in IDealTypes.Deal). Anything else fails the commitment check.
-    function _unpackDeal(uint256[5] calldata w) private pure returns (Deal memory d) {
-        d.creator = address(uint160(w[0]));
-        d.basePrice = uint96(w[0] >> 160);
-        d.provider = address(uint160(w[1]));
-        d.pricePerMInstr = uint96(w[1] >> 160);
-        d.mediator = address(uint160(w[2]));
-        d.mediationFee = uint96(w[2] >> 160);
-        d.paymentCollateral = uint96(w[3]);
-        d.timeoutCollateral = uint96(w[3] >> 96);
-        d.lane = uint32(w[3] >> 192);
-        d.judgingWindow = uint32(w[3] >> 224);
-        d.mediationTimeout = uint32(w[4]);
-        d.collateralMultiple = uint16(w[4] >> 32);
-        d.callback = (w[4] >> 48) & 1 == 1;
-        d.resultTimeout = uint32(w[4] >> 56);
+    // Accessors of the packed deal terms (layout in IDealTypes.Deal). Terms not packed by `openDeal` fail the
+    // commitment check before any of them is trusted.
+
+    function _creator(uint256[5] calldata d) private pure returns (address) {
+        return address(uint160(d[0]));
+    }
+
+    function _basePrice(uint256[5] calldata d) private pure returns (uint256) {
+        return d[0] >> 160;
+    }
+
+    function _provider(uint256[5] calldata d) private pure returns (address) {
+        return address(uint160(d[1]));
+    }
+
+    function _pricePerMInstr(uint256[5] calldata d) private pure returns (uint256) {
+        return d[1] >> 160;
+    }
+
+    function _mediator(uint256[5] calldata d) private pure returns (address) {
+        return address(uint160(d[2]));
+    }
+
+    function _mediationFee(uint256[5] calldata d) private pure returns (uint256) {
+        return d[2] >> 160;
+    }
+
+    function _paymentCollateral(uint256[5] calldata d) private pure returns (uint256) {
+        return uint96(d[3]);
+    }
+
+    function _timeoutCollateral(uint256[5] calldata d) private pure returns (uint256) {
+        return uint96(d[3] >> 96);
+    }
+
+    function _lane(uint256[5] calldata d) private pure returns (uint32) {
+        return uint32(d[3] >> 192);
+    }
+
+    function _judgingWindow(uint256[5] calldata d) private pure returns (uint32) {
+        return uint32(d[3] >> 224);
+    }
+
+    function _mediationTimeout(uint256[5] calldata d) private pure returns (uint32) {
+        return uint32(d[4]);
+    }
+
+    function _collateralMultiple(uint256[5] calldata d) private pure returns (uint256) {
+        return uint16(d[4] >> 32);
+    }
+
+    function _callback(uint256[5] calldata d) private pure returns (bool) {
+        return (d[4] >> 48) & 1 == 1;
     }
 
     // ---------------------------------------------------------------------------------------------- views
@@ -555,6 +587,6 @@ contract LilypadMarket is ILilypadMarket, Escrow, ModuleRegistry, EIP712 {
 
     /// @inheritdoc ILilypadMarket
     function costOf(uint256[5] calldata deal, uint64 instructions) external pure returns (uint256) {
-        return _cost(_unpackDeal(deal), instructions);
+        return _cost(deal, instructions);
     }
 }
