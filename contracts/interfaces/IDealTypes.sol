@@ -29,12 +29,12 @@ interface IDealTypes {
     }
 
     /// @notice What a resource provider (RP) signs: its price and collateral for one specific job offer.
-    /// @dev The signed EIP-712 `ResourceOffer` also contains `bytes32 jobOfferHash` right after `provider`: the
-    /// digest of the job offer the RP agrees to serve (the deal id). The market fills it in from the job offer
-    /// it is given, so it is not passed as calldata. Binding the RP's consent to one job offer makes it
-    /// single-use without any nonce storage: a job offer opens at most one deal.
+    /// @dev The signer of this offer is the provider: it is recovered from the signature, so RPs sign with
+    /// their own (externally owned) key. The signed EIP-712 `ResourceOffer` starts with `bytes32 jobOfferHash`,
+    /// the digest of the job offer the RP agrees to serve (the deal id), which the market fills in from the job
+    /// offer it is given. Binding the RP's consent to one job offer makes it single-use without any nonce
+    /// storage: a job offer opens at most one deal.
     struct ResourceOffer {
-        address provider;
         uint96 basePrice;
         uint96 pricePerMInstr;
         uint96 timeoutCollateral; // locked at open; goes to the JC if no result arrives in time

@@ -23,14 +23,15 @@ interface ILilypadMarket is IDealTypes {
     event ResultPosted(bytes32 indexed dealId, Result result);
     /// @notice The JC challenged the result; `mediator` must rule within the deal's mediation timeout.
     event DealChallenged(bytes32 indexed dealId, address indexed mediator);
-    /// @notice The deal settled; `payment` went to the RP (what each party received follows from the outcome).
-    event DealClosed(bytes32 indexed dealId, Outcome outcome, uint256 payment);
+    /// @notice The deal settled. What each party received follows from the outcome, the terms and the result
+    /// (`costOf` gives the payment).
+    event DealClosed(bytes32 indexed dealId, Outcome outcome);
     /// @notice The creator's callback reverted or ran out of its gas allowance; settlement stands.
     event CallbackFailed(bytes32 indexed dealId, address indexed creator);
 
     /// @notice An offer's expiry has passed.
     error OfferExpired(uint64 expiry);
-    /// @notice A signature does not belong to the offer's signer.
+    /// @notice A signature does not belong to the offer's signer (zero when it recovers to no address).
     error InvalidSignature(address signer);
     /// @notice The lane's previous deal has not closed yet.
     error LaneBusy(address creator, uint32 lane);

@@ -34,7 +34,7 @@ contract LilypadMarket is ILilypadMarket, Escrow, ModuleRegistry, EIP712 {
         "uint32 mediationTimeout,bool callback,uint32 lane,uint32 seq,uint64 expiry)"
     );
     bytes32 private constant RESOURCE_OFFER_TYPEHASH = keccak256(
-        "ResourceOffer(address provider,bytes32 jobOfferHash,uint96 basePrice,uint96 pricePerMInstr,"
+        "ResourceOffer(bytes32 jobOfferHash,uint96 basePrice,uint96 pricePerMInstr,"
         "uint96 timeoutCollateral,uint16 collateralMultiple,uint8 mediatorMask,uint64 expiry)"
     );
 
@@ -93,18 +93,16 @@ contract LilypadMarket is ILilypadMarket, Escrow, ModuleRegistry, EIP712 {
         if (job.seq <= _seqOf(lane)) revert StaleSequence(job.creator, job.lane, job.seq, _seqOf(lane));
         dealId = _hashTypedDataV4(_jobOfferStructHash(job));
         _checkSignature(job.creator, dealId, jobSignature);
-        _checkSignature(
-            resource.provider, _hashTypedDataV4(_resourceOfferStructHash(resource, dealId)), resourceSignature
-        );
-        _checkCompatible(job, resource);
+        address provider = _recoverSigner(_hashTypedDataV4(_resourceOfferStructHash(resource, dealId)), resourceSignature);
+        _checkCompatible(job, resource, provider);
         if (isModuleBlocked(job.moduleId)) revert ModuleIsBlocked(job.moduleId);
 
         _lock(job.creator, job.paymentCollateral);
-        _lock(resource.provider, resource.timeoutCollateral);
+        _lock(provider, resource.timeoutCollateral);
         // The deal's terms, packed straight from the offers (layout in IDealTypes.Deal).
         uint256[5] memory packed = [
             uint256(uint160(job.creator)) | (uint256(resource.basePrice) << 160),
-            uint256(uint160(resource.provider)) | (uint256(resource.pricePerMInstr) << 160),
+            uint256(uint160(provider)) | (uint256(resource.pricePerMInstr) << 160),
             uint256(uint160(_drawMediator(dealId, job.mediators, resource.mediatorMask)))
                 | (uint256(job.mediationFee) << 160),
             uint256(job.paymentCollateral) | (uint256(resource.timeoutCollateral) << 96)
@@ -118,7 +116,7 @@ contract LilypadMarket is ILilypadMarket, Escrow, ModuleRegistry, EIP712 {
             job.seq,
             _commit(keccak256(abi.encode(dealId, packed)))
         );
-        emit DealOpened(dealId, resource.provider, job.moduleId, job.inputsHash, packed);
+        emit DealOpened(dealId, provider, job.moduleId, job.inputsHash, packed);
     }
 
     /// @dev ECDSA first: for the usual externally owned signer that avoids probing its code (a cold
@@ -135,10 +133,20 @@ contract LilypadMarket is ILilypadMarket, Escrow, ModuleRegistry, EIP712 {
         revert InvalidSignature(signer);
     }
 
-    function _checkCompatible(JobOffer calldata job, ResourceOffer calldata resource) private pure {
-        if (job.creator == resource.provider) revert SelfDeal();
-        if (job.targetProvider != address(0) && job.targetProvider != resource.provider) {
-            revert ProviderNotTargeted(job.targetProvider, resource.provider);
+    /// @dev The resource offer's signer is its provider.
+    function _recoverSigner(bytes32 digest, Signature calldata signature) private pure returns (address signer) {
+        ECDSA.RecoverError err;
+        (signer, err,) = ECDSA.tryRecover(digest, signature.r, signature.vs);
+        if (err != ECDSA.RecoverError.NoError) revert InvalidSignature(address(0));
+    }
+
+    function _checkCompatible(JobOffer calldata job, ResourceOffer calldata resource, address provider)
+        private
+        pure
+    {
+        if (job.creator == provider) revert SelfDeal();
+        if (job.targetProvider != address(0) && job.targetProvider != provider) {
+            revert ProviderNotTargeted(job.targetProvider, provider);
         }
         if (resource.basePrice > job.maxBasePrice || resource.pricePerMInstr > job.maxPricePerMInstr) {
             revert PriceTooHigh();
@@ -263,7 +271,7 @@ contract LilypadMarket is ILilypadMarket, Escrow, ModuleRegistry, EIP712 {
         _settle(_creator(deal), _paymentCollateral(deal) + _mediationFee(deal), refund);
         _settle(_provider(deal), stake, stake - resultsCollateral);
         _settle(_mediator(deal), 0, _mediationFee(deal));
-        _close(dealId, deal, _seqOf(lane), bytes32(0), Outcome.ProviderWrong, 0, refund);
+        _close(dealId, deal, _seqOf(lane), bytes32(0), Outcome.ProviderWrong, refund);
     }
 
     // ------------------------------------------------------------------------------------------- timeouts
@@ -297,7 +305,7 @@ contract LilypadMarket is ILilypadMarket, Escrow, ModuleRegistry, EIP712 {
             uint256 compensated = _paymentCollateral(deal) + _timeoutCollateral(deal);
             _settle(_creator(deal), _paymentCollateral(deal), compensated);
             _settle(_provider(deal), _timeoutCollateral(deal), 0);
-            _close(dealId, deal, _seqOf(lane), bytes32(0), Outcome.ResultTimeout, 0, compensated);
+            _close(dealId, deal, _seqOf(lane), bytes32(0), Outcome.ResultTimeout, compensated);
             return;
         }
         if (state != DealState.ResultPosted && state != DealState.Challenged) revert WrongState(dealId, state);
@@ -312,7 +320,7 @@ contract LilypadMarket is ILilypadMarket, Escrow, ModuleRegistry, EIP712 {
         uint256 stake = _stake(deal, _cost(deal, result.instructions) * _collateralMultiple(deal));
         _settle(_creator(deal), refund, refund);
         _settle(_provider(deal), stake, stake);
-        _close(dealId, deal, _seqOf(lane), bytes32(0), Outcome.MediationTimeout, 0, refund);
+        _close(dealId, deal, _seqOf(lane), bytes32(0), Outcome.MediationTimeout, refund);
     }
 
     // ----------------------------------------------------------------------------------------- settlement
@@ -333,7 +341,7 @@ contract LilypadMarket is ILilypadMarket, Escrow, ModuleRegistry, EIP712 {
         _settle(_creator(deal), _paymentCollateral(deal) + fee, refund);
         _settle(_provider(deal), stake, stake + cost);
         if (fee != 0) _settle(_mediator(deal), 0, fee);
-        _close(dealId, deal, seq, result.cidDigest, outcome, cost, refund);
+        _close(dealId, deal, seq, result.cidDigest, outcome, refund);
     }
 
     function _close(
@@ -342,12 +350,11 @@ contract LilypadMarket is ILilypadMarket, Escrow, ModuleRegistry, EIP712 {
         uint32 seq,
         bytes32 resultCidDigest,
         Outcome outcome,
-        uint256 payment,
         uint256 refund
     ) private {
         // The lane keeps its sequence number (the replay guard), so the slot stays non-zero for the next deal.
         _lanes[_creator(deal)][_lane(deal)] = _laneSlot(DealState.Closed, 0, seq, 0);
-        emit DealClosed(dealId, outcome, payment);
+        emit DealClosed(dealId, outcome);
         if (_callback(deal)) _notifyCreator(dealId, _creator(deal), outcome, resultCidDigest, refund);
     }
 
@@ -465,8 +472,7 @@ contract LilypadMarket is ILilypadMarket, Escrow, ModuleRegistry, EIP712 {
         }
     }
 
-    /// @dev EIP-712 struct hash of a resource offer: its calldata words are the encoding, with the job
-    /// offer's digest inserted after `provider`.
+    /// @dev EIP-712 struct hash of a resource offer: the job offer's digest, then the offer's calldata words.
     function _resourceOfferStructHash(ResourceOffer calldata r, bytes32 jobOfferHash)
         private
         pure
@@ -476,10 +482,9 @@ contract LilypadMarket is ILilypadMarket, Escrow, ModuleRegistry, EIP712 {
         assembly ("memory-safe") {
             let m := mload(0x40)
             mstore(m, typehash)
-            mstore(add(m, 0x20), calldataload(r))
-            mstore(add(m, 0x40), jobOfferHash)
-            calldatacopy(add(m, 0x60), add(r, 0x20), 0xc0)
-            h := keccak256(m, 0x120)
+            mstore(add(m, 0x20), jobOfferHash)
+            calldatacopy(add(m, 0x40), r, 0xc0)
+            h := keccak256(m, 0x100)
         }
     }
 

@@ -48,8 +48,8 @@ export const jobOfferSchema = z.object({
 });
 export type JobOffer = z.output<typeof jobOfferSchema>;
 
+/** What an RP signs. Its signer is the provider: the market recovers it from the signature. */
 export const resourceOfferSchema = z.object({
-  provider: addressSchema,
   jobOfferHash: bytes32Schema,
   basePrice: uintSchema(96),
   pricePerMInstr: uintSchema(96),

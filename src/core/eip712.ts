@@ -31,7 +31,6 @@ export const offerTypes = {
     { name: "expiry", type: "uint64" },
   ],
   ResourceOffer: [
-    { name: "provider", type: "address" },
     { name: "jobOfferHash", type: "bytes32" },
     { name: "basePrice", type: "uint96" },
     { name: "pricePerMInstr", type: "uint96" },

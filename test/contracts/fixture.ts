@@ -137,7 +137,6 @@ export async function resourceOffer(
   overrides: Partial<ResourceOffer> = {},
 ): Promise<ResourceOffer> {
   return resourceOfferSchema.parse({
-    provider: f.rp.account.address,
     jobOfferHash: jobOfferDigest(f.domain, job),
     basePrice: parseEther("0.1"),
     pricePerMInstr: parseEther("0.001"),
