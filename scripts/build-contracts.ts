@@ -1,7 +1,7 @@
 // Compiles the Solidity sources with Hardhat (solc-js) and generates typed `as const` ABIs and bytecode for
 // every deployable contract into src/chain/generated/. Runs on `npm ci` (prepare) and before the tests.
 import { execFileSync } from "node:child_process";
-import { mkdirSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 
@@ -36,5 +36,5 @@ for (const path of contracts) {
 }
 mkdirSync(outDir, { recursive: true });
 writeFileSync(join(outDir, "contracts.ts"), source);
-const count = readdirSync(join(root, "artifacts", "contracts")).length;
-console.log(`lilypad: generated typed ABIs for ${contracts.length} contracts (${count} source folders)`);
+
+console.log(`lilypad: generated typed ABIs for ${contracts.length} contracts`);
