@@ -1,6 +1,7 @@
 // Shared setup for the contract tests: a fresh in-process dev chain, funded role wallets, and helpers that
 // walk a deal through the market with real signatures.
 import assert from "node:assert/strict";
+import type { z } from "zod";
 import {
   BaseError,
   ContractFunctionRevertedError,
@@ -107,7 +108,7 @@ export async function advance(f: Fixture, seconds: number): Promise<void> {
 
 let nextLane = 1;
 
-export async function jobOffer(f: Fixture, overrides: Partial<JobOffer> = {}): Promise<JobOffer> {
+export async function jobOffer(f: Fixture, overrides: Partial<z.input<typeof jobOfferSchema>> = {}): Promise<JobOffer> {
   return jobOfferSchema.parse({
     creator: f.jc.account.address,
     moduleId: MODULE_ID,

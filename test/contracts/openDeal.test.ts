@@ -1,0 +1,220 @@
+import assert from "node:assert/strict";
+import { after, before, describe, it } from "node:test";
+import { parseEther, zeroAddress, type Address } from "viem";
+import { lilypadMarketAbi } from "../../src/chain/generated/contracts.ts";
+import { signJobOffer, signResourceOffer } from "../../src/chain/offers.ts";
+import { DealState, resourceOfferCalldata, type JobOffer } from "../../src/core/dealTypes.ts";
+import {
+  balanceOf,
+  dealCall,
+  expectRevert,
+  jobOffer,
+  laneStatus,
+  now,
+  openDeal,
+  openDealTx,
+  resourceOffer,
+  send,
+  setup,
+  signOffers,
+  type Fixture,
+} from "./fixture.ts";
+
+describe("openDeal: signatures, replay, compatibility", () => {
+  let f: Fixture;
+  before(async () => {
+    f = await setup();
+  });
+  after(() => f.dev.close());
+
+  const openWith = async (jobOverrides: Parameters<typeof jobOffer>[1] = {}, resourceOverrides = {}) => {
+    const job = await jobOffer(f, jobOverrides);
+    return signOffers(f, job, await resourceOffer(f, job, resourceOverrides));
+  };
+  const sorted = (...addresses: Address[]) =>
+    [...addresses].sort((a, b) => (BigInt(a) < BigInt(b) ? -1 : 1));
+
+  it("locks both collaterals and emits the packed terms", async () => {
+    const jc0 = await balanceOf(f, f.jc.account.address);
+    const rp0 = await balanceOf(f, f.rp.account.address);
+    const o = await openWith();
+    const d = await openDeal(f, o);
+    assert.equal(d.deal.creator, f.jc.account.address);
+    assert.equal(d.deal.provider, f.rp.account.address, "the provider is the resource offer's signer");
+    assert.equal(d.deal.paymentCollateral, o.job.paymentCollateral);
+    assert.equal(d.deal.resultTimeout, o.job.resultTimeout);
+    assert.equal((await balanceOf(f, f.jc.account.address)).locked - jc0.locked, o.job.paymentCollateral);
+    assert.equal((await balanceOf(f, f.rp.account.address)).locked - rp0.locked, o.resource.timeoutCollateral);
+    const lane = await laneStatus(f, d.deal);
+    assert.equal(lane.state, DealState.Open);
+    assert.equal(lane.seq, 1);
+  });
+
+  it("refuses expired offers", async () => {
+    const t = await now(f);
+    const expiredJob = await openWith({ expiry: t - 1n });
+    await expectRevert(() => openDealTx(f, expiredJob), "OfferExpired");
+    const expiredResource = await openWith({}, { expiry: t - 1n });
+    await expectRevert(() => openDealTx(f, expiredResource), "OfferExpired");
+  });
+
+  it("refuses a job offer signed by someone else than its creator", async () => {
+    const job = await jobOffer(f);
+    const o = await signOffers(f, job, await resourceOffer(f, job), { jc: f.stranger });
+    const [signer] = await expectRevert(() => openDealTx(f, o), "InvalidSignature");
+    assert.equal(signer, f.jc.account.address);
+  });
+
+  it("an offer signed for another chain or another market cannot be used here (EIP-712 domain)", async () => {
+    const job = await jobOffer(f);
+    const resource = await resourceOffer(f, job);
+    for (const domain of [
+      { chainId: 1, market: f.market },
+      { chainId: f.domain.chainId, market: f.token },
+    ]) {
+      const o = {
+        job,
+        jobSignature: await signJobOffer(f.jc, domain, job),
+        resource,
+        resourceSignature: await signResourceOffer(f.rp, f.domain, resource),
+      };
+      await expectRevert(() => openDealTx(f, o), "InvalidSignature");
+    }
+  });
+
+  it("a resource offer signed for another job offer does not commit the RP", async () => {
+    const jobA = await jobOffer(f);
+    const jobB = await jobOffer(f);
+    const rp0 = await balanceOf(f, f.rp.account.address);
+    const forA = await resourceOffer(f, jobA);
+    const o = {
+      job: jobB,
+      jobSignature: await signJobOffer(f.jc, f.domain, jobB),
+      resource: forA,
+      resourceSignature: await signResourceOffer(f.rp, f.domain, forA),
+    };
+    // The signature recovers to an address that is not the RP (and holds nothing), so nothing of the RP moves.
+    const [account] = await expectRevert(() => openDealTx(f, o), "InsufficientBalance");
+    assert.notEqual(account, f.rp.account.address);
+    assert.deepEqual(await balanceOf(f, f.rp.account.address), rp0);
+  });
+
+  it("a job offer opens at most one deal: replays are refused while open and after closing", async () => {
+    const o = await openWith();
+    const d = await openDeal(f, o);
+    await expectRevert(() => openDealTx(f, o), "LaneBusy");
+    await send(f, dealCall(f, f.rp, "postResult", d));
+    await send(f, dealCall(f, f.jc, "accept", d));
+    const [, lane, seq, last] = await expectRevert(() => openDealTx(f, o), "StaleSequence");
+    assert.deepEqual([lane, seq, last], [o.job.lane, 1, 1]);
+  });
+
+  it("a lane is reused by the next deal with a higher sequence number", async () => {
+    const first = await openDeal(f, await openWith());
+    const next = await openWith({ lane: first.deal.lane, seq: 2 });
+    await expectRevert(() => openDealTx(f, next), "LaneBusy");
+    await send(f, dealCall(f, f.rp, "postResult", first));
+    await send(f, dealCall(f, f.jc, "accept", first));
+    const second = await openDeal(f, next);
+    assert.equal((await laneStatus(f, second.deal)).seq, 2);
+    const skipAhead = await openWith({ lane: first.deal.lane, seq: 9 });
+    await expectRevert(() => openDealTx(f, skipAhead), "LaneBusy");
+  });
+
+  it("honours the JC's target provider", async () => {
+    const o = await openWith({ targetProvider: f.otherRp.account.address });
+    const [target, provider] = await expectRevert(() => openDealTx(f, o), "ProviderNotTargeted");
+    assert.deepEqual([target, provider], [f.otherRp.account.address, f.rp.account.address]);
+    const job = await jobOffer(f, { targetProvider: f.otherRp.account.address });
+    const ok = await signOffers(f, job, await resourceOffer(f, job), { rp: f.otherRp });
+    assert.equal((await openDeal(f, ok)).deal.provider, f.otherRp.account.address);
+  });
+
+  it("refuses a JC dealing with itself", async () => {
+    const job = await jobOffer(f);
+    const o = await signOffers(f, job, await resourceOffer(f, job), { rp: f.jc });
+    await expectRevert(() => openDealTx(f, o), "SelfDeal");
+  });
+
+  it("refuses prices above the JC's maximum and collateral below its minimum", async () => {
+    await expectRevert(async () => openDealTx(f, await openWith({}, { basePrice: parseEther("1.01") })), "PriceTooHigh");
+    await expectRevert(async () => openDealTx(f, await openWith({}, { pricePerMInstr: parseEther("0.02") })), "PriceTooHigh");
+    await expectRevert(async () => openDealTx(f, await openWith({}, { timeoutCollateral: parseEther("0.5") })), "CollateralTooLow");
+    await expectRevert(async () => openDealTx(f, await openWith({}, { collateralMultiple: 1 })), "CollateralTooLow");
+  });
+
+  it("refuses zero and overlong timeouts", async () => {
+    for (const bad of [{ resultTimeout: 0 }, { judgingWindow: 0 }, { mediationTimeout: 31 * 86400 }]) {
+      const job = { ...(await jobOffer(f)), ...bad };
+      const o = await signOffers(f, job, await resourceOffer(f, job));
+      await expectRevert(() => openDealTx(f, o), "InvalidTimeout");
+    }
+  });
+
+  it("draws the mediator only among those both parties trust", async () => {
+    const both = sorted(f.mediator.account.address, f.otherMediator.account.address);
+    const job = await jobOffer(f, { mediators: both });
+    const onlySecond = await signOffers(f, job, await resourceOffer(f, job, { mediatorMask: 0b10 }));
+    assert.equal((await openDeal(f, onlySecond)).deal.mediator, both[1]);
+
+    const seen = new Set<string>();
+    for (let i = 0; i < 12; i++) {
+      const j = await jobOffer(f, { mediators: both });
+      seen.add((await openDeal(f, await signOffers(f, j, await resourceOffer(f, j, { mediatorMask: 0b11 })))).deal.mediator);
+    }
+    assert.ok([...seen].every((m) => both.includes(m as Address)));
+
+    const lone = await jobOffer(f);
+    const none = await signOffers(f, lone, await resourceOffer(f, lone, { mediatorMask: 0b10 }));
+    await expectRevert(() => openDealTx(f, none), "NoCommonMediator");
+  });
+
+  it("refuses unsorted or gapped mediator lists, which could weigh the draw", async () => {
+    const both = sorted(f.mediator.account.address, f.otherMediator.account.address);
+    for (const mediators of [
+      [both[1]!, both[0]!, zeroAddress, zeroAddress],
+      [both[0]!, both[0]!, zeroAddress, zeroAddress],
+      [both[0]!, zeroAddress, both[1]!, zeroAddress],
+    ] as const) {
+      const job = { ...(await jobOffer(f)), mediators: [...mediators] as JobOffer["mediators"] };
+      const o = await signOffers(f, job, await resourceOffer(f, job, { mediatorMask: 1 }));
+      await expectRevert(() => openDealTx(f, o), "MediatorsNotSorted");
+    }
+  });
+
+  it("refuses a JC or RP without enough available balance", async () => {
+    const [account] = await expectRevert(async () => openDealTx(f, await openWith({ paymentCollateral: parseEther("5000") })), "InsufficientBalance");
+    assert.equal(account, f.jc.account.address);
+    const [rp] = await expectRevert(
+      async () => openDealTx(f, await openWith({}, { timeoutCollateral: parseEther("5000") })),
+      "InsufficientBalance",
+    );
+    assert.equal(rp, f.rp.account.address);
+  });
+
+  it("opens many deals in one transaction, atomically", async () => {
+    const good = [await openWith(), await openWith()];
+    const bad = await openWith({ expiry: (await now(f)) - 1n });
+    const args = (list: typeof good) =>
+      [list.map((o) => o.job), list.map((o) => o.jobSignature), list.map((o) => resourceOfferCalldata(o.resource)), list.map((o) => o.resourceSignature)] as const;
+    await expectRevert(
+      () => f.solver.writeContract({ address: f.market, abi: lilypadMarketAbi, functionName: "openDeals", args: args([...good, bad]) }),
+      "OfferExpired",
+    );
+    for (const o of good) assert.equal((await laneStatus(f, { creator: o.job.creator, lane: o.job.lane } as never)).state, DealState.None);
+    const [jobs, sigs, resources, resourceSigs] = args(good);
+    await expectRevert(
+      () => f.solver.writeContract({ address: f.market, abi: lilypadMarketAbi, functionName: "openDeals", args: [jobs, sigs.slice(1), resources, resourceSigs] }),
+      "LengthMismatch",
+    );
+    await send(f, f.solver.writeContract({ address: f.market, abi: lilypadMarketAbi, functionName: "openDeals", args: args(good) }));
+    for (const o of good) assert.equal((await laneStatus(f, { creator: o.job.creator, lane: o.job.lane } as never)).state, DealState.Open);
+  });
+
+  it("anyone may submit the deal, and the submitter gains nothing", async () => {
+    const o = await openWith();
+    const stranger0 = await balanceOf(f, f.stranger.account.address);
+    await openDeal(f, o, f.stranger);
+    assert.deepEqual(await balanceOf(f, f.stranger.account.address), stranger0);
+  });
+});
