@@ -1,0 +1,234 @@
+// Property test: thousands of random lifecycle sequences (open, post, accept, challenge, rule, finalize,
+// deposit, withdraw, time passing) run against the real market on the in-process chain. After every step the
+// chain must agree with the pure settlement model (src/core/settlement.ts) account by account, the vault must
+// hold exactly the sum of all balances, and once every deadline has passed and every deal is finalized no
+// funds may remain locked.
+import assert from "node:assert/strict";
+import { after, before, describe, it } from "node:test";
+import fc from "fast-check";
+import { parseEther, type Address, type Hex } from "viem";
+import { lilypadMarketAbi } from "../../src/chain/generated/contracts.ts";
+import { DealState, Outcome, type Result } from "../../src/core/dealTypes.ts";
+import { costOf } from "../../src/core/pricing.ts";
+import { settlementOf, type AccountChange } from "../../src/core/settlement.ts";
+import {
+  assertConservation,
+  balanceOf,
+  dealCall,
+  deposit,
+  jobOffer,
+  now,
+  openDeal,
+  resourceOffer,
+  ruleTx,
+  send,
+  setup,
+  signOffers,
+  type Fixture,
+  type OpenedDeal,
+  type Wallet,
+} from "./fixture.ts";
+
+const RUNS = Number(process.env.LILYPAD_PROPERTY_RUNS ?? 1000);
+/** Steps closer than this to a deadline are skipped: the chain's clock also follows the wall clock. */
+const MARGIN = 15;
+
+type Step =
+  | { kind: "open"; jc: number; rp: number; pc: number; tc: number; multiple: number; fee: number; timeout: number }
+  | { kind: "post"; deal: number; instructions: bigint }
+  | { kind: "accept" | "challenge" | "finalize"; deal: number }
+  | { kind: "rule"; deal: number; right: boolean }
+  | { kind: "advance"; seconds: number }
+  | { kind: "withdraw" | "deposit"; party: number; amount: number };
+
+const step: fc.Arbitrary<Step> = fc.oneof(
+  fc.record({
+    kind: fc.constant("open" as const),
+    jc: fc.nat(1),
+    rp: fc.nat(1),
+    pc: fc.integer({ min: 1, max: 50 }),
+    tc: fc.integer({ min: 1, max: 20 }),
+    multiple: fc.integer({ min: 1, max: 5 }),
+    fee: fc.integer({ min: 0, max: 5 }),
+    timeout: fc.integer({ min: 60, max: 600 }),
+  }),
+  fc.record({ kind: fc.constant("post" as const), deal: fc.nat(7), instructions: fc.bigInt({ min: 0n, max: 10n ** 12n }) }),
+  fc.record({ kind: fc.constantFrom("accept" as const, "challenge" as const, "finalize" as const), deal: fc.nat(7) }),
+  fc.record({ kind: fc.constant("rule" as const), deal: fc.nat(7), right: fc.boolean() }),
+  fc.record({ kind: fc.constant("advance" as const), seconds: fc.integer({ min: 1, max: 900 }) }),
+  fc.record({ kind: fc.constantFrom("withdraw" as const, "deposit" as const), party: fc.nat(5), amount: fc.integer({ min: 1, max: 2000 }) }),
+);
+
+interface ModelDeal {
+  opened: OpenedDeal;
+  state: DealState;
+  deadline: bigint;
+  result?: Result;
+}
+
+describe("deal lifecycle property: conservation and no stuck funds", () => {
+  let f: Fixture;
+  let parties: Wallet[];
+  before(async () => {
+    f = await setup();
+    parties = [f.jc, f.stranger, f.rp, f.otherRp, f.mediator, f.otherMediator];
+    await deposit(f, f.stranger, parseEther("1000"));
+  });
+  after(() => f.dev.close());
+
+  it(`holds over ${RUNS} random sequences`, async () => {
+    let lane = 1;
+    const outcomes = new Map<Outcome, number>();
+    await fc.assert(
+      fc.asyncProperty(fc.array(step, { minLength: 1, maxLength: 12 }), async (steps) => {
+        const snapshot = await f.dev.testClient.snapshot();
+        try {
+          const model = new Map<Address, { available: bigint; locked: bigint }>();
+          for (const p of parties) model.set(p.account.address, await balanceOf(f, p.account.address));
+          const apply = (who: Address, change: AccountChange) => {
+            const b = model.get(who)!;
+            model.set(who, { available: b.available + change.credit, locked: b.locked - change.unlock });
+          };
+          const lock = (who: Address, amount: bigint) => {
+            const b = model.get(who)!;
+            model.set(who, { available: b.available - amount, locked: b.locked + amount });
+          };
+          const deals: ModelDeal[] = [];
+          const expectOk = async (tx: Promise<Hex>) => {
+            const receipt = await send(f, tx);
+            return (await f.dev.publicClient.getBlock({ blockNumber: receipt.blockNumber })).timestamp;
+          };
+          const expectFail = async (tx: () => Promise<Hex>) => {
+            await assert.rejects(tx);
+          };
+          const close = (d: ModelDeal, outcome: Outcome) => {
+            const s = settlementOf(d.opened.deal, outcome, d.result?.instructions ?? 0n);
+            apply(d.opened.deal.creator, s.creator);
+            apply(d.opened.deal.provider, s.provider);
+            apply(d.opened.deal.mediator, s.mediator);
+            d.state = DealState.Closed;
+            outcomes.set(outcome, (outcomes.get(outcome) ?? 0) + 1);
+          };
+          const run = async (s: Step) => {
+            const t = await now(f);
+            const near = (d: ModelDeal) => t + 1n >= d.deadline - BigInt(MARGIN) && t <= d.deadline + BigInt(MARGIN);
+            const d = "deal" in s ? deals[s.deal % Math.max(deals.length, 1)] : undefined;
+            if ("deal" in s && (!d || near(d))) return;
+            switch (s.kind) {
+              case "open": {
+                const jc = s.jc === 0 ? f.jc : f.stranger;
+                const rp = s.rp === 0 ? f.rp : f.otherRp;
+                const job = await jobOffer(f, {
+                  creator: jc.account.address,
+                  lane: lane++,
+                  paymentCollateral: parseEther(String(s.pc)),
+                  mediationFee: parseEther(String(s.fee)),
+                  minTimeoutCollateral: 0n,
+                  minCollateralMultiple: 1,
+                  resultTimeout: s.timeout,
+                  judgingWindow: s.timeout,
+                  mediationTimeout: s.timeout,
+                });
+                const resource = await resourceOffer(f, job, { timeoutCollateral: parseEther(String(s.tc)), collateralMultiple: s.multiple });
+                const offers = await signOffers(f, job, resource, { jc, rp });
+                const enough =
+                  model.get(jc.account.address)!.available >= job.paymentCollateral &&
+                  model.get(rp.account.address)!.available >= resource.timeoutCollateral;
+                if (!enough) return expectFail(() => openDealTx(offers));
+                const opened = await openDeal(f, offers);
+                lock(jc.account.address, job.paymentCollateral);
+                lock(rp.account.address, resource.timeoutCollateral);
+                deals.push({ opened, state: DealState.Open, deadline: (await now(f)) + BigInt(s.timeout) });
+                return;
+              }
+              case "post": {
+                const result: Result = { cidDigest: `0x${"ab".repeat(32)}`, outputHash: `0x${"cd".repeat(32)}`, instructions: s.instructions };
+                const deal = d!.opened.deal;
+                const topUp = costOf(deal, s.instructions) * BigInt(deal.collateralMultiple) - deal.timeoutCollateral;
+                const ok = d!.state === DealState.Open && t < d!.deadline && model.get(deal.provider)!.available >= topUp;
+                const provider = parties.find((p) => p.account.address === deal.provider)!;
+                if (!ok) return expectFail(() => dealCall(f, provider, "postResult", d!.opened, result));
+                const at = await expectOk(dealCall(f, provider, "postResult", d!.opened, result));
+                if (topUp > 0n) lock(deal.provider, topUp);
+                Object.assign(d!, { state: DealState.ResultPosted, result, deadline: at + BigInt(deal.judgingWindow) });
+                return;
+              }
+              case "accept": {
+                const jc = parties.find((p) => p.account.address === d!.opened.deal.creator)!;
+                if (d!.state !== DealState.ResultPosted) return expectFail(() => dealCall(f, jc, "accept", d!.opened, d!.result));
+                await expectOk(dealCall(f, jc, "accept", d!.opened, d!.result));
+                return close(d!, Outcome.Accepted);
+              }
+              case "challenge": {
+                const deal = d!.opened.deal;
+                const jc = parties.find((p) => p.account.address === deal.creator)!;
+                const ok = d!.state === DealState.ResultPosted && t < d!.deadline && model.get(deal.creator)!.available >= deal.mediationFee;
+                if (!ok) return expectFail(() => dealCall(f, jc, "challenge", d!.opened, d!.result));
+                const at = await expectOk(dealCall(f, jc, "challenge", d!.opened, d!.result));
+                lock(deal.creator, deal.mediationFee);
+                Object.assign(d!, { state: DealState.Challenged, deadline: at + BigInt(deal.mediationTimeout) });
+                return;
+              }
+              case "rule": {
+                if (d!.state !== DealState.Challenged || t >= d!.deadline) return expectFail(() => ruleTx(f, f.mediator, d!.opened, s.right, d!.result));
+                await expectOk(ruleTx(f, f.mediator, d!.opened, s.right, d!.result));
+                return close(d!, s.right ? Outcome.ProviderRight : Outcome.ProviderWrong);
+              }
+              case "finalize": {
+                if (d!.state === DealState.Closed || t <= d!.deadline) return expectFail(() => dealCall(f, f.stranger, "finalize", d!.opened, d!.result));
+                await expectOk(dealCall(f, f.stranger, "finalize", d!.opened, d!.result));
+                const outcome = { [DealState.Open]: Outcome.ResultTimeout, [DealState.ResultPosted]: Outcome.Finalized, [DealState.Challenged]: Outcome.MediationTimeout }[d!.state as 1 | 2 | 3];
+                return close(d!, outcome);
+              }
+              case "advance":
+                await f.dev.testClient.increaseTime({ seconds: s.seconds });
+                await f.dev.testClient.mine({ blocks: 1 });
+                return;
+              case "withdraw": {
+                const p = parties[s.party]!;
+                const amount = parseEther(String(s.amount));
+                const write = () => p.writeContract({ address: f.market, abi: lilypadMarketAbi, functionName: "withdraw", args: [amount] });
+                if (model.get(p.account.address)!.available < amount) return expectFail(write);
+                await expectOk(write());
+                return apply(p.account.address, { unlock: 0n, credit: -amount });
+              }
+              case "deposit": {
+                const p = parties[s.party]!;
+                const amount = parseEther(String(s.amount));
+                await deposit(f, p, amount);
+                return apply(p.account.address, { unlock: 0n, credit: amount });
+              }
+            }
+          };
+          const openDealTx = (offers: Awaited<ReturnType<typeof signOffers>>) =>
+            f.solver.writeContract({
+              address: f.market,
+              abi: lilypadMarketAbi,
+              functionName: "openDeal",
+              args: [offers.job, offers.jobSignature, { ...offers.resource, jobOfferHash: undefined } as never, offers.resourceSignature],
+            });
+          const agrees = async () => {
+            for (const p of parties) assert.deepEqual(await balanceOf(f, p.account.address), model.get(p.account.address), `balances of ${p.account.address}`);
+            await assertConservation(f, parties.map((p) => p.account.address));
+          };
+          for (const s of steps) {
+            await run(s);
+            await agrees();
+          }
+          // Every deal ends: after all deadlines anyone finalizes what is left, and nothing stays locked.
+          await f.dev.testClient.increaseTime({ seconds: 3 * 600 + 10 * MARGIN });
+          await f.dev.testClient.mine({ blocks: 1 });
+          for (const d of deals) if (d.state !== DealState.Closed) await run({ kind: "finalize", deal: deals.indexOf(d) });
+          await agrees();
+          for (const d of deals) assert.equal(d.state, DealState.Closed);
+          for (const p of parties) assert.equal(model.get(p.account.address)!.locked, 0n, "no funds stay locked");
+        } finally {
+          await f.dev.testClient.revert({ id: snapshot });
+        }
+      }),
+      { numRuns: RUNS },
+    );
+    // The random walks must have reached every way a deal can end, or the property proves little.
+    for (const outcome of Object.values(Outcome)) assert.ok((outcomes.get(outcome) ?? 0) > 0, `outcome ${outcome} reached`);
+  });
+});
