@@ -1,0 +1,8 @@
+#!/usr/bin/env node
+// The `lilypad` command. The CLI is TypeScript that Node runs directly (type stripping, Node >= 22.18).
+if (!process.features.typescript) {
+  process.stderr.write(`error: lilypad needs Node.js >= 22.18 (this is ${process.version})\n`);
+  process.exit(1);
+}
+const { main } = await import("../src/cli/main.ts");
+process.exit(await main(process.argv.slice(2)));

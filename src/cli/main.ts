@@ -1,0 +1,51 @@
+import { Command, CommanderError } from "commander";
+import { registerDevnet } from "./commands/devnet.ts";
+import type { CliContext } from "./context.ts";
+import { packageVersion } from "./packageVersion.ts";
+import { processContext } from "./processContext.ts";
+import { ExitCode, reportError } from "./reportError.ts";
+
+/** Runs the `lilypad` CLI on `argv` (without node and script) and resolves with the process exit code. */
+export async function main(argv: readonly string[], ctx: CliContext = processContext()): Promise<number> {
+  const program = new Command("lilypad")
+    .description("Lilypad: a verifiable compute marketplace settling on an EVM chain")
+    .version(packageVersion(), "-V, --version", "print the version")
+    .helpOption("-h, --help", "print help")
+    .option("--verbose", "show error causes and more detail")
+    // Set before adding commands: subcommands inherit these.
+    .exitOverride()
+    .configureOutput({ writeOut: ctx.stdout, writeErr: ctx.stderr })
+    .showHelpAfterError("hint: run 'lilypad --help' for usage");
+  registerDevnet(program, ctx);
+  for (const command of allCommands(program)) {
+    if (command !== program) command.showHelpAfterError(`hint: run '${commandPath(command)} --help' for usage`);
+  }
+
+  let active: Command = program;
+  program.hook("preAction", (_program, actionCommand) => {
+    active = actionCommand;
+  });
+  try {
+    await program.parseAsync([...argv], { from: "user" });
+    return ExitCode.ok;
+  } catch (error) {
+    // Commander has already printed its message (and the hint) for usage errors; --help and --version exit 0.
+    if (error instanceof CommanderError) return error.exitCode === 0 ? ExitCode.ok : ExitCode.usage;
+    return reportError({
+      error,
+      stderr: ctx.stderr,
+      verbose: program.opts().verbose === true || argv.includes("--verbose"),
+      usageHint: `run '${commandPath(active)} --help' for usage`,
+    });
+  }
+}
+
+function allCommands(command: Command): Command[] {
+  return [command, ...command.commands.flatMap(allCommands)];
+}
+
+function commandPath(command: Command): string {
+  const names: string[] = [];
+  for (let c: Command | null = command; c; c = c.parent) names.unshift(c.name());
+  return names.join(" ");
+}

@@ -1,0 +1,81 @@
+/**
+ * Typed errors with stable codes. The message is one short sentence for humans; `code` is for programs and tests
+ * (never reword a code); `hint` says what to do next; `cause` carries the underlying error for `--verbose`.
+ */
+export const ErrorCode = {
+  invalidArgument: "INVALID_ARGUMENT",
+  portInUse: "PORT_IN_USE",
+  listenFailed: "LISTEN_FAILED",
+} as const;
+export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
+
+export interface LilypadErrorParameters {
+  /** Stable machine-readable code, e.g. "PORT_IN_USE". */
+  code: string;
+  /** One short sentence, without a trailing period. */
+  message: string;
+  /** What the user can do about it. */
+  hint?: string;
+  /** The underlying error, shown with --verbose. */
+  cause?: unknown;
+}
+
+export class LilypadError extends Error {
+  readonly code: string;
+  readonly hint: string | undefined;
+
+  constructor(params: LilypadErrorParameters) {
+    super(params.message, params.cause === undefined ? undefined : { cause: params.cause });
+    this.name = "LilypadError";
+    this.code = params.code;
+    this.hint = params.hint;
+  }
+}
+
+/** A flag, argument or config value failed validation. The CLI exits 2 for these, like other usage errors. */
+export class InvalidArgumentError extends LilypadError {
+  /** The offending option, e.g. "--port". */
+  readonly argument: string;
+
+  constructor(params: { argument: string; message: string; hint?: string; cause?: unknown }) {
+    super({ code: ErrorCode.invalidArgument, message: params.message, hint: params.hint, cause: params.cause });
+    this.name = "InvalidArgumentError";
+    this.argument = params.argument;
+  }
+}
+
+/** Something else is already listening on host:port. */
+export class PortInUseError extends LilypadError {
+  readonly host: string;
+  readonly port: number;
+
+  constructor(params: { host: string; port: number; cause?: unknown }) {
+    super({
+      code: ErrorCode.portInUse,
+      message: `port ${params.port} on ${params.host} is already in use`,
+      hint: "stop the process using it, or choose another port with --port (0 picks a free one)",
+      cause: params.cause,
+    });
+    this.name = "PortInUseError";
+    this.host = params.host;
+    this.port = params.port;
+  }
+}
+
+/** Binding host:port failed for a reason other than the port being taken (no such address, no permission). */
+export class ListenError extends LilypadError {
+  readonly host: string;
+  readonly port: number;
+
+  constructor(params: { host: string; port: number; reason: string; cause?: unknown }) {
+    super({
+      code: ErrorCode.listenFailed,
+      message: `cannot listen on ${params.host}:${params.port}: ${params.reason}`,
+      hint: "check --host and --port",
+      cause: params.cause,
+    });
+    this.name = "ListenError";
+    this.host = params.host;
+    this.port = params.port;
+  }
+}

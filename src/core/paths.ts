@@ -1,0 +1,25 @@
+import { join } from "node:path";
+
+export interface LilypadPathsParameters {
+  /** The environment to read LILYPAD_HOME from (usually process.env). */
+  env: Readonly<Record<string, string | undefined>>;
+  /** The user's home directory (usually os.homedir()). */
+  homedir: string;
+}
+
+export interface LilypadPaths {
+  /** $LILYPAD_HOME, or ~/.lilypad when it is unset or empty. */
+  home: string;
+  /** Where network files live: <home>/networks. */
+  networksDir: string;
+  /** The file `lilypad devnet chain` writes by default: <home>/networks/devnet.json. */
+  devnetNetworkFile: string;
+}
+
+/** Where Lilypad keeps its local state. Pure: the caller passes the environment and home directory. */
+export function lilypadPaths({ env, homedir }: LilypadPathsParameters): LilypadPaths {
+  const fromEnv = env.LILYPAD_HOME?.trim();
+  const home = fromEnv ? fromEnv : join(homedir, ".lilypad");
+  const networksDir = join(home, "networks");
+  return { home, networksDir, devnetNetworkFile: join(networksDir, "devnet.json") };
+}
