@@ -16,6 +16,8 @@ const contracts = [
   "registry/ServiceRegistry.sol/ServiceRegistry",
   "jobs/OnChainJobCreator.sol/OnChainJobCreator",
   "examples/ExampleJobClient.sol/ExampleJobClient",
+  // Test only: a job client whose callback fails (test/contracts/onChainJobs.test.ts).
+  "test/RevertingJobClient.sol/RevertingJobClient",
 ];
 
 execFileSync(process.execPath, [hardhatCli, "build", "--quiet"], { cwd: root, stdio: "inherit" });

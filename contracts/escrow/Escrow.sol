@@ -67,7 +67,7 @@ abstract contract Escrow is IEscrow, ReentrancyGuardTransient {
         if (amount == 0) revert ZeroAmount();
         uint256 a = _accounts[msg.sender];
         // Keeping every account's total below 2^128 lets the two halves never overflow into each other.
-        if ((a & AVAILABLE_MASK) + (a >> HALF) + amount > AVAILABLE_MASK) revert BalanceOverflow(msg.sender);
+        if (amount > AVAILABLE_MASK - (a & AVAILABLE_MASK) - (a >> HALF)) revert BalanceOverflow(msg.sender);
         _accounts[msg.sender] = a + amount;
         emit Deposited(msg.sender, amount);
         _token.safeTransferFrom(msg.sender, address(this), amount);

@@ -40,7 +40,8 @@ interface IOnChainJobCreator {
     event JobCompleted(
         uint256 indexed requestId, bytes32 indexed dealId, IDealTypes.Outcome outcome, bytes32 resultCidDigest
     );
-    /// @notice The client's callback reverted or ran out of gas; the result stays readable in the event above.
+    /// @notice The client has no code, or its callback reverted or ran out of gas; the result stays readable in
+    /// `JobCompleted` and any refund is claimable.
     event ClientCallbackFailed(uint256 indexed requestId, address indexed client);
     /// @notice An unmatched, expired request was cancelled and its payment made claimable.
     event JobCancelled(uint256 indexed requestId);
@@ -51,7 +52,7 @@ interface IOnChainJobCreator {
     error NotMarket(address caller);
     /// @notice Only the client that made the request may do this.
     error NotClient(address caller);
-    /// @notice The request cannot be cancelled: unknown, already matched, or not expired yet.
+    /// @notice The request cannot be cancelled: already matched or finished, or not expired yet.
     error NotCancellable(uint256 requestId);
     /// @notice Nothing to claim.
     error NothingToClaim();

@@ -99,6 +99,13 @@ contract OnChainJobCreator is IOnChainJobCreator, IDealCallback, IERC1271, Reent
         r.status = RequestStatus.Completed;
         _claimable[client] += refund;
         emit JobCompleted(requestId, dealId, outcome, resultCidDigest);
+        // Solidity checks that the callee has code before the call, and that check's revert escapes the
+        // `try` below: it would undo the refund credited above and strand it in escrow for good. A client
+        // without code (an externally owned account) is simply not called back.
+        if (client.code.length == 0) {
+            emit ClientCallbackFailed(requestId, client);
+            return;
+        }
         bool ok = outcome == IDealTypes.Outcome.Accepted || outcome == IDealTypes.Outcome.Finalized
             || outcome == IDealTypes.Outcome.ProviderRight;
         try IJobClient(client).onJobResult{gas: CLIENT_CALLBACK_GAS}(requestId, ok, ok ? resultCidDigest : bytes32(0)) {}
