@@ -1,7 +1,12 @@
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { parseEther, parseEventLogs, parseSignature, type Address, type Hex } from "viem";
-import { lilypadMarketAbi, lilypadTokenAbi } from "../../src/chain/generated/contracts.ts";
+import {
+  lilypadMarketAbi,
+  lilypadMarketBytecode,
+  lilypadTokenAbi,
+  lilypadTokenBytecode,
+} from "../../src/chain/generated/contracts.ts";
 import { emptyResult } from "../../src/core/dealTypes.ts";
 import {
   advance,
@@ -295,5 +300,35 @@ describe("escrow", () => {
     assert.deepEqual(await balanceOf(f, owner), { available: before.available + parseEther("1"), locked: before.locked });
     assert.equal(await walletBalance(owner), wallet0 - parseEther("1"));
     await assertConservation(f, everyone());
+  });
+
+  it("refuses a deposit that would take an account past 128 bits, instead of wrapping", async () => {
+    // The network token's supply cannot get there, so this uses a token with a larger supply and its own market.
+    const huge = 1n << 129n;
+    const tokenReceipt = await send(
+      f,
+      f.stranger.deployContract({ abi: lilypadTokenAbi, bytecode: lilypadTokenBytecode, args: [f.stranger.account.address, huge] }),
+    );
+    const token = tokenReceipt.contractAddress!;
+    const marketReceipt = await send(
+      f,
+      f.stranger.deployContract({ abi: lilypadMarketAbi, bytecode: lilypadMarketBytecode, args: [token, f.stranger.account.address] }),
+    );
+    const market = marketReceipt.contractAddress!;
+    await send(f, f.stranger.writeContract({ address: token, abi: lilypadTokenAbi, functionName: "approve", args: [market, huge] }));
+    const max = (1n << 128n) - 1n;
+    await send(f, f.stranger.writeContract({ address: market, abi: lilypadMarketAbi, functionName: "deposit", args: [max] }));
+    const [who] = await expectRevert(
+      () => f.stranger.writeContract({ address: market, abi: lilypadMarketAbi, functionName: "deposit", args: [1n] }),
+      "BalanceOverflow",
+    );
+    assert.equal(who, f.stranger.account.address);
+    const [available, locked] = await f.dev.publicClient.readContract({
+      address: market,
+      abi: lilypadMarketAbi,
+      functionName: "balanceOf",
+      args: [f.stranger.account.address],
+    });
+    assert.deepEqual([available, locked], [max, 0n]);
   });
 });

@@ -631,4 +631,27 @@ describe("on-chain jobs", () => {
     await assertJobCreatorSolvent([jc], 0n, 0n);
     await assertConservation(f, everyone());
   });
+
+  it("settling a callback deal with too little gas for the callback's allowance is refused", async () => {
+    const r = await requestThroughClient();
+    const d = await openDeal(f, await offersFor(r.job));
+    await send(f, dealCall(f, f.rp, "postResult", d));
+    await advance(f, r.job.judgingWindow + 1);
+    // A finalizer that starves the callback on purpose cannot settle the deal...
+    await expectRevert(
+      () =>
+        f.dev.publicClient.simulateContract({
+          account: f.stranger.account,
+          address: f.market,
+          abi: lilypadMarketAbi,
+          functionName: "finalize",
+          args: [d.dealId, d.packed, RESULT],
+          gas: 150_000n,
+        }),
+      "CallbackGasTooLow",
+    );
+    // ...while one that pays for the allowance does, and the client hears of it.
+    await send(f, dealCall(f, f.stranger, "finalize", d));
+    assert.equal(await clientView("delivered", r.requestId), true);
+  });
 });
