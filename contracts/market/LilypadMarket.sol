@@ -205,13 +205,7 @@ contract LilypadMarket is ILilypadMarket, Escrow, ModuleRegistry, EIP712 {
         external
         nonReentrant
     {
-        uint256 n = dealIds.length;
-        if (deals.length != n || results.length != n) revert LengthMismatch();
-        for (uint256 i; i < n; ++i) {
-            uint256 memoryMark = _memoryMark();
-            _postResult(dealIds[i], deals[i], results[i]);
-            _releaseMemory(memoryMark);
-        }
+        _forEachDeal(dealIds, deals, results, _postResult);
     }
 
     function _postResult(bytes32 dealId, uint256[5] calldata deal, Result calldata result) private {
@@ -286,13 +280,7 @@ contract LilypadMarket is ILilypadMarket, Escrow, ModuleRegistry, EIP712 {
         external
         nonReentrant
     {
-        uint256 n = dealIds.length;
-        if (deals.length != n || results.length != n) revert LengthMismatch();
-        for (uint256 i; i < n; ++i) {
-            uint256 memoryMark = _memoryMark();
-            _finalize(dealIds[i], deals[i], results[i]);
-            _releaseMemory(memoryMark);
-        }
+        _forEachDeal(dealIds, deals, results, _finalize);
     }
 
     function _finalize(bytes32 dealId, uint256[5] calldata deal, Result calldata result) private {
@@ -394,6 +382,22 @@ contract LilypadMarket is ILilypadMarket, Escrow, ModuleRegistry, EIP712 {
     function _checkLane(bytes32 dealId, uint256 lane, DealState expected, bytes32 digest) private pure {
         if (_stateOf(lane) != expected) revert WrongState(dealId, _stateOf(lane));
         if (_commitmentOf(lane) != _commit(digest)) revert DealMismatch(dealId);
+    }
+
+    /// @dev Runs `step` over the batch, giving back each deal's scratch memory.
+    function _forEachDeal(
+        bytes32[] calldata dealIds,
+        uint256[5][] calldata deals,
+        Result[] calldata results,
+        function(bytes32, uint256[5] calldata, Result calldata) internal step
+    ) private {
+        uint256 n = dealIds.length;
+        if (deals.length != n || results.length != n) revert LengthMismatch();
+        for (uint256 i; i < n; ++i) {
+            uint256 memoryMark = _memoryMark();
+            step(dealIds[i], deals[i], results[i]);
+            _releaseMemory(memoryMark);
+        }
     }
 
     /// @dev Batch loops give back each iteration's scratch memory, so memory (whose cost grows
