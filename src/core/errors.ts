@@ -6,6 +6,8 @@ export const ErrorCode = {
   invalidArgument: "INVALID_ARGUMENT",
   portInUse: "PORT_IN_USE",
   listenFailed: "LISTEN_FAILED",
+  invalidInput: "INVALID_INPUT",
+  invalidManifest: "INVALID_MANIFEST",
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
 
@@ -77,5 +79,32 @@ export class ListenError extends LilypadError {
     this.name = "ListenError";
     this.host = params.host;
     this.port = params.port;
+  }
+}
+
+/** A job input does not fit the module's manifest: unknown, missing, of the wrong type or out of its limits. */
+export class InvalidInputError extends LilypadError {
+  /** The input's name as the user typed it. */
+  readonly key: string;
+
+  constructor(params: { key: string; reason: string; hint?: string }) {
+    super({ code: ErrorCode.invalidInput, message: `input "${params.key}": ${params.reason}`, hint: params.hint });
+    this.name = "InvalidInputError";
+    this.key = params.key;
+  }
+}
+
+/** A module manifest failed validation; `issues` lists each problem with its path. */
+export class InvalidManifestError extends LilypadError {
+  readonly issues: string[];
+
+  constructor(params: { source: string; issues: string[]; cause?: unknown }) {
+    super({
+      code: ErrorCode.invalidManifest,
+      message: `invalid module manifest (${params.source}): ${params.issues.slice(0, 3).join("; ")}${params.issues.length > 3 ? ` and ${params.issues.length - 3} more` : ""}`,
+      cause: params.cause,
+    });
+    this.name = "InvalidManifestError";
+    this.issues = params.issues;
   }
 }

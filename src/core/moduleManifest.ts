@@ -1,0 +1,127 @@
+// The module manifest: the one definition of what a module is. Its id is the CID of its canonical JSON, so a
+// published module version can never change under a user. `npm run build:schema` (scripts/build-schema.ts)
+// writes the JSON Schema generated from this zod schema for module authors.
+import { z } from "zod";
+
+const identifier = z
+  .string()
+  .regex(/^[a-z0-9][a-z0-9._-]{0,63}$/, "1-64 characters of a-z, 0-9, '.', '_' or '-', starting with a letter or digit");
+
+/** Input names are what users type after -i, e.g. -i Message=hello. */
+const inputName = z.string().regex(/^[A-Za-z][A-Za-z0-9_]{0,63}$/, "1-64 characters of A-Z, a-z, 0-9 or '_', starting with a letter");
+
+/** A CIDv1 in its default base32 string form. */
+export const cidStringSchema = z.string().regex(/^b[a-z2-7]{20,}$/, "a CIDv1 in base32 (starts with 'b')");
+
+const inputCommon = {
+  name: inputName,
+  description: z.string().max(500).default(""),
+  required: z.boolean().default(false),
+};
+
+export const moduleInputSchema = z.discriminatedUnion("type", [
+  z.object({
+    ...inputCommon,
+    type: z.literal("string"),
+    default: z.string().optional(),
+    maxLength: z.number().int().positive().max(1_000_000).default(1000),
+    pattern: z.string().optional(),
+    enum: z.array(z.string()).min(1).optional(),
+  }),
+  z.object({
+    ...inputCommon,
+    type: z.literal("integer"),
+    default: z.number().int().optional(),
+    min: z.number().int().default(Number.MIN_SAFE_INTEGER),
+    max: z.number().int().default(Number.MAX_SAFE_INTEGER),
+  }),
+  z.object({
+    ...inputCommon,
+    type: z.literal("number"),
+    default: z.number().optional(),
+    min: z.number().default(-Number.MAX_VALUE),
+    max: z.number().default(Number.MAX_VALUE),
+  }),
+  z.object({ ...inputCommon, type: z.literal("boolean"), default: z.boolean().optional() }),
+  z.object({
+    ...inputCommon,
+    type: z.literal("file"),
+    /** The file is placed at /inputs/<fileName> (default: the input's name). */
+    fileName: z.string().regex(/^[A-Za-z0-9._-]{1,128}$/).optional(),
+    maxBytes: z.number().int().positive().max(1 << 30).default(16 << 20),
+  }),
+]);
+export type ModuleInput = z.output<typeof moduleInputSchema>;
+
+export const moduleEngineSchema = z.enum(["wasm", "js", "docker", "bacalhau"]);
+export type ModuleEngine = z.infer<typeof moduleEngineSchema>;
+
+export const moduleManifestSchema = z
+  .object({
+    manifestVersion: z.literal(1),
+    name: identifier,
+    version: identifier,
+    description: z.string().max(2000),
+    author: z.string().min(1).max(200),
+    /**
+     * wasm: a WASI command module, metered. js: an ES module run by Node in its own process (AI runtimes that are
+     * JavaScript plus WebAssembly), priced per run. docker and bacalhau are reserved for later engines.
+     */
+    engine: moduleEngineSchema,
+    /** The artifact: for wasm the .wasm file, for js a directory holding `entry` and its model files. */
+    artifact: z.object({ cid: cidStringSchema, entry: z.string().regex(/^[A-Za-z0-9._/-]{1,200}$/).optional() }),
+    inputs: z.array(moduleInputSchema).max(64).default([]),
+    /**
+     * How inputs reach the program. `{{Name}}` in args, env values and stdin is replaced by the input's value;
+     * file inputs are placed under /inputs.
+     */
+    invocation: z
+      .object({
+        args: z.array(z.string().max(4096)).max(256).default([]),
+        env: z.record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/), z.string().max(4096)).default({}),
+        stdin: z.string().max(1 << 20).optional(),
+      })
+      .default({ args: [], env: {} }),
+    /** What the job asks of the resource provider. */
+    resources: z
+      .object({
+        cpu: z.number().positive().max(256).default(1),
+        ramMiB: z.number().int().positive().max(1 << 20).default(256),
+        gpu: z.number().int().nonnegative().max(16).default(0),
+        diskMiB: z.number().int().nonnegative().max(1 << 24).default(64),
+      })
+      .default({ cpu: 1, ramMiB: 256, gpu: 0, diskMiB: 64 }),
+    /** Hard limits the sandbox enforces. */
+    limits: z
+      .object({
+        memoryMiB: z.number().int().positive().max(4096).default(64),
+        /** Instruction budget as a decimal string (it can exceed 2^53). */
+        instructions: z.string().regex(/^[1-9][0-9]{0,19}$/).default("10000000000"),
+        timeoutMs: z.number().int().positive().max(24 * 3600_000).default(60_000),
+        outputBytes: z.number().int().positive().max(1 << 30).default(64 << 20),
+      })
+      .default({ memoryMiB: 64, instructions: "10000000000", timeoutMs: 60_000, outputBytes: 64 << 20 }),
+    /** Same inputs, same output bytes: required for mediation by re-execution. */
+    deterministic: z.boolean(),
+    /** metered: price per million instructions plus a base price. per-run: the base price only. */
+    pricing: z.enum(["metered", "per-run"]),
+  })
+  .superRefine((m, ctx) => {
+    const names = new Set<string>();
+    for (const input of m.inputs) {
+      if (names.has(input.name)) ctx.addIssue({ code: "custom", message: `duplicate input "${input.name}"`, path: ["inputs"] });
+      names.add(input.name);
+    }
+    if (m.engine === "wasm" && m.pricing !== "metered") {
+      ctx.addIssue({ code: "custom", message: "wasm modules are metered", path: ["pricing"] });
+    }
+    if (m.engine === "js" && !m.artifact.entry) {
+      ctx.addIssue({ code: "custom", message: "js modules name their entry file", path: ["artifact", "entry"] });
+    }
+    const placeholders = [...m.invocation.args, ...Object.values(m.invocation.env), m.invocation.stdin ?? ""].join(" ");
+    for (const [, used] of placeholders.matchAll(/\{\{([^}]*)\}\}/g)) {
+      if (!names.has(used!)) ctx.addIssue({ code: "custom", message: `placeholder {{${used}}} names no input`, path: ["invocation"] });
+    }
+  });
+export type ModuleManifest = z.output<typeof moduleManifestSchema>;
+export type ModuleManifestInput = z.input<typeof moduleManifestSchema>;
