@@ -1,0 +1,151 @@
+// A pool of warm sandbox children. A fresh process per job would cost tens of milliseconds; a warm child runs
+// the next job in about a millisecond and keeps compiled modules cached. A child that times out or crashes is
+// killed and replaced, so one hostile job never harms the next.
+import { spawn, type ChildProcess } from "node:child_process";
+import { availableParallelism } from "node:os";
+import { fileURLToPath } from "node:url";
+import type { ReadyMessage, RunReply, RunRequest } from "./childProtocol.ts";
+import { SandboxCrashError, WallClockTimeoutError } from "./errors.ts";
+import { isolationFor, type Isolation } from "./isolation.ts";
+
+const CHILD_ENTRY = fileURLToPath(new URL("./wasmChild.ts", import.meta.url));
+/** V8's own heap in the child; WebAssembly memory is bounded separately, by the rewritten module maximum. */
+const CHILD_HEAP_MIB = 256;
+
+export interface SandboxPoolParameters {
+  /** Folder under which every job's files live; children may write only there. */
+  workRoot: string;
+  /** Most children at once (default: the number of CPUs). */
+  size?: number;
+  isolation?: "auto" | "bwrap" | "none";
+  log?: (line: string) => void;
+}
+
+interface Worker {
+  child: ChildProcess;
+  ready: Promise<void>;
+  busy: boolean;
+  stderr: string;
+}
+
+interface Pending {
+  request: Omit<RunRequest, "type" | "id">;
+  timeoutMs: number;
+  resolve: (reply: RunReply) => void;
+  reject: (error: Error) => void;
+}
+
+export class SandboxPool {
+  readonly isolation: Isolation;
+  readonly size: number;
+  private readonly workers = new Set<Worker>();
+  private readonly queue: Pending[] = [];
+  private nextId = 1;
+  private closed = false;
+
+  constructor(params: SandboxPoolParameters) {
+    this.size = Math.max(1, params.size ?? availableParallelism());
+    this.isolation = isolationFor({ writableRoot: params.workRoot, mode: params.isolation ?? "auto" });
+    params.log?.(this.isolation.description);
+  }
+
+  /** Runs a job in a warm child, killing the child if it outlives `timeoutMs`. */
+  run(request: Omit<RunRequest, "type" | "id">, timeoutMs: number): Promise<RunReply> {
+    if (this.closed) return Promise.reject(new SandboxCrashError({ detail: "the sandbox pool is closed" }));
+    return new Promise((resolve, reject) => {
+      this.queue.push({ request, timeoutMs, resolve, reject });
+      this.dispatch();
+    });
+  }
+
+  /** Starts `count` children ahead of the first jobs. */
+  async warm(count = this.size): Promise<void> {
+    while (this.workers.size < Math.min(count, this.size)) this.workers.add(this.spawnWorker());
+    await Promise.all([...this.workers].map((w) => w.ready));
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    for (const pending of this.queue.splice(0)) pending.reject(new SandboxCrashError({ detail: "the sandbox pool closed" }));
+    for (const worker of this.workers) worker.child.kill("SIGKILL");
+    this.workers.clear();
+  }
+
+  private dispatch(): void {
+    while (this.queue.length > 0) {
+      let worker = [...this.workers].find((w) => !w.busy);
+      if (!worker && this.workers.size < this.size) {
+        worker = this.spawnWorker();
+        this.workers.add(worker);
+      }
+      if (!worker) return;
+      this.execute(worker, this.queue.shift()!);
+    }
+  }
+
+  private spawnWorker(): Worker {
+    const child = spawn(this.isolation.command, [...this.isolation.prefixArgs, `--max-old-space-size=${CHILD_HEAP_MIB}`, CHILD_ENTRY], {
+      // The child inherits nothing from the host's environment.
+      env: {},
+      stdio: ["ignore", "ignore", "pipe", "ipc"],
+      serialization: "json",
+    });
+    const worker: Worker = { child, busy: false, stderr: "", ready: Promise.resolve() };
+    child.stderr?.on("data", (chunk: Buffer) => {
+      worker.stderr = (worker.stderr + chunk.toString()).slice(-4000);
+    });
+    worker.ready = new Promise((resolve, reject) => {
+      const onMessage = (message: ReadyMessage) => {
+        if (message?.type !== "ready") return;
+        child.off("message", onMessage);
+        resolve();
+      };
+      child.on("message", onMessage);
+      child.once("exit", (code, signal) => reject(new SandboxCrashError({ detail: `exited (${signal ?? code}) before it was ready: ${worker.stderr.trim()}` })));
+    });
+    worker.ready.catch(() => this.workers.delete(worker));
+    child.once("exit", () => this.workers.delete(worker));
+    return worker;
+  }
+
+  private execute(worker: Worker, pending: Pending): void {
+    worker.busy = true;
+    const id = this.nextId++;
+    const { child } = worker;
+    let settled = false;
+    const finish = (outcome: () => void, keepWorker: boolean) => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      child.off("message", onMessage);
+      child.off("exit", onExit);
+      if (keepWorker) worker.busy = false;
+      else {
+        this.workers.delete(worker);
+        child.kill("SIGKILL");
+      }
+      outcome();
+      this.dispatch();
+    };
+    const onMessage = (message: RunReply) => {
+      if (message?.type === "done" && message.id === id) finish(() => pending.resolve(message), true);
+    };
+    const onExit = (code: number | null, signal: NodeJS.Signals | null) =>
+      finish(() => pending.reject(new SandboxCrashError({ detail: `exited (${signal ?? code}) during the job: ${worker.stderr.trim()}` })), false);
+    let timer: NodeJS.Timeout | undefined;
+    child.on("message", onMessage);
+    child.on("exit", onExit);
+    worker.ready.then(
+      () => {
+        if (settled) return;
+        // The clock starts when the job does, not while a fresh child boots.
+        timer = setTimeout(
+          () => finish(() => pending.reject(new WallClockTimeoutError({ timeoutMs: pending.timeoutMs })), false),
+          pending.timeoutMs,
+        );
+        child.send({ ...pending.request, type: "run", id } satisfies RunRequest);
+      },
+      (error: Error) => finish(() => pending.reject(error), false),
+    );
+  }
+}
