@@ -1,7 +1,7 @@
 // Runs one job of a wasm module in the sandbox and lays out its result directory:
 //   stdout, stderr, exitCode, outputs/...
 // The same module, inputs and seed give the same bytes and the same instruction count on every machine.
-import { chmod, copyFile, mkdir, readFile, writeFile } from "node:fs/promises";
+import { mkdir, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import type { ModuleManifest } from "../core/moduleManifest.ts";
 import { fillTemplate, type ResolvedInputs } from "../core/moduleInputs.ts";
@@ -13,6 +13,7 @@ import {
   OutputLimitExceededError,
 } from "./errors.ts";
 import { instrumentedModulePath } from "./instrumentedModulePath.ts";
+import { placeJobInputs } from "./placeJobInputs.ts";
 import type { SandboxPool } from "./sandboxPool.ts";
 
 /** The exit code a result records when the module trapped (as a shell reports an abort). */
@@ -56,7 +57,7 @@ export async function runWasmJob(params: RunWasmJobParameters): Promise<RunWasmJ
   const inputsDir = join(jobDir, "inputs");
   const outputsDir = join(resultDir, "outputs");
   await Promise.all([mkdir(outputsDir, { recursive: true }), mkdir(inputsDir, { recursive: true })]);
-  await placeFileInputs(manifest, params.inputs, params.inputFiles ?? {}, inputsDir);
+  await placeJobInputs({ manifest, inputs: params.inputs, inputFiles: params.inputFiles ?? {}, inputsDir });
   const stdinPath = join(jobDir, "stdin");
   await writeFile(stdinPath, manifest.invocation.stdin === undefined ? "" : fillTemplate(manifest.invocation.stdin, params.inputs));
 
@@ -114,26 +115,4 @@ async function exitCodeOf(outcome: RunOutcome, manifest: ModuleManifest, budget:
     case "invalid-module":
       throw new InvalidModuleError({ reason: outcome.message });
   }
-}
-
-/**
- * File inputs are copied (never linked: a guest follows links already present in a preopen) into a folder
- * made for this job, then made read-only.
- */
-async function placeFileInputs(
-  manifest: ModuleManifest,
-  inputs: ResolvedInputs,
-  files: Record<string, string>,
-  inputsDir: string,
-): Promise<void> {
-  for (const spec of manifest.inputs) {
-    if (spec.type !== "file" || !Object.hasOwn(inputs, spec.name)) continue;
-    const cid = String(inputs[spec.name]);
-    const source = files[cid];
-    if (!source) throw new InvalidModuleError({ reason: `the content of file input "${spec.name}" (${cid}) is not available` });
-    const target = join(inputsDir, spec.fileName ?? spec.name);
-    await copyFile(source, target);
-    await chmod(target, 0o444);
-  }
-  await chmod(inputsDir, 0o555);
 }

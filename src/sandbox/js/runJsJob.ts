@@ -22,7 +22,7 @@ import {
 import { isolationFor } from "../isolation.ts";
 import type { JsChildConfig, JsChildStatus } from "./jsChildProtocol.ts";
 import { jsRuntimePackages, PROVIDED_PACKAGES, type JsRuntimePackages } from "./jsRuntimePackages.ts";
-import { placeJobInputs } from "./placeJobInputs.ts";
+import { placeJobInputs } from "../placeJobInputs.ts";
 
 const CHILD_ENTRY = fileURLToPath(new URL("./jsChild.mjs", import.meta.url));
 /** How often the watchdog measures the child's memory and output. */

@@ -1,10 +1,10 @@
-// Places a job's file inputs in its inputs folder, as runWasmJob does: copied (never linked, so nothing outside
+// Places a job's file inputs in its inputs folder (both engines): copied (never linked, so nothing outside
 // the job is reachable through them), named by the input's manifest `fileName`, then made read-only.
 import { chmod, copyFile } from "node:fs/promises";
 import { join } from "node:path";
-import type { ModuleManifest } from "../../core/moduleManifest.ts";
-import type { ResolvedInputs } from "../../core/moduleInputs.ts";
-import { InvalidModuleError } from "../errors.ts";
+import type { ModuleManifest } from "../core/moduleManifest.ts";
+import type { ResolvedInputs } from "../core/moduleInputs.ts";
+import { InvalidModuleError } from "./errors.ts";
 
 export interface PlaceJobInputsParameters {
   manifest: ModuleManifest;
