@@ -14,6 +14,12 @@ export interface LilypadPaths {
   networksDir: string;
   /** The file `lilypad devnet chain` writes by default: <home>/networks/devnet.json. */
   devnetNetworkFile: string;
+  /** Content-addressed blocks (modules, inputs, results): <home>/blocks. */
+  blocksDir: string;
+  /** name:version entries the user built or published: <home>/catalog.json. */
+  catalogFile: string;
+  /** Sandbox work folders and caches: <home>/work. */
+  workDir: string;
 }
 
 /** Where Lilypad keeps its local state. Pure: the caller passes the environment and home directory. */
@@ -21,5 +27,12 @@ export function lilypadPaths({ env, homedir }: LilypadPathsParameters): LilypadP
   const fromEnv = env.LILYPAD_HOME?.trim();
   const home = fromEnv ? fromEnv : join(homedir, ".lilypad");
   const networksDir = join(home, "networks");
-  return { home, networksDir, devnetNetworkFile: join(networksDir, "devnet.json") };
+  return {
+    home,
+    networksDir,
+    devnetNetworkFile: join(networksDir, "devnet.json"),
+    blocksDir: join(home, "blocks"),
+    catalogFile: join(home, "catalog.json"),
+    workDir: join(home, "work"),
+  };
 }

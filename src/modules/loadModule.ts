@@ -1,0 +1,61 @@
+// Loads a module by CID from the local block store: its manifest (checked against the CID) and its artifact.
+// The repository's own modules are packaged into the store the first time they are asked for.
+import { existsSync } from "node:fs";
+import { join } from "node:path";
+import { CID } from "multiformats/cid";
+import { moduleIdOf, parseManifest } from "../core/moduleId.ts";
+import type { ModuleManifest } from "../core/moduleManifest.ts";
+import type { Blockstore } from "../storage/createBlockstore.ts";
+import { extractDirectory } from "../storage/extractDirectory.ts";
+import { readFileBytes } from "../storage/readFileBytes.ts";
+import { UnknownModuleError } from "./errors.ts";
+import { readShippedCatalog, SHIPPED_MODULES_DIR } from "./moduleCatalog.ts";
+import { packageModule } from "./packageModule.ts";
+
+const MAX_MANIFEST_BYTES = 256 * 1024;
+const MAX_WASM_BYTES = 256 * 1024 * 1024;
+
+export interface LoadModuleParameters {
+  cid: string;
+  blockstore: Blockstore;
+  /** Where js artifacts are unpacked, one folder per artifact CID. */
+  artifactsDir: string;
+}
+
+export type LoadedArtifact = { engine: "wasm"; wasm: Uint8Array } | { engine: "js"; dir: string };
+
+export interface LoadModuleResult {
+  cid: string;
+  manifest: ModuleManifest;
+  artifact: LoadedArtifact;
+}
+
+export async function loadModule({ cid, blockstore, artifactsDir }: LoadModuleParameters): Promise<LoadModuleResult> {
+  const root = CID.parse(cid);
+  if (!(await blockstore.has(root))) await packageShippedModule(cid, blockstore);
+  if (!(await blockstore.has(root))) throw new UnknownModuleError({ ref: cid, hint: "it is not in the local store" });
+  const bytes = await readFileBytes({ blockstore, cid: root, maxBytes: MAX_MANIFEST_BYTES });
+  const manifest = parseManifest(JSON.parse(new TextDecoder().decode(bytes)), cid);
+  // The store verified the bytes against the CID; the canonical form must hash to it too.
+  if ((await moduleIdOf(manifest)).cid !== cid) throw new UnknownModuleError({ ref: cid, hint: "its manifest is not in canonical form" });
+  const artifactCid = CID.parse(manifest.artifact.cid);
+  if (manifest.engine === "wasm") {
+    return { cid, manifest, artifact: { engine: "wasm", wasm: await readFileBytes({ blockstore, cid: artifactCid, maxBytes: MAX_WASM_BYTES }) } };
+  }
+  if (manifest.engine === "js") {
+    const dir = join(artifactsDir, manifest.artifact.cid);
+    if (!existsSync(dir)) await extractDirectory({ blockstore, root: artifactCid, path: dir });
+    return { cid, manifest, artifact: { engine: "js", dir } };
+  }
+  throw new UnknownModuleError({ ref: cid, hint: `the ${manifest.engine} engine is not available on this node` });
+}
+
+async function packageShippedModule(cid: string, blockstore: Blockstore): Promise<void> {
+  const entry = Object.entries(readShippedCatalog()).find(([, c]) => c === cid);
+  if (!entry) return;
+  const name = entry[0].split(":")[0]!;
+  const packaged = await packageModule({ dir: join(SHIPPED_MODULES_DIR, name), blockstore });
+  if (packaged.cid !== cid) {
+    throw new UnknownModuleError({ ref: entry[0], hint: `building modules/${name} gave ${packaged.cid}, not the catalog's ${cid}: run npm run build:modules` });
+  }
+}

@@ -1,0 +1,77 @@
+// Packages a module folder: stores its artifact and its manifest (with the artifact's CID filled in) as
+// content-addressed blocks, and returns the module's id. The folder layout is documented in docs/modules.md:
+//   manifest.json                 the manifest; artifact.cid is filled in here
+//   build/module.wasm | module.wasm   the WASI module (engine wasm)
+//   *.mjs and other files         the artifact folder itself (engine js)
+import { cp, mkdir, readFile, readdir, rm, writeFile } from "node:fs/promises";
+import { existsSync } from "node:fs";
+import { join, resolve } from "node:path";
+import { moduleIdOf, manifestBytes, parseManifest, type ModuleId } from "../core/moduleId.ts";
+import type { ModuleManifest } from "../core/moduleManifest.ts";
+import { addBytes } from "../storage/addBytes.ts";
+import { addDirectory } from "../storage/addDirectory.ts";
+import { addFile } from "../storage/addFile.ts";
+import type { Blockstore } from "../storage/createBlockstore.ts";
+import { ModulePackageError } from "./errors.ts";
+
+export interface PackageModuleParameters {
+  dir: string;
+  blockstore: Blockstore;
+}
+
+export interface PackageModuleResult extends ModuleId {
+  manifest: ModuleManifest;
+  /** Where the complete manifest was written: build/manifest.json in the folder. */
+  manifestPath: string;
+}
+
+/** Files of a js module folder that are not part of its artifact. */
+const NOT_ARTIFACT = new Set(["manifest.json", "build", "assembly", "node_modules", "README.md"]);
+
+export async function packageModule({ dir, blockstore }: PackageModuleParameters): Promise<PackageModuleResult> {
+  const root = resolve(dir);
+  const manifestPath = join(root, "manifest.json");
+  if (!existsSync(manifestPath)) throw new ModulePackageError({ dir: root, reason: "it has no manifest.json", hint: "see docs/modules.md" });
+  let template: unknown;
+  try {
+    template = JSON.parse(await readFile(manifestPath, "utf8"));
+  } catch (error) {
+    throw new ModulePackageError({ dir: root, reason: `manifest.json is not JSON (${(error as Error).message})` });
+  }
+  const draft = parseManifest(template, manifestPath);
+  const artifactCid = draft.engine === "js" ? await storeJsArtifact(root, blockstore) : await storeWasmArtifact(root, blockstore);
+  const manifest = parseManifest({ ...draft, artifact: { ...draft.artifact, cid: artifactCid } }, manifestPath);
+  const id = await moduleIdOf(manifest);
+  const bytes = manifestBytes(manifest);
+  const stored = await addBytes({ blockstore, bytes });
+  // Manifests are small, so `ipfs add` stores them as one raw block: the same CID as the module id.
+  if (stored.cid.toString() !== id.cid) throw new ModulePackageError({ dir: root, reason: "the manifest is too large (over 256 KiB)" });
+  await mkdir(join(root, "build"), { recursive: true });
+  const builtManifest = join(root, "build", "manifest.json");
+  await writeFile(builtManifest, `${JSON.stringify(manifest, null, 2)}\n`);
+  return { ...id, manifest, manifestPath: builtManifest };
+}
+
+async function storeWasmArtifact(root: string, blockstore: Blockstore): Promise<string> {
+  const path = [join(root, "build", "module.wasm"), join(root, "module.wasm")].find((p) => existsSync(p));
+  if (!path) {
+    throw new ModulePackageError({
+      dir: root,
+      reason: "no build/module.wasm or module.wasm",
+      hint: existsSync(join(root, "assembly")) ? "run `lilypad module build` first" : "compile your module to module.wasm (docs/modules.md)",
+    });
+  }
+  return (await addFile({ blockstore, path })).cid.toString();
+}
+
+/** A js module's artifact is its folder's own files (the entry and any model files), staged without the rest. */
+async function storeJsArtifact(root: string, blockstore: Blockstore): Promise<string> {
+  const staging = join(root, "build", "artifact");
+  await rm(staging, { recursive: true, force: true });
+  await mkdir(staging, { recursive: true });
+  for (const name of await readdir(root)) {
+    if (NOT_ARTIFACT.has(name) || name.startsWith(".")) continue;
+    await cp(join(root, name), join(staging, name), { recursive: true });
+  }
+  return (await addDirectory({ blockstore, path: staging })).cid.toString();
+}

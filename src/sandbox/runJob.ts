@@ -1,0 +1,42 @@
+// Runs a loaded module's job on the engine its manifest names and returns the result directory. Both engines
+// lay it out the same way: stdout, stderr, exitCode, outputs/.
+import { join } from "node:path";
+import type { ResolvedInputs } from "../core/moduleInputs.ts";
+import type { ModuleManifest } from "../core/moduleManifest.ts";
+import { runJsJob } from "./js/runJsJob.ts";
+import { runWasmJob } from "./runWasmJob.ts";
+import type { SandboxPool } from "./sandboxPool.ts";
+
+export type JobArtifact = { engine: "wasm"; wasm: Uint8Array } | { engine: "js"; dir: string };
+
+export interface RunJobParameters {
+  pool: SandboxPool;
+  moduleCid: string;
+  manifest: ModuleManifest;
+  artifact: JobArtifact;
+  inputs: ResolvedInputs;
+  inputFiles?: Record<string, string>;
+  /** A fresh folder for this job under the pool's work root. */
+  jobDir: string;
+  seed: Uint8Array;
+  /** The pool's work root: instrumented binaries are cached below it. */
+  workRoot: string;
+}
+
+export interface RunJobResult {
+  resultDir: string;
+  exitCode: number;
+  /** Metered instructions (wasm); 0 for per-run priced engines. */
+  instructions: bigint;
+  durationMs: number;
+}
+
+export async function runJob(params: RunJobParameters): Promise<RunJobResult> {
+  const { artifact } = params;
+  if (artifact.engine === "wasm") {
+    const r = await runWasmJob({ ...params, wasm: artifact.wasm, cacheDir: join(params.workRoot, "instrumented") });
+    return { resultDir: r.resultDir, exitCode: r.exitCode, instructions: r.instructions, durationMs: r.durationMs };
+  }
+  const r = await runJsJob({ ...params, moduleDir: artifact.dir });
+  return { resultDir: r.resultDir, exitCode: r.exitCode, instructions: 0n, durationMs: r.durationMs };
+}
