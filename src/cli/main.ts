@@ -1,5 +1,6 @@
 import { Command, CommanderError } from "commander";
 import { registerDevnet } from "./commands/devnet.ts";
+import { registerModule } from "./commands/module.ts";
 import type { CliContext } from "./context.ts";
 import { packageVersion } from "./packageVersion.ts";
 import { processContext } from "./processContext.ts";
@@ -17,6 +18,7 @@ export async function main(argv: readonly string[], ctx: CliContext = processCon
     .configureOutput({ writeOut: ctx.stdout, writeErr: ctx.stderr })
     .showHelpAfterError("hint: run 'lilypad --help' for usage");
   registerDevnet(program, ctx);
+  registerModule(program, ctx);
   for (const command of allCommands(program)) {
     if (command !== program) command.showHelpAfterError(`hint: run '${commandPath(command)} --help' for usage`);
   }
