@@ -1,9 +1,11 @@
 // The engine room, usable before any network exists: resolve a module, check the inputs against its manifest,
 // run the job in the sandbox, and store the result directory under its CID. The resource provider and the
 // mediator run jobs the same way.
+import { existsSync, statSync } from "node:fs";
 import { mkdir, mkdtemp } from "node:fs/promises";
 import { join } from "node:path";
 import type { CID } from "multiformats/cid";
+import { InvalidInputError } from "../core/errors.ts";
 import { resolveInputs, type InputValue, type ResolvedInputs } from "../core/moduleInputs.ts";
 import type { ModuleManifest } from "../core/moduleManifest.ts";
 import { runJob } from "../sandbox/runJob.ts";
@@ -48,6 +50,7 @@ export async function runModule(params: RunModuleParameters): Promise<RunModuleR
   for (const spec of loaded.manifest.inputs) {
     const value = given[spec.name];
     if (spec.type !== "file" || typeof value !== "string" || value.startsWith("baf")) continue;
+    if (!existsSync(value) || !statSync(value).isFile()) throw new InvalidInputError({ key: spec.name, reason: `no such file: ${value}` });
     const { cid } = await addFile({ blockstore, path: value });
     given[spec.name] = cid.toString();
     inputFiles[cid.toString()] = value;
