@@ -1,6 +1,7 @@
 import type { Command } from "commander";
 import type { CliContext } from "../context.ts";
 import { registerModuleInspect } from "./moduleInspect.ts";
+import { registerModulePublish } from "./modulePublish.ts";
 import { registerModuleRun } from "./moduleRun.ts";
 
 /** Registers the `module` group: for module authors and for running jobs locally. */
@@ -8,5 +9,6 @@ export function registerModule(program: Command, ctx: CliContext): Command {
   const module = program.command("module").description("build, inspect, publish and run modules");
   registerModuleRun(module, ctx);
   registerModuleInspect(module, ctx);
+  registerModulePublish(module, ctx);
   return module;
 }
