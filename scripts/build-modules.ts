@@ -1,0 +1,165 @@
+// Builds the WASI command modules written in AssemblyScript (with @assemblyscript/wasi-shim):
+//   modules/<name>/assembly/index.ts      -> modules/<name>/build/module.wasm
+//   test/fixtures/hostile/<name>.ts       -> test/fixtures/hostile/build/<name>.wasm
+// Usage: node scripts/build-modules.ts [--verify] [name ...]
+//   --verify  compiles each module a second time and fails unless the bytes are identical.
+//   name      builds only the modules and fixtures with these names.
+// Builds are reproducible: sources are passed relative to the repository root (asc embeds file names in abort
+// messages), the runtime and optimisation levels are pinned, and no source map or debug info is emitted.
+import { createHash } from "node:crypto";
+import { existsSync, mkdirSync, readdirSync, writeFileSync } from "node:fs";
+import { readdir, readFile } from "node:fs/promises";
+import { dirname, join, relative, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import asc from "assemblyscript/asc";
+
+export const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), "..");
+
+/** The asc flags every module is compiled with (besides its entry file and output name). */
+export const ascFlags: readonly string[] = [
+  "--config",
+  "node_modules/@assemblyscript/wasi-shim/asconfig.json",
+  "--optimizeLevel",
+  "3",
+  "--shrinkLevel",
+  "0",
+  "--runtime",
+  "stub",
+  "--noColors",
+];
+
+export interface ModuleSource {
+  /** Module name: modules/<name> or the hostile fixture's file name. */
+  name: string;
+  kind: "module" | "hostile";
+  /** Entry file, relative to the repository root, with '/' separators. */
+  entry: string;
+  /** Output file, relative to the repository root. */
+  outFile: string;
+}
+
+/** Every module and hostile fixture in the repository. */
+export function listModuleSources(): ModuleSource[] {
+  const sources: ModuleSource[] = [];
+  const modulesDir = join(repoRoot, "modules");
+  if (existsSync(modulesDir)) {
+    for (const name of readdirSync(modulesDir).sort()) {
+      if (!existsSync(join(modulesDir, name, "assembly", "index.ts"))) continue; // e.g. modules/shared
+      sources.push({ name, kind: "module", entry: `modules/${name}/assembly/index.ts`, outFile: `modules/${name}/build/module.wasm` });
+    }
+  }
+  const hostileDir = join(repoRoot, "test", "fixtures", "hostile");
+  if (existsSync(hostileDir)) {
+    for (const entry of readdirSync(hostileDir, { withFileTypes: true }).sort((a, b) => (a.name < b.name ? -1 : 1))) {
+      let name: string;
+      let file: string;
+      if (entry.isFile() && entry.name.endsWith(".ts")) {
+        name = entry.name.slice(0, -3);
+        file = entry.name;
+      } else if (entry.isDirectory() && entry.name !== "build" && existsSync(join(hostileDir, entry.name, "index.ts"))) {
+        name = entry.name;
+        file = `${entry.name}/index.ts`;
+      } else continue;
+      sources.push({ name, kind: "hostile", entry: `test/fixtures/hostile/${file}`, outFile: `test/fixtures/hostile/build/${name}.wasm` });
+    }
+  }
+  return sources;
+}
+
+export interface CompileModuleParameters {
+  /** Entry file, relative to the repository root. */
+  entry: string;
+}
+
+export class CompileModuleError extends Error {
+  readonly code = "COMPILE_MODULE_FAILED";
+  /** The compiler's diagnostics. */
+  readonly diagnostics: string;
+
+  constructor(params: { entry: string; diagnostics: string }) {
+    super(`asc failed to compile ${params.entry}:\n${params.diagnostics}`);
+    this.name = "CompileModuleError";
+    this.diagnostics = params.diagnostics;
+  }
+}
+
+/**
+ * Compiles one AssemblyScript entry file to WebAssembly bytes, in memory. File access goes through callbacks that
+ * resolve paths against the repository root, so the result does not depend on the working directory (asc's own
+ * file access mishandles an absolute --baseDir together with the shim's --lib folder).
+ */
+export async function compileModule({ entry }: CompileModuleParameters): Promise<Uint8Array> {
+  let binary: Uint8Array | undefined;
+  let diagnostics = "";
+  const sink = {
+    write(chunk: Uint8Array | string) {
+      diagnostics += typeof chunk === "string" ? chunk : Buffer.from(chunk).toString("utf8");
+    },
+  };
+  const { error } = await asc.main([entry, "--baseDir", ".", ...ascFlags, "--outFile", "module.wasm"], {
+    stdout: sink,
+    stderr: sink,
+    async readFile(filename, baseDir) {
+      try {
+        return await readFile(resolve(repoRoot, baseDir, filename), "utf8");
+      } catch {
+        return null;
+      }
+    },
+    async listFiles(dirname, baseDir) {
+      try {
+        return (await readdir(resolve(repoRoot, baseDir, dirname))).filter((f) => f.endsWith(".ts") && !f.endsWith(".d.ts"));
+      } catch {
+        return null;
+      }
+    },
+    writeFile(filename, contents) {
+      if (filename.endsWith(".wasm") && typeof contents !== "string") binary = contents;
+    },
+  });
+  if (error || !binary) throw new CompileModuleError({ entry, diagnostics: diagnostics || String(error) });
+  return binary;
+}
+
+export function sha256Hex(bytes: Uint8Array): string {
+  return createHash("sha256").update(bytes).digest("hex");
+}
+
+async function main(argv: string[]): Promise<void> {
+  const verify = argv.includes("--verify");
+  const only = argv.filter((a) => !a.startsWith("--"));
+  const sources = listModuleSources().filter((s) => only.length === 0 || only.includes(s.name));
+  if (only.length > 0 && sources.length === 0) throw new Error(`no module or hostile fixture named ${only.join(", ")}`);
+  const started = performance.now();
+  let failed = false;
+  for (const source of sources) {
+    const t0 = performance.now();
+    const bytes = await compileModule({ entry: source.entry });
+    let note = "";
+    if (verify) {
+      const again = await compileModule({ entry: source.entry });
+      const same = Buffer.from(bytes).equals(Buffer.from(again));
+      note = same ? "  reproducible" : "  NOT REPRODUCIBLE";
+      failed ||= !same;
+    }
+    const out = join(repoRoot, source.outFile);
+    mkdirSync(dirname(out), { recursive: true });
+    writeFileSync(out, bytes);
+    const ms = Math.round(performance.now() - t0);
+    console.log(
+      `${relative(repoRoot, out).padEnd(44)} ${String(bytes.length).padStart(7)} bytes  sha256 ${sha256Hex(bytes).slice(0, 16)}  ${ms} ms${note}`,
+    );
+  }
+  console.log(`built ${sources.length} modules in ${((performance.now() - started) / 1000).toFixed(1)} s`);
+  if (failed) {
+    console.error("some modules did not build reproducibly");
+    process.exitCode = 1;
+  }
+}
+
+if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+  main(process.argv.slice(2)).catch((error: unknown) => {
+    console.error(error instanceof Error ? error.message : error);
+    process.exitCode = 1;
+  });
+}
