@@ -1,11 +1,13 @@
 // Loads a module by CID from the local block store: its manifest (checked against the CID) and its artifact.
 // The repository's own modules are packaged into the store the first time they are asked for.
 import { existsSync } from "node:fs";
+import { mkdir } from "node:fs/promises";
 import { join } from "node:path";
 import { CID } from "multiformats/cid";
 import { moduleIdOf, parseManifest } from "../core/moduleId.ts";
 import type { ModuleManifest } from "../core/moduleManifest.ts";
 import type { Blockstore } from "../storage/createBlockstore.ts";
+import { TargetExistsError } from "../storage/errors.ts";
 import { extractDirectory } from "../storage/extractDirectory.ts";
 import { readFileBytes } from "../storage/readFileBytes.ts";
 import { UnknownModuleError } from "./errors.ts";
@@ -44,7 +46,13 @@ export async function loadModule({ cid, blockstore, artifactsDir }: LoadModulePa
   }
   if (manifest.engine === "js") {
     const dir = join(artifactsDir, manifest.artifact.cid);
-    if (!existsSync(dir)) await extractDirectory({ blockstore, root: artifactCid, path: dir });
+    if (!existsSync(dir)) {
+      await mkdir(artifactsDir, { recursive: true });
+      // Two jobs may unpack the same artifact at once; whichever finishes second finds it in place.
+      await extractDirectory({ blockstore, root: artifactCid, path: dir }).catch((error: unknown) => {
+        if (!(error instanceof TargetExistsError)) throw error;
+      });
+    }
     return { cid, manifest, artifact: { engine: "js", dir } };
   }
   throw new UnknownModuleError({ ref: cid, hint: `the ${manifest.engine} engine is not available on this node` });

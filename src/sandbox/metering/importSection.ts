@@ -1,6 +1,7 @@
-// The import section, read for two facts: whether the module imports a memory (refused: its maximum would be
-// the host's to set, not the pass's), and how many globals it imports (they come first in the global index
-// space, so the pass's own globals are numbered after them and the module's defined globals).
+// The import section, read for three facts: whether the module imports a memory (refused: its maximum would be
+// the host's to set, not the pass's); how many globals it imports (they come first in the global index space, so
+// the pass's own globals are numbered after them and the module's defined globals); and how many functions it
+// imports (calls to them reach the host, which must never see a count above the budget).
 import { ImportedMemoryError } from "./errors.ts";
 import { ExternalKind } from "./opcodes.ts";
 import type { WasmReader } from "./wasmReader.ts";
@@ -8,10 +9,13 @@ import { readLimits, skipValType } from "./wasmTypes.ts";
 
 export interface ImportSummary {
   importedGlobals: number;
+  /** Imported functions come first in the function index space; calls to them reach the host. */
+  importedFunctions: number;
 }
 
 export function scanImports(reader: WasmReader): ImportSummary {
   let importedGlobals = 0;
+  let importedFunctions = 0;
   const count = reader.u32();
   for (let i = 0; i < count; i++) {
     const moduleName = reader.name();
@@ -21,6 +25,7 @@ export function scanImports(reader: WasmReader): ImportSummary {
     switch (kind) {
       case ExternalKind.function:
         reader.u32();
+        importedFunctions++;
         break;
       case ExternalKind.table:
         skipValType(reader);
@@ -42,5 +47,5 @@ export function scanImports(reader: WasmReader): ImportSummary {
     }
   }
   reader.expectEnd("import section");
-  return { importedGlobals };
+  return { importedGlobals, importedFunctions };
 }

@@ -3,9 +3,9 @@
 // - every function body counts the instructions it executes into a new mutable i64 global, exported as
 //   `__lilypad_instructions` (what counts exactly is documented in meterFunctionBody.ts: every original
 //   instruction that executes counts 1, injected code counts nothing);
-// - when the count would pass the budget, injected code sets a second global, exported as
-//   `__lilypad_exhausted`, to 1 and traps with `unreachable`, so the host can tell budget exhaustion from the
-//   module's own traps;
+// - once the count passes the budget, injected code sets a second global, exported as `__lilypad_exhausted`, to 1
+//   and traps with `unreachable` (at the next check: function entries, loop headers, and before control can reach
+//   the host), so the host can tell budget exhaustion from the module's own traps;
 // - the module's memory gets a maximum of at most `maxMemoryPages`; an imported memory is refused.
 //
 // Nothing is added to the function, type, table or import index spaces, so every function index, table entry and
@@ -27,7 +27,7 @@ export const INSTRUCTIONS_EXPORT = "__lilypad_instructions";
 /** Export name of the mutable i32 global set to 1 when the budget stopped the run. */
 export const EXHAUSTED_EXPORT = "__lilypad_exhausted";
 
-/** Largest budget accepted: with at most one block of overshoot the u64 counter can then never wrap. */
+/** Largest budget accepted: the counter passes the budget by at most one function's loop-free code, so it never wraps. */
 export const MAX_INSTRUCTION_BUDGET = (1n << 63n) - 1n;
 /** 4 GiB of 64 KiB pages, the most a 32-bit memory can address. */
 export const MAX_MEMORY_PAGES = 65536;
@@ -35,7 +35,7 @@ export const MAX_MEMORY_PAGES = 65536;
 export interface InstrumentModuleParameters {
   /** The module as uploaded: a WebAssembly binary (version 1). It is not modified. */
   wasm: Uint8Array;
-  /** Instructions the run may execute; it traps (with the exhausted flag set) as soon as the count exceeds this. */
+  /** Instructions the run may execute; past this it traps at the next budget check, with the exhausted flag set. */
   instructionBudget: bigint;
   /** The memory's maximum is lowered to this many 64 KiB pages; a module that starts larger is refused. */
   maxMemoryPages: number;
@@ -54,7 +54,7 @@ export interface InstrumentModuleResult {
   functions: number;
   /** Original instructions across all bodies (static, not executed, count). */
   instructions: number;
-  /** Charge sequences inserted (one per basic block that can execute). */
+  /** Counter updates inserted at segment starts (edge adjustments on branches not included). */
   charges: number;
 }
 
@@ -65,6 +65,7 @@ export interface InstrumentModuleResult {
  *
  * After the run the host reads the two exports: a run that returns normally has `instructions <= budget` and
  * `exhausted == 0`; a trap with `exhausted == 1` is the budget; a trap with `exhausted == 0` is the module's own.
+ * An import (a WASI call) never runs with the counter above the budget.
  */
 export function instrumentModule(params: InstrumentModuleParameters): InstrumentModuleResult {
   checkParameters(params);
@@ -73,7 +74,8 @@ export function instrumentModule(params: InstrumentModuleParameters): Instrument
   const find = (id: number): Section | undefined => sections.find((s) => s.id === id);
 
   const importSection = find(SectionId.import);
-  const { importedGlobals } = importSection === undefined ? { importedGlobals: 0 } : scanImports(sectionReader(wasm, importSection));
+  const { importedGlobals, importedFunctions } =
+    importSection === undefined ? { importedGlobals: 0, importedFunctions: 0 } : scanImports(sectionReader(wasm, importSection));
 
   const memorySection = find(SectionId.memory);
   const memory = memorySection === undefined ? undefined : capMemorySection(sectionReader(wasm, memorySection), maxMemoryPages);
@@ -101,7 +103,12 @@ export function instrumentModule(params: InstrumentModuleParameters): Instrument
   const code =
     codeSection === undefined
       ? undefined
-      : meterCodeSection(sectionReader(wasm, codeSection), { counterGlobal, exhaustedGlobal, budgetImmediate: budgetImmediate.toBytes() });
+      : meterCodeSection(sectionReader(wasm, codeSection), {
+          counterGlobal,
+          exhaustedGlobal,
+          budgetImmediate: budgetImmediate.toBytes(),
+          importedFunctions,
+        });
 
   const replaced = new Map<number, Uint8Array>([
     [SectionId.global, globals.payload],

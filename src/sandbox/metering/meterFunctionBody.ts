@@ -10,20 +10,30 @@
 // injects never count. So a run that returns (or leaves through an import, like WASI's proc_exit) has counted
 // exactly the original instructions it executed, and the count depends only on the module and its inputs.
 //
-// Traps: instructions are charged on entering their segment, a stretch control can only enter at the top
-// (segmentFunctionBody.ts). A trap in a segment has already been charged for the rest of it, and for the segments
-// folded into it (below): deterministic, but more than what executed.
+// HOW. The body is cut into segments (segmentFunctionBody.ts): stretches control enters only at the top and
+// leaves only at the bottom, barring traps and exceptions. Every path through the function must add exactly the
+// lengths of the segments it runs; the pass places the additions so that few of them execute:
+// - a segment is charged on entry, `counter += n`, for itself and for what is folded into it:
+// - a `br_if` leaving a block whose label carries no values folds the segment after it (its fall-through), and
+//   becomes `if (counter += adjustment; br label+1) end`, paying back on the taken edge what the fall-through
+//   would have run. A loop with several exit tests pays one charge per iteration instead of one per test;
+// - an `if` folds its then-arm, and the false edge pays it back: in the else-arm's own charge, or in an else-arm
+//   the pass adds before the `end` of an `if` without one;
+// - a join (what follows the `end` of a block or if/else) whose every incoming edge the pass controls (falling
+//   into the `end` or `else`, a `br`, a folded `br_if`, the added else-arm) and that needs no budget check of its
+//   own is charged on those edges instead of by itself: the segment ending in the `br` or `end` includes it, and
+//   the `br_if` adjustments and the added else-arm add it.
+// So a run that returns counts exactly. A trap has already been charged for the rest of the segment it happens
+// in and for what was folded into it: deterministic, but more than what executed.
 //
-// Folding: a segment ending in a `br_if` that leaves a block whose label carries no values is charged together
-// with the segment after it (and so on down a chain of such `br_if`s), and the `br_if` becomes
-// `if (counter -= rest; br label+1) end`, refunding on the taken edge what the fall-through would have run. A loop
-// with several exit tests then pays one charge per iteration instead of one per test.
-//
-// The budget: after every charge, if `counter > budget`, the injected code sets the exhausted flag to 1 and
-// executes `unreachable`. So a run that returns ends with counter <= budget; a run stopped for its budget traps
-// with the flag set; and the module's own traps leave the flag at 0. Because a charge covers what is about to
-// run, including folded segments an exit may skip, a run can be stopped when fewer than that many instructions
-// of budget remain, even if it would have taken the exit and finished within budget.
+// THE BUDGET. A charge is followed by `if (counter > budget) { exhausted = 1; unreachable }` when its segment
+// starts at the function entry or a loop header (so no loop or recursion escapes the check), or ends in an
+// instruction that may hand control to the host: returning or branching out of the function, a tail call, a call
+// to an import, or a call through a table or reference. So the host never sees the counter above the budget: not
+// in an import, not after a return; a run stopped for its budget traps with the flag set; the module's own traps
+// leave the flag at 0. Between checks the counter may pass the budget by at most the loop-free code of one
+// function. Because charges cover folded code that an exit may skip, a run may be stopped when its remaining
+// budget is short of a charge even if it would have taken the exit and finished within budget.
 import type { ByteWriter } from "./byteWriter.ts";
 import { EMPTY_BLOCK_TYPE, Op } from "./opcodes.ts";
 import { segmentFunctionBody } from "./segmentFunctionBody.ts";
@@ -37,6 +47,8 @@ export interface MeteringTarget {
   exhaustedGlobal: number;
   /** The budget, already encoded as an i64.const immediate (signed LEB128). */
   budgetImmediate: Uint8Array;
+  /** Imported functions: calls to them reach the host, so they are preceded by a budget check. */
+  importedFunctions: number;
 }
 
 export interface MeterFunctionBodyParameters {
@@ -54,21 +66,35 @@ export interface MeterFunctionBodyResult {
   instructions: number;
 }
 
-/** Instructions charged on entering each segment (its own, plus the chain folded into it); reused. */
+/** Instructions charged on entering each segment (its own, plus what is folded into it); reused. */
 const charged: number[] = [];
+/** Whether each segment's charge is followed by a budget check (its own need, or one in the chain); reused. */
+const checked: boolean[] = [];
+/** Whether each join is charged on its incoming edges instead of by itself; reused. */
+const joinOnEdges: boolean[] = [];
 
 export function meterFunctionBody(params: MeterFunctionBodyParameters): MeterFunctionBodyResult {
   const { body, out, target } = params;
   const bodyStart = body.pos;
   // The module's own globals are exactly those numbered below the counter, which is appended after them.
-  const segments = segmentFunctionBody(body, target.counterGlobal);
-  const { starts, counts, live, brIfAt, brIfLabel } = segments;
+  const segments = segmentFunctionBody(body, { globalCount: target.counterGlobal, importedFunctions: target.importedFunctions });
+  const { starts, counts, live, checks, brIfAt, brIfLabel, entersJoin, brIfJoin, isJoin, joinControlled, joinSegment, foldsThen, paysBackThen, addsElse, addsElseJoin } =
+    segments;
   const n = starts.length;
 
-  // A segment whose br_if folds its successor is charged for the successor's charge too.
+  // Backwards, so that whatever a segment is charged for (the rest of its br_if chain, a join it enters) is known.
+  // A join is charged on its edges when the pass controls them all and it needs no budget check of its own.
   charged.length = n;
+  checked.length = n;
+  joinOnEdges.length = joinControlled.length;
+  joinOnEdges.fill(false);
+  const joinCharge = (join: number): number => (join >= 0 && joinOnEdges[join] ? charged[joinSegment[join]!]! : 0);
   for (let i = n - 1; i >= 0; i--) {
-    charged[i] = counts[i]! + (brIfAt[i]! >= 0 ? charged[i + 1]! : 0);
+    const folds = brIfAt[i]! >= 0 || foldsThen[i]!;
+    charged[i] = counts[i]! + (folds ? charged[i + 1]! : joinCharge(entersJoin[i]!));
+    checked[i] = checks[i]! || (folds && checked[i + 1]!);
+    const join = isJoin[i]!;
+    if (join >= 0) joinOnEdges[join] = joinControlled[join]! && !checked[i];
   }
 
   const bytes = body.bytes;
@@ -77,31 +103,58 @@ export function meterFunctionBody(params: MeterFunctionBodyParameters): MeterFun
   for (let i = 0; i < n; i++) {
     const start = starts[i]!;
     const end = i + 1 < n ? starts[i + 1]! : body.end;
-    const folded = i > 0 && brIfAt[i - 1]! >= 0;
-    if (live[i] && !folded) {
-      emitCharge(out, target, charged[i]!);
-      charges++;
+    const folded = i > 0 && (brIfAt[i - 1]! >= 0 || foldsThen[i - 1]!);
+    const onEdges = isJoin[i]! >= 0 && joinOnEdges[isJoin[i]!]!;
+    if (live[i] && !folded && !onEdges) {
+      // An else-arm pays back the then-arm its `if` was charged for.
+      const then = paysBackThen[i]!;
+      const delta = then >= 0 ? charged[i]! - charged[then]! : charged[i]!;
+      if (delta !== 0 || checked[i]!) {
+        emitCharge(out, target, delta, checked[i]!);
+        charges++;
+      }
+    }
+    const then = addsElse[i]!;
+    if (then >= 0) {
+      // `end` is one byte and the last of this segment: insert `else counter += join - then` before it.
+      const delta = joinCharge(addsElseJoin[i]!) - charged[then]!;
+      out.bytes(bytes.subarray(start, end - 1));
+      if (delta !== 0) {
+        out.byte(Op.else);
+        emitAdd(out, target, delta);
+      }
+      out.byte(Op.end);
+      continue;
     }
     const brIf = brIfAt[i]!;
     if (brIf < 0) {
       out.bytes(bytes.subarray(start, end));
-    } else {
-      out.bytes(bytes.subarray(start, brIf));
-      emitRefundingBrIf(out, target, brIfLabel[i]!, charged[i + 1]!);
+      continue;
     }
+    out.bytes(bytes.subarray(start, brIf));
+    // The taken edge skips the rest of the chain charged ahead, and enters the join if that is charged on edges.
+    const adjustment = joinCharge(brIfJoin[i]!) - charged[i + 1]!;
+    if (adjustment === 0) out.bytes(bytes.subarray(brIf, end));
+    else emitAdjustingBrIf(out, target, brIfLabel[i]!, adjustment);
   }
   return { charges, instructions: segments.instructions };
 }
 
-/** counter += n; if (counter > budget) { exhausted = 1; unreachable } */
-function emitCharge(out: ByteWriter, target: MeteringTarget, n: number): void {
+/** counter += delta (delta may be negative) */
+function emitAdd(out: ByteWriter, target: MeteringTarget, delta: number): void {
   out.byte(Op.globalGet);
   out.u32(target.counterGlobal);
   out.byte(Op.i64Const);
-  out.sNonNegative(n);
-  out.byte(Op.i64Add);
+  out.sNonNegative(Math.abs(delta));
+  out.byte(delta >= 0 ? Op.i64Add : Op.i64Sub);
   out.byte(Op.globalSet);
   out.u32(target.counterGlobal);
+}
+
+/** counter += delta; and with `check`: if (counter > budget) { exhausted = 1; unreachable } */
+function emitCharge(out: ByteWriter, target: MeteringTarget, delta: number, check: boolean): void {
+  if (delta !== 0) emitAdd(out, target, delta);
+  if (!check) return;
   out.byte(Op.globalGet);
   out.u32(target.counterGlobal);
   out.byte(Op.i64Const);
@@ -117,17 +170,11 @@ function emitCharge(out: ByteWriter, target: MeteringTarget, n: number): void {
   out.byte(Op.end);
 }
 
-/** `br_if label` as `if counter -= refund; br label+1 end` (the `if` adds one level of nesting). */
-function emitRefundingBrIf(out: ByteWriter, target: MeteringTarget, label: number, refund: number): void {
+/** `br_if label` as `if counter += adjustment; br label+1 end` (the `if` adds one level of nesting). */
+function emitAdjustingBrIf(out: ByteWriter, target: MeteringTarget, label: number, adjustment: number): void {
   out.byte(Op.if);
   out.byte(EMPTY_BLOCK_TYPE);
-  out.byte(Op.globalGet);
-  out.u32(target.counterGlobal);
-  out.byte(Op.i64Const);
-  out.sNonNegative(refund);
-  out.byte(Op.i64Sub);
-  out.byte(Op.globalSet);
-  out.u32(target.counterGlobal);
+  emitAdd(out, target, adjustment);
   out.byte(Op.br);
   out.u32(label + 1);
   out.byte(Op.end);
