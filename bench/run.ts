@@ -3,6 +3,8 @@ import { mkdirSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { measureGas } from "./gas.ts";
+import { measureMeteringCost } from "./metering.ts";
+import { measureSandbox } from "./sandbox.ts";
 
 const resultsDir = join(dirname(fileURLToPath(import.meta.url)), "results");
 
@@ -21,7 +23,7 @@ function report(name: string, rows: Row[], raw: unknown): void {
   );
   mkdirSync(resultsDir, { recursive: true });
   const file = join(resultsDir, `${name}.json`);
-  writeFileSync(file, `${JSON.stringify({ measuredAt: new Date().toISOString(), node: process.version, figures: raw, rows }, null, 2)}\n`);
+  writeFileSync(file, `${JSON.stringify({ measuredAt: new Date().toISOString(), node: process.version, figures: raw, rows }, (_, v) => (typeof v === "bigint" ? v.toString() : v), 2)}\n`);
   console.log(`written ${file}`);
 }
 
@@ -41,3 +43,24 @@ report(
   ],
   gas,
 );
+
+const sandbox = await measureSandbox();
+const metering = await measureMeteringCost();
+report(
+  "sandbox",
+  [
+    { figure: `trivial cached job, median (${sandbox.trivialJob.runs} runs)`, value: round(sandbox.trivialJob.medianMs), unit: "ms", bar: "<= 5", ok: sandbox.trivialJob.medianMs <= 5 },
+    { figure: "trivial cached job, p99", value: round(sandbox.trivialJob.p99Ms), unit: "ms" },
+    { figure: `prime sieve below ${sandbox.compute.n.toLocaleString("en-US")}: unmetered wasm`, value: round(sandbox.compute.unmeteredMs), unit: "ms" },
+    { figure: "same, metered", value: round(sandbox.compute.meteredMs), unit: "ms" },
+    { figure: "same, metered, whole sandboxed job", value: round(sandbox.compute.sandboxedMs), unit: "ms" },
+    { figure: "same algorithm in plain JavaScript", value: round(sandbox.compute.nativeJsMs), unit: "ms" },
+    { figure: "sieve: metered / unmetered", value: round(sandbox.compute.meteringRatio), unit: "x", bar: "<= 1.5", ok: sandbox.compute.meteringRatio <= 1.5 },
+    ...metering.figures.map((m) => ({ figure: `${m.workload}: metered / unmetered`, value: round(m.ratio), unit: "x", bar: "<= 1.5", ok: m.ratio <= 1.5 })),
+  ],
+  { sandbox, metering },
+);
+
+function round(x: number): number {
+  return Math.round(x * 100) / 100;
+}
