@@ -5,7 +5,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { setFlagsFromString } from "node:v8";
 import { WASI } from "node:wasi";
-import { compileModule, repoRoot } from "../../scripts/build-modules.ts";
+import { compileModule, repoRoot } from "../../src/modules/compileAssemblyScript.ts";
 import { parseManifest } from "../../src/core/moduleId.ts";
 import { fillTemplate, resolveInputs, type InputValue } from "../../src/core/moduleInputs.ts";
 import type { ModuleManifest } from "../../src/core/moduleManifest.ts";
