@@ -7,7 +7,7 @@
 // Builds are reproducible (see src/modules/compileAssemblyScript.ts).
 import { createHash } from "node:crypto";
 import { existsSync, mkdirSync, readdirSync, writeFileSync } from "node:fs";
-import { join, relative } from "node:path";
+import { dirname, join, relative } from "node:path";
 import { compileModule, repoRoot } from "../src/modules/compileAssemblyScript.ts";
 
 export { repoRoot };
@@ -86,7 +86,7 @@ async function main(argv: string[]): Promise<void> {
   }
 }
 
-if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+if (import.meta.main) {
   main(process.argv.slice(2)).catch((error: unknown) => {
     console.error(error instanceof Error ? error.message : error);
     process.exitCode = 1;
