@@ -11,6 +11,11 @@ import { isolationFor, type Isolation } from "./isolation.ts";
 const CHILD_ENTRY = fileURLToPath(new URL("./wasmChild.ts", import.meta.url));
 /** V8's own heap in the child; WebAssembly memory is bounded separately, by the rewritten module maximum. */
 const CHILD_HEAP_MIB = 256;
+/**
+ * V8's fast API calls crash node:wasi after many runs in one process (nodejs/node#46777: seen here as a SIGSEGV
+ * within ~200 image jobs); warm children run many jobs, so they go without.
+ */
+const CHILD_NODE_FLAGS = [`--max-old-space-size=${CHILD_HEAP_MIB}`, "--no-turbo-fast-api-calls"];
 
 export interface SandboxPoolParameters {
   /** Folder under which every job's files live; children may write only there. */
@@ -84,7 +89,7 @@ export class SandboxPool {
   }
 
   private spawnWorker(): Worker {
-    const child = spawn(this.isolation.command, [...this.isolation.prefixArgs, `--max-old-space-size=${CHILD_HEAP_MIB}`, CHILD_ENTRY], {
+    const child = spawn(this.isolation.command, [...this.isolation.prefixArgs, ...CHILD_NODE_FLAGS, CHILD_ENTRY], {
       // The child inherits nothing from the host's environment.
       env: {},
       stdio: ["ignore", "ignore", "pipe", "ipc"],

@@ -12,6 +12,9 @@ describe("lilypadPaths", () => {
       home: "/home/ada/.lilypad",
       networksDir: "/home/ada/.lilypad/networks",
       devnetNetworkFile: "/home/ada/.lilypad/networks/devnet.json",
+      blocksDir: "/home/ada/.lilypad/blocks",
+      catalogFile: "/home/ada/.lilypad/catalog.json",
+      workDir: "/home/ada/.lilypad/work",
     });
   });
 

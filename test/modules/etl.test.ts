@@ -95,6 +95,30 @@ describe("etl module", () => {
     assert.match(empty.stderr, /data\.csv is empty/);
   });
 
+  it("writes keys as valid UTF-8 (an invalid byte becomes U+FFFD) and escapes them for CSV and JSON", async () => {
+    const csv = Buffer.concat([Buffer.from("k,v\na"), Buffer.from([0xff]), Buffer.from('b,1\n"t\tab\u0001",2\n"x,""y""",3\n')]);
+    const result = await etl(csv, "k", "v");
+    assert.equal(result.exitCode, 0, result.stderr);
+    assert.equal(
+      result.outputs.get("summary.csv")!.toString("utf8"),
+      [
+        "k,count,sum,mean,min,max",
+        "a\uFFFDb,1,1.000000,1.000000,1.000000,1.000000",
+        "t\tab\u0001,1,2.000000,2.000000,2.000000,2.000000",
+        '"x,""y""",1,3.000000,3.000000,3.000000,3.000000',
+        "",
+      ].join("\n"),
+    );
+    const jsonText = result.outputs.get("summary.json")!.toString("utf8");
+    assert.ok(jsonText.includes('"key": "t\\tab\\u0001"'), "control characters are escaped");
+    const json = JSON.parse(jsonText);
+    assert.deepEqual(
+      json.groups.map((g: { key: string }) => g.key),
+      ["a\uFFFDb", "t\tab\u0001", 'x,"y"'],
+      "groups sort by their bytes",
+    );
+  });
+
   it("writes a header and no groups for a file with no records", async () => {
     const result = await etl("k,v\n", "k", "v");
     assert.equal(result.exitCode, 0);

@@ -65,8 +65,8 @@ export class Decimal {
     return this.whole >= 0 || this.micro == 0 ? this.micro : MICRO - this.micro;
   }
 
-  /** this / count, rounded to 6 decimals, halves away from zero. */
-  dividedBy(count: i64): Decimal {
+  /** out = this / count, rounded to 6 decimals, halves away from zero. */
+  divideInto(count: i64, out: Decimal): void {
     const w = this.magnitudeWhole();
     const m = this.magnitudeMicro();
     let q = w / count;
@@ -80,17 +80,7 @@ export class Decimal {
       q++;
       qm = 0;
     }
-    const out = new Decimal();
     out.setSignMagnitude(this.isNegative(), q, qm);
-    return out;
-  }
-
-  /** "-12.500000": always 6 decimals, no exponent, no "-0.000000". */
-  toFixed6(): string {
-    const w = this.magnitudeWhole();
-    const m = this.magnitudeMicro();
-    const sign = this.isNegative() && (w != 0 || m != 0) ? "-" : "";
-    return sign + w.toString() + "." + m.toString().padStart(6, "0");
   }
 }
 

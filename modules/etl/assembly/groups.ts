@@ -137,20 +137,32 @@ export class GroupTable {
     return true;
   }
 
+  keyPtr(g: i32): usize {
+    return this.keyArena.dataStart + <usize>this.keyStart[g];
+  }
+
+  keyBytes(g: i32): i32 {
+    return this.keyLength[g];
+  }
+
+  /** The key as a string (for messages). */
   key(g: i32): string {
-    return String.UTF8.decodeUnsafe(this.keyArena.dataStart + <usize>this.keyStart[g], <usize>this.keyLength[g]);
+    return String.UTF8.decodeUnsafe(this.keyPtr(g), <usize>this.keyLength[g]);
   }
 
-  sum(g: i32): Decimal {
-    return new Decimal(this.sumWhole[g], this.sumMicro[g]);
+  loadSum(g: i32, out: Decimal): void {
+    out.whole = this.sumWhole[g];
+    out.micro = this.sumMicro[g];
   }
 
-  min(g: i32): Decimal {
-    return new Decimal(this.minWhole[g], this.minMicro[g]);
+  loadMin(g: i32, out: Decimal): void {
+    out.whole = this.minWhole[g];
+    out.micro = this.minMicro[g];
   }
 
-  max(g: i32): Decimal {
-    return new Decimal(this.maxWhole[g], this.maxMicro[g]);
+  loadMax(g: i32, out: Decimal): void {
+    out.whole = this.maxWhole[g];
+    out.micro = this.maxMicro[g];
   }
 
   /** Byte order of the keys' UTF-8, which is code point order. */

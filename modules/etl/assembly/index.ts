@@ -9,16 +9,12 @@
 import { CsvReader } from "./csv";
 import { Decimal, parseDecimal, parseProblem } from "./decimal";
 import { GroupTable } from "./groups";
-import { lastErrorName, readFile, writeStringFile } from "../../shared/assembly/wasi_fs";
+import { ByteWriter } from "./writer";
+import { lastErrorName, readFile } from "../../shared/assembly/wasi_fs";
 
 function fail(message: string, code: i32 = 1): void {
   process.stderr.write("etl: " + message + "\n");
   process.exit(code);
-}
-
-function quoteCsv(s: string): string {
-  if (s.indexOf(",") < 0 && s.indexOf('"') < 0 && s.indexOf("\n") < 0 && s.indexOf("\r") < 0) return s;
-  return '"' + s.replaceAll('"', '""') + '"';
 }
 
 function quoteJson(s: string): string {
@@ -119,36 +115,65 @@ function run(): void {
   }
   const order = groups.sortedByKey();
 
-  const csvLines = new Array<string>();
-  csvLines.push(quoteCsv(groupBy) + ",count,sum,mean,min,max");
-  const jsonGroups = new Array<string>();
-  for (let i = 0; i < order.length; i++) {
-    const g = order[i];
-    const key = groups.key(g);
-    const count = groups.count[g].toString();
-    const total = groups.sum(g);
-    const sum = total.toFixed6();
-    const mean = total.dividedBy(groups.count[g]).toFixed6();
-    const lo = groups.min(g).toFixed6();
-    const hi = groups.max(g).toFixed6();
-    csvLines.push(`${quoteCsv(key)},${count},${sum},${mean},${lo},${hi}`);
-    jsonGroups.push(`    { "key": ${quoteJson(key)}, "count": ${count}, "sum": ${sum}, "mean": ${mean}, "min": ${lo}, "max": ${hi} }`);
-  }
-  const json =
-    "{\n" +
-    `  "groupBy": ${quoteJson(groupBy)},\n` +
-    `  "value": ${quoteJson(valueColumn)},\n` +
-    `  "rows": ${rows},\n` +
-    (jsonGroups.length == 0 ? '  "groups": []\n' : '  "groups": [\n' + jsonGroups.join(",\n") + "\n  ]\n") +
-    "}\n";
-
+  // summary.csv and summary.json, written as bytes (writer.ts).
+  const groupByBytes = String.UTF8.encode(groupBy);
+  const valueBytes = String.UTF8.encode(valueColumn);
   const csvPath = outDir + "/summary.csv";
   const jsonPath = outDir + "/summary.json";
-  if (!writeStringFile(csvPath, csvLines.join("\n") + "\n")) {
+  const csvOut = new ByteWriter(csvPath);
+  const json = new ByteWriter(jsonPath);
+  csvOut.csvField(changetype<usize>(groupByBytes), groupByBytes.byteLength);
+  csvOut.ascii(",count,sum,mean,min,max\n");
+  json.ascii('{\n  "groupBy": ');
+  json.jsonString(changetype<usize>(groupByBytes), groupByBytes.byteLength);
+  json.ascii(',\n  "value": ');
+  json.jsonString(changetype<usize>(valueBytes), valueBytes.byteLength);
+  json.ascii(',\n  "rows": ');
+  json.unsigned(<u64>rows);
+  json.ascii(order.length == 0 ? ',\n  "groups": []\n}\n' : ',\n  "groups": [\n');
+  const sum = new Decimal();
+  const mean = new Decimal();
+  const lo = new Decimal();
+  const hi = new Decimal();
+  for (let i = 0; i < order.length; i++) {
+    const g = order[i];
+    const count = groups.count[g];
+    groups.loadSum(g, sum);
+    sum.divideInto(count, mean);
+    groups.loadMin(g, lo);
+    groups.loadMax(g, hi);
+    csvOut.csvField(groups.keyPtr(g), groups.keyBytes(g));
+    csvOut.byte(0x2c);
+    csvOut.unsigned(<u64>count);
+    csvOut.byte(0x2c);
+    csvOut.decimal(sum);
+    csvOut.byte(0x2c);
+    csvOut.decimal(mean);
+    csvOut.byte(0x2c);
+    csvOut.decimal(lo);
+    csvOut.byte(0x2c);
+    csvOut.decimal(hi);
+    csvOut.byte(0x0a);
+    json.ascii('    { "key": ');
+    json.jsonString(groups.keyPtr(g), groups.keyBytes(g));
+    json.ascii(', "count": ');
+    json.unsigned(<u64>count);
+    json.ascii(', "sum": ');
+    json.decimal(sum);
+    json.ascii(', "mean": ');
+    json.decimal(mean);
+    json.ascii(', "min": ');
+    json.decimal(lo);
+    json.ascii(', "max": ');
+    json.decimal(hi);
+    json.ascii(i + 1 < order.length ? " },\n" : " }\n  ]\n}\n");
+  }
+
+  if (!csvOut.close()) {
     fail(`cannot write ${csvPath} (${lastErrorName()})`);
     return;
   }
-  if (!writeStringFile(jsonPath, json)) {
+  if (!json.close()) {
     fail(`cannot write ${jsonPath} (${lastErrorName()})`);
     return;
   }

@@ -147,19 +147,24 @@ export function writeAll(fd: u32, data: Uint8Array): bool {
   return true;
 }
 
-/** Creates or replaces the file at an absolute path; returns false (see lastErrno) on an error. */
-export function writeFile(path: string, data: Uint8Array): bool {
-  const fd = openPath(
+/** Creates or replaces the file at an absolute path and opens it for writing; returns the fd, or -1 (see lastErrno). */
+export function createFile(path: string): i64 {
+  return openPath(
     path,
     oflags.CREAT | oflags.TRUNC,
     rights.FD_WRITE | rights.FD_SEEK | rights.FD_TELL | rights.FD_FILESTAT_GET | rights.FD_FILESTAT_SET_SIZE,
   );
+}
+
+export function closeFile(fd: u32): void {
+  fd_close(fd);
+}
+
+/** Creates or replaces the file at an absolute path; returns false (see lastErrno) on an error. */
+export function writeFile(path: string, data: Uint8Array): bool {
+  const fd = createFile(path);
   if (fd < 0) return false;
   const ok = writeAll(<u32>fd, data);
   fd_close(<u32>fd);
   return ok;
-}
-
-export function writeStringFile(path: string, text: string): bool {
-  return writeFile(path, Uint8Array.wrap(String.UTF8.encode(text)));
 }
