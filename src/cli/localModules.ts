@@ -1,4 +1,8 @@
 // What the module commands share: the user's block store, catalogs and work folder under $LILYPAD_HOME.
+import { existsSync, readFileSync } from "node:fs";
+import { createPublicClient, http, type Hex } from "viem";
+import { resolveModuleOnChain } from "../chain/moduleRegistry.ts";
+import { networkSchema } from "../core/network.ts";
 import { lilypadPaths } from "../core/paths.ts";
 import { readCatalog, readShippedCatalog, type ModuleCatalog } from "../modules/moduleCatalog.ts";
 import { createBlockstore } from "../storage/createBlockstore.ts";
@@ -10,6 +14,8 @@ export interface LocalModules {
   catalogs: ModuleCatalog[];
   catalogFile: string;
   workDir: string;
+  /** Looks NAME:VERSION up in the on-chain registry of the local devnet, when one is configured. */
+  registry: (name: string, version: string) => Promise<Hex | undefined>;
 }
 
 export async function localModules(ctx: CliContext): Promise<LocalModules> {
@@ -19,5 +25,20 @@ export async function localModules(ctx: CliContext): Promise<LocalModules> {
     catalogs: [await readCatalog(paths.catalogFile), readShippedCatalog()],
     catalogFile: paths.catalogFile,
     workDir: paths.workDir,
+    registry: registryOf(paths.devnetNetworkFile),
+  };
+}
+
+/** A chain that is configured but not running is not an error here: the name is then simply unknown. */
+function registryOf(networkFile: string): LocalModules["registry"] {
+  return async (name, version) => {
+    if (!existsSync(networkFile)) return undefined;
+    try {
+      const network = networkSchema.parse(JSON.parse(readFileSync(networkFile, "utf8")));
+      const publicClient = createPublicClient({ transport: http(network.rpcUrl, { retryCount: 0, timeout: 2000 }) });
+      return await resolveModuleOnChain({ publicClient, market: network.contracts.market, name, version });
+    } catch {
+      return undefined;
+    }
   };
 }

@@ -15,7 +15,7 @@ export function registerModuleInspect(module: Command, ctx: CliContext): Command
     .option("--json", "print the manifest as JSON")
     .action(async (ref: string, flags: { json?: boolean }) => {
       const local = await localModules(ctx);
-      const { cid } = await resolveModuleRef({ ref, blockstore: local.blockstore, catalogs: local.catalogs });
+      const { cid } = await resolveModuleRef({ ref, blockstore: local.blockstore, catalogs: local.catalogs, registry: local.registry });
       const { manifest } = await loadModule({ cid, blockstore: local.blockstore, artifactsDir: join(local.workDir, "artifacts") });
       const id = await moduleIdOf(manifest);
       if (flags.json) {

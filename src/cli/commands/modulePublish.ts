@@ -37,7 +37,7 @@ export function registerModulePublish(module: Command, ctx: CliContext): Command
       const network = networkSchema.parse(JSON.parse(readFileSync(networkFile, "utf8")));
       const account = signer(flags, ctx.env);
       const local = await localModules(ctx);
-      const { cid } = await resolveModuleRef({ ref, blockstore: local.blockstore, catalogs: local.catalogs });
+      const { cid } = await resolveModuleRef({ ref, blockstore: local.blockstore, catalogs: local.catalogs, registry: local.registry });
       const { manifest } = await loadModule({ cid, blockstore: local.blockstore, artifactsDir: join(local.workDir, "artifacts") });
       const { digest } = await moduleIdOf(manifest);
       const chain = defineChain({

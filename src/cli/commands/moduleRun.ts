@@ -32,7 +32,7 @@ export function registerModuleRun(module: Command, ctx: CliContext): Command {
       const local = await localModules(ctx);
       const pool = new SandboxPool({ workRoot: local.workDir, size: 1, log: (line) => ctx.stderr(`${line}\n`) });
       try {
-        const { cid } = await resolveModuleRef({ ref, blockstore: local.blockstore, catalogs: local.catalogs });
+        const { cid } = await resolveModuleRef({ ref, blockstore: local.blockstore, catalogs: local.catalogs, registry: local.registry });
         const run = await runModule({
           moduleCid: cid,
           given,
