@@ -6,7 +6,7 @@
 //   name      builds only the modules and fixtures with these names.
 // Builds are reproducible (see src/modules/compileAssemblyScript.ts).
 import { createHash } from "node:crypto";
-import { existsSync, mkdirSync, readdirSync, writeFileSync } from "node:fs";
+import { copyFileSync, existsSync, mkdirSync, readdirSync, writeFileSync } from "node:fs";
 import { dirname, join, relative } from "node:path";
 import { compileModule, repoRoot } from "../src/modules/compileAssemblyScript.ts";
 
@@ -54,7 +54,25 @@ export function sha256Hex(bytes: Uint8Array): string {
   return createHash("sha256").update(bytes).digest("hex");
 }
 
+/**
+ * The js modules' model files come from npm packages (nothing can be downloaded at run time); the build copies
+ * them into each module's models/ folder, so that they become part of its artifact and are named by its CID.
+ */
+export function copyModelFiles(): void {
+  const copies: [string, string][] = [
+    ["node_modules/@tesseract.js-data/eng/4.0.0_best_int/eng.traineddata.gz", "modules/ocr/models/eng.traineddata.gz"],
+    // .cjs: the files are CommonJS (UMD) and the artifact may be unpacked under a "type": "module" package.
+    ["node_modules/nsfwjs/dist/models/mobilenet_v2/model.min.js", "modules/classify/models/mobilenet_v2/model.min.cjs"],
+    ["node_modules/nsfwjs/dist/models/mobilenet_v2/group1-shard1of1.min.js", "modules/classify/models/mobilenet_v2/group1-shard1of1.min.cjs"],
+  ];
+  for (const [from, to] of copies) {
+    mkdirSync(dirname(join(repoRoot, to)), { recursive: true });
+    copyFileSync(join(repoRoot, from), join(repoRoot, to));
+  }
+}
+
 async function main(argv: string[]): Promise<void> {
+  copyModelFiles();
   const verify = argv.includes("--verify");
   const only = argv.filter((a) => !a.startsWith("--"));
   const sources = listModuleSources().filter((s) => only.length === 0 || only.includes(s.name));

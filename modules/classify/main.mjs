@@ -1,11 +1,13 @@
-// Image classification module for the js engine: NSFWJS's MobileNetV2 model (its weights ship inside the nsfwjs
-// package) on TensorFlow.js with the WebAssembly backend. Contract: see src/sandbox/js/README.md.
+// Image classification module for the js engine: NSFWJS's MobileNetV2 model on TensorFlow.js with the
+// WebAssembly backend. The model files are part of this module's artifact (models/, copied from the nsfwjs
+// package by the build), so they are named by CID like the code. Contract: see src/sandbox/js/README.md.
 //
 // Reproducible output: the wasm backend runs on one thread (Node never gets the threaded build, and the thread
 // count is pinned to 1 as well), the SIMD build is plain WebAssembly SIMD (same results on every CPU), and
 // probabilities are rounded to 6 decimals.
 import { readFile, writeFile } from "node:fs/promises";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
+import { fileURLToPath, pathToFileURL } from "node:url";
 
 export default async function run({ inputs, files, outputsDir, packageDir }) {
   const top = inputs.Top ?? 5;
@@ -24,9 +26,15 @@ export default async function run({ inputs, files, outputsDir, packageDir }) {
     wasm.setWasmPaths(`${join(packageDir("@tensorflow/tfjs-backend-wasm"), "dist")}/`);
     if (!(await tf.setBackend("wasm"))) throw new Error("classify: the TensorFlow.js wasm backend did not start");
     await tf.ready();
-    // The bundled model: nsfwjs imports its topology and base64 weights from dist/models/mobilenet_v2.
-    const nsfwjs = await import("nsfwjs");
-    return { tf, classifier: await nsfwjs.load("MobileNetV2") };
+    const { load } = await import("nsfwjs/core");
+    const models = join(dirname(fileURLToPath(import.meta.url)), "models", "mobilenet_v2");
+    const mobileNetV2 = {
+      name: "MobileNetV2",
+      numOfWeightBundles: 1,
+      modelJson: () => import(pathToFileURL(join(models, "model.min.cjs")).href),
+      weightBundles: [() => import(pathToFileURL(join(models, "group1-shard1of1.min.cjs")).href)],
+    };
+    return { tf, classifier: await load("MobileNetV2", { size: 224, modelDefinitions: [mobileNetV2] }) };
   });
 
   const { PNG } = (await import("pngjs")).default;

@@ -6,7 +6,8 @@
 // job is one thread. Everything stays in memory or in the outputs folder: the language data is read from the
 // package (no download, no cache written), and Tesseract's own files live in Emscripten's in-memory file system.
 import { readFile, writeFile } from "node:fs/promises";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
 import { gunzipSync } from "node:zlib";
 
 /** Tesseract 4 LSTM engine only (the English best_int data has no legacy-engine model). */
@@ -42,7 +43,8 @@ export default async function run({ inputs, files, outputsDir, packageDir }) {
   await call("loadLanguage", {
     langs: language,
     options: {
-      langPath: join(packageDir(`@tesseract.js-data/${language}`), "4.0.0_best_int"),
+      // The trained data is part of this module's artifact (named by its CID), not the engine's.
+      langPath: join(dirname(fileURLToPath(import.meta.url)), "models"),
       cacheMethod: "none",
       gzip: true,
       lstmOnly: true,
