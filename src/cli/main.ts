@@ -1,6 +1,7 @@
 import { Command, CommanderError } from "commander";
 import { registerDevnet } from "./commands/devnet.ts";
 import { registerModule } from "./commands/module.ts";
+import { registerModuleRun } from "./commands/moduleRun.ts";
 import type { CliContext } from "./context.ts";
 import { packageVersion } from "./packageVersion.ts";
 import { processContext } from "./processContext.ts";
@@ -19,6 +20,8 @@ export async function main(argv: readonly string[], ctx: CliContext = processCon
     .showHelpAfterError("hint: run 'lilypad --help' for usage");
   registerDevnet(program, ctx);
   registerModule(program, ctx);
+  // `lilypad run` runs jobs in this machine's sandbox until the network roles land; then it goes through the market.
+  registerModuleRun(program, ctx);
   for (const command of allCommands(program)) {
     if (command !== program) command.showHelpAfterError(`hint: run '${commandPath(command)} --help' for usage`);
   }
