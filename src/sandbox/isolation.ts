@@ -19,7 +19,8 @@ export function bubblewrapWorks(): boolean {
 }
 
 /**
- * The child sees the whole file system read-only, except `writableRoot` (where the host makes each job's
+ * The child sees the whole file system read-only (including /tmp, where a checkout and its Node may live), except
+ * `writableRoot` (where the host makes each job's
  * folders), with no network and its own process, IPC and hostname namespaces. The WASI guest itself only ever
  * sees its /inputs and /outputs preopens; bubblewrap is the second wall around the Node process running it.
  */
@@ -42,7 +43,6 @@ export function isolationFor(params: { writableRoot: string; mode: "auto" | "bwr
       "--ro-bind", "/", "/",
       "--dev", "/dev",
       "--proc", "/proc",
-      "--tmpfs", "/tmp",
       "--bind", params.writableRoot, params.writableRoot,
       "--",
       process.execPath,

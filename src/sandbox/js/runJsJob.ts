@@ -94,7 +94,7 @@ export async function runJsJob(params: RunJsJobParameters): Promise<RunJsJobResu
     } satisfies JsChildConfig),
   ];
   const isolation = isolationFor({ writableRoot: outputsDir, mode: params.isolation ?? "auto" });
-  const prefixArgs = isolation.isolated ? withReadOnlyBinds(isolation.prefixArgs, readable.filter((p) => p !== outputsDir)) : isolation.prefixArgs;
+  const { prefixArgs } = isolation;
   const stdin = manifest.invocation.stdin === undefined ? undefined : fillTemplate(manifest.invocation.stdin, inputs);
 
   const stdoutFd = openSync(join(resultDir, "stdout"), "w");
@@ -215,16 +215,6 @@ function randomSeedOf(seed: Uint8Array): number {
   return bytes.readUInt32BE(0) & 0x7fffffff || 1;
 }
 
-/**
- * bubblewrap mounts a fresh tmpfs on /tmp, which hides any folder the child must read there (the inputs of a
- * job whose folder is under /tmp, say): bind each such folder back, read-only, before the command.
- */
-function withReadOnlyBinds(prefixArgs: string[], paths: string[]): string[] {
-  const split = prefixArgs.indexOf("--");
-  if (split < 0) return prefixArgs;
-  const binds = paths.filter((p) => p === "/tmp" || p.startsWith("/tmp/")).flatMap((p) => ["--ro-bind", p, p]);
-  return [...prefixArgs.slice(0, split), ...binds, ...prefixArgs.slice(split)];
-}
 
 let prlimitWorks: boolean | undefined;
 
