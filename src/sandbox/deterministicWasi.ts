@@ -5,7 +5,6 @@ import { createHash } from "node:crypto";
 
 // A WASI import as WebAssembly calls it: i32 arguments arrive as numbers, i64 as bigints, and each function has
 // its own arity, which no single precise signature captures.
-// biome-ignore lint/suspicious/noExplicitAny: see above
 type WasiFunction = (...args: any[]) => number;
 export type WasiImports = Record<string, WasiFunction>;
 
