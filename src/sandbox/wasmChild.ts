@@ -6,12 +6,11 @@ import { closeSync, openSync, readFileSync } from "node:fs";
 import { WASI } from "node:wasi";
 import type { RunOutcome, RunReply, RunRequest } from "./childProtocol.ts";
 import { deterministicWasi, type WasiImports } from "./deterministicWasi.ts";
-import { EXHAUSTED_EXPORT, INSTRUCTIONS_EXPORT } from "./metering/instrumentModule.ts";
+import { EXHAUSTED_EXPORT, INSTRUCTIONS_EXPORT, MEMORY_DENIED_EXPORT } from "./metering/instrumentModule.ts";
 
 
 const compiled = new Map<string, WebAssembly.Module>();
 const MAX_CACHED_MODULES = 32;
-const PAGE = 65_536;
 
 function compile(request: RunRequest): { module: WebAssembly.Module; cached: boolean } {
   const hit = compiled.get(request.cacheKey);
@@ -36,12 +35,10 @@ function run(request: RunRequest): RunReply {
     const flag = instance?.exports[EXHAUSTED_EXPORT];
     return flag instanceof WebAssembly.Global && flag.value === 1;
   };
-  // memory.grow fails silently (it returns -1) at the rewritten maximum, and allocators then abort or trap. A run
-  // that fails holding at least half its allowance is reported as out of memory: allocators grow in chunks up
-  // to the current size, so the failing request is usually far from the exact cap.
+  // The metering pass raises this flag when a memory.grow is refused at the job's memory limit.
   const memoryAtCap = (): boolean => {
-    const memory = instance?.exports.memory;
-    return memory instanceof WebAssembly.Memory && memory.buffer.byteLength * 2 >= request.memoryPages * PAGE;
+    const flag = instance?.exports[MEMORY_DENIED_EXPORT];
+    return flag instanceof WebAssembly.Global && flag.value === 1;
   };
   let outcome: RunOutcome;
   try {

@@ -121,6 +121,11 @@ describe("wasm sandbox", () => {
     await assert.rejects(run(modules.memoryBomb, { limits: { memoryMiB: 4 } }), (e: unknown) => e instanceof MemoryLimitExceededError && e.memoryMiB === 4);
   });
 
+  it("a program that handles a refused memory.grow itself is not stopped", async () => {
+    const r = await run(modules.politeAllocator, { limits: { memoryMiB: 4 } });
+    assert.equal(r.exitCode, 0);
+  });
+
   it("stops output floods on stdout and in /outputs at the output limit", async () => {
     await assert.rejects(run(modules.stdoutFlood, { limits: { outputBytes: 100_000 } }), OutputLimitExceededError);
     await assert.rejects(run(modules.fileFlood, { limits: { outputBytes: 100_000 } }), OutputLimitExceededError);

@@ -122,3 +122,9 @@ export const foreignImport = wat(`(module
   (import "env" "launch_missiles" (func))
   (memory (export "memory") 1)
   (func (export "_start") call 0))`);
+
+/** Grows memory until refused, then exits 0: a program that handles running out of memory itself. */
+export const politeAllocator = wat(`(module ${WASI}
+  (func (export "_start")
+    (loop $l
+      (br_if $l (i32.ne (memory.grow (i32.const 1)) (i32.const -1))))))`);

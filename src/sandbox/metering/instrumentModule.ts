@@ -26,6 +26,8 @@ import { ExternalKind, Op, SectionId, ValType } from "./opcodes.ts";
 export const INSTRUCTIONS_EXPORT = "__lilypad_instructions";
 /** Export name of the mutable i32 global set to 1 when the budget stopped the run. */
 export const EXHAUSTED_EXPORT = "__lilypad_exhausted";
+/** Export name of the mutable i32 global set to 1 when a memory.grow was refused at the memory limit. */
+export const MEMORY_DENIED_EXPORT = "__lilypad_memory_denied";
 
 /** Largest budget accepted: the counter passes the budget by at most one function's loop-free code, so it never wraps. */
 export const MAX_INSTRUCTION_BUDGET = (1n << 63n) - 1n;
@@ -84,17 +86,19 @@ export function instrumentModule(params: InstrumentModuleParameters): Instrument
   const globals = appendToVectorSection({
     existing: globalSection === undefined ? undefined : sectionReader(wasm, globalSection),
     entries: meteringGlobalEntries(),
-    entryCount: 2,
+    entryCount: 4,
   });
   const counterGlobal = importedGlobals + globals.previousCount;
   const exhaustedGlobal = counterGlobal + 1;
+  const growScratchGlobal = counterGlobal + 2;
+  const memoryDeniedGlobal = counterGlobal + 3;
 
   const exportSection = find(SectionId.export);
   if (exportSection !== undefined) checkExports(sectionReader(wasm, exportSection), counterGlobal);
   const exports = appendToVectorSection({
     existing: exportSection === undefined ? undefined : sectionReader(wasm, exportSection),
-    entries: meteringExportEntries(counterGlobal, exhaustedGlobal),
-    entryCount: 2,
+    entries: meteringExportEntries(counterGlobal, exhaustedGlobal, memoryDeniedGlobal),
+    entryCount: 3,
   });
 
   const codeSection = find(SectionId.code);
@@ -108,6 +112,8 @@ export function instrumentModule(params: InstrumentModuleParameters): Instrument
           exhaustedGlobal,
           budgetImmediate: budgetImmediate.toBytes(),
           importedFunctions,
+          growScratchGlobal,
+          memoryDeniedGlobal,
         });
 
   const replaced = new Map<number, Uint8Array>([
@@ -142,12 +148,13 @@ function checkParameters(params: InstrumentModuleParameters): void {
   }
 }
 
-/** (global (mut i64) (i64.const 0)) (global (mut i32) (i32.const 0)) */
+/** The counter (mut i64), the exhausted flag, memory.grow's scratch and the memory-denied flag (mut i32), all 0. */
 function meteringGlobalEntries(): Uint8Array {
-  return Uint8Array.of(ValType.i64, 0x01, Op.i64Const, 0x00, Op.end, ValType.i32, 0x01, Op.i32Const, 0x00, Op.end);
+  const i32Zero = [ValType.i32, 0x01, Op.i32Const, 0x00, Op.end];
+  return Uint8Array.of(ValType.i64, 0x01, Op.i64Const, 0x00, Op.end, ...i32Zero, ...i32Zero, ...i32Zero);
 }
 
-function meteringExportEntries(counterGlobal: number, exhaustedGlobal: number): Uint8Array {
+function meteringExportEntries(counterGlobal: number, exhaustedGlobal: number, memoryDeniedGlobal: number): Uint8Array {
   const out = new ByteWriter(64);
   out.name(INSTRUCTIONS_EXPORT);
   out.byte(ExternalKind.global);
@@ -155,6 +162,9 @@ function meteringExportEntries(counterGlobal: number, exhaustedGlobal: number): 
   out.name(EXHAUSTED_EXPORT);
   out.byte(ExternalKind.global);
   out.u32(exhaustedGlobal);
+  out.name(MEMORY_DENIED_EXPORT);
+  out.byte(ExternalKind.global);
+  out.u32(memoryDeniedGlobal);
   return out.toBytes();
 }
 

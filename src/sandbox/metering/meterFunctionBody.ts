@@ -37,7 +37,8 @@
 import type { ByteWriter } from "./byteWriter.ts";
 import { EMPTY_BLOCK_TYPE, Op } from "./opcodes.ts";
 import { segmentFunctionBody } from "./segmentFunctionBody.ts";
-import type { WasmReader } from "./wasmReader.ts";
+import { readInstruction } from "./readInstruction.ts";
+import { WasmReader } from "./wasmReader.ts";
 
 /** Where the metering state lives, and the budget it enforces. */
 export interface MeteringTarget {
@@ -49,6 +50,10 @@ export interface MeteringTarget {
   budgetImmediate: Uint8Array;
   /** Imported functions: calls to them reach the host, so they are preceded by a budget check. */
   importedFunctions: number;
+  /** Index of the i32 scratch global that holds memory.grow's result while it is checked. */
+  growScratchGlobal: number;
+  /** Index of the i32 flag set to 1 when a memory.grow is refused (the memory limit was reached). */
+  memoryDeniedGlobal: number;
 }
 
 export interface MeterFunctionBodyParameters {
@@ -118,7 +123,7 @@ export function meterFunctionBody(params: MeterFunctionBodyParameters): MeterFun
     if (then >= 0) {
       // `end` is one byte and the last of this segment: insert `else counter += join - then` before it.
       const delta = joinCharge(addsElseJoin[i]!) - charged[then]!;
-      out.bytes(bytes.subarray(start, end - 1));
+      copyCode(out, bytes, start, end - 1, target);
       if (delta !== 0) {
         out.byte(Op.else);
         emitAdd(out, target, delta);
@@ -128,16 +133,48 @@ export function meterFunctionBody(params: MeterFunctionBodyParameters): MeterFun
     }
     const brIf = brIfAt[i]!;
     if (brIf < 0) {
-      out.bytes(bytes.subarray(start, end));
+      copyCode(out, bytes, start, end, target);
       continue;
     }
-    out.bytes(bytes.subarray(start, brIf));
+    copyCode(out, bytes, start, brIf, target);
     // The taken edge skips the rest of the chain charged ahead, and enters the join if that is charged on edges.
     const adjustment = joinCharge(brIfJoin[i]!) - charged[i + 1]!;
-    if (adjustment === 0) out.bytes(bytes.subarray(brIf, end));
+    if (adjustment === 0) copyCode(out, bytes, brIf, end, target);
     else emitAdjustingBrIf(out, target, brIfLabel[i]!, adjustment);
   }
   return { charges, instructions: segments.instructions };
+}
+
+/**
+ * Copies original instructions, following each memory.grow with a check of its result: -1 means the memory's
+ * maximum (the job's limit) refused the growth, which sets the memory-denied flag so the host can tell a memory
+ * limit from any other failure. The injected code is not counted and opens no label that code could branch to.
+ */
+function copyCode(out: ByteWriter, bytes: Uint8Array, start: number, end: number, target: MeteringTarget): void {
+  const reader = new WasmReader(bytes, start, end);
+  let copied = start;
+  while (reader.pos < end) {
+    if (readInstruction(reader) !== Op.memoryGrow) continue;
+    out.bytes(bytes.subarray(copied, reader.pos));
+    out.byte(Op.globalSet);
+    out.u32(target.growScratchGlobal);
+    out.byte(Op.globalGet);
+    out.u32(target.growScratchGlobal);
+    out.byte(Op.globalGet);
+    out.u32(target.growScratchGlobal);
+    out.byte(Op.i32Const);
+    out.byte(0x7f); // -1
+    out.byte(Op.i32Eq);
+    out.byte(Op.if);
+    out.byte(EMPTY_BLOCK_TYPE);
+    out.byte(Op.i32Const);
+    out.byte(1);
+    out.byte(Op.globalSet);
+    out.u32(target.memoryDeniedGlobal);
+    out.byte(Op.end);
+    copied = reader.pos;
+  }
+  out.bytes(bytes.subarray(copied, end));
 }
 
 /** counter += delta (delta may be negative) */
