@@ -3,6 +3,7 @@ import { mkdirSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { measureGas } from "./gas.ts";
+import { measureMatching } from "./matching.ts";
 import { measureMeteringCost } from "./metering.ts";
 import { measureSandbox } from "./sandbox.ts";
 
@@ -59,6 +60,18 @@ report(
     ...metering.figures.map((m) => ({ figure: `${m.workload}: metered / unmetered`, value: round(m.ratio), unit: "x", bar: "<= 1.5", ok: m.ratio <= 1.5 })),
   ],
   { sandbox, metering },
+);
+
+const matching = await measureMatching();
+report(
+  "network",
+  matching.sizes.map((m) => ({
+    figure: `solver matching: ${m.jobs.toLocaleString("en-US")} jobs x ${m.offers.toLocaleString("en-US")} offers`,
+    value: round(m.medianMs),
+    unit: "ms",
+    ...(m.jobs === 10_000 ? { bar: "<= 1000", ok: m.medianMs <= 1000 } : {}),
+  })),
+  { matching },
 );
 
 function round(x: number): number {
