@@ -4,6 +4,7 @@
 //
 // Counts the primes below N and sums them with a sieve of Eratosthenes over odd numbers (one bit each, so N = 10^8
 // needs 6.25 MB), and prints one line. No I/O happens until the answer is known.
+import { parseDigits } from "../../shared/assembly/digits";
 
 const MAX_N: i64 = 100_000_000;
 
@@ -12,16 +13,6 @@ function fail(message: string): void {
   process.exit(2);
 }
 
-function parseN(s: string): i64 {
-  if (s.length == 0 || s.length > 12) return -1;
-  let v: i64 = 0;
-  for (let i = 0; i < s.length; i++) {
-    const c = s.charCodeAt(i);
-    if (c < 0x30 || c > 0x39) return -1;
-    v = v * 10 + (c - 0x30);
-  }
-  return v;
-}
 
 /** Bit i stands for the odd number 2i + 1; a set bit marks it composite. */
 function sieve(n: i32, out: StaticArray<u64>): void {
@@ -57,7 +48,7 @@ const argv = process.argv;
 if (argv.length != 2) {
   fail("usage: compute N (1 <= N <= 100000000)");
 } else {
-  const n = parseN(argv[1]);
+  const n = parseDigits(argv[1], 12);
   if (n < 1 || n > MAX_N) {
     fail(`N must be an integer from 1 to ${MAX_N}, got "${argv[1]}"`);
   } else {

@@ -9,6 +9,7 @@
 // no randomness from the host.
 import { encodePng } from "./png";
 import { lastErrorName, writeFile } from "../../shared/assembly/wasi_fs";
+import { parseDigits } from "../../shared/assembly/digits";
 
 const SIZE = 256;
 
@@ -232,17 +233,6 @@ function fail(message: string, code: i32): void {
   process.exit(code);
 }
 
-/** A non-negative decimal integer below 2^63, or -1. */
-function parseSeed(s: string): i64 {
-  if (s.length == 0 || s.length > 18) return -1;
-  let v: i64 = 0;
-  for (let i = 0; i < s.length; i++) {
-    const c = s.charCodeAt(i);
-    if (c < 0x30 || c > 0x39) return -1;
-    v = v * 10 + (c - 0x30);
-  }
-  return v;
-}
 
 function contains(text: string, words: string[]): bool {
   for (let i = 0; i < words.length; i++) if (text.includes(words[i])) return true;
@@ -269,7 +259,7 @@ function run(): void {
       return;
     }
   }
-  const seed = parseSeed(seedText);
+  const seed = parseDigits(seedText, 18);
   if (seed < 0) {
     fail(`--seed must be a non-negative integer, got "${seedText}"`, 2);
     return;
