@@ -167,14 +167,19 @@ function copyCode(out: ByteWriter, bytes: Uint8Array, start: number, end: number
     out.byte(Op.i32Eq);
     out.byte(Op.if);
     out.byte(EMPTY_BLOCK_TYPE);
-    out.byte(Op.i32Const);
-    out.byte(1);
-    out.byte(Op.globalSet);
-    out.u32(target.memoryDeniedGlobal);
+    emitRaiseFlag(out, target.memoryDeniedGlobal);
     out.byte(Op.end);
     copied = reader.pos;
   }
   out.bytes(bytes.subarray(copied, end));
+}
+
+/** flag = 1 (an i32 global the host reads after the run) */
+function emitRaiseFlag(out: ByteWriter, flagGlobal: number): void {
+  out.byte(Op.i32Const);
+  out.byte(1);
+  out.byte(Op.globalSet);
+  out.u32(flagGlobal);
 }
 
 /** counter += delta (delta may be negative) */
@@ -199,10 +204,7 @@ function emitCharge(out: ByteWriter, target: MeteringTarget, delta: number, chec
   out.byte(Op.i64GtU);
   out.byte(Op.if);
   out.byte(EMPTY_BLOCK_TYPE);
-  out.byte(Op.i32Const);
-  out.byte(1);
-  out.byte(Op.globalSet);
-  out.u32(target.exhaustedGlobal);
+  emitRaiseFlag(out, target.exhaustedGlobal);
   out.byte(Op.unreachable);
   out.byte(Op.end);
 }
