@@ -45,3 +45,12 @@ export function unpackDeal(w: readonly bigint[]): Deal {
     resultTimeout: Number((w4 >> 56n) & mask(32)),
   };
 }
+
+/** Five words from the wire (zod gives a plain array) as packed deal terms. */
+export function asPackedDeal(words: readonly bigint[]): PackedDeal {
+  const [w0, w1, w2, w3, w4] = words;
+  if (words.length !== 5 || w0 === undefined || w1 === undefined || w2 === undefined || w3 === undefined || w4 === undefined) {
+    throw new RangeError(`packed deal terms are 5 words, got ${words.length}`);
+  }
+  return [w0, w1, w2, w3, w4];
+}

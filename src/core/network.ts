@@ -14,7 +14,10 @@ export const networkSchema = z.object({
     serviceRegistry: addressSchema,
     jobCreator: addressSchema,
   }),
+  /** The solver's HTTP API (the devnet writes it). */
   solverUrl: z.url().optional(),
+  /** Mediators the network's parties trust by default. */
+  mediators: z.array(addressSchema).max(4).optional(),
 });
 export type NetworkInfo = z.output<typeof networkSchema>;
 export type NetworkContracts = NetworkInfo["contracts"];

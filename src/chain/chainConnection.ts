@@ -1,0 +1,59 @@
+// One role's link to the chain: a public client for reads and logs, and a wallet that signs as the role.
+import {
+  createPublicClient,
+  createWalletClient,
+  defineChain,
+  http,
+  nonceManager,
+  type Account,
+  type Address,
+  type Chain,
+  type Hex,
+  type LocalAccount,
+  type PublicClient,
+  type Transport,
+  type WalletClient,
+} from "viem";
+import { privateKeyToAccount } from "viem/accounts";
+import type { NetworkInfo } from "../core/network.ts";
+
+export interface ChainConnection {
+  network: NetworkInfo;
+  chain: Chain;
+  publicClient: PublicClient<Transport, Chain>;
+  wallet: WalletClient<Transport, Chain, LocalAccount>;
+  account: LocalAccount;
+  address: Address;
+}
+
+export interface ConnectChainParameters {
+  network: NetworkInfo;
+  /** The role's key. Its nonces are tracked locally, so a role may have several transactions in flight. */
+  privateKey: Hex;
+  /** Defaults to HTTP on the network's rpcUrl; the embedded network passes its in-process transport. */
+  transport?: Transport;
+  /** How often receipts and logs are polled (ms); the devnet mines at once, so short is cheap. */
+  pollingInterval?: number;
+}
+
+export function connectChain(params: ConnectChainParameters): ChainConnection {
+  const { network } = params;
+  const chain = chainOf(network);
+  const transport = params.transport ?? http(network.rpcUrl, { retryCount: 2, retryDelay: 200, timeout: 20_000 });
+  const pollingInterval = params.pollingInterval ?? (network.chainId === 31337 ? 20 : 1000);
+  const account = privateKeyToAccount(params.privateKey, { nonceManager });
+  const publicClient = createPublicClient({ chain, transport, pollingInterval, cacheTime: 0 });
+  const wallet = createWalletClient({ chain, transport, account, pollingInterval, cacheTime: 0 });
+  return { network, chain, publicClient, wallet, account, address: account.address };
+}
+
+export function chainOf(network: NetworkInfo): Chain {
+  return defineChain({
+    id: network.chainId,
+    name: network.name,
+    nativeCurrency: { name: "Ether", symbol: "ETH", decimals: 18 },
+    rpcUrls: { default: { http: [network.rpcUrl] } },
+  });
+}
+
+export type AnyWallet = WalletClient<Transport, Chain, Account>;

@@ -1,0 +1,140 @@
+// A whole network on this machine: the dev chain with the contracts deployed, a solver, resource providers, a
+// mediator (and, for `lilypad devnet`, the on-chain job relay and the gateway), each on 127.0.0.1, each a real
+// server talking to the others over HTTP and WebSocket and settling on the chain. `lilypad run` starts one
+// in-process when no devnet is running; `lilypad devnet` starts one and keeps it up.
+import { mkdir } from "node:fs/promises";
+import { join } from "node:path";
+import { parseEther, type Address, type Hex } from "viem";
+import { connectChain, type ChainConnection } from "../chain/chainConnection.ts";
+import { devAccount, DevAccountIndex } from "../chain/devAccounts.ts";
+import { startDevChain, type DevChain, type DevChainProgress } from "../chain/startDevChain.ts";
+import { createLogger, type Logger } from "../core/logger.ts";
+import type { NetworkInfo } from "../core/network.ts";
+import { Mediator } from "../mediator/mediator.ts";
+import { ResourceProvider, type ProviderFaults, type ProviderPricing } from "../resource-provider/resourceProvider.ts";
+import { SandboxPool } from "../sandbox/sandboxPool.ts";
+import { startSolver, type RunningSolver } from "../solver/solverServer.ts";
+import { createBlockstore, type CreateBlockstoreResult } from "../storage/createBlockstore.ts";
+import { writeFile } from "node:fs/promises";
+import { dirname } from "node:path";
+
+/** A dev account's private key (the well-known dev mnemonic: never use it on a real chain). */
+export function devPrivateKey(index: number): Hex {
+  const key = devAccount(index).getHdKey().privateKey;
+  if (!key) throw new Error(`no private key for dev account ${index}`);
+  return `0x${Buffer.from(key).toString("hex")}`;
+}
+
+export const DEFAULT_PROVIDER_PRICING: ProviderPricing = {
+  basePrice: parseEther("0.01"),
+  pricePerMInstr: parseEther("0.001"),
+  timeoutCollateral: parseEther("1"),
+  collateralMultiple: 2,
+};
+
+export interface ProviderSpec {
+  /** Dev account index (default: 4, 5, ... in order). */
+  account?: number;
+  pricing?: Partial<ProviderPricing>;
+  slots?: number;
+  faults?: ProviderFaults;
+  modules?: Hex[] | "any";
+}
+
+export interface StartNetworkParameters {
+  /** Where role state lives: the solver's database, block stores, sandbox work folders. */
+  home: string;
+  /** Serve the chain's JSON-RPC on host:port; off: the chain stays in-process (fastest, for one-off runs). */
+  chainListen?: { host?: string; port?: number };
+  solverPort?: number;
+  providers?: ProviderSpec[];
+  /** Write the network description (with the solver URL and mediator) here. */
+  networkFile?: string;
+  log?: Logger;
+  onProgress?: (progress: DevChainProgress | { step: "roles"; message: string }) => void;
+  /** Sandbox children per role (default 1). */
+  sandboxSize?: number;
+}
+
+export interface EmbeddedNetwork {
+  network: NetworkInfo;
+  dev: DevChain;
+  solver: RunningSolver;
+  providers: ResourceProvider[];
+  mediator: Mediator;
+  mediatorAddress: Address;
+  /** A chain connection for any dev account, over the same transport as the roles. */
+  connect(index: number): ChainConnection;
+  close(): Promise<void>;
+}
+
+export async function startNetwork(params: StartNetworkParameters): Promise<EmbeddedNetwork> {
+  const log = params.log ?? createLogger({ role: "devnet", level: "silent" });
+  const dev = await startDevChain({ listen: params.chainListen, onProgress: params.onProgress });
+  const closers: (() => Promise<void>)[] = [() => dev.close()];
+  const close = async () => {
+    for (const c of closers.reverse()) await c().catch(() => {});
+  };
+  try {
+    params.onProgress?.({ step: "roles", message: "starting solver, resource providers and mediator" });
+    const transport = params.chainListen ? undefined : dev.transport;
+    const connect = (index: number) => connectChain({ network: dev.network, privateKey: devPrivateKey(index), transport });
+    const mediatorAddress = devAccount(DevAccountIndex.mediator).address;
+    const solver = await startSolver({
+      conn: connect(DevAccountIndex.solver),
+      databasePath: join(params.home, "solver", "solver.db"),
+      log: log.child({ role: "solver" }),
+      port: params.solverPort ?? 0,
+    });
+    closers.push(() => solver.close());
+    const network: NetworkInfo = { ...dev.network, solverUrl: solver.url, mediators: [mediatorAddress] };
+
+    const sandboxes: SandboxPool[] = [];
+    const stores: CreateBlockstoreResult[] = [];
+    const roleStorage = async (name: string) => {
+      const workRoot = join(params.home, name, "work");
+      await mkdir(workRoot, { recursive: true });
+      const pool = new SandboxPool({ workRoot, size: params.sandboxSize ?? 1 });
+      sandboxes.push(pool);
+      const blockstore = await createBlockstore({ path: join(params.home, name, "blocks") });
+      stores.push(blockstore);
+      return { workRoot, pool, blockstore };
+    };
+    closers.push(async () => {
+      for (const pool of sandboxes) await pool.close();
+    });
+
+    const mediator = new Mediator({ conn: connect(DevAccountIndex.mediator), solverUrl: solver.url, log: log.child({ role: "mediator" }), ...(await roleStorage("mediator")) });
+    await mediator.start();
+    closers.push(() => mediator.stop());
+
+    const specs = params.providers ?? [{}];
+    const providers: ResourceProvider[] = [];
+    for (const [i, spec] of specs.entries()) {
+      const index = spec.account ?? DevAccountIndex.firstResourceProvider + i;
+      const rp = new ResourceProvider({
+        conn: connect(index),
+        solverUrl: solver.url,
+        log: log.child({ role: "resource-provider" }),
+        ...(await roleStorage(`provider-${index}`)),
+        pricing: { ...DEFAULT_PROVIDER_PRICING, ...spec.pricing },
+        mediators: [mediatorAddress],
+        slots: spec.slots ?? 4,
+        resources: { cpu: 4, ramMiB: 4096, gpu: 0, diskMiB: 10_240 },
+        modules: spec.modules ?? "any",
+        faults: spec.faults,
+      });
+      await rp.start();
+      providers.push(rp);
+      closers.push(() => rp.stop());
+    }
+    if (params.networkFile) {
+      await mkdir(dirname(params.networkFile), { recursive: true });
+      await writeFile(params.networkFile, `${JSON.stringify(network, null, 2)}\n`);
+    }
+    return { network, dev, solver, providers, mediator, mediatorAddress, connect, close };
+  } catch (error) {
+    await close();
+    throw error;
+  }
+}

@@ -1,0 +1,56 @@
+// A creator's deal lanes: each holds one deal at a time, and its next offer needs a larger sequence number. The
+// pool hands out free lanes to concurrent jobs and remembers the sequence numbers it used.
+import type { ChainConnection } from "../chain/chainConnection.ts";
+import { laneStatus } from "../chain/market/laneStatus.ts";
+import { DealState } from "../core/dealTypes.ts";
+
+export interface HeldLane {
+  lane: number;
+  seq: number;
+  release(): void;
+}
+
+export class LanePool {
+  readonly #conn: ChainConnection;
+  readonly #size: number;
+  readonly #held = new Set<number>();
+  /** The last sequence number this process used per lane. */
+  readonly #lastSeq = new Map<number, number>();
+  readonly #waiting: (() => void)[] = [];
+
+  constructor(params: { conn: ChainConnection; size: number }) {
+    this.#conn = params.conn;
+    this.#size = params.size;
+  }
+
+  async acquire(): Promise<HeldLane> {
+    for (;;) {
+      for (let lane = 0; lane < this.#size; lane++) {
+        if (this.#held.has(lane)) continue;
+        this.#held.add(lane);
+        const status = await laneStatus(this.#conn, this.#conn.address, lane).catch((error: unknown) => {
+          this.#held.delete(lane);
+          throw error;
+        });
+        // Another process with the same key may be using the lane; then try the next one.
+        if (status.state !== DealState.None && status.state !== DealState.Closed) {
+          this.#held.delete(lane);
+          continue;
+        }
+        const seq = Math.max(status.seq, this.#lastSeq.get(lane) ?? 0) + 1;
+        this.#lastSeq.set(lane, seq);
+        return { lane, seq, release: () => this.#release(lane) };
+      }
+      // Every lane is taken: wait for one of ours to be released, or look again shortly (another process's).
+      await new Promise<void>((resolve) => {
+        this.#waiting.push(resolve);
+        setTimeout(resolve, 500);
+      });
+    }
+  }
+
+  #release(lane: number): void {
+    this.#held.delete(lane);
+    this.#waiting.shift()?.();
+  }
+}

@@ -1,0 +1,392 @@
+// The job creator's SDK: `client.run(module, inputs)` signs a job offer, hands it to the solver, follows the deal,
+// downloads and verifies the result, spot-checks it with the chosen probability (by sending it to the mediator),
+// and accepts it on chain. Every step is an event on the job's stream.
+import { CID } from "multiformats/cid";
+import { getAbiItem, type Address, type Hex } from "viem";
+import { lilypadMarketAbi } from "../chain/generated/contracts.ts";
+import { laneStatus } from "../chain/market/laneStatus.ts";
+import { exportEntry } from "../storage/unixfsEntries.ts";
+import type { ServerMessage } from "../core/api/solverProtocol.ts";
+import { DealState, Outcome, ZERO_ADDRESS, emptyResult, jobOfferSchema, type JobOffer, type Result } from "../core/dealTypes.ts";
+import { asPackedDeal, unpackDeal, type PackedDeal } from "../core/dealPacking.ts";
+import type { ModuleResolver } from "../modules/moduleResolver.ts";
+import { inputsHashOf, resolveInputs, type InputValue, type ResolvedInputs } from "../core/moduleInputs.ts";
+import type { ModuleManifest } from "../core/moduleManifest.ts";
+import { costOf } from "../core/pricing.ts";
+import type { ChainConnection } from "../chain/chainConnection.ts";
+import { acceptResult, challengeResult, finalizeDeals, type DealRef } from "../chain/market/dealCalls.ts";
+import { ensureEscrow } from "../chain/market/escrow.ts";
+import { readDeal } from "../chain/market/readDeal.ts";
+import { jobOfferDigest, signJobOffer } from "../chain/offers.ts";
+import { domainOf } from "../chain/verifyOffers.ts";
+import { SolverClient, type EventStream } from "../net/solverClient.ts";
+import type { Blockstore } from "../storage/createBlockstore.ts";
+import { fetchCar } from "../storage/fetchCar.ts";
+import { readFileBytes } from "../storage/readFileBytes.ts";
+import { JobEventStream, type JobEvent } from "./jobEvents.ts";
+import { JobFailedError } from "./errors.ts";
+import { LanePool } from "./lanePool.ts";
+import { resultCidOfDigest } from "./resultCid.ts";
+
+export interface JobTerms {
+  /** Most paid per run (wei). */
+  maxBasePrice: bigint;
+  /** Most paid per million instructions (wei). */
+  maxPricePerMInstr: bigint;
+  /** Locked for the job's payment: the most it can cost. */
+  paymentCollateral: bigint;
+  mediationFee: bigint;
+  minTimeoutCollateral: bigint;
+  minCollateralMultiple: number;
+  /** Seconds the provider has to post a result once the deal is open. */
+  resultTimeout: number;
+  /** Seconds the creator has to accept or challenge. */
+  judgingWindow: number;
+  /** Seconds the mediator has to rule. */
+  mediationTimeout: number;
+  /** Seconds the job may wait for a provider. */
+  matchTimeout: number;
+}
+
+export const DEFAULT_JOB_TERMS: JobTerms = {
+  maxBasePrice: 10n ** 18n,
+  maxPricePerMInstr: 10n ** 16n,
+  paymentCollateral: 10n * 10n ** 18n,
+  mediationFee: 5n * 10n ** 17n,
+  minTimeoutCollateral: 10n ** 17n,
+  minCollateralMultiple: 2,
+  resultTimeout: 120,
+  judgingWindow: 120,
+  mediationTimeout: 300,
+  matchTimeout: 30,
+};
+
+
+export interface LilypadClientParameters {
+  conn: ChainConnection;
+  solverUrl: string;
+  /** Where downloaded results are kept (verified block by block). */
+  blockstore: Blockstore;
+  resolveModule: ModuleResolver;
+  /** Mediators this creator trusts (1-4). */
+  mediators: Address[];
+  terms?: Partial<JobTerms>;
+  /** Keep at least this much available in escrow, depositing from the wallet when short (0: never). */
+  keepInEscrow?: bigint;
+  /** Concurrent jobs: each holds one of the creator's deal lanes. */
+  lanes?: number;
+  now?: () => number;
+}
+
+export interface RunOptions {
+  /** Probability (0-1) of sending a result to the mediator as a spot check (Modicum). Default 0. */
+  mediationChance?: number;
+  /** Only this provider may take the job. */
+  targetProvider?: Address;
+  terms?: Partial<JobTerms>;
+  /** Job resources (default: the module's manifest). */
+  resources?: ModuleManifest["resources"];
+}
+
+export interface JobResult {
+  dealId: Hex;
+  module: string;
+  moduleCid: string;
+  provider: Address;
+  resultCid: string;
+  /** The job's standard output. */
+  stdout: Uint8Array;
+  result: Result;
+  instructions: bigint;
+  /** What the creator paid the provider (0 when the provider was found wrong). */
+  paid: bigint;
+  outcome: Outcome;
+  /** Whether this creator sent the result to the mediator. */
+  challenged: boolean;
+  /** Milliseconds from submission to the outcome. */
+  elapsedMs: number;
+}
+
+export interface JobHandle {
+  dealId: Hex;
+  /** Progress and logs, in order; ends when the job does. */
+  events: JobEventStream;
+  result: Promise<JobResult>;
+}
+
+export class LilypadClient {
+  readonly address: Address;
+  readonly #p: LilypadClientParameters;
+  readonly #solver: SolverClient;
+  readonly #lanes: LanePool;
+  readonly #jobs = new Map<Hex, (message: ServerMessage) => void>();
+  #events: EventStream | undefined;
+  #escrowChecked: Promise<void> | undefined;
+
+  constructor(params: LilypadClientParameters) {
+    this.#p = params;
+    this.address = params.conn.address;
+    this.#solver = new SolverClient({ url: params.solverUrl, account: params.conn.account, scope: domainOf(params.conn), now: params.now });
+    this.#lanes = new LanePool({ conn: params.conn, size: params.lanes ?? 64 });
+  }
+
+  get solver(): SolverClient {
+    return this.#solver;
+  }
+
+  /** Runs a job to its end and resolves with the verified result. */
+  async run(module: string, inputs: Record<string, InputValue>, options: RunOptions & { onEvent?: (event: JobEvent) => void } = {}): Promise<JobResult> {
+    const handle = await this.submit(module, inputs, options);
+    if (options.onEvent) handle.events.on(options.onEvent);
+    return handle.result;
+  }
+
+  /** Submits a job; the handle streams its events and resolves with its result. */
+  async submit(module: string, given: Record<string, InputValue>, options: RunOptions = {}): Promise<JobHandle> {
+    const started = performance.now();
+    const { id, manifest } = await this.#p.resolveModule(module);
+    const inputs = resolveInputs({ manifest, given });
+    const terms = { ...DEFAULT_JOB_TERMS, ...this.#p.terms, ...options.terms };
+    await this.#ensureEscrow(terms);
+    const events = await this.#connect();
+    const lane = await this.#lanes.acquire();
+    let offer: JobOffer;
+    let dealId: Hex;
+    const stream = new JobEventStream();
+    try {
+      const now = this.#now();
+      offer = jobOfferSchema.parse({
+        creator: this.address,
+        moduleId: id.digest,
+        inputsHash: inputsHashOf(inputs),
+        maxBasePrice: terms.maxBasePrice,
+        maxPricePerMInstr: terms.maxPricePerMInstr,
+        paymentCollateral: terms.paymentCollateral,
+        mediationFee: terms.mediationFee,
+        minTimeoutCollateral: terms.minTimeoutCollateral,
+        minCollateralMultiple: terms.minCollateralMultiple,
+        mediators: this.#p.mediators,
+        targetProvider: options.targetProvider ?? ZERO_ADDRESS,
+        resultTimeout: terms.resultTimeout,
+        judgingWindow: terms.judgingWindow,
+        mediationTimeout: terms.mediationTimeout,
+        callback: false,
+        lane: lane.lane,
+        seq: lane.seq,
+        expiry: BigInt(now + terms.matchTimeout + 60),
+      });
+      const signature = await signJobOffer(this.#p.conn.wallet, domainOf(this.#p.conn), offer);
+      dealId = jobOfferDigest(domainOf(this.#p.conn), offer);
+      // Listen before submitting: the solver may answer faster than the HTTP response comes back.
+      const inbox: ServerMessage[] = [];
+      let deliver: ((m: ServerMessage) => void) | undefined;
+      this.#jobs.set(dealId, (m) => (deliver ? deliver(m) : inbox.push(m)));
+      await events.ready();
+      await this.#solver.submitJob({
+        offer,
+        signature,
+        inputs,
+        resources: options.resources ?? manifest.resources,
+        deadline: now + terms.matchTimeout,
+      });
+      stream.push({ type: "submitted", dealId });
+      const result = this.#follow({ dealId, offer, inputs, manifest, moduleCid: id.cid, options, stream, started, inbox, setDeliver: (d) => (deliver = d) }).finally(() => {
+        this.#jobs.delete(dealId);
+        lane.release();
+      });
+      result.catch(() => {});
+      return { dealId, events: stream, result };
+    } catch (error) {
+      lane.release();
+      stream.end();
+      throw error;
+    }
+  }
+
+  async close(): Promise<void> {
+    this.#events?.close();
+  }
+
+  #now(): number {
+    return this.#p.now?.() ?? Math.floor(Date.now() / 1000);
+  }
+
+  async #ensureEscrow(terms: JobTerms): Promise<void> {
+    const keep = this.#p.keepInEscrow ?? 0n;
+    if (keep === 0n) return;
+    this.#escrowChecked ??= ensureEscrow(this.#p.conn, keep > terms.paymentCollateral ? keep : terms.paymentCollateral).then(() => {});
+    try {
+      await this.#escrowChecked;
+    } catch (error) {
+      this.#escrowChecked = undefined;
+      throw error;
+    }
+  }
+
+  async #connect(): Promise<EventStream> {
+    this.#events ??= this.#solver.subscribe({
+      onMessage: (message) => {
+        if ("dealId" in message) this.#jobs.get(message.dealId)?.(message);
+      },
+    });
+    return this.#events;
+  }
+
+  /** Follows one job from submission to its outcome. */
+  async #follow(job: {
+    dealId: Hex;
+    offer: JobOffer;
+    inputs: ResolvedInputs;
+    manifest: ModuleManifest;
+    moduleCid: string;
+    options: RunOptions;
+    stream: JobEventStream;
+    started: number;
+    inbox: ServerMessage[];
+    setDeliver: (deliver: (m: ServerMessage) => void) => void;
+  }): Promise<JobResult> {
+    const { dealId, stream } = job;
+    const conn = this.#p.conn;
+    let deal: PackedDeal | undefined;
+    let provider: Address | undefined;
+    let resultsUrl: string | undefined;
+    let result: Result | undefined;
+    let wake: (() => void) | undefined;
+    let failure: JobFailedError | undefined;
+    const onMessage = (m: ServerMessage) => {
+      switch (m.type) {
+        case "job.update":
+          if (m.status === "matched") stream.push({ type: "matched" });
+          if (m.status === "failed") failure = new JobFailedError({ dealId, code: m.code ?? "FAILED", reason: m.reason ?? "the job failed" });
+          break;
+        case "deal.opened":
+          deal = asPackedDeal(m.deal);
+          provider = m.provider;
+          stream.push({ type: "deal-opened", provider: m.provider, txHash: m.txHash });
+          break;
+        case "job.log":
+          stream.push({ type: "log", line: m.line });
+          break;
+        case "result.ready":
+          result = m.result;
+          resultsUrl = m.resultsUrl;
+          stream.push({ type: "result-posted", result: m.result, resultsUrl: m.resultsUrl });
+          break;
+        default:
+          return;
+      }
+      wake?.();
+    };
+    for (const m of job.inbox.splice(0)) onMessage(m);
+    job.setDeliver(onMessage);
+
+    try {
+      // Wait for the result. The socket is the fast path; the solver's record and the chain back it up.
+      let lastCheck = performance.now();
+      while (!result || !resultsUrl || !deal) {
+        if (failure) throw failure;
+        await new Promise<void>((resolve) => {
+          wake = resolve;
+          setTimeout(resolve, 1000);
+        });
+        wake = undefined;
+        if (failure) throw failure;
+        if (performance.now() - lastCheck < 1000) continue;
+        lastCheck = performance.now();
+        const { record } = await this.#solver.getJob(dealId).catch(() => ({ record: undefined }));
+        if (record?.status === "failed") throw new JobFailedError({ dealId, code: record.code ?? "FAILED", reason: record.reason ?? "the job failed" });
+        if (record?.deal && !deal) {
+          deal = asPackedDeal(record.deal);
+          provider = record.provider;
+        }
+        if (record?.result && record.resultsUrl && !result) {
+          result = record.result;
+          resultsUrl = record.resultsUrl;
+        }
+        if (deal && !result) await this.#finalizeIfProviderSilent(dealId, deal, stream);
+      }
+      // The result the market holds is the one to judge, whatever the messages said.
+      const onChain = await readDeal(conn, dealId);
+      if (!onChain || onChain.result.cidDigest !== result.cidDigest || onChain.result.instructions !== result.instructions) {
+        throw new JobFailedError({ dealId, code: "RESULT_MISMATCH", reason: "the result announced differs from the one on chain" });
+      }
+      const ref: DealRef = { dealId, deal, result };
+      const resultCid = resultCidOfDigest(result.cidDigest);
+      let downloaded = true;
+      try {
+        await fetchCar({ url: resultsUrl, root: resultCid, blockstore: this.#p.blockstore, maxBytes: 256 * 1024 * 1024 });
+        stream.push({ type: "downloaded", resultCid: resultCid.toString() });
+      } catch (error) {
+        downloaded = false;
+        stream.push({ type: "log", line: `could not download a valid result: ${error instanceof Error ? error.message : String(error)}` });
+      }
+      const spotCheck = Math.random() < (job.options.mediationChance ?? 0);
+      let outcome: Outcome;
+      if (downloaded && !spotCheck) {
+        await acceptResult(conn, ref);
+        outcome = Outcome.Accepted;
+        stream.push({ type: "accepted" });
+      } else {
+        await challengeResult(conn, ref);
+        stream.push({ type: "challenged", reason: downloaded ? "spot check" : "the result could not be downloaded or verified" });
+        outcome = await this.#waitForRuling(dealId, stream);
+      }
+      const terms = unpackDeal(deal);
+      const paid = outcome === Outcome.ProviderWrong || outcome === Outcome.MediationTimeout ? 0n : costOf(terms, result.instructions);
+      stream.push({ type: "closed", outcome });
+      if (!downloaded) throw new JobFailedError({ dealId, code: "RESULT_UNAVAILABLE", reason: "the provider's result could not be downloaded; the mediator ruled on it" });
+      const stdout = await readFileBytes({ blockstore: this.#p.blockstore, cid: await stdoutCid(this.#p.blockstore, resultCid), maxBytes: 64 * 1024 * 1024 });
+      return {
+        dealId,
+        module: `${job.manifest.name}:${job.manifest.version}`,
+        moduleCid: job.moduleCid,
+        provider: provider ?? terms.provider,
+        resultCid: resultCid.toString(),
+        stdout,
+        result,
+        instructions: result.instructions,
+        paid,
+        outcome,
+        challenged: outcome !== Outcome.Accepted,
+        elapsedMs: performance.now() - job.started,
+      };
+    } finally {
+      stream.end();
+    }
+  }
+
+  /** Past the result deadline with nothing posted, the creator takes its refund and the timeout collateral. */
+  async #finalizeIfProviderSilent(dealId: Hex, deal: PackedDeal, stream: JobEventStream): Promise<void> {
+    const terms = unpackDeal(deal);
+    const lane = await laneStatus(this.#p.conn, terms.creator, terms.lane);
+    if (lane.state !== DealState.Open) return;
+    const block = await this.#p.conn.publicClient.getBlock();
+    if (Number(block.timestamp) <= lane.deadline) return;
+    await finalizeDeals(this.#p.conn, [{ dealId, deal, result: emptyResult }]);
+    stream.push({ type: "closed", outcome: Outcome.ResultTimeout });
+    throw new JobFailedError({ dealId, code: "RESULT_TIMEOUT", reason: "the provider posted no result in time; the payment was refunded and its timeout collateral paid to you" });
+  }
+
+  async #waitForRuling(dealId: Hex, stream: JobEventStream): Promise<Outcome> {
+    stream.push({ type: "waiting", for: "mediator" });
+    for (;;) {
+      const logs = await this.#p.conn.publicClient.getLogs({
+        address: this.#p.conn.network.contracts.market,
+        event: getAbiItem({ abi: lilypadMarketAbi, name: "DealClosed" }),
+        args: { dealId },
+        fromBlock: BigInt(this.#p.conn.network.deployBlock),
+      });
+      const closed = logs[0];
+      if (closed) return closed.args.outcome as Outcome;
+      await new Promise((r) => setTimeout(r, 250));
+    }
+  }
+}
+
+/** The result directory's stdout file. */
+async function stdoutCid(blockstore: Blockstore, root: CID): Promise<CID> {
+  const entry = await exportEntry(root, root.toString(), blockstore, undefined);
+  if (entry.type !== "directory") return root;
+  for await (const child of entry.entries()) if (child.name === "stdout") return child.cid;
+  return root;
+}

@@ -1,0 +1,10 @@
+import { CID } from "multiformats/cid";
+import * as dagPb from "@ipld/dag-pb";
+import { create as createDigest } from "multiformats/hashes/digest";
+import { sha256 } from "multiformats/hashes/sha2";
+import { hexToBytes, type Hex } from "viem";
+
+/** The result directory's CID from the digest the market stores: CIDv1, dag-pb, sha2-256. */
+export function resultCidOfDigest(digest: Hex): CID {
+  return CID.create(1, dagPb.code, createDigest(sha256.code, hexToBytes(digest)));
+}

@@ -1,0 +1,91 @@
+// Runs the job a deal names, the way every party must: the resource provider to produce the result, the mediator
+// to check it, a job creator to spot-check it. The job is a pure function of (module, inputs): the random seed is
+// the inputs' hash, so any honest re-run gives the same result CID and the same instruction count.
+import { chmod, mkdir, mkdtemp, readFile, rm } from "node:fs/promises";
+import { join } from "node:path";
+import type { CID } from "multiformats/cid";
+import { hexToBytes, keccak256, type Hex } from "viem";
+import { InvalidInputError } from "../core/errors.ts";
+import { inputsHashOf, resolveInputs, type ResolvedInputs } from "../core/moduleInputs.ts";
+import { moduleCidOfDigest } from "../core/moduleId.ts";
+import type { Result } from "../core/dealTypes.ts";
+import { runJob } from "../sandbox/runJob.ts";
+import type { SandboxPool } from "../sandbox/sandboxPool.ts";
+import { addDirectory } from "../storage/addDirectory.ts";
+import type { Blockstore } from "../storage/createBlockstore.ts";
+import { loadModule, type LoadModuleResult } from "./loadModule.ts";
+
+export interface RunDealJobParameters {
+  /** The deal's module id (the digest of the module's CID). */
+  moduleId: Hex;
+  inputs: ResolvedInputs;
+  /** The deal's inputsHash: the inputs must hash to it. */
+  inputsHash: Hex;
+  blockstore: Blockstore;
+  pool: SandboxPool;
+  workRoot: string;
+  /** Loaded modules by CID, kept between jobs. */
+  moduleCache?: Map<string, Promise<LoadModuleResult>>;
+}
+
+export interface RunDealJobResult {
+  resultCid: CID;
+  /** What goes on chain. */
+  result: Result;
+  exitCode: number;
+  durationMs: number;
+}
+
+export async function runDealJob(params: RunDealJobParameters): Promise<RunDealJobResult> {
+  const { blockstore, pool, workRoot } = params;
+  if (inputsHashOf(params.inputs) !== params.inputsHash) {
+    throw new InvalidInputError({ key: "(all)", reason: "the inputs do not hash to the deal's inputsHash" });
+  }
+  const cid = moduleCidOfDigest(params.moduleId);
+  const cache = params.moduleCache;
+  let loading = cache?.get(cid);
+  if (!loading) {
+    await mkdir(workRoot, { recursive: true });
+    loading = loadModule({ cid, blockstore, artifactsDir: join(workRoot, "artifacts") });
+    cache?.set(cid, loading);
+    loading.catch(() => cache?.delete(cid));
+  }
+  const loaded = await loading;
+  // The inputs arrive resolved; resolving again checks them against the manifest (types, limits, no extras).
+  const inputs = resolveInputs({ manifest: loaded.manifest, given: params.inputs });
+  const jobDir = await mkdtemp(join(workRoot, "job-"));
+  try {
+    return await runAndStore(params, loaded, inputs, jobDir);
+  } finally {
+    // The result is in the block store now; the inputs folder was made read-only for the job.
+    await chmod(join(jobDir, "inputs"), 0o755).catch(() => {});
+    await rm(jobDir, { recursive: true, force: true });
+  }
+}
+
+async function runAndStore(params: RunDealJobParameters, loaded: LoadModuleResult, inputs: ResolvedInputs, jobDir: string): Promise<RunDealJobResult> {
+  const { blockstore, pool, workRoot } = params;
+  const run = await runJob({
+    pool,
+    moduleCid: loaded.cid,
+    manifest: loaded.manifest,
+    artifact: loaded.artifact,
+    inputs,
+    jobDir,
+    seed: hexToBytes(params.inputsHash),
+    workRoot,
+  });
+  const { cid: resultCid } = await addDirectory({ blockstore, path: run.resultDir });
+  const stdout = await readFile(join(run.resultDir, "stdout"));
+  return {
+    resultCid,
+    result: { cidDigest: resultDigestOf(resultCid), outputHash: keccak256(stdout), instructions: run.instructions },
+    exitCode: run.exitCode,
+    durationMs: run.durationMs,
+  };
+}
+
+/** The 32-byte sha2-256 digest the market stores for a result directory's CID. */
+export function resultDigestOf(cid: CID): Hex {
+  return `0x${Buffer.from(cid.multihash.digest).toString("hex")}` as Hex;
+}

@@ -1,0 +1,175 @@
+// The parties' side of the solver's API: signed HTTP requests, and an event socket that proves its address with a
+// signed hello and reconnects with back-off when the solver goes away.
+import type { Address, Hex, LocalAccount } from "viem";
+import { authHeaders, signRequest, type AuthScope } from "../core/api/requestAuth.ts";
+import {
+  API_PREFIX,
+  EVENTS_PATH,
+  HELLO_REQUEST,
+  apiErrorSchema,
+  jobRecordSchema,
+  serverMessageSchema,
+  storedJobSchema,
+  type CapacityBodyInput,
+  type ClientMessage,
+  type JobRecord,
+  type ServerMessage,
+  type SubmitJobBodyInput,
+} from "../core/api/solverProtocol.ts";
+import { toWireJson } from "../core/api/wire.ts";
+import { LilypadError } from "../core/errors.ts";
+import type { JobOffer } from "../core/dealTypes.ts";
+
+/** The solver answered with an error (or could not be reached: code SOLVER_UNREACHABLE). */
+export class SolverRequestError extends LilypadError {
+  readonly status: number;
+
+  constructor(params: { code: string; message: string; status: number; cause?: unknown }) {
+    super({ code: params.code, message: params.message, cause: params.cause });
+    this.name = "SolverRequestError";
+    this.status = params.status;
+  }
+}
+
+export interface SolverClientParameters {
+  /** e.g. http://127.0.0.1:8546 */
+  url: string;
+  account: LocalAccount;
+  scope: AuthScope;
+  /** Unix seconds, for signing (the devnet's chain clock may run ahead of the machine's). */
+  now?: () => number;
+}
+
+export interface EventStream {
+  send(message: ClientMessage): void;
+  /** Resolves once the socket is open and welcomed (again, after a reconnect). */
+  ready(): Promise<void>;
+  close(): void;
+}
+
+export interface SubscribeParameters {
+  onMessage: (message: ServerMessage) => void;
+  /** Called after every (re)connection is welcomed: a provider re-sends its capacity here. */
+  onConnected?: () => void;
+  onDisconnected?: (reason: string, retryInMs: number) => void;
+}
+
+export class SolverClient {
+  readonly url: string;
+  readonly address: Address;
+  readonly #p: SolverClientParameters;
+  readonly #now: () => number;
+
+  constructor(params: SolverClientParameters) {
+    this.#p = params;
+    this.url = params.url.replace(/\/+$/, "");
+    this.address = params.account.address;
+    this.#now = params.now ?? (() => Math.floor(Date.now() / 1000));
+  }
+
+  async request(method: string, path: string, body?: unknown): Promise<unknown> {
+    const text = body === undefined ? "" : toWireJson(body);
+    const auth = await signRequest({ account: this.#p.account, scope: this.#p.scope, request: { method, path, body: text }, now: this.#now() });
+    let response: Response;
+    try {
+      response = await fetch(`${this.url}${path}`, {
+        method,
+        headers: { ...authHeaders(auth), ...(body === undefined ? {} : { "content-type": "application/json" }) },
+        body: body === undefined ? undefined : text,
+      });
+    } catch (cause) {
+      throw new SolverRequestError({ code: "SOLVER_UNREACHABLE", message: `cannot reach the solver at ${this.url}`, status: 0, cause });
+    }
+    const raw = await response.text();
+    const json: unknown = raw === "" ? undefined : JSON.parse(raw);
+    if (!response.ok) {
+      const error = apiErrorSchema.safeParse(json);
+      throw new SolverRequestError({
+        code: error.success ? error.data.code : `HTTP_${response.status}`,
+        message: error.success ? error.data.message : `the solver answered ${response.status}`,
+        status: response.status,
+      });
+    }
+    return json;
+  }
+
+  async submitJob(body: SubmitJobBodyInput): Promise<JobRecord> {
+    return jobRecordSchema.parse(await this.request("POST", `${API_PREFIX}/jobs`, body));
+  }
+
+  async getJob(dealId: Hex): Promise<{ record: JobRecord; offer: JobOffer }> {
+    return storedJobSchema.parse(await this.request("GET", `${API_PREFIX}/jobs/${dealId}`));
+  }
+
+  async listJobs(limit = 50): Promise<JobRecord[]> {
+    const json = (await this.request("GET", `${API_PREFIX}/jobs?limit=${limit}`)) as { jobs: unknown[] };
+    return json.jobs.map((j) => jobRecordSchema.parse(j));
+  }
+
+  async putCapacity(body: CapacityBodyInput): Promise<void> {
+    await this.request("PUT", `${API_PREFIX}/capacity`, body);
+  }
+
+  /** Opens the event socket for this client's address; it reconnects until closed. */
+  subscribe(params: SubscribeParameters): EventStream {
+    const wsUrl = `${this.url.replace(/^http/, "ws")}${EVENTS_PATH}`;
+    let socket: WebSocket | undefined;
+    let closed = false;
+    let failures = 0;
+    let welcomed: { promise: Promise<void>; resolve: () => void };
+    const resetReady = () => {
+      let resolve!: () => void;
+      const promise = new Promise<void>((r) => (resolve = r));
+      welcomed = { promise, resolve };
+    };
+    resetReady();
+    const connect = () => {
+      if (closed) return;
+      const ws = new WebSocket(wsUrl);
+      socket = ws;
+      ws.addEventListener("open", () => {
+        void signRequest({ account: this.#p.account, scope: this.#p.scope, request: HELLO_REQUEST, now: this.#now() }).then((auth) =>
+          ws.send(JSON.stringify({ type: "hello", auth })),
+        );
+      });
+      ws.addEventListener("message", (event) => {
+        let message: ServerMessage;
+        try {
+          message = serverMessageSchema.parse(JSON.parse(String(event.data)));
+        } catch {
+          return; // a message this version does not understand
+        }
+        if (message.type === "welcome") {
+          failures = 0;
+          welcomed.resolve();
+          params.onConnected?.();
+          return;
+        }
+        params.onMessage(message);
+      });
+      ws.addEventListener("close", (event) => {
+        if (closed) return;
+        resetReady();
+        failures++;
+        const delay = Math.min(5000, 100 * 2 ** Math.min(failures, 6));
+        params.onDisconnected?.(event.reason || `closed (${event.code})`, delay);
+        setTimeout(connect, delay);
+      });
+      ws.addEventListener("error", () => {
+        // followed by close, which reconnects
+      });
+    };
+    connect();
+    return {
+      send: (message) => {
+        if (socket?.readyState !== WebSocket.OPEN) throw new SolverRequestError({ code: "SOLVER_UNREACHABLE", message: "the event socket is not connected", status: 0 });
+        socket.send(toWireJson(message));
+      },
+      ready: () => welcomed.promise,
+      close: () => {
+        closed = true;
+        socket?.close();
+      },
+    };
+  }
+}

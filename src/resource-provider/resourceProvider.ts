@@ -1,0 +1,401 @@
+// The resource provider: offers this machine's capacity to the solver, signs a resource offer for each job it is
+// proposed and wants, runs the job in the metered sandbox once the deal is open on chain, stores the result and
+// serves it over HTTP (CAR and plain files), posts it on chain in batches, and finalizes its deals when the job
+// creator lets the judging window pass. It follows the chain itself, so a lost solver message costs nothing.
+import Fastify, { type FastifyInstance } from "fastify";
+import type { Address, Hex } from "viem";
+import type { CapacityBodyInput, DealProposal, ServerMessage } from "../core/api/solverProtocol.ts";
+import type { FreeCapacity } from "../core/market/marketOrders.ts";
+import { DealState, emptyResult, type Result } from "../core/dealTypes.ts";
+import { asPackedDeal, unpackDeal, type PackedDeal } from "../core/dealPacking.ts";
+import type { Logger } from "../core/logger.ts";
+import { inputsHashOf, type ResolvedInputs } from "../core/moduleInputs.ts";
+import type { ChainConnection } from "../chain/chainConnection.ts";
+import { finalizeDeals, postResults, type DealRef } from "../chain/market/dealCalls.ts";
+import { ensureEscrow } from "../chain/market/escrow.ts";
+import { laneStatus } from "../chain/market/laneStatus.ts";
+import { watchMarketEvents, type MarketEvent, type MarketWatcher } from "../chain/market/watchMarketEvents.ts";
+import { signResourceOffer } from "../chain/offers.ts";
+import { domainOf } from "../chain/verifyOffers.ts";
+import type { LoadModuleResult } from "../modules/loadModule.ts";
+import { runDealJob } from "../modules/runDealJob.ts";
+import type { SandboxPool } from "../sandbox/sandboxPool.ts";
+import { carRoutes } from "../storage/carRoutes.ts";
+import type { Blockstore } from "../storage/createBlockstore.ts";
+import { SolverClient, type EventStream } from "../net/solverClient.ts";
+
+export interface ProviderPricing {
+  basePrice: bigint;
+  pricePerMInstr: bigint;
+  timeoutCollateral: bigint;
+  collateralMultiple: number;
+}
+
+/**
+ * Deliberate misbehaviour, for the scenario tests and demos of what the protocol does to a cheat. A real
+ * provider leaves this unset.
+ */
+export interface ProviderFaults {
+  /** Post a result whose CID digest is wrong. */
+  wrongResult?: boolean;
+  /** Add this many instructions to the count it posts. */
+  inflateInstructions?: bigint;
+  /** Take deals, then never run them or post anything. */
+  neverAnswer?: boolean;
+}
+
+export interface ResourceProviderParameters {
+  conn: ChainConnection;
+  solverUrl: string;
+  log: Logger;
+  blockstore: Blockstore;
+  pool: SandboxPool;
+  workRoot: string;
+  pricing: ProviderPricing;
+  /** Mediators this provider trusts. */
+  mediators: Address[];
+  /** Jobs run at once. */
+  slots: number;
+  resources: FreeCapacity;
+  /** Module ids it runs; "any" runs every module the network does not block. */
+  modules: Hex[] | "any";
+  /** Keep at least this much available in escrow, depositing from the wallet when short (0 = never deposit). */
+  keepInEscrow?: bigint;
+  /** Where to serve results (default 127.0.0.1, a free port). */
+  host?: string;
+  port?: number;
+  /** Capacity offers live this long and are refreshed at half-life. */
+  offerTtlSeconds?: number;
+  /** Results waiting this long (ms) are posted together in one transaction. */
+  postBatchMs?: number;
+  /** How often to look for deals to finalize (ms). */
+  finalizeEveryMs?: number;
+  now?: () => number;
+  faults?: ProviderFaults;
+}
+
+interface DealWork {
+  dealId: Hex;
+  deal: PackedDeal;
+  moduleId: Hex;
+  inputs?: ResolvedInputs;
+  inputsHash: Hex;
+  state: "proposed" | "running" | "posting" | "posted" | "closed";
+  result: Result;
+  /** Judging deadline (chain time) once the result is posted. */
+  deadline?: number;
+}
+
+export class ResourceProvider {
+  readonly address: Address;
+  readonly #p: ResourceProviderParameters;
+  readonly #log: Logger;
+  readonly #solver: SolverClient;
+  readonly #deals = new Map<Hex, DealWork>();
+  readonly #modules = new Map<string, Promise<LoadModuleResult>>();
+  readonly #toPost: DealWork[] = [];
+  #posting: Promise<void> | undefined;
+  #postTimer: NodeJS.Timeout | undefined;
+  #events: EventStream | undefined;
+  #watcher: MarketWatcher | undefined;
+  #refresh: NodeJS.Timeout | undefined;
+  #finalizer: NodeJS.Timeout | undefined;
+  #http: FastifyInstance | undefined;
+  #running = 0;
+  #resultsUrl = "";
+
+  constructor(params: ResourceProviderParameters) {
+    this.#p = params;
+    this.address = params.conn.address;
+    this.#log = params.log.child({ provider: this.address });
+    this.#solver = new SolverClient({
+      url: params.solverUrl,
+      account: params.conn.account,
+      scope: { chainId: params.conn.network.chainId, market: params.conn.network.contracts.market },
+      now: params.now,
+    });
+  }
+
+  get resultsUrl(): string {
+    return this.#resultsUrl;
+  }
+
+  async start(): Promise<void> {
+    const { pricing, slots } = this.#p;
+    const keep = this.#p.keepInEscrow ?? pricing.timeoutCollateral * BigInt(slots) * 2n;
+    if (keep > 0n) {
+      const deposited = await ensureEscrow(this.#p.conn, keep);
+      if (deposited > 0n) this.#log.info({ deposited: deposited.toString() }, "deposited collateral");
+    }
+    this.#http = Fastify({ logger: false });
+    await this.#http.register(carRoutes, { blockstore: this.#p.blockstore });
+    this.#resultsUrl = await this.#http.listen({ host: this.#p.host ?? "127.0.0.1", port: this.#p.port ?? 0 });
+    this.#watcher = watchMarketEvents(this.#p.conn, {
+      onEvents: (events) => this.#onChainEvents(events),
+      onError: (error, retryInMs) => this.#log.warn({ err: String(error), retryInMs }, "cannot read the chain; retrying"),
+      onRecovered: () => this.#log.info("chain reachable again"),
+    });
+    await this.#watcher.poll();
+    this.#events = this.#solver.subscribe({
+      onMessage: (message) => this.#onSolverMessage(message),
+      onConnected: () => void this.#offerCapacity(),
+      onDisconnected: (reason, retryInMs) => this.#log.warn({ reason, retryInMs }, "lost the solver; reconnecting"),
+    });
+    const ttl = this.#p.offerTtlSeconds ?? 60;
+    this.#refresh = setInterval(() => void this.#offerCapacity(), (ttl * 1000) / 2);
+    this.#finalizer = setInterval(() => void this.#finalizeDue(), this.#p.finalizeEveryMs ?? 1000);
+    await this.#events.ready();
+    this.#log.info({ resultsUrl: this.#resultsUrl }, "resource provider ready");
+  }
+
+  async stop(): Promise<void> {
+    this.#events?.close();
+    this.#watcher?.stop();
+    if (this.#refresh) clearInterval(this.#refresh);
+    if (this.#finalizer) clearInterval(this.#finalizer);
+    if (this.#postTimer) clearTimeout(this.#postTimer);
+    await this.#posting;
+    await this.#http?.close();
+  }
+
+  async #offerCapacity(): Promise<void> {
+    const { pricing } = this.#p;
+    const body: CapacityBodyInput = {
+      free: this.#p.resources,
+      slots: this.#p.slots,
+      modules: this.#p.modules === "any" ? [] : this.#p.modules,
+      basePrice: pricing.basePrice,
+      pricePerMInstr: pricing.pricePerMInstr,
+      timeoutCollateral: pricing.timeoutCollateral,
+      collateralMultiple: pricing.collateralMultiple,
+      mediators: this.#p.mediators,
+      expiresAt: this.#now() + (this.#p.offerTtlSeconds ?? 60),
+      resultsUrl: this.#resultsUrl,
+    };
+    try {
+      await this.#solver.putCapacity(body);
+    } catch (error) {
+      this.#log.warn({ err: String(error) }, "the solver refused the capacity offer");
+    }
+  }
+
+  #now(): number {
+    return this.#p.now?.() ?? Math.floor(Date.now() / 1000);
+  }
+
+  // ---- the solver's messages ----
+
+  #onSolverMessage(message: ServerMessage): void {
+    if (message.type === "deal.proposal") void this.#onProposal(message);
+    else if (message.type === "deal.opened" && message.provider === this.address) this.#onOpened(message.dealId, asPackedDeal(message.deal));
+    else if (message.type === "error") this.#log.warn({ code: message.code, message: message.message }, "the solver refused a message");
+  }
+
+  async #onProposal(proposal: DealProposal): Promise<void> {
+    const { dealId, offer, resource } = proposal;
+    const decline = (reason: string) => {
+      this.#log.info({ dealId, reason }, "declining a proposal");
+      this.#send({ type: "proposal.declined", dealId, reason });
+    };
+    const { pricing } = this.#p;
+    if (this.#p.modules !== "any" && !this.#p.modules.includes(offer.moduleId)) return decline(`module ${offer.moduleId} is not on this provider's list`);
+    if (resource.basePrice !== pricing.basePrice || resource.pricePerMInstr !== pricing.pricePerMInstr) return decline("the prices are not this provider's");
+    if (resource.timeoutCollateral > pricing.timeoutCollateral * 10n) return decline("the timeout collateral asked is too high");
+    if (inputsHashOf(proposal.inputs) !== offer.inputsHash) return decline("the inputs do not match the offer");
+    if (this.#running + this.#pendingCount() >= this.#p.slots) return decline("no free slot");
+    this.#deals.set(dealId, {
+      dealId,
+      deal: [0n, 0n, 0n, 0n, 0n],
+      moduleId: offer.moduleId,
+      inputs: proposal.inputs,
+      inputsHash: offer.inputsHash,
+      state: "proposed",
+      result: emptyResult,
+    });
+    const signature = await signResourceOffer(this.#p.conn.wallet, domainOf(this.#p.conn), resource);
+    this.#send({ type: "proposal.signed", dealId, resource, signature });
+  }
+
+  #pendingCount(): number {
+    let n = 0;
+    for (const work of this.#deals.values()) if (work.state === "proposed") n++;
+    return n;
+  }
+
+  #send(message: Parameters<EventStream["send"]>[0]): void {
+    try {
+      this.#events?.send(message);
+    } catch (error) {
+      this.#log.warn({ err: String(error), type: message.type }, "could not reach the solver");
+    }
+  }
+
+  // ---- running deals ----
+
+  #onOpened(dealId: Hex, deal: PackedDeal): void {
+    const work = this.#deals.get(dealId);
+    if (!work || work.state !== "proposed") return;
+    work.deal = deal;
+    void this.#run(work);
+  }
+
+  async #run(work: DealWork): Promise<void> {
+    const { dealId } = work;
+    work.state = "running";
+    if (this.#p.faults?.neverAnswer) return;
+    this.#running++;
+    const log = (line: string) => this.#send({ type: "job.log", dealId, line });
+    try {
+      if (!work.inputs) {
+        // A deal we learned of from the chain alone (a restart): the solver keeps its inputs for its parties.
+        const { record } = await this.#solver.getJob(dealId);
+        work.inputs = record.inputs;
+      }
+      log("running");
+      const run = await runDealJob({
+        moduleId: work.moduleId,
+        inputs: work.inputs,
+        inputsHash: work.inputsHash,
+        blockstore: this.#p.blockstore,
+        pool: this.#p.pool,
+        workRoot: this.#p.workRoot,
+        moduleCache: this.#modules,
+      });
+      log(`finished: exit code ${run.exitCode}, ${run.result.instructions} instructions, ${run.durationMs.toFixed(1)} ms`);
+      work.result = this.#applyFaults(run.result);
+      work.state = "posting";
+      this.#toPost.push(work);
+      this.#schedulePost();
+      this.#log.info({ dealId, resultCid: run.resultCid.toString(), instructions: run.result.instructions.toString() }, "job done");
+    } catch (error) {
+      // A job that cannot run is left to time out: the creator gets the timeout collateral back, as the protocol says.
+      this.#log.error({ dealId, err: String(error) }, "job failed to run");
+      log(`failed: ${error instanceof Error ? error.message : String(error)}`);
+      work.state = "closed";
+    } finally {
+      this.#running--;
+    }
+  }
+
+  #applyFaults(result: Result): Result {
+    const faults = this.#p.faults;
+    if (!faults) return result;
+    return {
+      cidDigest: faults.wrongResult ? (`0x${"ab".repeat(32)}` as Hex) : result.cidDigest,
+      outputHash: result.outputHash,
+      instructions: result.instructions + (faults.inflateInstructions ?? 0n),
+    };
+  }
+
+  #schedulePost(): void {
+    if (this.#posting || this.#postTimer) return;
+    this.#postTimer = setTimeout(() => {
+      this.#postTimer = undefined;
+      this.#posting = this.#postBatch().finally(() => {
+        this.#posting = undefined;
+        if (this.#toPost.length > 0) this.#schedulePost();
+      });
+    }, this.#p.postBatchMs ?? 2);
+  }
+
+  async #postBatch(): Promise<void> {
+    const batch = this.#toPost.splice(0, 50);
+    const refs: DealRef[] = batch.map((w) => ({ dealId: w.dealId, deal: w.deal, result: w.result }));
+    try {
+      await postResults(this.#p.conn, refs);
+    } catch (error) {
+      if (batch.length > 1) {
+        for (const work of batch) {
+          this.#toPost.push(work);
+        }
+        // Retry one at a time so one bad deal does not hold the others back.
+        const singles = this.#toPost.splice(0);
+        for (const work of singles) await this.#postOne(work);
+        return;
+      }
+      const only = batch[0];
+      if (only) this.#log.error({ dealId: only.dealId, err: String(error) }, "posting the result failed");
+      return;
+    }
+    for (const work of batch) this.#announce(work);
+  }
+
+  async #postOne(work: DealWork): Promise<void> {
+    try {
+      await postResults(this.#p.conn, [{ dealId: work.dealId, deal: work.deal, result: work.result }]);
+      this.#announce(work);
+    } catch (error) {
+      this.#log.error({ dealId: work.dealId, err: String(error) }, "posting the result failed");
+    }
+  }
+
+  #announce(work: DealWork): void {
+    work.state = "posted";
+    this.#send({ type: "result.ready", dealId: work.dealId, result: work.result, resultsUrl: this.#resultsUrl });
+  }
+
+  // ---- the chain ----
+
+  #onChainEvents(events: MarketEvent[]): void {
+    for (const event of events) {
+      if (event.eventName === "DealOpened" && event.args.provider === this.address) {
+        const known = this.#deals.get(event.args.dealId);
+        if (known && known.state !== "proposed") continue;
+        const work: DealWork = known ?? {
+          dealId: event.args.dealId,
+          deal: event.args.deal,
+          moduleId: event.args.moduleId,
+          inputsHash: event.args.inputsHash,
+          state: "proposed",
+          result: emptyResult,
+        };
+        work.deal = event.args.deal;
+        this.#deals.set(work.dealId, work);
+        void this.#runIfStillOpen(work);
+      } else if (event.eventName === "ResultPosted") {
+        const work = this.#deals.get(event.args.dealId);
+        if (work) {
+          work.result = event.args.result;
+          work.state = "posted";
+          void this.#learnDeadline(work);
+        }
+      } else if (event.eventName === "DealClosed" || event.eventName === "DealChallenged") {
+        const work = this.#deals.get(event.args.dealId);
+        if (!work) continue;
+        if (event.eventName === "DealClosed") this.#deals.delete(event.args.dealId);
+        else work.deadline = undefined; // the mediator decides now
+      }
+    }
+  }
+
+  async #runIfStillOpen(work: DealWork): Promise<void> {
+    const deal = unpackDeal(work.deal);
+    const lane = await laneStatus(this.#p.conn, deal.creator, deal.lane).catch(() => undefined);
+    if (lane?.state === DealState.Open && work.state === "proposed") await this.#run(work);
+  }
+
+  async #learnDeadline(work: DealWork): Promise<void> {
+    const deal = unpackDeal(work.deal);
+    const lane = await laneStatus(this.#p.conn, deal.creator, deal.lane).catch(() => undefined);
+    if (lane?.state === DealState.ResultPosted) work.deadline = lane.deadline;
+  }
+
+  /** Finalizes deals whose judging window passed without a verdict: the provider is paid. */
+  async #finalizeDue(): Promise<void> {
+    const due = [...this.#deals.values()].filter((w) => w.state === "posted" && w.deadline !== undefined);
+    if (due.length === 0) return;
+    try {
+      const block = await this.#p.conn.publicClient.getBlock();
+      const ready = due.filter((w) => (w.deadline ?? Infinity) < Number(block.timestamp));
+      if (ready.length === 0) return;
+      for (const w of ready) w.deadline = undefined;
+      await finalizeDeals(this.#p.conn, ready.map((w) => ({ dealId: w.dealId, deal: w.deal, result: w.result })));
+      this.#log.info({ deals: ready.length }, "finalized deals the creator did not judge");
+    } catch (error) {
+      this.#log.warn({ err: String(error) }, "finalizing failed; will retry");
+      for (const w of due) if (w.state === "posted") void this.#learnDeadline(w);
+    }
+  }
+}
+
+

@@ -1,0 +1,493 @@
+// The solver: takes signed job offers and providers' capacity, matches them, has the chosen provider sign a
+// resource offer for each match, and opens the deals on chain in batches. It holds no funds: every deal it opens
+// carries both parties' signatures, which the market checks, so it can neither forge nor alter one. It follows the
+// chain to keep each job's status, and tells the parties what happened over their event sockets.
+import { getAbiItem, type Address, type Hex } from "viem";
+import { lilypadMarketAbi } from "../chain/generated/contracts.ts";
+import { inputsHashOf } from "../core/moduleInputs.ts";
+import type { ChainConnection } from "../chain/chainConnection.ts";
+import { escrowBalance } from "../chain/market/escrow.ts";
+import { laneStatus } from "../chain/market/laneStatus.ts";
+import { openDeals, type SignedDealOffers } from "../chain/market/openDeals.ts";
+import { MarketTxError } from "../chain/market/sendMarketTx.ts";
+import { watchMarketEvents, type MarketEvent, type MarketWatcher } from "../chain/market/watchMarketEvents.ts";
+import { jobOfferApproved, resourceOfferSigner } from "../chain/verifyOffers.ts";
+import { jobOfferDigest } from "../chain/offers.ts";
+import { DealState, ZERO_ADDRESS, type ResourceOffer, type Signature } from "../core/dealTypes.ts";
+import type {
+  CapacityBody,
+  ClientMessage,
+  JobRecord,
+  JobStatus,
+  ServerMessage,
+  SubmitJobBody,
+} from "../core/api/solverProtocol.ts";
+import type { CapacityOffer, JobRequest } from "../core/market/marketOrders.ts";
+import type { Logger } from "../core/logger.ts";
+import { matchOffers } from "./matchOffers.ts";
+import { resourceTermsFor } from "./resourceTerms.ts";
+import { ACTIVE_STATUSES, SolverStore, type StoredCapacity, type StoredJob } from "./solverStore.ts";
+import { SolverError } from "./solverError.ts";
+
+export interface SolverParameters {
+  conn: ChainConnection;
+  store: SolverStore;
+  log: Logger;
+  /** Sends a message to every socket of `address` (no-op when none is connected). */
+  deliver: (address: Address, message: ServerMessage) => void;
+  /** Whether `address` has an authenticated event socket open: only connected providers get jobs. */
+  isConnected: (address: Address) => boolean;
+  /** Unix seconds (the chain's clock on the devnet may run ahead: tests move it). */
+  now?: () => number;
+  /** How long a provider has to sign a proposal before the job goes back to the queue. */
+  proposalTimeoutMs?: number;
+  /** Most deals opened in one transaction. */
+  maxBatch?: number;
+}
+
+interface Proposal {
+  provider: Address;
+  resource: ResourceOffer;
+  timer: NodeJS.Timeout;
+}
+
+interface ReadyDeal extends SignedDealOffers {
+  dealId: Hex;
+  provider: Address;
+}
+
+const MATCH_INTERVAL_MS = 250;
+const CURSOR_KEY = "chainCursor";
+
+export class Solver {
+  readonly #p: SolverParameters;
+  readonly #store: SolverStore;
+  readonly #log: Logger;
+  readonly #now: () => number;
+  /** Jobs still in play, by deal id: the store holds the truth, this is its working copy. */
+  readonly #jobs = new Map<Hex, StoredJob>();
+  readonly #capacity = new Map<Address, StoredCapacity>();
+  readonly #proposals = new Map<Hex, Proposal>();
+  readonly #ready: ReadyDeal[] = [];
+  readonly #blocked = new Set<Hex>();
+  /** Why each waiting job is still waiting (from the last matching round). */
+  readonly #waitingReason = new Map<Hex, { code: string; reason: string }>();
+  #opening: Promise<void> | undefined;
+  #matchScheduled = false;
+  #ticker: NodeJS.Timeout | undefined;
+  #watcher: MarketWatcher | undefined;
+  #stopped = false;
+
+  constructor(params: SolverParameters) {
+    this.#p = params;
+    this.#store = params.store;
+    this.#log = params.log;
+    this.#now = params.now ?? (() => Math.floor(Date.now() / 1000));
+  }
+
+  /** Loads state, catches up with the chain, then starts matching. */
+  async start(): Promise<void> {
+    for (const job of this.#store.jobsWithStatus(ACTIVE_STATUSES)) this.#jobs.set(job.record.dealId, job);
+    for (const capacity of this.#store.capacities()) this.#capacity.set(capacity.provider, capacity);
+    await this.#loadBlockedModules();
+    const cursor = this.#store.getMeta(CURSOR_KEY);
+    this.#watcher = watchMarketEvents(this.#p.conn, {
+      fromBlock: cursor === undefined ? undefined : BigInt(cursor),
+      onEvents: (events) => this.#onChainEvents(events),
+      onError: (error, retryInMs) => this.#log.warn({ err: String(error), retryInMs }, "cannot read the chain; retrying"),
+      onRecovered: () => this.#log.info("chain reachable again"),
+    });
+    await this.#watcher.poll();
+    // A proposal does not survive a restart: jobs caught between matching and opening go back to the queue.
+    for (const job of this.#jobs.values()) if (job.record.status === "matched") this.#setStatus(job, "queued", { provider: undefined });
+    this.#ticker = setInterval(() => this.#tick(), MATCH_INTERVAL_MS);
+    this.#scheduleMatch();
+    this.#log.info({ jobs: this.#jobs.size, providers: this.#capacity.size }, "solver started");
+  }
+
+  async stop(): Promise<void> {
+    this.#stopped = true;
+    if (this.#ticker) clearInterval(this.#ticker);
+    this.#watcher?.stop();
+    for (const p of this.#proposals.values()) clearTimeout(p.timer);
+    await this.#opening;
+  }
+
+  // ---- requests ----
+
+  /** Validates and queues a job; the returned record says where it is. */
+  async submitJob(submitter: Address, body: SubmitJobBody): Promise<JobRecord> {
+    const { offer } = body;
+    const now = this.#now();
+    const dealId = jobOfferDigest({ chainId: this.#p.conn.network.chainId, market: this.#p.conn.network.contracts.market }, offer);
+    const existing = this.#store.getJob(dealId);
+    if (existing) return existing.record;
+    if (offer.expiry <= BigInt(now)) throw new SolverError("OFFER_EXPIRED", `the job offer expired at ${offer.expiry}`);
+    if (body.deadline > Number(offer.expiry)) throw new SolverError("BAD_DEADLINE", "the deadline is after the offer's expiry");
+    if (inputsHashOf(body.inputs) !== offer.inputsHash) {
+      throw new SolverError("INPUTS_MISMATCH", "the inputs do not hash to the offer's inputsHash");
+    }
+    if (this.#blocked.has(offer.moduleId)) throw new SolverError("MODULE_BLOCKED", `module ${offer.moduleId} is blocked on this network`);
+    if (!(await jobOfferApproved(this.#p.conn, offer, body.signature))) {
+      throw new SolverError("BAD_SIGNATURE", `the job offer is not signed by its creator ${offer.creator}`);
+    }
+    if (this.#store.laneWaiting(offer.creator, offer.lane)) {
+      throw new SolverError("LANE_BUSY", `lane ${offer.lane} of ${offer.creator} already has a job waiting`);
+    }
+    const lane = await laneStatus(this.#p.conn, offer.creator, offer.lane);
+    if (lane.state !== DealState.None && lane.state !== DealState.Closed) {
+      throw new SolverError("LANE_BUSY", `lane ${offer.lane} of ${offer.creator} has an open deal on chain`);
+    }
+    if (offer.seq <= lane.seq) throw new SolverError("STALE_SEQUENCE", `seq ${offer.seq} must exceed the lane's last, ${lane.seq}`);
+    const { available } = await escrowBalance(this.#p.conn, offer.creator);
+    const reserved = this.#reservedBy(offer.creator);
+    if (available < reserved + offer.paymentCollateral) {
+      throw new SolverError(
+        "INSUFFICIENT_ESCROW",
+        `${offer.creator} has ${available} wei available in escrow; this job needs ${offer.paymentCollateral} more than the ${reserved} its other jobs hold`,
+      );
+    }
+    const record: JobRecord = {
+      dealId,
+      creator: offer.creator,
+      submitter,
+      moduleId: offer.moduleId,
+      inputs: body.inputs,
+      status: "queued",
+      createdAt: Date.now() / 1000,
+      updatedAt: Date.now() / 1000,
+    };
+    const job = { record, body };
+    this.#store.insertJob(job);
+    this.#jobs.set(dealId, job);
+    this.#log.info({ dealId, creator: offer.creator }, "job queued");
+    this.#scheduleMatch();
+    return record;
+  }
+
+  /** Records a provider's standing offer, once its escrow covers the timeout collateral of every slot. */
+  async putCapacity(provider: Address, body: CapacityBody): Promise<void> {
+    if (body.expiresAt <= this.#now()) throw new SolverError("OFFER_EXPIRED", "the capacity offer has already expired");
+    const { available } = await escrowBalance(this.#p.conn, provider);
+    const needed = body.timeoutCollateral * BigInt(body.slots);
+    if (available < needed) {
+      throw new SolverError("INSUFFICIENT_ESCROW", `${provider} has ${available} wei available in escrow; ${body.slots} slots need ${needed}`);
+    }
+    const capacity = { provider, body, updatedAt: Date.now() / 1000 };
+    this.#store.putCapacity(capacity);
+    this.#capacity.set(provider, capacity);
+    this.#scheduleMatch();
+  }
+
+  getJob(dealId: Hex): StoredJob | undefined {
+    return this.#jobs.get(dealId) ?? this.#store.getJob(dealId);
+  }
+
+  listJobs(address: Address, limit: number): JobRecord[] {
+    return this.#store.jobsOf(address, limit);
+  }
+
+  /** Whether `address` may read this job: its creator, submitter, provider or mediator. */
+  mayRead(job: StoredJob, address: Address): boolean {
+    const { record, body } = job;
+    return (
+      record.creator === address ||
+      record.submitter === address ||
+      record.provider === address ||
+      body.offer.mediators.includes(address)
+    );
+  }
+
+  /** A message from an authenticated client socket. Throws a SolverError for the client to see. */
+  async onClientMessage(from: Address, message: ClientMessage): Promise<void> {
+    switch (message.type) {
+      case "proposal.signed":
+        return this.#onProposalSigned(from, message.dealId, message.resource, message.signature);
+      case "proposal.declined": {
+        const proposal = this.#ownProposal(from, message.dealId);
+        this.#log.info({ dealId: message.dealId, provider: from, reason: message.reason }, "proposal declined");
+        this.#dropProposal(message.dealId, proposal);
+        return;
+      }
+      case "result.ready":
+      case "job.log": {
+        const job = this.#jobs.get(message.dealId);
+        if (!job || job.record.provider !== from) throw new SolverError("NOT_YOUR_DEAL", `deal ${message.dealId} is not yours`);
+        if (message.type === "result.ready") {
+          job.record.resultsUrl = message.resultsUrl;
+          job.record.result = message.result;
+          this.#setStatus(job, "result-posted", {});
+        }
+        this.#p.deliver(job.record.creator, message);
+        if (job.record.submitter !== job.record.creator) this.#p.deliver(job.record.submitter, message);
+        return;
+      }
+    }
+  }
+
+  // ---- matching ----
+
+  #scheduleMatch(): void {
+    if (this.#matchScheduled || this.#stopped) return;
+    this.#matchScheduled = true;
+    setImmediate(() => {
+      this.#matchScheduled = false;
+      try {
+        this.#matchRound();
+      } catch (error) {
+        this.#log.error({ err: String(error) }, "matching round failed");
+      }
+    });
+  }
+
+  #tick(): void {
+    if ([...this.#jobs.values()].some((j) => j.record.status === "queued")) this.#scheduleMatch();
+    this.#store.pruneNonces(this.#now());
+  }
+
+  #matchRound(): void {
+    const now = this.#now();
+    const waiting = [...this.#jobs.values()].filter((j) => j.record.status === "queued");
+    if (waiting.length === 0) return;
+    const requests: JobRequest[] = waiting.map(({ record, body }) => ({
+      id: record.dealId,
+      creator: record.creator,
+      moduleId: record.moduleId,
+      resources: body.resources,
+      maxBasePrice: body.offer.maxBasePrice,
+      maxPricePerMInstr: body.offer.maxPricePerMInstr,
+      mediators: body.offer.mediators.filter((m) => m !== ZERO_ADDRESS),
+      targetProvider: body.offer.targetProvider === ZERO_ADDRESS ? undefined : body.offer.targetProvider,
+      deadline: body.deadline,
+      createdAt: record.createdAt,
+    }));
+    const { matches, unmatched } = matchOffers({ jobs: requests, offers: this.#liveOffers(now), now, isBlocked: (m) => this.#blocked.has(m) });
+    for (const match of matches) {
+      const job = this.#jobs.get(match.jobId as Hex);
+      const capacity = this.#capacity.get(match.provider);
+      if (!job || !capacity) continue;
+      this.#propose(job, capacity, now);
+    }
+    for (const miss of unmatched) {
+      const job = this.#jobs.get(miss.jobId as Hex);
+      if (!job) continue;
+      if (miss.code === "EXPIRED") {
+        const last = this.#waitingReason.get(job.record.dealId);
+        this.#fail(job, last?.code ?? "EXPIRED", `no resource provider took the job before its deadline${last ? `: ${last.reason}` : ""}`);
+      } else {
+        this.#waitingReason.set(job.record.dealId, { code: miss.code, reason: miss.reason });
+      }
+    }
+  }
+
+  /** Providers' offers as the matcher sees them: connected, unexpired, minus what their running jobs take. */
+  #liveOffers(now: number): CapacityOffer[] {
+    const busy = new Map<Address, { slots: number; cpu: number; ramMiB: number; gpu: number; diskMiB: number }>();
+    for (const { record, body } of this.#jobs.values()) {
+      if (!record.provider || (record.status !== "matched" && record.status !== "open")) continue;
+      const b = busy.get(record.provider) ?? { slots: 0, cpu: 0, ramMiB: 0, gpu: 0, diskMiB: 0 };
+      b.slots++;
+      b.cpu += body.resources.cpu;
+      b.ramMiB += body.resources.ramMiB;
+      b.gpu += body.resources.gpu;
+      b.diskMiB += body.resources.diskMiB;
+      busy.set(record.provider, b);
+    }
+    const offers: CapacityOffer[] = [];
+    for (const { provider, body } of this.#capacity.values()) {
+      if (body.expiresAt <= now || !this.#p.isConnected(provider)) continue;
+      const b = busy.get(provider) ?? { slots: 0, cpu: 0, ramMiB: 0, gpu: 0, diskMiB: 0 };
+      offers.push({
+        id: provider,
+        provider,
+        free: {
+          cpu: Math.max(0, body.free.cpu - b.cpu),
+          ramMiB: Math.max(0, body.free.ramMiB - b.ramMiB),
+          gpu: Math.max(0, body.free.gpu - b.gpu),
+          diskMiB: Math.max(0, body.free.diskMiB - b.diskMiB),
+        },
+        slots: Math.max(0, body.slots - b.slots),
+        modules: body.modules,
+        basePrice: body.basePrice,
+        pricePerMInstr: body.pricePerMInstr,
+        mediators: body.mediators,
+        expiresAt: body.expiresAt,
+      });
+    }
+    return offers;
+  }
+
+  #propose(job: StoredJob, capacity: StoredCapacity, now: number): void {
+    const { dealId } = job.record;
+    const resource = resourceTermsFor({ dealId, offer: job.body.offer, capacity: capacity.body, now });
+    const timer = setTimeout(() => {
+      this.#log.warn({ dealId, provider: capacity.provider }, "provider did not sign in time; job back in the queue");
+      this.#dropProposal(dealId, this.#proposals.get(dealId));
+    }, this.#p.proposalTimeoutMs ?? 5000);
+    this.#proposals.set(dealId, { provider: capacity.provider, resource, timer });
+    this.#waitingReason.delete(dealId);
+    this.#setStatus(job, "matched", { provider: capacity.provider });
+    this.#p.deliver(capacity.provider, { type: "deal.proposal", dealId, offer: job.body.offer, inputs: job.body.inputs, resource });
+  }
+
+  #ownProposal(from: Address, dealId: Hex): Proposal {
+    const proposal = this.#proposals.get(dealId);
+    if (!proposal || proposal.provider !== from) throw new SolverError("NO_PROPOSAL", `no open proposal ${dealId} for ${from}`);
+    return proposal;
+  }
+
+  #dropProposal(dealId: Hex, proposal: Proposal | undefined): void {
+    if (!proposal) return;
+    clearTimeout(proposal.timer);
+    this.#proposals.delete(dealId);
+    const job = this.#jobs.get(dealId);
+    if (job?.record.status === "matched") this.#setStatus(job, "queued", { provider: undefined });
+    this.#scheduleMatch();
+  }
+
+  async #onProposalSigned(from: Address, dealId: Hex, resource: ResourceOffer, signature: Signature): Promise<void> {
+    const proposal = this.#ownProposal(from, dealId);
+    const same = (Object.keys(proposal.resource) as (keyof ResourceOffer)[]).every((k) => proposal.resource[k] === resource[k]);
+    if (!same) throw new SolverError("TERMS_CHANGED", "the signed resource offer differs from the proposal");
+    if ((await resourceOfferSigner(this.#p.conn, resource, signature)) !== from) {
+      throw new SolverError("BAD_SIGNATURE", `the resource offer is not signed by ${from}`);
+    }
+    clearTimeout(proposal.timer);
+    this.#proposals.delete(dealId);
+    const job = this.#jobs.get(dealId);
+    if (!job) return;
+    this.#ready.push({ dealId, provider: from, job: job.body.offer, jobSignature: job.body.signature, resource, resourceSignature: signature });
+    this.#openReady();
+  }
+
+  // ---- opening deals ----
+
+  #openReady(): void {
+    if (this.#opening || this.#ready.length === 0) return;
+    const batch = this.#ready.splice(0, this.#p.maxBatch ?? 50);
+    this.#opening = this.#openBatch(batch).finally(() => {
+      this.#opening = undefined;
+      this.#openReady();
+    });
+  }
+
+  async #openBatch(batch: ReadyDeal[]): Promise<void> {
+    try {
+      const { receipt, opened } = await openDeals(this.#p.conn, batch);
+      const byId = new Map(opened.map((o) => [o.dealId, o]));
+      for (const ready of batch) {
+        const deal = byId.get(ready.dealId);
+        const job = this.#jobs.get(ready.dealId);
+        if (!deal || !job) continue;
+        this.#markOpen(job, deal.deal, receipt.transactionHash);
+      }
+    } catch (error) {
+      if (batch.length > 1) {
+        // One bad pair fails the whole batch: open them one by one so only the bad one fails.
+        for (const ready of batch) await this.#openBatch([ready]);
+        return;
+      }
+      const ready = batch[0];
+      const job = ready && this.#jobs.get(ready.dealId);
+      if (!job) return;
+      if (error instanceof MarketTxError && error.revert) {
+        this.#fail(job, error.revert, `the market refused to open the deal: ${describeRevert(error)}`);
+      } else {
+        // The chain did not answer: the job waits for the next round (the offers are still signed and valid).
+        this.#log.warn({ dealId: job.record.dealId, err: String(error) }, "opening the deal failed; will retry");
+        this.#setStatus(job, "queued", { provider: undefined });
+      }
+    }
+  }
+
+  #markOpen(job: StoredJob, deal: readonly bigint[], txHash: string): void {
+    if (job.record.status !== "matched" && job.record.status !== "queued") return;
+    this.#setStatus(job, "open", { deal: [...deal], openTx: txHash });
+    const provider = job.record.provider;
+    if (!provider) return;
+    const message: ServerMessage = { type: "deal.opened", dealId: job.record.dealId, provider, creator: job.record.creator, deal: [...deal], txHash };
+    this.#p.deliver(provider, message);
+    this.#p.deliver(job.record.creator, message);
+    if (job.record.submitter !== job.record.creator) this.#p.deliver(job.record.submitter, message);
+  }
+
+  // ---- following the chain ----
+
+  #onChainEvents(events: MarketEvent[]): void {
+    for (const event of events) {
+      if (event.eventName === "ModuleBlockStatusChanged") {
+        if (event.args.blocked) this.#blocked.add(event.args.moduleId);
+        else this.#blocked.delete(event.args.moduleId);
+        continue;
+      }
+      if (!("dealId" in event.args)) continue;
+      const job = this.#jobs.get(event.args.dealId);
+      if (!job) continue;
+      switch (event.eventName) {
+        case "DealOpened":
+          if (job.record.status === "queued" || job.record.status === "matched") {
+            job.record.provider = event.args.provider;
+            this.#markOpen(job, event.args.deal, event.transactionHash);
+          }
+          break;
+        case "ResultPosted":
+          job.record.result = event.args.result;
+          if (job.record.status === "open") this.#setStatus(job, "result-posted", {});
+          break;
+        case "DealChallenged":
+          this.#setStatus(job, "challenged", {});
+          break;
+        case "DealClosed":
+          this.#setStatus(job, "closed", { outcome: event.args.outcome });
+          this.#jobs.delete(job.record.dealId);
+          break;
+      }
+    }
+    const last = events.at(-1);
+    if (last?.blockNumber !== undefined && last.blockNumber !== null) this.#store.setMeta(CURSOR_KEY, String(last.blockNumber + 1n));
+  }
+
+  /** The watcher resumes from its cursor, so the block list is read whole once at start. */
+  async #loadBlockedModules(): Promise<void> {
+    const logs = await this.#p.conn.publicClient.getLogs({
+      address: this.#p.conn.network.contracts.market,
+      event: getAbiItem({ abi: lilypadMarketAbi, name: "ModuleBlockStatusChanged" }),
+      fromBlock: BigInt(this.#p.conn.network.deployBlock),
+    });
+    for (const log of logs) {
+      if (log.args.blocked) this.#blocked.add(log.args.moduleId as Hex);
+      else this.#blocked.delete(log.args.moduleId as Hex);
+    }
+  }
+
+  // ---- bookkeeping ----
+
+  #reservedBy(creator: Address): bigint {
+    let sum = 0n;
+    for (const { record, body } of this.#jobs.values()) {
+      if (record.creator === creator && (record.status === "queued" || record.status === "matched")) sum += body.offer.paymentCollateral;
+    }
+    return sum;
+  }
+
+  #fail(job: StoredJob, code: string, reason: string): void {
+    this.#waitingReason.delete(job.record.dealId);
+    this.#setStatus(job, "failed", { code, reason });
+    this.#jobs.delete(job.record.dealId);
+    this.#log.info({ dealId: job.record.dealId, code, reason }, "job failed");
+  }
+
+  #setStatus(job: StoredJob, status: JobStatus, changes: Partial<JobRecord>): void {
+    Object.assign(job.record, changes, { status, updatedAt: Date.now() / 1000 });
+    if ("provider" in changes && changes.provider === undefined) delete job.record.provider;
+    this.#store.updateJob(job.record);
+    const update: ServerMessage = { type: "job.update", dealId: job.record.dealId, status, code: job.record.code, reason: job.record.reason };
+    this.#p.deliver(job.record.creator, update);
+    if (job.record.submitter !== job.record.creator) this.#p.deliver(job.record.submitter, update);
+  }
+}
+
+function describeRevert(error: MarketTxError): string {
+  const args = error.revertArgs.map(String).join(", ");
+  return `${error.revert}${args ? `(${args})` : ""}`;
+}

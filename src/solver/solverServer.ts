@@ -1,0 +1,233 @@
+// The solver's HTTP API and event sockets (fastify). Every route that acts for an address needs a signed request;
+// a socket serves one address, proven by its first message. Bad input gets a 4xx with a stable code and never
+// reaches the solver's state.
+import websocket from "@fastify/websocket";
+import Fastify, { type FastifyRequest } from "fastify";
+import type { Address, Hex } from "viem";
+import type { WebSocket } from "ws";
+import { z } from "zod";
+import { verifyRequest, type AuthScope } from "../core/api/requestAuth.ts";
+import {
+  API_PREFIX,
+  EVENTS_PATH,
+  HELLO_REQUEST,
+  capacityBodySchema,
+  clientMessageSchema,
+  helloMessageSchema,
+  submitJobBodySchema,
+  type ServerMessage,
+} from "../core/api/solverProtocol.ts";
+import { toWireJson } from "../core/api/wire.ts";
+import { bytes32Schema } from "../core/primitives.ts";
+import type { ChainConnection } from "../chain/chainConnection.ts";
+import type { Logger } from "../core/logger.ts";
+import { Solver } from "./solver.ts";
+import { SolverError } from "./solverError.ts";
+import { SolverStore } from "./solverStore.ts";
+
+export interface StartSolverParameters {
+  conn: ChainConnection;
+  /** The SQLite file (":memory:" for a throwaway solver). */
+  databasePath: string;
+  log: Logger;
+  host?: string;
+  /** 0 picks a free port. */
+  port?: number;
+  now?: () => number;
+  proposalTimeoutMs?: number;
+}
+
+export interface RunningSolver {
+  url: string;
+  solver: Solver;
+  /** Connected, authenticated event sockets. */
+  socketCount(): number;
+  close(): Promise<void>;
+}
+
+const HELLO_TIMEOUT_MS = 5000;
+
+declare module "fastify" {
+  interface FastifyRequest {
+    rawBody?: string;
+    signer?: Address;
+  }
+}
+
+export async function startSolver(params: StartSolverParameters): Promise<RunningSolver> {
+  const { conn, log } = params;
+  const now = params.now ?? (() => Math.floor(Date.now() / 1000));
+  const scope: AuthScope = { chainId: conn.network.chainId, market: conn.network.contracts.market };
+  const store = new SolverStore(params.databasePath);
+  const sockets = new Map<Address, Set<WebSocket>>();
+  const seenNonce = (address: Address, nonce: string, expiry: number) => !store.recordNonce(address, nonce, expiry);
+
+  const solver = new Solver({
+    conn,
+    store,
+    log,
+    now,
+    proposalTimeoutMs: params.proposalTimeoutMs,
+    isConnected: (address) => (sockets.get(address)?.size ?? 0) > 0,
+    deliver: (address, message) => {
+      const open = sockets.get(address);
+      if (!open || open.size === 0) return;
+      const text = toWireJson(message);
+      for (const socket of open) if (socket.readyState === socket.OPEN) socket.send(text);
+    },
+  });
+
+  const app = Fastify({ loggerInstance: log.child({ component: "http" }), bodyLimit: 1 << 20 });
+  app.addContentTypeParser("application/json", { parseAs: "string" }, (request, body, done) => {
+    request.rawBody = body as string;
+    try {
+      done(null, body === "" ? undefined : JSON.parse(body as string));
+    } catch {
+      done(new SolverError("INVALID_JSON", "the body is not valid JSON"), undefined);
+    }
+  });
+  app.setErrorHandler((error, request, reply) => {
+    if (error instanceof SolverError) return reply.status(error.status).send({ code: error.code, message: error.message });
+    if (error instanceof z.ZodError) return reply.status(400).send({ code: "INVALID_BODY", message: describeZodError(error) });
+    const status = (error as { statusCode?: number }).statusCode;
+    if (status && status < 500) {
+      return reply.status(status).send({ code: (error as { code?: string }).code ?? "BAD_REQUEST", message: (error as Error).message });
+    }
+    request.log.error({ err: error }, "request failed");
+    return reply.status(500).send({ code: "INTERNAL", message: "the solver failed to handle this request" });
+  });
+
+  const authenticate = async (request: FastifyRequest): Promise<Address> => {
+    const result = await verifyRequest({
+      headers: request.headers,
+      scope,
+      request: { method: request.method, path: request.url, body: request.rawBody ?? "" },
+      now: now(),
+      seenNonce,
+    });
+    if (!result.ok) throw new SolverError(`AUTH_${result.failure.toUpperCase().replaceAll("-", "_")}`, result.detail, 401);
+    return result.address;
+  };
+
+  await app.register(websocket, { options: { maxPayload: 1 << 20 } });
+
+  app.get(`${API_PREFIX}/health`, async () => ({
+    ok: true,
+    chainId: conn.network.chainId,
+    market: conn.network.contracts.market,
+    solver: conn.address,
+  }));
+
+  app.post(`${API_PREFIX}/jobs`, async (request, reply) => {
+    const submitter = await authenticate(request);
+    const body = submitJobBodySchema.parse(request.body);
+    const record = await solver.submitJob(submitter, body);
+    return reply.status(201).type("application/json").send(toWireJson(record));
+  });
+
+  app.get(`${API_PREFIX}/jobs`, async (request, reply) => {
+    const reader = await authenticate(request);
+    const { limit } = z.object({ limit: z.coerce.number().int().min(1).max(1000).default(50) }).parse(request.query);
+    return reply.type("application/json").send(toWireJson({ jobs: solver.listJobs(reader, limit) }));
+  });
+
+  app.get(`${API_PREFIX}/jobs/:dealId`, async (request, reply) => {
+    const reader = await authenticate(request);
+    const { dealId } = z.object({ dealId: bytes32Schema }).parse(request.params);
+    const job = solver.getJob(dealId);
+    if (!job) throw new SolverError("NOT_FOUND", `no job ${dealId}`, 404);
+    if (!solver.mayRead(job, reader)) throw new SolverError("FORBIDDEN", `${reader} is not a party to job ${dealId}`, 403);
+    return reply.type("application/json").send(toWireJson({ record: job.record, offer: job.body.offer }));
+  });
+
+  app.put(`${API_PREFIX}/capacity`, async (request, reply) => {
+    const provider = await authenticate(request);
+    await solver.putCapacity(provider, capacityBodySchema.parse(request.body));
+    return reply.status(204).send();
+  });
+
+  app.get(EVENTS_PATH, { websocket: true }, (socket) => {
+    let address: Address | undefined;
+    const hello = setTimeout(() => socket.close(4001, "no hello"), HELLO_TIMEOUT_MS);
+    const send = (message: ServerMessage) => socket.send(toWireJson(message));
+    socket.on("message", (data: Buffer) => {
+      void (async () => {
+        let json: unknown;
+        try {
+          json = JSON.parse(data.toString("utf8"));
+        } catch {
+          send({ type: "error", code: "INVALID_JSON", message: "a message must be one JSON object" });
+          return;
+        }
+        if (!address) {
+          const parsed = helloMessageSchema.safeParse(json);
+          if (!parsed.success) {
+            socket.close(4001, "the first message must be a signed hello");
+            return;
+          }
+          const { auth } = parsed.data;
+          const result = await verifyRequest({
+            headers: { "x-lilypad-address": auth.address, "x-lilypad-nonce": auth.nonce, "x-lilypad-expiry": String(auth.expiry), "x-lilypad-signature": auth.signature },
+            scope,
+            request: HELLO_REQUEST,
+            now: now(),
+            seenNonce,
+          });
+          if (!result.ok) {
+            socket.close(4003, `hello refused: ${result.failure}`);
+            return;
+          }
+          clearTimeout(hello);
+          address = result.address;
+          const set = sockets.get(address) ?? new Set();
+          set.add(socket);
+          sockets.set(address, set);
+          send({ type: "welcome", address });
+          return;
+        }
+        const parsed = clientMessageSchema.safeParse(json);
+        if (!parsed.success) {
+          send({ type: "error", code: "INVALID_MESSAGE", message: describeZodError(parsed.error) });
+          return;
+        }
+        try {
+          await solver.onClientMessage(address, parsed.data);
+        } catch (error) {
+          if (error instanceof SolverError) send({ type: "error", code: error.code, message: error.message });
+          else {
+            log.error({ err: String(error) }, "socket message failed");
+            send({ type: "error", code: "INTERNAL", message: "the solver failed to handle this message" });
+          }
+        }
+      })();
+    });
+    socket.on("close", () => {
+      clearTimeout(hello);
+      if (address) sockets.get(address)?.delete(socket);
+    });
+    socket.on("error", () => socket.terminate());
+  });
+
+  await solver.start();
+  const address = await app.listen({ host: params.host ?? "127.0.0.1", port: params.port ?? 0 });
+  return {
+    url: address,
+    solver,
+    socketCount: () => [...sockets.values()].reduce((n, s) => n + s.size, 0),
+    close: async () => {
+      await solver.stop();
+      for (const set of sockets.values()) for (const s of set) s.terminate();
+      await app.close();
+      store.close();
+    },
+  };
+}
+
+export function describeZodError(error: z.ZodError): string {
+  return error.issues
+    .slice(0, 3)
+    .map((i) => `${i.path.length ? i.path.join(".") : "body"}: ${i.message}`)
+    .join("; ");
+}
+
+

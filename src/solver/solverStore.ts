@@ -1,0 +1,191 @@
+// The solver's state in SQLite (a real file, WAL journal): jobs with their signed offers, providers' capacity
+// offers, the nonces of signed requests until they expire, and the chain cursor. Everything the solver needs to
+// resume after a crash is written before it is acted on.
+import { mkdirSync } from "node:fs";
+import { dirname } from "node:path";
+import { DatabaseSync, type StatementSync } from "node:sqlite";
+import type { Address, Hex } from "viem";
+import { toWireJson } from "../core/api/wire.ts";
+import {
+  capacityBodySchema,
+  jobRecordSchema,
+  submitJobBodySchema,
+  type CapacityBody,
+  type JobRecord,
+  type JobStatus,
+  type SubmitJobBody,
+} from "../core/api/solverProtocol.ts";
+
+export interface StoredJob {
+  record: JobRecord;
+  body: SubmitJobBody;
+}
+
+export interface StoredCapacity {
+  provider: Address;
+  body: CapacityBody;
+  updatedAt: number;
+}
+
+const SCHEMA = `
+CREATE TABLE IF NOT EXISTS jobs (
+  deal_id TEXT PRIMARY KEY,
+  creator TEXT NOT NULL,
+  provider TEXT,
+  status TEXT NOT NULL,
+  lane_key TEXT NOT NULL,
+  record TEXT NOT NULL,
+  body TEXT NOT NULL,
+  created_at REAL NOT NULL
+);
+CREATE INDEX IF NOT EXISTS jobs_status ON jobs(status);
+CREATE INDEX IF NOT EXISTS jobs_creator ON jobs(creator, created_at);
+CREATE INDEX IF NOT EXISTS jobs_provider ON jobs(provider, created_at);
+CREATE TABLE IF NOT EXISTS capacity (
+  provider TEXT PRIMARY KEY,
+  body TEXT NOT NULL,
+  updated_at REAL NOT NULL
+);
+CREATE TABLE IF NOT EXISTS nonces (
+  address TEXT NOT NULL,
+  nonce TEXT NOT NULL,
+  expiry INTEGER NOT NULL,
+  PRIMARY KEY (address, nonce)
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+`;
+
+/** Statuses in which a job still holds its lane and the creator's funds in the solver's books. */
+export const ACTIVE_STATUSES: readonly JobStatus[] = ["queued", "matched", "open", "result-posted", "challenged"];
+
+export class SolverStore {
+  readonly #db: DatabaseSync;
+  readonly #insertJob: StatementSync;
+  readonly #updateJob: StatementSync;
+  readonly #getJob: StatementSync;
+  readonly #putCapacity: StatementSync;
+  readonly #insertNonce: StatementSync;
+
+  constructor(path: string) {
+    if (path !== ":memory:") mkdirSync(dirname(path), { recursive: true });
+    this.#db = new DatabaseSync(path);
+    this.#db.exec("PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA busy_timeout = 5000;");
+    this.#db.exec(SCHEMA);
+    this.#insertJob = this.#db.prepare(
+      "INSERT INTO jobs (deal_id, creator, provider, status, lane_key, record, body, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+    );
+    this.#updateJob = this.#db.prepare("UPDATE jobs SET provider = ?, status = ?, record = ? WHERE deal_id = ?");
+    this.#getJob = this.#db.prepare("SELECT record, body FROM jobs WHERE deal_id = ?");
+    this.#putCapacity = this.#db.prepare(
+      "INSERT INTO capacity (provider, body, updated_at) VALUES (?, ?, ?) ON CONFLICT(provider) DO UPDATE SET body = excluded.body, updated_at = excluded.updated_at",
+    );
+    this.#insertNonce = this.#db.prepare("INSERT OR IGNORE INTO nonces (address, nonce, expiry) VALUES (?, ?, ?)");
+  }
+
+  insertJob(job: StoredJob): void {
+    const { record, body } = job;
+    this.#insertJob.run(
+      record.dealId,
+      record.creator,
+      record.provider ?? null,
+      record.status,
+      laneKey(body.offer.creator, body.offer.lane),
+      toWireJson(record),
+      toWireJson(body),
+      record.createdAt,
+    );
+  }
+
+  updateJob(record: JobRecord): void {
+    this.#updateJob.run(record.provider ?? null, record.status, toWireJson(record), record.dealId);
+  }
+
+  getJob(dealId: Hex): StoredJob | undefined {
+    const row = this.#getJob.get(dealId.toLowerCase()) as { record: string; body: string } | undefined;
+    return row ? decodeJob(row) : undefined;
+  }
+
+  /** Jobs in these statuses, oldest first. */
+  jobsWithStatus(statuses: readonly JobStatus[]): StoredJob[] {
+    const rows = this.#db
+      .prepare(`SELECT record, body FROM jobs WHERE status IN (${statuses.map(() => "?").join(",")}) ORDER BY created_at`)
+      .all(...statuses) as { record: string; body: string }[];
+    return rows.map(decodeJob);
+  }
+
+  /** The newest jobs an address created or provided, newest first. */
+  jobsOf(address: Address, limit: number): JobRecord[] {
+    const rows = this.#db
+      .prepare("SELECT record FROM jobs WHERE creator = ? OR provider = ? ORDER BY created_at DESC LIMIT ?")
+      .all(address, address, limit) as { record: string }[];
+    return rows.map((r) => jobRecordSchema.parse(JSON.parse(r.record)));
+  }
+
+  /**
+   * Whether a job not yet on chain waits in this creator's lane. (Once a deal is open, the market's lane status
+   * is the truth: the solver's own view of it may lag the chain by a poll.)
+   */
+  laneWaiting(creator: Address, lane: number): boolean {
+    const row = this.#db
+      .prepare("SELECT 1 FROM jobs WHERE lane_key = ? AND status IN ('queued', 'matched') LIMIT 1")
+      .get(laneKey(creator, lane));
+    return row !== undefined;
+  }
+
+  putCapacity(capacity: StoredCapacity): void {
+    this.#putCapacity.run(capacity.provider, toWireJson(capacity.body), capacity.updatedAt);
+  }
+
+  capacities(): StoredCapacity[] {
+    const rows = this.#db.prepare("SELECT provider, body, updated_at FROM capacity").all() as {
+      provider: Address;
+      body: string;
+      updated_at: number;
+    }[];
+    return rows.map((r) => ({ provider: r.provider, body: capacityBodySchema.parse(JSON.parse(r.body)), updatedAt: r.updated_at }));
+  }
+
+  /** Records a request nonce; false when it was seen before (a replay). */
+  recordNonce(address: Address, nonce: string, expiry: number): boolean {
+    return this.#insertNonce.run(address, nonce, expiry).changes === 1;
+  }
+
+  /** Forgets nonces whose requests have expired: they can no longer be replayed anyway. */
+  pruneNonces(now: number): void {
+    this.#db.prepare("DELETE FROM nonces WHERE expiry < ?").run(now);
+  }
+
+  getMeta(key: string): string | undefined {
+    const row = this.#db.prepare("SELECT value FROM meta WHERE key = ?").get(key) as { value: string } | undefined;
+    return row?.value;
+  }
+
+  setMeta(key: string, value: string): void {
+    this.#db.prepare("INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value").run(key, value);
+  }
+
+  /** Runs `fn` in one transaction: all of its writes land, or none. */
+  transaction<T>(fn: () => T): T {
+    this.#db.exec("BEGIN");
+    try {
+      const value = fn();
+      this.#db.exec("COMMIT");
+      return value;
+    } catch (error) {
+      this.#db.exec("ROLLBACK");
+      throw error;
+    }
+  }
+
+  close(): void {
+    this.#db.close();
+  }
+}
+
+function laneKey(creator: Address, lane: number): string {
+  return `${creator}:${lane}`;
+}
+
+function decodeJob(row: { record: string; body: string }): StoredJob {
+  return { record: jobRecordSchema.parse(JSON.parse(row.record)), body: submitJobBodySchema.parse(JSON.parse(row.body)) };
+}
