@@ -10,6 +10,9 @@ export const DevAccountIndex = {
   mediator: 2,
   jobCreator: 3,
   firstResourceProvider: 4,
+  // after the providers a devnet may start (4-7):
+  jobRelay: 8,
+  gateway: 10,
 } as const;
 
 export const DEV_ACCOUNT_COUNT = 20;
@@ -20,4 +23,11 @@ export function devAccount(index: number): HDAccount {
     throw new RangeError(`dev account index must be 0-${DEV_ACCOUNT_COUNT - 1}, got ${index}`);
   }
   return mnemonicToAccount(DEV_MNEMONIC, { addressIndex: index });
+}
+
+/** A dev account's private key (the well-known dev mnemonic: never use it on a real chain). */
+export function devPrivateKey(index: number): `0x${string}` {
+  const key = devAccount(index).getHdKey().privateKey;
+  if (!key) throw new Error(`no private key for dev account ${index}`);
+  return `0x${Buffer.from(key).toString("hex")}`;
 }

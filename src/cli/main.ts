@@ -1,7 +1,7 @@
 import { Command, CommanderError } from "commander";
 import { registerDevnet } from "./commands/devnet.ts";
 import { registerModule } from "./commands/module.ts";
-import { registerModuleRun } from "./commands/moduleRun.ts";
+import { registerRun } from "./commands/run.ts";
 import type { CliContext } from "./context.ts";
 import { packageVersion } from "./packageVersion.ts";
 import { processContext } from "./processContext.ts";
@@ -14,14 +14,19 @@ export async function main(argv: readonly string[], ctx: CliContext = processCon
     .version(packageVersion(), "-V, --version", "print the version")
     .helpOption("-h, --help", "print help")
     .option("--verbose", "show error causes and more detail")
+    .option("--network <name|file>", "the network to use: a name in $LILYPAD_HOME/networks or a network file (env LILYPAD_NETWORK)")
+    .option("--private-key <hex>", "the key to act as (env LILYPAD_PRIVATE_KEY; a dev chain defaults to the role's dev account)")
+    .option("--rpc-url <url>", "override the network's chain RPC URL (env LILYPAD_RPC_URL)")
+    .option("--solver-url <url>", "override the network's solver URL (env LILYPAD_SOLVER_URL)")
+    .option("--config <file>", "config file (default: $LILYPAD_HOME/config.json; env LILYPAD_CONFIG)")
+    .option("--log-level <level>", "silent, error, warn, info or debug (env LILYPAD_LOG_LEVEL)")
     // Set before adding commands: subcommands inherit these.
     .exitOverride()
     .configureOutput({ writeOut: ctx.stdout, writeErr: ctx.stderr })
     .showHelpAfterError("hint: run 'lilypad --help' for usage");
   registerDevnet(program, ctx);
   registerModule(program, ctx);
-  // `lilypad run` runs jobs in this machine's sandbox until the network roles land; then it goes through the market.
-  registerModuleRun(program, ctx);
+  registerRun(program, ctx);
   for (const command of allCommands(program)) {
     if (command !== program) command.showHelpAfterError(`hint: run '${commandPath(command)} --help' for usage`);
   }

@@ -6,7 +6,7 @@ import { mkdir } from "node:fs/promises";
 import { join } from "node:path";
 import { parseEther, type Address, type Hex } from "viem";
 import { connectChain, type ChainConnection } from "../chain/chainConnection.ts";
-import { devAccount, DevAccountIndex } from "../chain/devAccounts.ts";
+import { devAccount, DevAccountIndex, devPrivateKey } from "../chain/devAccounts.ts";
 import { startDevChain, type DevChain, type DevChainProgress } from "../chain/startDevChain.ts";
 import { createLogger, type Logger } from "../core/logger.ts";
 import type { NetworkInfo } from "../core/network.ts";
@@ -14,16 +14,9 @@ import { Mediator } from "../mediator/mediator.ts";
 import { ResourceProvider, type ProviderFaults, type ProviderPricing } from "../resource-provider/resourceProvider.ts";
 import { SandboxPool } from "../sandbox/sandboxPool.ts";
 import { startSolver, type RunningSolver } from "../solver/solverServer.ts";
-import { createBlockstore, type CreateBlockstoreResult } from "../storage/createBlockstore.ts";
+import { createBlockstore, type Blockstore } from "../storage/createBlockstore.ts";
 import { writeFile } from "node:fs/promises";
 import { dirname } from "node:path";
-
-/** A dev account's private key (the well-known dev mnemonic: never use it on a real chain). */
-export function devPrivateKey(index: number): Hex {
-  const key = devAccount(index).getHdKey().privateKey;
-  if (!key) throw new Error(`no private key for dev account ${index}`);
-  return `0x${Buffer.from(key).toString("hex")}`;
-}
 
 export const DEFAULT_PROVIDER_PRICING: ProviderPricing = {
   basePrice: parseEther("0.01"),
@@ -54,6 +47,10 @@ export interface StartNetworkParameters {
   onProgress?: (progress: DevChainProgress | { step: "roles"; message: string }) => void;
   /** Sandbox children per role (default 1). */
   sandboxSize?: number;
+  /** One block store for every role (the embedded network shares the user's, so local module folders run). */
+  blockstore?: Blockstore;
+  /** How often providers look for deals to finalize (ms). */
+  finalizeEveryMs?: number;
 }
 
 export interface EmbeddedNetwork {
@@ -90,14 +87,12 @@ export async function startNetwork(params: StartNetworkParameters): Promise<Embe
     const network: NetworkInfo = { ...dev.network, solverUrl: solver.url, mediators: [mediatorAddress] };
 
     const sandboxes: SandboxPool[] = [];
-    const stores: CreateBlockstoreResult[] = [];
     const roleStorage = async (name: string) => {
       const workRoot = join(params.home, name, "work");
       await mkdir(workRoot, { recursive: true });
       const pool = new SandboxPool({ workRoot, size: params.sandboxSize ?? 1 });
       sandboxes.push(pool);
-      const blockstore = await createBlockstore({ path: join(params.home, name, "blocks") });
-      stores.push(blockstore);
+      const blockstore = params.blockstore ?? (await createBlockstore({ path: join(params.home, name, "blocks") }));
       return { workRoot, pool, blockstore };
     };
     closers.push(async () => {
@@ -123,6 +118,7 @@ export async function startNetwork(params: StartNetworkParameters): Promise<Embe
         resources: { cpu: 4, ramMiB: 4096, gpu: 0, diskMiB: 10_240 },
         modules: spec.modules ?? "any",
         faults: spec.faults,
+        finalizeEveryMs: params.finalizeEveryMs,
       });
       await rp.start();
       providers.push(rp);

@@ -1,0 +1,186 @@
+import { mkdtemp, mkdir, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { dirname, join, resolve } from "node:path";
+import type { Command } from "commander";
+import { CID } from "multiformats/cid";
+import { formatEther, isAddress, parseEther, type Address } from "viem";
+import { DevAccountIndex } from "../../chain/devAccounts.ts";
+import type { ChainConnection } from "../../chain/chainConnection.ts";
+import { resolveModuleOnChain } from "../../chain/moduleRegistry.ts";
+import { DEV_CHAIN_ID } from "../../chain/startDevChain.ts";
+import { InvalidArgumentError } from "../../core/errors.ts";
+import { createLogger } from "../../core/logger.ts";
+import type { NetworkInfo } from "../../core/network.ts";
+import { Outcome } from "../../core/dealTypes.ts";
+import { startNetwork, type EmbeddedNetwork } from "../../devnet/startNetwork.ts";
+import type { JobEvent } from "../../job-creator/jobEvents.ts";
+import { LilypadClient, type JobResult } from "../../job-creator/lilypadClient.ts";
+import { createModuleResolver } from "../../modules/moduleResolver.ts";
+import { extractDirectory } from "../../storage/extractDirectory.ts";
+import { loadCliConfig, type ConfigFlags } from "../config.ts";
+import { connectAs, findNetwork, NoNetworkError } from "../connectNetwork.ts";
+import type { CliContext } from "../context.ts";
+import { localModules } from "../localModules.ts";
+import { collectInput, parseInputFlags } from "../parseInputFlags.ts";
+
+interface RunFlags extends ConfigFlags {
+  input?: string[];
+  out?: string;
+  json?: boolean;
+  mediationChance?: string;
+  target?: string;
+}
+
+const OUTCOME_NAMES: Record<number, string> = {
+  [Outcome.Accepted]: "accepted",
+  [Outcome.Finalized]: "finalized",
+  [Outcome.ProviderRight]: "mediator: provider right",
+  [Outcome.ProviderWrong]: "mediator: provider wrong",
+  [Outcome.ResultTimeout]: "result timeout",
+  [Outcome.MediationTimeout]: "mediation timeout",
+};
+
+/** Registers `lilypad run`: one job through the market, on the configured network or an embedded one. */
+export function registerRun(program: Command, ctx: CliContext): Command {
+  return program
+    .command("run")
+    .description("run a job through the network: signed offers, an on-chain deal, a metered run, a verified result")
+    .argument("<module>", "NAME:VERSION (e.g. cowsay:v1), a module CID, or a module folder")
+    .option("-i, --input <Key=Value>", "an input (repeatable)", collectInput)
+    .option("--out <dir>", "where to save the result files (default: ./lilypad-results/<result CID>)")
+    .option("--json", "print one JSON object instead of the job's output and a summary")
+    .option("--mediation-chance <p>", "probability 0-1 of sending the result to the mediator as a spot check", "0")
+    .option("--target <address>", "only this resource provider may take the job")
+    .addHelpText(
+      "after",
+      "\nWith no --network and no running devnet, an embedded network (chain, solver, resource provider, mediator)\nstarts in this process for the one job and stops after it.",
+    )
+    .action(async (ref: string, flags: RunFlags, command: Command) => {
+      const all = { ...command.optsWithGlobals<RunFlags>(), ...flags };
+      const given = parseInputFlags(flags.input ?? []);
+      const chance = Number(flags.mediationChance ?? "0");
+      if (!Number.isFinite(chance) || chance < 0 || chance > 1) {
+        throw new InvalidArgumentError({ argument: "--mediation-chance", message: "must be a number from 0 to 1" });
+      }
+      if (flags.target !== undefined && !isAddress(flags.target)) {
+        throw new InvalidArgumentError({ argument: "--target", message: "must be a 0x-prefixed address" });
+      }
+      const config = loadCliConfig(ctx, all);
+      const progress = (line: string) => {
+        if (!flags.json) ctx.stderr(`${line}\n`);
+      };
+      const local = await localModules(ctx);
+      let network = await findNetwork(ctx, config);
+      let embedded: EmbeddedNetwork | undefined;
+      let embeddedHome: string | undefined;
+      try {
+        let conn: ChainConnection;
+        if (network) {
+          progress(`network  ${network.name} (${network.rpcUrl})`);
+          conn = connectAs(network, config, DevAccountIndex.jobCreator);
+        } else {
+          progress("starting an embedded network (dev chain, solver, resource provider, mediator)…");
+          embeddedHome = await mkdtemp(join(tmpdir(), "lilypad-embedded-"));
+          embedded = await startNetwork({
+            home: embeddedHome,
+            blockstore: local.blockstore,
+            log: createLogger({ role: "embedded", level: config.logLevel ?? "silent" }),
+          });
+          network = embedded.network;
+          conn = embedded.connect(DevAccountIndex.jobCreator);
+        }
+        if (!network.solverUrl) throw new NoNetworkError(`network ${network.name} has no solver`, "set --solver-url");
+        if (!network.mediators?.length) throw new NoNetworkError(`network ${network.name} names no mediators`, "add \"mediators\" to its network file");
+        const client = new LilypadClient({
+          conn,
+          solverUrl: network.solverUrl,
+          blockstore: local.blockstore,
+          resolveModule: createModuleResolver({
+            blockstore: local.blockstore,
+            workDir: local.workDir,
+            catalogs: local.catalogs,
+            registry: registryOn(conn, network),
+          }),
+          mediators: network.mediators,
+          keepInEscrow: network.chainId === DEV_CHAIN_ID ? parseEther("100") : 0n,
+        });
+        try {
+          const result = await client.run(ref, given, {
+            mediationChance: chance,
+            targetProvider: flags.target as Address | undefined,
+            onEvent: (event) => {
+              const line = describeEvent(event);
+              if (line) progress(line);
+            },
+          });
+          await report(ctx, flags, result);
+        } finally {
+          await client.close();
+        }
+      } finally {
+        await embedded?.close();
+        if (embeddedHome) await rm(embeddedHome, { recursive: true, force: true });
+      }
+    });
+}
+
+function describeEvent(event: JobEvent): string | undefined {
+  switch (event.type) {
+    case "submitted":
+      return `submitted job ${event.dealId}`;
+    case "matched":
+      return "matched with a resource provider";
+    case "deal-opened":
+      return `deal opened on chain with ${event.provider}`;
+    case "log":
+      return `  provider: ${event.line}`;
+    case "result-posted":
+      return `result posted on chain (${event.result.instructions.toLocaleString("en-US")} instructions)`;
+    case "downloaded":
+      return `downloaded and verified ${event.resultCid}`;
+    case "accepted":
+      return "accepted: the provider is paid";
+    case "challenged":
+      return `challenged (${event.reason}): the mediator re-runs the job`;
+    case "waiting":
+      return undefined;
+    case "closed":
+      return `deal closed: ${OUTCOME_NAMES[event.outcome] ?? event.outcome}`;
+  }
+}
+
+async function report(ctx: CliContext, flags: RunFlags, result: JobResult): Promise<void> {
+  const out = resolve(ctx.cwd, flags.out ?? join("lilypad-results", result.resultCid));
+  await mkdir(dirname(out), { recursive: true });
+  const { blockstore } = await localModules(ctx);
+  await extractDirectory({ blockstore, root: CID.parse(result.resultCid), path: out }).catch((error: { code?: string }) => {
+    if (error.code !== "TARGET_EXISTS") throw error;
+  });
+  const summary = {
+    module: result.module,
+    moduleCid: result.moduleCid,
+    dealId: result.dealId,
+    provider: result.provider,
+    resultCid: result.resultCid,
+    instructions: result.instructions.toString(),
+    paid: result.paid.toString(),
+    outcome: OUTCOME_NAMES[result.outcome] ?? String(result.outcome),
+    savedTo: out,
+    elapsedMs: Math.round(result.elapsedMs),
+  };
+  if (flags.json) {
+    ctx.stdout(`${JSON.stringify(summary)}\n`);
+    return;
+  }
+  ctx.stdout(new TextDecoder().decode(result.stdout));
+  ctx.stderr(
+    `\nmodule       ${summary.module}\ndeal         ${summary.dealId}\nprovider     ${summary.provider}\n` +
+      `result       ${summary.resultCid}\nsaved to     ${out}\ninstructions ${result.instructions.toLocaleString("en-US")}\n` +
+      `paid         ${formatEther(result.paid)} LP\ntook         ${summary.elapsedMs} ms\n`,
+  );
+}
+
+function registryOn(conn: ChainConnection, network: NetworkInfo) {
+  return (name: string, version: string) =>
+    resolveModuleOnChain({ publicClient: conn.publicClient, market: network.contracts.market, name, version }).catch(() => undefined);
+}

@@ -1,0 +1,91 @@
+// Which network a command talks to, and as whom: --network NAME|FILE, else a running local devnet. A dev chain
+// falls back to the well-known dev account of the command's role; any other chain needs a private key.
+import { existsSync, readFileSync } from "node:fs";
+import { isAbsolute, join, resolve } from "node:path";
+import type { Hex } from "viem";
+import { connectChain, type ChainConnection } from "../chain/chainConnection.ts";
+import { devPrivateKey } from "../chain/devAccounts.ts";
+import { DEV_CHAIN_ID } from "../chain/startDevChain.ts";
+import { InvalidArgumentError, LilypadError } from "../core/errors.ts";
+import { networkSchema, type NetworkInfo } from "../core/network.ts";
+import { lilypadPaths } from "../core/paths.ts";
+import type { CliConfig } from "./config.ts";
+import type { CliContext } from "./context.ts";
+
+export class NoNetworkError extends LilypadError {
+  constructor(message: string, hint: string) {
+    super({ code: "NO_NETWORK", message, hint });
+    this.name = "NoNetworkError";
+  }
+}
+
+/** The configured network, or undefined when none is named and no devnet is running. */
+export async function findNetwork(ctx: CliContext, config: CliConfig): Promise<NetworkInfo | undefined> {
+  const paths = lilypadPaths({ env: ctx.env, homedir: ctx.homedir });
+  let network: NetworkInfo | undefined;
+  if (config.network) {
+    const named = join(paths.networksDir, `${config.network}.json`);
+    const asPath = isAbsolute(config.network) ? config.network : resolve(ctx.cwd, config.network);
+    const file = /^[a-z0-9][a-z0-9._-]*$/i.test(config.network) && existsSync(named) ? named : asPath;
+    if (!existsSync(file)) {
+      throw new InvalidArgumentError({ argument: "--network", message: `no network "${config.network}" (looked for ${named} and ${asPath})`, hint: "start one with 'lilypad devnet', or pass a network file" });
+    }
+    network = readNetworkFile(file);
+  } else if (existsSync(paths.devnetNetworkFile)) {
+    const devnet = readNetworkFile(paths.devnetNetworkFile);
+    // A devnet file outlives its devnet: use it only if its chain and solver answer.
+    if (devnet.solverUrl && (await reachable(devnet))) network = devnet;
+  }
+  if (!network) return undefined;
+  return { ...network, rpcUrl: config.rpcUrl ?? network.rpcUrl, solverUrl: config.solverUrl ?? network.solverUrl };
+}
+
+export async function requireNetwork(ctx: CliContext, config: CliConfig): Promise<NetworkInfo> {
+  const network = await findNetwork(ctx, config);
+  if (!network) throw new NoNetworkError("no network is running or configured", "start a local one with 'lilypad devnet', or pass --network NAME|FILE");
+  return network;
+}
+
+/** The role's chain connection: the configured key, or on a dev chain the role's dev account. */
+export function connectAs(network: NetworkInfo, config: CliConfig, devAccountIndex: number): ChainConnection {
+  const privateKey: Hex | undefined = config.privateKey ?? (network.chainId === DEV_CHAIN_ID ? devPrivateKey(devAccountIndex) : undefined);
+  if (!privateKey) {
+    throw new InvalidArgumentError({ argument: "--private-key", message: `network ${network.name} needs a key`, hint: "set LILYPAD_PRIVATE_KEY or --private-key" });
+  }
+  return connectChain({ network, privateKey });
+}
+
+export function solverUrlOf(network: NetworkInfo): string {
+  if (!network.solverUrl) throw new NoNetworkError(`network ${network.name} has no solver URL`, "set --solver-url or LILYPAD_SOLVER_URL");
+  return network.solverUrl;
+}
+
+function readNetworkFile(file: string): NetworkInfo {
+  let json: unknown;
+  try {
+    json = JSON.parse(readFileSync(file, "utf8"));
+  } catch (cause) {
+    throw new InvalidArgumentError({ argument: "--network", message: `network file ${file} is not valid JSON`, cause });
+  }
+  const parsed = networkSchema.safeParse(json);
+  if (!parsed.success) {
+    throw new InvalidArgumentError({ argument: "--network", message: `network file ${file} is invalid: ${parsed.error.issues[0]?.message ?? ""}` });
+  }
+  return parsed.data;
+}
+
+async function reachable(network: NetworkInfo): Promise<boolean> {
+  const probe = async (url: string, init?: RequestInit) => {
+    try {
+      const response = await fetch(url, { ...init, signal: AbortSignal.timeout(1500) });
+      return response.ok;
+    } catch {
+      return false;
+    }
+  };
+  const [chain, solver] = await Promise.all([
+    probe(network.rpcUrl, { method: "POST", headers: { "content-type": "application/json" }, body: '{"jsonrpc":"2.0","id":1,"method":"eth_chainId","params":[]}' }),
+    probe(`${network.solverUrl}/api/v1/health`),
+  ]);
+  return chain && solver;
+}
