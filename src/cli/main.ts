@@ -1,6 +1,9 @@
 import { Command, CommanderError } from "commander";
 import { registerDevnet } from "./commands/devnet.ts";
 import { registerModule } from "./commands/module.ts";
+import { registerAccount } from "./commands/account.ts";
+import { registerJobs } from "./commands/jobs.ts";
+import { registerRoles } from "./commands/roles.ts";
 import { registerRun } from "./commands/run.ts";
 import type { CliContext } from "./context.ts";
 import { packageVersion } from "./packageVersion.ts";
@@ -27,6 +30,9 @@ export async function main(argv: readonly string[], ctx: CliContext = processCon
   registerDevnet(program, ctx);
   registerModule(program, ctx);
   registerRun(program, ctx);
+  registerRoles(program, ctx);
+  registerAccount(program, ctx);
+  registerJobs(program, ctx);
   for (const command of allCommands(program)) {
     if (command !== program) command.showHelpAfterError(`hint: run '${commandPath(command)} --help' for usage`);
   }

@@ -106,6 +106,11 @@ export class SolverClient {
     return json.jobs.map((j) => jobRecordSchema.parse(j));
   }
 
+  async jobLogs(dealId: Hex): Promise<{ at: number; line: string }[]> {
+    const json = (await this.request("GET", `${API_PREFIX}/jobs/${dealId}/logs`)) as { lines: { at: number; line: string }[] };
+    return json.lines;
+  }
+
   async putCapacity(body: CapacityBodyInput): Promise<void> {
     await this.request("PUT", `${API_PREFIX}/capacity`, body);
   }

@@ -183,6 +183,10 @@ export class Solver {
     return this.#jobs.get(dealId) ?? this.#store.getJob(dealId);
   }
 
+  logsOf(dealId: Hex): { at: number; line: string }[] {
+    return this.#store.logsOf(dealId);
+  }
+
   listJobs(address: Address, limit: number): JobRecord[] {
     return this.#store.jobsOf(address, limit);
   }
@@ -213,6 +217,7 @@ export class Solver {
       case "job.log": {
         const job = this.#jobs.get(message.dealId);
         if (!job || job.record.provider !== from) throw new SolverError("NOT_YOUR_DEAL", `deal ${message.dealId} is not yours`);
+        if (message.type === "job.log") this.#store.appendLog(message.dealId, message.line, Date.now() / 1000);
         if (message.type === "result.ready") {
           job.record.resultsUrl = message.resultsUrl;
           job.record.result = message.result;

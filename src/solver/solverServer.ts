@@ -140,6 +140,15 @@ export async function startSolver(params: StartSolverParameters): Promise<Runnin
     return reply.type("application/json").send(toWireJson({ record: job.record, offer: job.body.offer }));
   });
 
+  app.get(`${API_PREFIX}/jobs/:dealId/logs`, async (request, reply) => {
+    const reader = await authenticate(request);
+    const { dealId } = z.object({ dealId: bytes32Schema }).parse(request.params);
+    const job = solver.getJob(dealId);
+    if (!job) throw new SolverError("NOT_FOUND", `no job ${dealId}`, 404);
+    if (!solver.mayRead(job, reader)) throw new SolverError("FORBIDDEN", `${reader} is not a party to job ${dealId}`, 403);
+    return reply.send({ lines: solver.logsOf(dealId) });
+  });
+
   app.put(`${API_PREFIX}/capacity`, async (request, reply) => {
     const provider = await authenticate(request);
     await solver.putCapacity(provider, capacityBodySchema.parse(request.body));

@@ -52,8 +52,18 @@ CREATE TABLE IF NOT EXISTS nonces (
   expiry INTEGER NOT NULL,
   PRIMARY KEY (address, nonce)
 ) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS job_logs (
+  deal_id TEXT NOT NULL,
+  seq INTEGER NOT NULL,
+  at REAL NOT NULL,
+  line TEXT NOT NULL,
+  PRIMARY KEY (deal_id, seq)
+) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 `;
+
+/** Log lines kept per job: a chatty or hostile provider cannot fill the solver's disk. */
+export const MAX_LOG_LINES = 500;
 
 /** Statuses in which a job still holds its lane and the creator's funds in the solver's books. */
 export const ACTIVE_STATUSES: readonly JobStatus[] = ["queued", "matched", "open", "result-posted", "challenged"];
@@ -130,6 +140,17 @@ export class SolverStore {
       .prepare("SELECT 1 FROM jobs WHERE lane_key = ? AND status IN ('queued', 'matched') LIMIT 1")
       .get(laneKey(creator, lane));
     return row !== undefined;
+  }
+
+  /** Appends a line to a job's log, keeping at most `MAX_LOG_LINES` per job. */
+  appendLog(dealId: Hex, line: string, at: number): void {
+    const row = this.#db.prepare("SELECT COUNT(*) AS n FROM job_logs WHERE deal_id = ?").get(dealId) as { n: number };
+    if (row.n >= MAX_LOG_LINES) return;
+    this.#db.prepare("INSERT INTO job_logs (deal_id, seq, at, line) VALUES (?, ?, ?, ?)").run(dealId, row.n, at, line);
+  }
+
+  logsOf(dealId: Hex): { at: number; line: string }[] {
+    return this.#db.prepare("SELECT at, line FROM job_logs WHERE deal_id = ? ORDER BY seq").all(dealId) as { at: number; line: string }[];
   }
 
   putCapacity(capacity: StoredCapacity): void {

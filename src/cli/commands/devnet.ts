@@ -1,10 +1,75 @@
 import type { Command } from "commander";
+import { InvalidArgumentError } from "../../core/errors.ts";
+import { createLogger } from "../../core/logger.ts";
+import { lilypadPaths } from "../../core/paths.ts";
+import { startNetwork } from "../../devnet/startNetwork.ts";
+import { join } from "node:path";
 import type { CliContext } from "../context.ts";
+import { loadCliConfig, type ConfigFlags } from "../config.ts";
+import { runUntilSignal } from "../runUntilSignal.ts";
 import { registerDevnetChain } from "./devnetChain.ts";
 
-/** Registers the `devnet` group: a local development network on this machine. */
+interface DevnetFlags extends ConfigFlags {
+  providers?: string;
+  host?: string;
+  port?: string;
+  solverPort?: string;
+  json?: boolean;
+}
+
+/** Registers `devnet` (the whole network) and `devnet chain` (the chain alone). */
 export function registerDevnet(program: Command, ctx: CliContext): Command {
-  const devnet = program.command("devnet").description("run a local development network");
+  const devnet = program
+    .command("devnet")
+    .description("run a whole local network: dev chain, solver, resource providers and mediator")
+    .option("--providers <n>", "resource providers to start (1-4)", "2")
+    .option("--port <port>", "chain JSON-RPC port", "8545")
+    .option("--solver-port <port>", "solver HTTP/WebSocket port", "8546")
+    .option("--json", "print one JSON object with the network info on stdout")
+    .action(async (flags: DevnetFlags, command: Command) => {
+      const config = loadCliConfig(ctx, command.optsWithGlobals());
+      const providers = Number(flags.providers);
+      if (!Number.isInteger(providers) || providers < 1 || providers > 4) {
+        throw new InvalidArgumentError({ argument: "--providers", message: "must be 1-4" });
+      }
+      const port = portOf("--port", flags.port);
+      const solverPort = portOf("--solver-port", flags.solverPort);
+      const paths = lilypadPaths({ env: ctx.env, homedir: ctx.homedir });
+      await runUntilSignal(ctx, "devnet", async () => {
+        const net = await startNetwork({
+          home: join(paths.home, "devnet"),
+          chainListen: { host: "127.0.0.1", port },
+          solverPort,
+          providers: Array.from({ length: providers }, () => ({})),
+          networkFile: paths.devnetNetworkFile,
+          log: createLogger({ role: "devnet", level: config.logLevel ?? "warn" }),
+          onProgress: ({ message }) => ctx.stderr(`${message}…\n`),
+        });
+        const info = {
+          network: net.network,
+          networkFile: paths.devnetNetworkFile,
+          providers: net.providers.map((p) => ({ address: p.address, resultsUrl: p.resultsUrl })),
+          mediator: net.mediatorAddress,
+        };
+        if (flags.json) ctx.stdout(`${JSON.stringify(info)}\n`);
+        else {
+          ctx.stdout(
+            `chain      ${net.network.rpcUrl} (chain id ${net.network.chainId})\nsolver     ${net.network.solverUrl}\n` +
+              `market     ${net.network.contracts.market}\nmediator   ${net.mediatorAddress}\n` +
+              info.providers.map((p) => `provider   ${p.address} (results ${p.resultsUrl})\n`).join("") +
+              `network    ${paths.devnetNetworkFile}\n\nTry: lilypad run cowsay:v1 -i Message=hello\n`,
+          );
+        }
+        ctx.stderr("devnet ready; Ctrl-C stops it\n");
+        return net;
+      });
+    });
   registerDevnetChain(devnet, ctx);
   return devnet;
+}
+
+function portOf(argument: string, value: string | undefined): number {
+  const port = Number(value);
+  if (!Number.isInteger(port) || port < 0 || port > 65_535) throw new InvalidArgumentError({ argument, message: "must be 0-65535" });
+  return port;
 }

@@ -1,0 +1,164 @@
+// The long-running roles, one command each: `lilypad solver`, `lilypad resource-provider`, `lilypad mediator`.
+// Each reads the network and its key from the configuration (flags, environment, config file) and logs JSON lines.
+import { availableParallelism, totalmem } from "node:os";
+import { join } from "node:path";
+import type { Command } from "commander";
+import { parseEther, type Address, type Hex } from "viem";
+import { DevAccountIndex } from "../../chain/devAccounts.ts";
+import { InvalidArgumentError } from "../../core/errors.ts";
+import { createLogger } from "../../core/logger.ts";
+import { lilypadPaths } from "../../core/paths.ts";
+import { addressSchema, bytes32Schema } from "../../core/primitives.ts";
+import { DEFAULT_PROVIDER_PRICING } from "../../devnet/startNetwork.ts";
+import { Mediator } from "../../mediator/mediator.ts";
+import { ResourceProvider } from "../../resource-provider/resourceProvider.ts";
+import { SandboxPool } from "../../sandbox/sandboxPool.ts";
+import { startSolver } from "../../solver/solverServer.ts";
+import { createBlockstore } from "../../storage/createBlockstore.ts";
+import { loadCliConfig, type ConfigFlags } from "../config.ts";
+import { connectAs, requireNetwork, solverUrlOf } from "../connectNetwork.ts";
+import type { CliContext } from "../context.ts";
+import { runUntilSignal } from "../runUntilSignal.ts";
+
+interface ListenFlags extends ConfigFlags {
+  host?: string;
+  port?: string;
+}
+
+function portOf(value: string | undefined, fallback: number): number {
+  const port = Number(value ?? fallback);
+  if (!Number.isInteger(port) || port < 0 || port > 65_535) throw new InvalidArgumentError({ argument: "--port", message: "must be 0-65535" });
+  return port;
+}
+
+function etherOf(argument: string, value: string | undefined, fallback: bigint): bigint {
+  if (value === undefined) return fallback;
+  try {
+    return parseEther(value);
+  } catch {
+    throw new InvalidArgumentError({ argument, message: `"${value}" is not an amount of tokens (e.g. 0.01)` });
+  }
+}
+
+export function registerRoles(program: Command, ctx: CliContext): void {
+  program
+    .command("solver")
+    .description("run a solver: matches job offers with resource offers and opens the deals on chain")
+    .option("--host <host>", "interface to listen on", "127.0.0.1")
+    .option("--port <port>", "HTTP and WebSocket port", "8546")
+    .option("--database <file>", "SQLite file (default: $LILYPAD_HOME/solver/solver.db)")
+    .action(async (flags: ListenFlags & { database?: string }, command: Command) => {
+      const config = loadCliConfig(ctx, command.optsWithGlobals());
+      const network = await requireNetwork(ctx, config);
+      const paths = lilypadPaths({ env: ctx.env, homedir: ctx.homedir });
+      await runUntilSignal(ctx, "solver", async () => {
+        const solver = await startSolver({
+          conn: connectAs(network, config, DevAccountIndex.solver),
+          databasePath: flags.database ?? join(paths.home, "solver", "solver.db"),
+          log: createLogger({ role: "solver", level: config.logLevel }),
+          host: flags.host,
+          port: portOf(flags.port, 8546),
+        });
+        ctx.stderr(`solver listening on ${solver.url}\n`);
+        return solver;
+      });
+    });
+
+  program
+    .command("resource-provider")
+    .description("run a resource provider: offers this machine's capacity, runs jobs, posts results, gets paid")
+    .option("--host <host>", "interface to serve results on", "127.0.0.1")
+    .option("--port <port>", "results port (0: a free one)", "0")
+    .option("--slots <n>", "jobs run at once", String(Math.max(1, availableParallelism() - 1)))
+    .option("--base-price <tokens>", "asked per job", "0.01")
+    .option("--price-per-minstr <tokens>", "asked per million instructions", "0.001")
+    .option("--timeout-collateral <tokens>", "staked per job against not answering", "1")
+    .option("--collateral-multiple <n>", "results collateral as a multiple of the job's cost", "2")
+    .option("--modules <ids>", "comma-separated module ids (0x digests) to run, or 'any'", "any")
+    .option("--mediators <addresses>", "comma-separated mediators trusted (default: the network's)")
+    .action(async (flags: ListenFlags & Record<string, string>, command: Command) => {
+      const config = loadCliConfig(ctx, command.optsWithGlobals());
+      const network = await requireNetwork(ctx, config);
+      const paths = lilypadPaths({ env: ctx.env, homedir: ctx.homedir });
+      const slots = Number(flags.slots);
+      if (!Number.isInteger(slots) || slots < 1) throw new InvalidArgumentError({ argument: "--slots", message: "must be a whole number >= 1" });
+      const multiple = Number(flags.collateralMultiple);
+      if (!Number.isInteger(multiple) || multiple < 1) throw new InvalidArgumentError({ argument: "--collateral-multiple", message: "must be a whole number >= 1" });
+      const modules = flags.modules === "any" ? "any" : parseList("--modules", flags.modules ?? "", (s) => bytes32Schema.parse(s) as Hex);
+      const mediators = flags.mediators ? parseList("--mediators", flags.mediators, (s) => addressSchema.parse(s) as Address) : (network.mediators ?? []);
+      if (mediators.length === 0) throw new InvalidArgumentError({ argument: "--mediators", message: "no mediators: the network names none" });
+      await runUntilSignal(ctx, "resource provider", async () => {
+        const pool = new SandboxPool({ workRoot: paths.workDir, size: slots });
+        const rp = new ResourceProvider({
+          conn: connectAs(network, config, DevAccountIndex.firstResourceProvider),
+          solverUrl: solverUrlOf(network),
+          log: createLogger({ role: "resource-provider", level: config.logLevel }),
+          blockstore: await createBlockstore({ path: paths.blocksDir }),
+          pool,
+          workRoot: paths.workDir,
+          pricing: {
+            basePrice: etherOf("--base-price", flags.basePrice, DEFAULT_PROVIDER_PRICING.basePrice),
+            pricePerMInstr: etherOf("--price-per-minstr", flags.pricePerMinstr, DEFAULT_PROVIDER_PRICING.pricePerMInstr),
+            timeoutCollateral: etherOf("--timeout-collateral", flags.timeoutCollateral, DEFAULT_PROVIDER_PRICING.timeoutCollateral),
+            collateralMultiple: multiple,
+          },
+          mediators,
+          slots,
+          resources: { cpu: availableParallelism(), ramMiB: Math.floor(totalmem() / 2 ** 20), gpu: 0, diskMiB: 10_240 },
+          modules,
+          host: flags.host,
+          port: portOf(flags.port, 0),
+        });
+        await rp.start();
+        ctx.stderr(`resource provider ${rp.address} serving results on ${rp.resultsUrl}\n`);
+        return {
+          close: async () => {
+            await rp.stop();
+            await pool.close();
+          },
+        };
+      });
+    });
+
+  program
+    .command("mediator")
+    .description("run a mediator: re-runs challenged jobs and rules on chain")
+    .action(async (_flags: ConfigFlags, command: Command) => {
+      const config = loadCliConfig(ctx, command.optsWithGlobals());
+      const network = await requireNetwork(ctx, config);
+      const paths = lilypadPaths({ env: ctx.env, homedir: ctx.homedir });
+      await runUntilSignal(ctx, "mediator", async () => {
+        const pool = new SandboxPool({ workRoot: paths.workDir, size: 1 });
+        const mediator = new Mediator({
+          conn: connectAs(network, config, DevAccountIndex.mediator),
+          solverUrl: solverUrlOf(network),
+          log: createLogger({ role: "mediator", level: config.logLevel }),
+          blockstore: await createBlockstore({ path: paths.blocksDir }),
+          pool,
+          workRoot: paths.workDir,
+        });
+        await mediator.start();
+        ctx.stderr(`mediator ${mediator.address} watching for challenges\n`);
+        return {
+          close: async () => {
+            await mediator.stop();
+            await pool.close();
+          },
+        };
+      });
+    });
+}
+
+function parseList<T>(argument: string, value: string, parse: (item: string) => T): T[] {
+  return value
+    .split(",")
+    .map((s) => s.trim())
+    .filter(Boolean)
+    .map((item) => {
+      try {
+        return parse(item);
+      } catch {
+        throw new InvalidArgumentError({ argument, message: `"${item}" is not valid` });
+      }
+    });
+}

@@ -1,0 +1,332 @@
+// The on-chain job relay (`lilypad jobcreator`): follows the OnChainJobCreator contract's JobRequested events and
+// hands each requested job offer to the solver, the way an off-chain job creator would submit its own.
+//
+// Why the relay cannot cheat: it only forwards. The job offer it submits is the one the contract emitted, and the
+// contract approves exactly that offer (its EIP-712 digest, the deal id) through EIP-1271, so the relay has no key
+// that matters: the signature it sends is a placeholder, and an offer it altered in any field (price, payment,
+// inputs, mediators, callback) would have another digest that the contract refuses and the market rejects. It never
+// holds the client's payment (the contract deposits it in escrow), and it plays no part in the result: the market
+// itself calls the contract back when the deal closes, which calls the client. The worst a relay can do is stay
+// silent, and then any other relay (or the client itself) can forward the same offer, or the client cancels the
+// request after its expiry and takes its payment back.
+//
+// The relay keeps a block cursor from the network's deploy block, catches up after an outage, and backs off while
+// the chain cannot be read. A request the solver refuses (bad inputs, stale lane, expired...) is logged with the
+// solver's code and dropped; while the solver cannot be reached the request waits and is retried with back-off,
+// until its expiry.
+import { join } from "node:path";
+import { getAbiItem, type Address, type Hex } from "viem";
+import type { ChainConnection } from "../chain/chainConnection.ts";
+import { onChainJobCreatorAbi } from "../chain/generated/contracts.ts";
+import { backoff } from "../chain/market/watchMarketEvents.ts";
+import { domainOf } from "../chain/verifyOffers.ts";
+import { jobInputsSchema, type JobStatus } from "../core/api/solverProtocol.ts";
+import { jobOfferSchema, type JobOffer, type Signature } from "../core/dealTypes.ts";
+import type { Logger } from "../core/logger.ts";
+import type { JobResources } from "../core/market/marketOrders.ts";
+import { moduleCidOfDigest } from "../core/moduleId.ts";
+import type { ResolvedInputs } from "../core/moduleInputs.ts";
+import { loadModule } from "../modules/loadModule.ts";
+import { SolverClient, SolverRequestError } from "../net/solverClient.ts";
+import type { Blockstore } from "../storage/createBlockstore.ts";
+
+const ZERO32: Hex = `0x${"0".repeat(64)}`;
+/** The contract approves its offers through EIP-1271, so the signature's bytes do not matter. */
+const NO_SIGNATURE: Signature = { r: ZERO32, vs: ZERO32 };
+/** What a job needs when its module's manifest cannot be read here. */
+export const DEFAULT_RELAY_RESOURCES: JobResources = { cpu: 1, ramMiB: 256, gpu: 0, diskMiB: 64 };
+/** The longest a relayed job waits for a provider (seconds), however far its offer's expiry. */
+export const RELAY_MAX_WAIT_SECONDS = 300;
+
+const jobRequestedEvent = getAbiItem({ abi: onChainJobCreatorAbi, name: "JobRequested" });
+
+export interface OnChainJobRelayParameters {
+  /** The relay's own account: it signs its requests to the solver (any account will do; it holds nothing). */
+  conn: ChainConnection;
+  solverUrl: string;
+  log: Logger;
+  /** Where modules are looked up to size a job's resources. */
+  blockstore: Blockstore;
+  /** Scratch space (unpacked module artifacts). */
+  workDir: string;
+  /** How often the chain is read (ms; default 25 on the dev chain, 2000 elsewhere). */
+  pollMs?: number;
+  /** The first block to read (default: the network's deploy block). */
+  fromBlock?: bigint;
+  /** Most blocks read per getLogs call. */
+  maxRange?: bigint;
+  /** Unix seconds (the solver's clock; default: this machine's). */
+  now?: () => number;
+  /** How long one submission may take before it counts as a failed attempt (ms, default 30 s). */
+  submitTimeoutMs?: number;
+}
+
+/** A request the solver accepted. */
+export interface RelayedRequest {
+  requestId: bigint;
+  dealId: Hex;
+  client: Address;
+  /** The job's status at the solver when it answered (a job it already had keeps its own). */
+  status: JobStatus;
+}
+
+/** A request the relay gave up on: the solver refused it, its inputs are unusable, or it expired first. */
+export interface DroppedRequest {
+  requestId: bigint;
+  dealId: Hex;
+  client: Address;
+  /** The solver's error code, or the relay's own (EXPIRED, INVALID_INPUTS). */
+  code: string;
+  reason: string;
+}
+
+interface PendingRequest {
+  requestId: bigint;
+  dealId: Hex;
+  client: Address;
+  offer: JobOffer;
+  inputs: string;
+  /** Failed submission attempts (solver unreachable or erring). */
+  attempts: number;
+}
+
+export class OnChainJobRelay {
+  readonly address: Address;
+  readonly #p: OnChainJobRelayParameters;
+  readonly #log: Logger;
+  readonly #solver: SolverClient;
+  readonly #pollMs: number;
+  readonly #maxRange: bigint;
+  readonly #now: () => number;
+  readonly #relayedListeners = new Set<(r: RelayedRequest) => void>();
+  readonly #droppedListeners = new Set<(r: DroppedRequest) => void>();
+  readonly #resources = new Map<Hex, Promise<JobResources>>();
+  /** Deal ids already queued, relayed or dropped: a request is handled once, however often its event is read. */
+  readonly #seen = new Set<Hex>();
+  readonly #queue: PendingRequest[] = [];
+  #cursor: bigint;
+  /** The latest block's timestamp, as last read: past a request's expiry no deal can open from it. */
+  #chainTime = 0n;
+  #stopped = true;
+  #readFailures = 0;
+  #readTimer: NodeJS.Timeout | undefined;
+  #reading: Promise<void> | undefined;
+  #submitFailures = 0;
+  #submitTimer: NodeJS.Timeout | undefined;
+  #pumping: Promise<void> | undefined;
+
+  constructor(params: OnChainJobRelayParameters) {
+    this.#p = params;
+    this.address = params.conn.address;
+    this.#log = params.log.child({ relay: this.address });
+    this.#solver = new SolverClient({ url: params.solverUrl, account: params.conn.account, scope: domainOf(params.conn), now: params.now });
+    this.#pollMs = params.pollMs ?? (params.conn.network.chainId === 31337 ? 25 : 2000);
+    this.#maxRange = params.maxRange ?? 5_000n;
+    this.#now = params.now ?? (() => Math.floor(Date.now() / 1000));
+    this.#cursor = params.fromBlock ?? BigInt(params.conn.network.deployBlock);
+  }
+
+  /** The next block that will be read. */
+  get cursor(): bigint {
+    return this.#cursor;
+  }
+
+  /** Requests waiting for the solver. */
+  get pending(): number {
+    return this.#queue.length;
+  }
+
+  /** Called after the solver accepts each request. */
+  onRelayed(listener: (r: RelayedRequest) => void): () => void {
+    this.#relayedListeners.add(listener);
+    return () => this.#relayedListeners.delete(listener);
+  }
+
+  /** Called for each request the relay gives up on. */
+  onDropped(listener: (r: DroppedRequest) => void): () => void {
+    this.#droppedListeners.add(listener);
+    return () => this.#droppedListeners.delete(listener);
+  }
+
+  /** Catches up with the chain once (the solver may still be out of reach), then keeps following it. */
+  async start(): Promise<void> {
+    if (!this.#stopped) return;
+    this.#stopped = false;
+    await this.#poll();
+    this.#scheduleRead();
+    this.#log.info({ jobCreator: this.#p.conn.network.contracts.jobCreator, cursor: this.#cursor.toString() }, "on-chain job relay ready");
+  }
+
+  async stop(): Promise<void> {
+    this.#stopped = true;
+    if (this.#readTimer) clearTimeout(this.#readTimer);
+    if (this.#submitTimer) clearTimeout(this.#submitTimer);
+    this.#readTimer = undefined;
+    this.#submitTimer = undefined;
+    await Promise.allSettled([this.#reading, this.#pumping]);
+  }
+
+  // ---- following the chain ----
+
+  #scheduleRead(): void {
+    if (this.#stopped) return;
+    const delay = this.#readFailures > 0 ? backoff(this.#readFailures, this.#pollMs) : this.#pollMs;
+    this.#readTimer = setTimeout(() => {
+      void this.#poll().then(() => this.#scheduleRead());
+    }, delay);
+  }
+
+  /** Reads up to the chain's head; failures are logged and counted for the back-off. */
+  #poll(): Promise<void> {
+    this.#reading ??= this.#readOnce()
+      .then(() => {
+        if (this.#readFailures > 0) this.#log.info("chain reachable again");
+        this.#readFailures = 0;
+      })
+      .catch((error: unknown) => {
+        this.#readFailures++;
+        this.#log.warn({ err: String(error), retryInMs: backoff(this.#readFailures, this.#pollMs) }, "cannot read the chain; retrying");
+      })
+      .finally(() => {
+        this.#reading = undefined;
+      });
+    return this.#reading;
+  }
+
+  async #readOnce(): Promise<void> {
+    const { publicClient, network } = this.#p.conn;
+    const head = await publicClient.getBlock({ blockTag: "latest" });
+    if (head.number === null) return;
+    this.#chainTime = head.timestamp;
+    while (this.#cursor <= head.number && !this.#stopped) {
+      const to = this.#cursor + this.#maxRange - 1n < head.number ? this.#cursor + this.#maxRange - 1n : head.number;
+      const logs = await publicClient.getLogs({
+        address: network.contracts.jobCreator,
+        event: jobRequestedEvent,
+        fromBlock: this.#cursor,
+        toBlock: to,
+        strict: true,
+      });
+      this.#cursor = to + 1n;
+      for (const log of logs) this.#enqueue(log.args);
+    }
+    if (this.#queue.length > 0) this.#pump();
+  }
+
+  #enqueue(args: { requestId: bigint; client: Address; dealId: Hex; offer: unknown; inputs: string }): void {
+    if (this.#seen.has(args.dealId)) return;
+    this.#seen.add(args.dealId);
+    const parsed = jobOfferSchema.safeParse(args.offer);
+    if (!parsed.success) {
+      // The contract builds the offer, so this means a contract this relay does not understand.
+      this.#drop({ requestId: args.requestId, dealId: args.dealId, client: args.client }, "INVALID_OFFER", parsed.error.message);
+      return;
+    }
+    this.#queue.push({ requestId: args.requestId, dealId: args.dealId, client: args.client, offer: parsed.data, inputs: args.inputs, attempts: 0 });
+    this.#log.info({ requestId: args.requestId.toString(), dealId: args.dealId, client: args.client }, "job requested");
+  }
+
+  // ---- submitting ----
+
+  /** Submits queued requests in order; stops at the first one the solver could not take for now. */
+  #pump(): void {
+    if (this.#stopped || this.#pumping || this.#submitTimer) return;
+    this.#pumping = this.#pumpOnce().finally(() => {
+      this.#pumping = undefined;
+    });
+  }
+
+  async #pumpOnce(): Promise<void> {
+    while (!this.#stopped) {
+      const request = this.#queue.shift();
+      if (!request) return;
+      const retry = await this.#submit(request);
+      if (!retry) {
+        this.#submitFailures = 0;
+        continue;
+      }
+      // The solver is out of reach (or erring): this request goes to the back, and every request waits.
+      request.attempts++;
+      this.#queue.push(request);
+      this.#submitFailures++;
+      const retryInMs = backoff(this.#submitFailures, Math.max(this.#pollMs, 100));
+      this.#log.warn({ requestId: request.requestId.toString(), dealId: request.dealId, attempts: request.attempts, retryInMs }, "solver not available; retrying");
+      this.#submitTimer = setTimeout(() => {
+        this.#submitTimer = undefined;
+        this.#pump();
+      }, retryInMs);
+      return;
+    }
+  }
+
+  /** One attempt at one request. Resolves true when it should be tried again later. */
+  async #submit(request: PendingRequest): Promise<boolean> {
+    const { requestId, dealId, client, offer } = request;
+    const log = this.#log.child({ requestId: requestId.toString(), dealId });
+    const now = this.#now();
+    const clock = BigInt(now) > this.#chainTime ? BigInt(now) : this.#chainTime;
+    if (offer.expiry <= clock) {
+      this.#drop(request, "EXPIRED", `the request expired at ${offer.expiry}`);
+      return false;
+    }
+    let inputs: ResolvedInputs;
+    try {
+      inputs = jobInputsSchema.parse(JSON.parse(request.inputs));
+    } catch (error) {
+      this.#drop(request, "INVALID_INPUTS", `the request's inputs are not a JSON object of module inputs: ${String(error)}`);
+      return false;
+    }
+    const resources = await this.#resourcesOf(offer.moduleId);
+    const deadline = Math.min(Number(offer.expiry), now + RELAY_MAX_WAIT_SECONDS);
+    try {
+      const record = await this.#withTimeout(this.#solver.submitJob({ offer, signature: NO_SIGNATURE, inputs, resources, deadline }));
+      log.info({ status: record.status, deadline, resources }, "job relayed to the solver");
+      for (const listener of this.#relayedListeners) listener({ requestId, dealId, client, status: record.status });
+      return false;
+    } catch (error) {
+      if (error instanceof SolverRequestError && !isTransient(error)) {
+        this.#drop(request, error.code, error.message);
+        return false;
+      }
+      log.warn({ err: String(error), code: error instanceof SolverRequestError ? error.code : undefined }, "could not submit the job");
+      return true;
+    }
+  }
+
+  #drop(request: { requestId: bigint; dealId: Hex; client: Address }, code: string, reason: string): void {
+    const { requestId, dealId, client } = request;
+    this.#log.warn({ requestId: requestId.toString(), dealId, client, code, reason }, "request not relayed");
+    for (const listener of this.#droppedListeners) listener({ requestId, dealId, client, code, reason });
+  }
+
+  /** The module manifest's resources when the module can be loaded here, else a small default. */
+  #resourcesOf(moduleId: Hex): Promise<JobResources> {
+    let found = this.#resources.get(moduleId);
+    if (!found) {
+      found = loadModule({ cid: moduleCidOfDigest(moduleId), blockstore: this.#p.blockstore, artifactsDir: join(this.#p.workDir, "artifacts") })
+        .then(({ manifest }) => manifest.resources)
+        .catch((error: unknown) => {
+          this.#log.info({ moduleId, err: String(error) }, "module not available here; using default resources");
+          // Not cached: the module may be published later.
+          this.#resources.delete(moduleId);
+          return DEFAULT_RELAY_RESOURCES;
+        });
+      this.#resources.set(moduleId, found);
+    }
+    return found;
+  }
+
+  #withTimeout<T>(promise: Promise<T>): Promise<T> {
+    const ms = this.#p.submitTimeoutMs ?? 30_000;
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`the solver did not answer within ${ms} ms`)), ms);
+    });
+    return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+  }
+}
+
+/** Out of reach, overloaded or failing: worth another try. Any other answer is the solver refusing the job. */
+function isTransient(error: SolverRequestError): boolean {
+  return error.status === 0 || error.status === 408 || error.status === 429 || error.status >= 500;
+}

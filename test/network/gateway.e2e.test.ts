@@ -1,0 +1,198 @@
+// The job gateway end to end: an app with no keys POSTs a job over HTTP, polls it to success, and fetches the
+// result file from the gateway, on a whole in-process network (chain, solver, resource provider, mediator). The
+// gateway pays from dev account 10.
+import assert from "node:assert/strict";
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { after, before, describe, it } from "node:test";
+import { parseEther } from "viem";
+import { gatewayHealthSchema, gatewayJobListSchema, gatewayJobSchema, type GatewayJob } from "../../src/core/api/gatewayProtocol.ts";
+import { createLogger } from "../../src/core/logger.ts";
+import { startNetwork, type EmbeddedNetwork } from "../../src/devnet/startNetwork.ts";
+import { startGateway, type RunningGateway } from "../../src/job-creator/gateway.ts";
+import { LilypadClient } from "../../src/job-creator/lilypadClient.ts";
+import { createModuleResolver } from "../../src/modules/moduleResolver.ts";
+import { createBlockstore, type CreateBlockstoreResult } from "../../src/storage/createBlockstore.ts";
+
+const GATEWAY_ACCOUNT = 10;
+const API_KEY = "test-key-0123456789";
+
+interface Answer {
+  status: number;
+  json: unknown;
+}
+
+async function call(url: string, init: RequestInit = {}): Promise<Answer> {
+  const res = await fetch(url, init);
+  const text = await res.text();
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch {
+    json = text;
+  }
+  return { status: res.status, json };
+}
+
+function postJson(url: string, body: unknown, headers: Record<string, string> = {}): Promise<Answer> {
+  return call(url, { method: "POST", headers: { "content-type": "application/json", ...headers }, body: JSON.stringify(body) });
+}
+
+function errorCode(answer: Answer): string | undefined {
+  return (answer.json as { code?: string }).code;
+}
+
+describe("job gateway (e2e)", { timeout: 120_000 }, () => {
+  let home: string;
+  let net: EmbeddedNetwork;
+  let blockstore: CreateBlockstoreResult;
+  let client: LilypadClient;
+  let gateway: RunningGateway;
+  const log = createLogger({ role: "gateway-test", level: "silent" });
+
+  before(async () => {
+    home = await mkdtemp(join(tmpdir(), "lilypad-gateway-"));
+    net = await startNetwork({ home: join(home, "network") });
+    blockstore = await createBlockstore({ path: join(home, "gateway", "blocks") });
+    client = new LilypadClient({
+      conn: net.connect(GATEWAY_ACCOUNT),
+      solverUrl: net.solver.url,
+      blockstore,
+      resolveModule: createModuleResolver({ blockstore, workDir: join(home, "gateway") }),
+      mediators: [net.mediatorAddress],
+      keepInEscrow: parseEther("100"),
+    });
+    gateway = await startGateway({ client, blockstore, log });
+  });
+
+  after(async () => {
+    await gateway?.close();
+    await client?.close();
+    await blockstore?.close();
+    await net?.close();
+    if (home) await rm(home, { recursive: true, force: true });
+  });
+
+  it("runs a job for an app: POST, poll to success, fetch the result file", async () => {
+    const posted = await postJson(`${gateway.url}/api/v1/jobs`, { module: "cowsay:v1", inputs: { Message: "hi from an app" } });
+    assert.equal(posted.status, 202, JSON.stringify(posted.json));
+    const created = gatewayJobSchema.parse(posted.json);
+    assert.equal(created.status, "running");
+    assert.ok(created.dealId);
+    assert.equal(created.id, created.dealId);
+    assert.equal(created.module, "cowsay:v1");
+
+    let job: GatewayJob = created;
+    const deadline = Date.now() + 20_000;
+    while (job.status === "running") {
+      assert.ok(Date.now() < deadline, `job still running after 20 s: ${JSON.stringify(job.events)}`);
+      await new Promise((r) => setTimeout(r, 100));
+      const polled = await call(`${gateway.url}/api/v1/jobs/${created.id}`);
+      assert.equal(polled.status, 200);
+      job = gatewayJobSchema.parse(polled.json);
+    }
+    assert.equal(job.status, "succeeded", JSON.stringify(job.error));
+    const result = job.result;
+    assert.ok(result);
+    assert.match(result.stdout, /hi from an app/);
+    assert.ok(BigInt(result.instructions) > 0n);
+    assert.ok(BigInt(result.paid) > 0n);
+    assert.equal(result.outcome, 0);
+    assert.equal(result.filesUrl, `/ipfs/${result.resultCid}`);
+    const types = job.events.map((e) => e.type);
+    for (const step of ["submitted", "deal-opened", "result-posted", "downloaded", "accepted", "closed"]) assert.ok(types.includes(step), `no ${step} event in ${types.join(", ")}`);
+    assert.ok(job.finishedAt && job.finishedAt >= job.createdAt);
+
+    const file = await fetch(`${gateway.url}${result.filesUrl}/stdout`);
+    assert.equal(file.status, 200);
+    assert.equal(await file.text(), result.stdout);
+
+    const list = gatewayJobListSchema.parse((await call(`${gateway.url}/api/v1/jobs`)).json);
+    assert.equal(list.jobs[0]?.id, created.id);
+    const succeeded = gatewayJobListSchema.parse((await call(`${gateway.url}/api/v1/jobs?status=succeeded&limit=5`)).json);
+    assert.ok(succeeded.jobs.some((j) => j.id === created.id));
+  });
+
+  it("answers bad requests with a 400 and a code, and unknown jobs with a 404", async () => {
+    const jobs = `${gateway.url}/api/v1/jobs`;
+
+    const unknownModule = await postJson(jobs, { module: "nosuchmodule:v9", inputs: {} });
+    assert.equal(unknownModule.status, 400);
+    assert.equal(errorCode(unknownModule), "UNKNOWN_MODULE");
+
+    const badInput = await postJson(jobs, { module: "cowsay:v1", inputs: { Nope: "x" } });
+    assert.equal(badInput.status, 400);
+    assert.equal(errorCode(badInput), "INVALID_INPUT");
+    assert.match((badInput.json as { message: string }).message, /Nope/);
+
+    const malformed = await call(jobs, { method: "POST", headers: { "content-type": "application/json" }, body: "{ not json" });
+    assert.equal(malformed.status, 400);
+    assert.equal(errorCode(malformed), "INVALID_JSON");
+
+    const noModule = await postJson(jobs, { inputs: { Message: "x" } });
+    assert.equal(noModule.status, 400);
+    assert.equal(errorCode(noModule), "INVALID_BODY");
+    assert.match((noModule.json as { message: string }).message, /module/);
+
+    const emptyBody = await call(jobs, { method: "POST", headers: { "content-type": "application/json" } });
+    assert.equal(emptyBody.status, 400);
+
+    const badValue = await postJson(jobs, { module: "cowsay:v1", inputs: { Message: { nested: true } } });
+    assert.equal(badValue.status, 400);
+    assert.equal(errorCode(badValue), "INVALID_BODY");
+
+    // A folder is a module to the CLI, never to a remote app.
+    for (const module of ["/", "./modules/cowsay", "modules"]) {
+      const folder = await postJson(jobs, { module });
+      assert.equal(folder.status, 400, module);
+      assert.equal(errorCode(folder), "INVALID_BODY", module);
+    }
+
+    const notJson = await call(jobs, { method: "POST", headers: { "content-type": "text/plain" }, body: "hello" });
+    assert.equal(notJson.status, 415);
+
+    const missing = await call(`${jobs}/0x${"ab".repeat(32)}`);
+    assert.equal(missing.status, 404);
+    assert.equal(errorCode(missing), "NOT_FOUND");
+    assert.equal((await call(`${jobs}/whatever`)).status, 404);
+
+    const badQuery = await call(`${jobs}?limit=0`);
+    assert.equal(badQuery.status, 400);
+
+    // Still serving after all that.
+    const health = await call(`${gateway.url}/api/v1/health`);
+    assert.equal(health.status, 200);
+    assert.equal(gatewayHealthSchema.parse(health.json).payer, client.address);
+  });
+
+  it("with an API key, refuses /api requests without it and serves them with it", async () => {
+    const guarded = await startGateway({ client, blockstore, log, apiKey: API_KEY });
+    try {
+      const jobs = `${guarded.url}/api/v1/jobs`;
+      const bare = await postJson(jobs, { module: "cowsay:v1", inputs: { Message: "no key" } });
+      assert.equal(bare.status, 401);
+      assert.equal(errorCode(bare), "UNAUTHORIZED");
+      const wrong = await postJson(jobs, { module: "cowsay:v1" }, { authorization: `Bearer ${API_KEY}x` });
+      assert.equal(wrong.status, 401);
+      assert.equal((await call(jobs)).status, 401);
+      assert.equal((await call(`${jobs}/0x${"ab".repeat(32)}`)).status, 401);
+      // Health stays open.
+      assert.equal((await call(`${guarded.url}/api/v1/health`)).status, 200);
+
+      const auth = { authorization: `Bearer ${API_KEY}` };
+      const posted = await postJson(jobs, { module: "cowsay:v1", inputs: { Message: "with a key" } }, auth);
+      assert.equal(posted.status, 202, JSON.stringify(posted.json));
+      const job = gatewayJobSchema.parse(posted.json);
+      const polled = await call(`${jobs}/${job.id}`, { headers: auth });
+      assert.equal(polled.status, 200);
+      assert.equal(gatewayJobSchema.parse(polled.json).id, job.id);
+      // Bad input still gets its 400 once authorized.
+      const badInput = await postJson(jobs, { module: "cowsay:v1", inputs: { Nope: 1 } }, auth);
+      assert.equal(badInput.status, 400);
+      assert.equal(errorCode(badInput), "INVALID_INPUT");
+    } finally {
+      await guarded.close();
+    }
+  });
+});

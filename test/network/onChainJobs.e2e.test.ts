@@ -1,0 +1,308 @@
+// End to end: a contract asks for a job through the OnChainJobCreator, the relay forwards the offer to the solver,
+// a provider runs it and posts the result, the deal closes, and the market calls the contract back with the result's
+// CID. And a request that no provider can serve fails at the solver, after which its client cancels it and takes its
+// payment back.
+import assert from "node:assert/strict";
+import { randomBytes } from "node:crypto";
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { after, before, describe, it } from "node:test";
+import { CID } from "multiformats/cid";
+import {
+  bytesToHex,
+  getAddress,
+  parseEther,
+  parseEventLogs,
+  zeroAddress,
+  type Address,
+  type Hash,
+  type Hex,
+  type TransactionReceipt,
+} from "viem";
+import type { ChainConnection } from "../../src/chain/chainConnection.ts";
+import { DevAccountIndex } from "../../src/chain/devAccounts.ts";
+import {
+  exampleJobClientAbi,
+  exampleJobClientBytecode,
+  lilypadMarketAbi,
+  lilypadTokenAbi,
+  onChainJobCreatorAbi,
+} from "../../src/chain/generated/contracts.ts";
+import { domainOf } from "../../src/chain/verifyOffers.ts";
+import type { JobRecord } from "../../src/core/api/solverProtocol.ts";
+import { canonicalJsonBytes } from "../../src/core/canonicalJson.ts";
+import { createLogger } from "../../src/core/logger.ts";
+import { startNetwork, type EmbeddedNetwork } from "../../src/devnet/startNetwork.ts";
+import { OnChainJobRelay, type DroppedRequest, type RelayedRequest } from "../../src/job-creator/onChainRelay.ts";
+import { resultCidOfDigest } from "../../src/job-creator/resultCid.ts";
+import { readShippedCatalog } from "../../src/modules/moduleCatalog.ts";
+import { SolverClient } from "../../src/net/solverClient.ts";
+import { createBlockstore, type CreateBlockstoreResult } from "../../src/storage/createBlockstore.ts";
+
+const RELAY_ACCOUNT = 8;
+const CLIENT_ACCOUNT = 9;
+const PAYMENT = parseEther("10");
+const MESSAGE = "hello from a contract";
+/** Mirrors IOnChainJobCreator.RequestStatus. */
+const RequestStatus = { None: 0, Pending: 1, Completed: 2, Cancelled: 3 } as const;
+
+interface JobRequest {
+  moduleId: Hex;
+  inputs: string;
+  maxBasePrice: bigint;
+  maxPricePerMInstr: bigint;
+  payment: bigint;
+  minTimeoutCollateral: bigint;
+  minCollateralMultiple: number;
+  mediators: readonly [Address, Address, Address, Address];
+  resultTimeout: number;
+  judgingWindow: number;
+  mediationTimeout: number;
+  expiry: bigint;
+}
+
+/** The module id (the manifest CID's sha2-256 digest) of a shipped module. */
+function shippedModuleId(key: string): Hex {
+  const cid = readShippedCatalog()[key];
+  assert.ok(cid, `modules/catalog.json has ${key}`);
+  return bytesToHex(CID.parse(cid).multihash.digest);
+}
+
+/** Polls `probe` until it returns a value, or fails with `what` after `timeoutMs`. */
+async function waitFor<T>(what: string, probe: () => Promise<T | undefined> | T | undefined, timeoutMs = 10_000, everyMs = 100): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let lastError: unknown;
+  for (;;) {
+    try {
+      const value = await probe();
+      if (value !== undefined) return value;
+    } catch (error) {
+      lastError = error;
+    }
+    if (Date.now() > deadline) {
+      assert.fail(`timed out after ${timeoutMs} ms waiting for ${what}${lastError ? ` (last error: ${String(lastError)})` : ""}`);
+    }
+    await new Promise((resolve) => setTimeout(resolve, everyMs));
+  }
+}
+
+describe("on-chain jobs through the relay, end to end", () => {
+  const cowsay = shippedModuleId("cowsay:v1");
+  let home: string;
+  let net: EmbeddedNetwork;
+  let relayStore: CreateBlockstoreResult;
+  let relay: OnChainJobRelay;
+  /** The solver as the relay sees it: the relay submitted the jobs, so it may read them. */
+  let solver: SolverClient;
+  /** Deploys and owns the ExampleJobClient; in the cancel test, the client itself. */
+  let owner: ChainConnection;
+  let faucet: ChainConnection;
+  let jobCreator: Address;
+  let token: Address;
+  let client: Address;
+  const relayed: RelayedRequest[] = [];
+  const dropped: DroppedRequest[] = [];
+
+  before(async () => {
+    home = await mkdtemp(join(tmpdir(), "lilypad-onchain-e2e-"));
+    // The provider runs cowsay only, so a job for any other module finds no provider.
+    net = await startNetwork({ home, providers: [{ modules: [cowsay] }] });
+    jobCreator = net.network.contracts.jobCreator;
+    token = net.network.contracts.token;
+    owner = net.connect(CLIENT_ACCOUNT);
+    faucet = net.connect(DevAccountIndex.deployer);
+
+    const relayConn = net.connect(RELAY_ACCOUNT);
+    relayStore = await createBlockstore({ path: join(home, "relay", "blocks") });
+    relay = new OnChainJobRelay({
+      conn: relayConn,
+      solverUrl: net.solver.url,
+      log: createLogger({ role: "job-relay", level: "silent" }),
+      blockstore: relayStore,
+      workDir: join(home, "relay", "work"),
+    });
+    relay.onRelayed((r) => relayed.push(r));
+    relay.onDropped((r) => dropped.push(r));
+    await relay.start();
+    solver = new SolverClient({ url: net.solver.url, account: relayConn.account, scope: domainOf(relayConn) });
+
+    const deployed = await send(
+      owner,
+      owner.wallet.deployContract({ abi: exampleJobClientAbi, bytecode: exampleJobClientBytecode, args: [jobCreator, token] }),
+    );
+    assert.ok(deployed.contractAddress, "ExampleJobClient deployed");
+    client = getAddress(deployed.contractAddress);
+    await send(faucet, faucet.wallet.writeContract({ address: token, abi: lilypadTokenAbi, functionName: "transfer", args: [client, parseEther("100")] }));
+  });
+
+  after(async () => {
+    await relay?.stop();
+    await net?.close();
+    await relayStore?.close();
+    if (home) await rm(home, { recursive: true, force: true });
+  });
+
+  async function send(conn: ChainConnection, tx: Promise<Hash>): Promise<TransactionReceipt> {
+    const receipt = await conn.publicClient.waitForTransactionReceipt({ hash: await tx });
+    assert.equal(receipt.status, "success", `transaction ${receipt.transactionHash} succeeded`);
+    return receipt;
+  }
+
+  const chainNow = async (): Promise<bigint> => (await net.dev.publicClient.getBlock({ blockTag: "latest" })).timestamp;
+
+  const tokenBalance = (who: Address): Promise<bigint> =>
+    net.dev.publicClient.readContract({ address: token, abi: lilypadTokenAbi, functionName: "balanceOf", args: [who] });
+
+  const claimable = (who: Address): Promise<bigint> =>
+    net.dev.publicClient.readContract({ address: jobCreator, abi: onChainJobCreatorAbi, functionName: "claimable", args: [who] });
+
+  const requestOf = (requestId: bigint) =>
+    net.dev.publicClient.readContract({ address: jobCreator, abi: onChainJobCreatorAbi, functionName: "requestOf", args: [requestId] });
+
+  async function jobRequest(overrides: Partial<JobRequest>): Promise<JobRequest> {
+    return {
+      moduleId: cowsay,
+      inputs: new TextDecoder().decode(canonicalJsonBytes({ Message: MESSAGE })),
+      maxBasePrice: parseEther("0.1"),
+      maxPricePerMInstr: parseEther("0.01"),
+      payment: PAYMENT,
+      minTimeoutCollateral: parseEther("1"),
+      minCollateralMultiple: 2,
+      mediators: [net.mediatorAddress, zeroAddress, zeroAddress, zeroAddress],
+      resultTimeout: 60,
+      judgingWindow: 5,
+      mediationTimeout: 60,
+      expiry: (await chainNow()) + 600n,
+      ...overrides,
+    };
+  }
+
+  /** The JobRequested event of a requestJob transaction. */
+  function requested(receipt: TransactionReceipt, expectedClient: Address): { requestId: bigint; dealId: Hex } {
+    const events = parseEventLogs({ abi: onChainJobCreatorAbi, logs: receipt.logs, eventName: "JobRequested" });
+    assert.equal(events.length, 1, "one JobRequested event");
+    const event = events[0]!;
+    assert.equal(event.args.client, expectedClient);
+    return { requestId: event.args.requestId, dealId: event.args.dealId };
+  }
+
+  const relayedOf = (dealId: Hex): Promise<RelayedRequest> =>
+    waitFor(`the relay to forward deal ${dealId} to the solver`, () => {
+      const gaveUp = dropped.find((d) => d.dealId === dealId);
+      if (gaveUp) assert.fail(`the relay dropped the request: ${gaveUp.code}: ${gaveUp.reason}`);
+      return relayed.find((r) => r.dealId === dealId);
+    });
+
+  const jobWithStatus = (dealId: Hex, status: JobRecord["status"], timeoutMs: number): Promise<JobRecord> =>
+    waitFor(
+      `the solver to report deal ${dealId} as ${status}`,
+      async () => {
+        const { record } = await solver.getJob(dealId);
+        if (record.status === status) return record;
+        if (record.status === "failed" && status !== "failed") assert.fail(`the job failed: ${record.code}: ${record.reason}`);
+        return undefined;
+      },
+      timeoutMs,
+    );
+
+  it("a request no provider can serve fails at the solver; after its expiry the client cancels it and gets its payment back", async () => {
+    // This test runs first, while the chain's clock still matches the solver's: the job's deadline is the request's
+    // expiry, which the solver reads on its own clock.
+    const account = owner.address; // an account, not ExampleJobClient: that cannot cancel
+    const request = await jobRequest({ moduleId: bytesToHex(randomBytes(32)), expiry: (await chainNow()) + 3n });
+    const wallet0 = await tokenBalance(account);
+    await send(owner, owner.wallet.writeContract({ address: token, abi: lilypadTokenAbi, functionName: "approve", args: [jobCreator, request.payment] }));
+    const r = requested(
+      await send(owner, owner.wallet.writeContract({ address: jobCreator, abi: onChainJobCreatorAbi, functionName: "requestJob", args: [request] })),
+      account,
+    );
+    assert.equal(await tokenBalance(account), wallet0 - PAYMENT, "the payment left the client's wallet");
+
+    // The relay forwards it (with default resources: nobody here has the module)...
+    const forwarded = await relayedOf(r.dealId);
+    assert.equal(forwarded.requestId, r.requestId);
+    assert.equal(forwarded.client, account);
+    // ...and the solver finds no provider for it before its deadline.
+    const failed = await jobWithStatus(r.dealId, "failed", 10_000);
+    assert.equal(failed.code, "MODULE_NOT_OFFERED", `failure code (${failed.reason})`);
+    assert.equal(failed.submitter, relay.address);
+    assert.equal(failed.creator, jobCreator);
+
+    // Once the chain is past the request's expiry the client may cancel it.
+    const status = await requestOf(r.requestId);
+    assert.equal(status.status, RequestStatus.Pending);
+    if ((await chainNow()) <= request.expiry) {
+      await net.dev.testClient.increaseTime({ seconds: Number(request.expiry - (await chainNow())) + 1 });
+      await net.dev.testClient.mine({ blocks: 1 });
+    }
+    await send(owner, owner.wallet.writeContract({ address: jobCreator, abi: onChainJobCreatorAbi, functionName: "cancel", args: [r.requestId] }));
+    assert.equal((await requestOf(r.requestId)).status, RequestStatus.Cancelled);
+    assert.equal(await claimable(account), PAYMENT);
+    await send(owner, owner.wallet.writeContract({ address: jobCreator, abi: onChainJobCreatorAbi, functionName: "claimRefunds" }));
+    assert.equal(await claimable(account), 0n);
+    assert.equal(await tokenBalance(account), wallet0, "the client got its whole payment back");
+  });
+
+  it("a contract requests cowsay: the relay forwards it, a provider runs it, and the market calls the contract back with the result", async () => {
+    const request = await jobRequest({});
+    assert.equal(request.inputs, `{"Message":"${MESSAGE}"}`);
+    const client0 = await tokenBalance(client);
+    const r = requested(
+      await send(owner, owner.wallet.writeContract({ address: client, abi: exampleJobClientAbi, functionName: "requestJob", args: [request] })),
+      client,
+    );
+    assert.equal(await tokenBalance(client), client0 - PAYMENT);
+
+    const forwarded = await relayedOf(r.dealId);
+    assert.equal(forwarded.requestId, r.requestId);
+    assert.equal(forwarded.client, client);
+
+    // The provider runs the job and posts its result on chain.
+    const posted = await jobWithStatus(r.dealId, "result-posted", 15_000);
+    assert.ok(posted.result, "the solver has the posted result");
+    assert.equal(posted.provider, net.providers[0]!.address);
+    const onChain = await net.dev.publicClient.getContractEvents({
+      address: net.network.contracts.market,
+      abi: lilypadMarketAbi,
+      eventName: "ResultPosted",
+      args: { dealId: r.dealId },
+      fromBlock: BigInt(net.network.deployBlock),
+    });
+    assert.equal(onChain.length, 1, "one ResultPosted event for the deal");
+    const cidDigest = onChain[0]!.args.result?.cidDigest;
+    assert.equal(cidDigest, posted.result.cidDigest, "the solver's record matches the chain");
+    assert.equal(await net.dev.publicClient.readContract({ address: client, abi: exampleJobClientAbi, functionName: "delivered", args: [r.requestId] }), false);
+
+    // Nobody judges it: once the judging window has passed, the provider finalizes the deal, and the market calls the
+    // job creator contract back, which calls the client.
+    await net.dev.testClient.increaseTime({ seconds: 10 });
+    await net.dev.testClient.mine({ blocks: 1 });
+    await waitFor(
+      `the client contract to be called back for request ${r.requestId}`,
+      async () =>
+        (await net.dev.publicClient.readContract({ address: client, abi: exampleJobClientAbi, functionName: "delivered", args: [r.requestId] }))
+          ? true
+          : undefined,
+      10_000,
+    );
+    assert.equal(await net.dev.publicClient.readContract({ address: client, abi: exampleJobClientAbi, functionName: "succeeded", args: [r.requestId] }), true);
+    const delivered = await net.dev.publicClient.readContract({ address: client, abi: exampleJobClientAbi, functionName: "resultOf", args: [r.requestId] });
+    assert.equal(delivered, posted.result.cidDigest, "the client received the posted result's CID digest");
+    assert.equal((await requestOf(r.requestId)).status, RequestStatus.Completed);
+
+    // The digest names a real result: the provider serves the cow.
+    const cid = resultCidOfDigest(delivered).toString();
+    const response = await fetch(`${net.providers[0]!.resultsUrl}/ipfs/${cid}/stdout`);
+    assert.equal(response.status, 200, `GET /ipfs/${cid}/stdout`);
+    const stdout = await response.text();
+    assert.match(stdout, new RegExp(`< ${MESSAGE} >`), stdout);
+    assert.match(stdout, /\(oo\)/, stdout);
+
+    // What the job did not cost is the client's to claim.
+    const refund = await claimable(client);
+    assert.ok(refund > 0n && refund < PAYMENT, `refund ${refund} is the payment less the job's cost`);
+    await send(owner, owner.wallet.writeContract({ address: client, abi: exampleJobClientAbi, functionName: "claimRefunds" }));
+    assert.equal(await tokenBalance(client), client0 - PAYMENT + refund);
+  });
+});
