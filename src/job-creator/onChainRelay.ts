@@ -263,12 +263,6 @@ export class OnChainJobRelay {
   async #submit(request: PendingRequest): Promise<boolean> {
     const { requestId, dealId, client, offer } = request;
     const log = this.#log.child({ requestId: requestId.toString(), dealId });
-    const now = this.#now();
-    const clock = BigInt(now) > this.#chainTime ? BigInt(now) : this.#chainTime;
-    if (offer.expiry <= clock) {
-      this.#drop(request, "EXPIRED", `the request expired at ${offer.expiry}`);
-      return false;
-    }
     let inputs: ResolvedInputs;
     try {
       inputs = jobInputsSchema.parse(JSON.parse(request.inputs));
@@ -277,7 +271,17 @@ export class OnChainJobRelay {
       return false;
     }
     const resources = await this.#resourcesOf(offer.moduleId);
-    const deadline = Math.min(Number(offer.expiry), now + RELAY_MAX_WAIT_SECONDS);
+    const now = this.#now();
+    // The chain's clock decides when the offer expires; the solver's decides when a job stops waiting. They can
+    // differ (the dev chain runs ahead of the machine's: every block moves it on a second), so the deadline is the
+    // time the chain leaves, counted on the solver's clock, at most RELAY_MAX_WAIT_SECONDS, and never after the
+    // expiry the solver checks it against.
+    const chainNow = this.#chainTime > 0n ? this.#chainTime : BigInt(now);
+    if (offer.expiry <= chainNow || offer.expiry <= BigInt(now)) {
+      this.#drop(request, "EXPIRED", `the request expired at ${offer.expiry}`, "info");
+      return false;
+    }
+    const deadline = Math.min(Number(offer.expiry), now + Math.min(RELAY_MAX_WAIT_SECONDS, Number(offer.expiry - chainNow)));
     try {
       const record = await this.#withTimeout(this.#solver.submitJob({ offer, signature: NO_SIGNATURE, inputs, resources, deadline }));
       log.info({ status: record.status, deadline, resources }, "job relayed to the solver");
@@ -293,9 +297,10 @@ export class OnChainJobRelay {
     }
   }
 
-  #drop(request: { requestId: bigint; dealId: Hex; client: Address }, code: string, reason: string): void {
+  #drop(request: { requestId: bigint; dealId: Hex; client: Address }, code: string, reason: string, level: "info" | "warn" = "warn"): void {
     const { requestId, dealId, client } = request;
-    this.#log.warn({ requestId: requestId.toString(), dealId, client, code, reason }, "request not relayed");
+    // Expired requests are routine when catching up from an old block; refusals deserve a warning.
+    this.#log[level]({ requestId: requestId.toString(), dealId, client, code, reason }, "request not relayed");
     for (const listener of this.#droppedListeners) listener({ requestId, dealId, client, code, reason });
   }
 

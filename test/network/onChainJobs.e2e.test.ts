@@ -206,44 +206,6 @@ describe("on-chain jobs through the relay, end to end", () => {
       timeoutMs,
     );
 
-  it("a request no provider can serve fails at the solver; after its expiry the client cancels it and gets its payment back", async () => {
-    // This test runs first, while the chain's clock still matches the solver's: the job's deadline is the request's
-    // expiry, which the solver reads on its own clock.
-    const account = owner.address; // an account, not ExampleJobClient: that cannot cancel
-    const request = await jobRequest({ moduleId: bytesToHex(randomBytes(32)), expiry: (await chainNow()) + 3n });
-    const wallet0 = await tokenBalance(account);
-    await send(owner, owner.wallet.writeContract({ address: token, abi: lilypadTokenAbi, functionName: "approve", args: [jobCreator, request.payment] }));
-    const r = requested(
-      await send(owner, owner.wallet.writeContract({ address: jobCreator, abi: onChainJobCreatorAbi, functionName: "requestJob", args: [request] })),
-      account,
-    );
-    assert.equal(await tokenBalance(account), wallet0 - PAYMENT, "the payment left the client's wallet");
-
-    // The relay forwards it (with default resources: nobody here has the module)...
-    const forwarded = await relayedOf(r.dealId);
-    assert.equal(forwarded.requestId, r.requestId);
-    assert.equal(forwarded.client, account);
-    // ...and the solver finds no provider for it before its deadline.
-    const failed = await jobWithStatus(r.dealId, "failed", 10_000);
-    assert.equal(failed.code, "MODULE_NOT_OFFERED", `failure code (${failed.reason})`);
-    assert.equal(failed.submitter, relay.address);
-    assert.equal(failed.creator, jobCreator);
-
-    // Once the chain is past the request's expiry the client may cancel it.
-    const status = await requestOf(r.requestId);
-    assert.equal(status.status, RequestStatus.Pending);
-    if ((await chainNow()) <= request.expiry) {
-      await net.dev.testClient.increaseTime({ seconds: Number(request.expiry - (await chainNow())) + 1 });
-      await net.dev.testClient.mine({ blocks: 1 });
-    }
-    await send(owner, owner.wallet.writeContract({ address: jobCreator, abi: onChainJobCreatorAbi, functionName: "cancel", args: [r.requestId] }));
-    assert.equal((await requestOf(r.requestId)).status, RequestStatus.Cancelled);
-    assert.equal(await claimable(account), PAYMENT);
-    await send(owner, owner.wallet.writeContract({ address: jobCreator, abi: onChainJobCreatorAbi, functionName: "claimRefunds" }));
-    assert.equal(await claimable(account), 0n);
-    assert.equal(await tokenBalance(account), wallet0, "the client got its whole payment back");
-  });
-
   it("a contract requests cowsay: the relay forwards it, a provider runs it, and the market calls the contract back with the result", async () => {
     const request = await jobRequest({});
     assert.equal(request.inputs, `{"Message":"${MESSAGE}"}`);
@@ -304,5 +266,43 @@ describe("on-chain jobs through the relay, end to end", () => {
     assert.ok(refund > 0n && refund < PAYMENT, `refund ${refund} is the payment less the job's cost`);
     await send(owner, owner.wallet.writeContract({ address: client, abi: exampleJobClientAbi, functionName: "claimRefunds" }));
     assert.equal(await tokenBalance(client), client0 - PAYMENT + refund);
+  });
+
+  it("a request no provider can serve fails at the solver; after its expiry the client cancels it and gets its payment back", async () => {
+    // The relay gives the job until the request's expiry (counted on the chain's clock, which runs ahead of the
+    // solver's on the dev chain), so the solver gives up on it within seconds.
+    const account = owner.address; // an account, not ExampleJobClient: that cannot cancel
+    const request = await jobRequest({ moduleId: bytesToHex(randomBytes(32)), expiry: (await chainNow()) + 3n });
+    const wallet0 = await tokenBalance(account);
+    await send(owner, owner.wallet.writeContract({ address: token, abi: lilypadTokenAbi, functionName: "approve", args: [jobCreator, request.payment] }));
+    const r = requested(
+      await send(owner, owner.wallet.writeContract({ address: jobCreator, abi: onChainJobCreatorAbi, functionName: "requestJob", args: [request] })),
+      account,
+    );
+    assert.equal(await tokenBalance(account), wallet0 - PAYMENT, "the payment left the client's wallet");
+
+    // The relay forwards it (with default resources: nobody here has the module)...
+    const forwarded = await relayedOf(r.dealId);
+    assert.equal(forwarded.requestId, r.requestId);
+    assert.equal(forwarded.client, account);
+    // ...and the solver finds no provider for it before its deadline.
+    const failed = await jobWithStatus(r.dealId, "failed", 10_000);
+    assert.equal(failed.code, "MODULE_NOT_OFFERED", `failure code (${failed.reason})`);
+    assert.equal(failed.submitter, relay.address);
+    assert.equal(failed.creator, jobCreator);
+
+    // Once the chain is past the request's expiry the client may cancel it.
+    const status = await requestOf(r.requestId);
+    assert.equal(status.status, RequestStatus.Pending);
+    if ((await chainNow()) <= request.expiry) {
+      await net.dev.testClient.increaseTime({ seconds: Number(request.expiry - (await chainNow())) + 1 });
+      await net.dev.testClient.mine({ blocks: 1 });
+    }
+    await send(owner, owner.wallet.writeContract({ address: jobCreator, abi: onChainJobCreatorAbi, functionName: "cancel", args: [r.requestId] }));
+    assert.equal((await requestOf(r.requestId)).status, RequestStatus.Cancelled);
+    assert.equal(await claimable(account), PAYMENT);
+    await send(owner, owner.wallet.writeContract({ address: jobCreator, abi: onChainJobCreatorAbi, functionName: "claimRefunds" }));
+    assert.equal(await claimable(account), 0n);
+    assert.equal(await tokenBalance(account), wallet0, "the client got its whole payment back");
   });
 });
