@@ -88,6 +88,8 @@ interface PendingRequest {
   inputs: string;
   /** Failed submission attempts (solver unreachable or erring). */
   attempts: number;
+  /** Looked up on the first attempt, kept for the retries. */
+  resources?: JobResources;
 }
 
 export class OnChainJobRelay {
@@ -240,8 +242,8 @@ export class OnChainJobRelay {
     while (!this.#stopped) {
       const request = this.#queue.shift();
       if (!request) return;
-      const retry = await this.#submit(request);
-      if (!retry) {
+      const failure = await this.#submit(request);
+      if (failure === undefined) {
         this.#submitFailures = 0;
         continue;
       }
@@ -250,7 +252,10 @@ export class OnChainJobRelay {
       this.#queue.push(request);
       this.#submitFailures++;
       const retryInMs = backoff(this.#submitFailures, Math.max(this.#pollMs, 100));
-      this.#log.warn({ requestId: request.requestId.toString(), dealId: request.dealId, attempts: request.attempts, retryInMs }, "solver not available; retrying");
+      this.#log.warn(
+        { requestId: request.requestId.toString(), dealId: request.dealId, ...failure, attempts: request.attempts, retryInMs },
+        "could not submit the job; retrying",
+      );
       this.#submitTimer = setTimeout(() => {
         this.#submitTimer = undefined;
         this.#pump();
@@ -259,8 +264,8 @@ export class OnChainJobRelay {
     }
   }
 
-  /** One attempt at one request. Resolves true when it should be tried again later. */
-  async #submit(request: PendingRequest): Promise<boolean> {
+  /** One attempt at one request. Resolves with what went wrong when it should be tried again later. */
+  async #submit(request: PendingRequest): Promise<{ err: string; code?: string } | undefined> {
     const { requestId, dealId, client, offer } = request;
     const log = this.#log.child({ requestId: requestId.toString(), dealId });
     let inputs: ResolvedInputs;
@@ -268,9 +273,10 @@ export class OnChainJobRelay {
       inputs = jobInputsSchema.parse(JSON.parse(request.inputs));
     } catch (error) {
       this.#drop(request, "INVALID_INPUTS", `the request's inputs are not a JSON object of module inputs: ${String(error)}`);
-      return false;
+      return undefined;
     }
-    const resources = await this.#resourcesOf(offer.moduleId);
+    request.resources ??= await this.#resourcesOf(offer.moduleId);
+    const { resources } = request;
     const now = this.#now();
     // The chain's clock decides when the offer expires; the solver's decides when a job stops waiting. They can
     // differ (the dev chain runs ahead of the machine's: every block moves it on a second), so the deadline is the
@@ -279,21 +285,20 @@ export class OnChainJobRelay {
     const chainNow = this.#chainTime > 0n ? this.#chainTime : BigInt(now);
     if (offer.expiry <= chainNow || offer.expiry <= BigInt(now)) {
       this.#drop(request, "EXPIRED", `the request expired at ${offer.expiry}`, "info");
-      return false;
+      return undefined;
     }
     const deadline = Math.min(Number(offer.expiry), now + Math.min(RELAY_MAX_WAIT_SECONDS, Number(offer.expiry - chainNow)));
     try {
       const record = await this.#withTimeout(this.#solver.submitJob({ offer, signature: NO_SIGNATURE, inputs, resources, deadline }));
       log.info({ status: record.status, deadline, resources }, "job relayed to the solver");
       for (const listener of this.#relayedListeners) listener({ requestId, dealId, client, status: record.status });
-      return false;
+      return undefined;
     } catch (error) {
       if (error instanceof SolverRequestError && !isTransient(error)) {
         this.#drop(request, error.code, error.message);
-        return false;
+        return undefined;
       }
-      log.warn({ err: String(error), code: error instanceof SolverRequestError ? error.code : undefined }, "could not submit the job");
-      return true;
+      return { err: String(error), code: error instanceof SolverRequestError ? error.code : undefined };
     }
   }
 

@@ -34,9 +34,8 @@ describe("lilypad module", () => {
     assert.fail(`lilypad ${args.join(" ")} succeeded`);
   };
 
-  it("the README's first job: runs cowsay in the sandbox, prints the cow and where the result is", async () => {
-    // Exactly the README's first command after the install: `npx lilypad run cowsay:v1 -i Message=hi`.
-    const { stdout, stderr } = await lilypad(["run", "cowsay:v1", "-i", "Message=hi"]);
+  it("module run: runs cowsay in this machine's sandbox, prints the cow and where the result is", async () => {
+    const { stdout, stderr } = await lilypad(["module", "run", "cowsay:v1", "-i", "Message=hi"]);
     assert.match(stdout, /< hi >/);
     assert.match(stdout, /\(oo\)/);
     assert.match(stderr, /result +bafy/);

@@ -272,7 +272,7 @@ describe("on-chain jobs through the relay, end to end", () => {
     // The relay gives the job until the request's expiry (counted on the chain's clock, which runs ahead of the
     // solver's on the dev chain), so the solver gives up on it within seconds.
     const account = owner.address; // an account, not ExampleJobClient: that cannot cancel
-    const request = await jobRequest({ moduleId: bytesToHex(randomBytes(32)), expiry: (await chainNow()) + 3n });
+    const request = await jobRequest({ moduleId: bytesToHex(randomBytes(32)), expiry: (await chainNow()) + 6n });
     const wallet0 = await tokenBalance(account);
     await send(owner, owner.wallet.writeContract({ address: token, abi: lilypadTokenAbi, functionName: "approve", args: [jobCreator, request.payment] }));
     const r = requested(

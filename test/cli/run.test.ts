@@ -1,0 +1,141 @@
+// `lilypad run` as a user runs it: real child processes, a private LILYPAD_HOME, the whole protocol.
+import assert from "node:assert/strict";
+import { exec, execFile } from "node:child_process";
+import { mkdtemp, readFile, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { after, before, describe, it } from "node:test";
+import { fileURLToPath } from "node:url";
+import { promisify } from "node:util";
+import { devPrivateKey } from "../../src/chain/devAccounts.ts";
+import { createLogger } from "../../src/core/logger.ts";
+import { lilypadPaths } from "../../src/core/paths.ts";
+import { startNetwork, type EmbeddedNetwork } from "../../src/devnet/startNetwork.ts";
+
+const execFileAsync = promisify(execFile);
+const execAsync = promisify(exec);
+const repo = fileURLToPath(new URL("../../", import.meta.url));
+
+/** The README's first command block: the install, then the first job. */
+async function readmeFirstJob(): Promise<string> {
+  const readme = await readFile(join(repo, "README.md"), "utf8");
+  const block = /```sh\n([^`]+)```/.exec(readme)?.[1];
+  const first = block?.split("\n")[0];
+  assert.ok(first, "the README opens with a sh code block");
+  const [install, job] = first.split(" && ");
+  assert.equal(install, "npx -y -p node@22 -- npm ci");
+  assert.ok(job);
+  return job;
+}
+
+describe("lilypad run", () => {
+  let home: string;
+  let cwd: string;
+  before(async () => {
+    home = await mkdtemp(join(tmpdir(), "lilypad-home-"));
+    cwd = await mkdtemp(join(tmpdir(), "lilypad-cwd-"));
+  });
+  after(async () => {
+    await rm(home, { recursive: true, force: true });
+    await rm(cwd, { recursive: true, force: true });
+  });
+
+  const lilypad = (args: string[], env: Record<string, string> = {}) =>
+    execFileAsync(process.execPath, [join(repo, "bin", "lilypad.js"), ...args], { cwd, env: { ...process.env, LILYPAD_HOME: home, ...env }, timeout: 90_000 });
+  const fails = async (args: string[]) => {
+    try {
+      await lilypad(args);
+    } catch (error) {
+      return error as { code: number; stderr: string };
+    }
+    assert.fail(`lilypad ${args.join(" ")} succeeded`);
+  };
+
+  it("the README's first job, exactly as written: an embedded network runs cowsay through the whole protocol", async () => {
+    const command = await readmeFirstJob();
+    assert.equal(command, "npx lilypad run cowsay:v1 -i Message=hi");
+    // Run from the repository, as a user who just installed it does; the result lands in ./lilypad-results.
+    const { stdout, stderr } = await execAsync(command, { cwd: repo, env: { ...process.env, LILYPAD_HOME: home }, timeout: 120_000 });
+    assert.match(stdout, /< hi >/);
+    assert.match(stdout, /\(oo\)/);
+    for (const step of ["starting an embedded network", "matched", "deal opened on chain", "result posted on chain", "downloaded and verified", "accepted"]) {
+      assert.ok(stderr.includes(step), `progress shows "${step}":\n${stderr}`);
+    }
+    assert.match(stderr, /deal +0x[0-9a-f]{64}/);
+    const resultCid = /result +(bafy\w+)/.exec(stderr)?.[1];
+    assert.ok(resultCid, stderr);
+    assert.match(stderr, /instructions +[\d,]+/);
+    assert.match(stderr, /paid +0\.0\d+ LP/);
+    const savedTo = /saved to +(\S+)/.exec(stderr)?.[1];
+    assert.equal(savedTo, join(repo, "lilypad-results", resultCid));
+    assert.match(await readFile(join(savedTo, "stdout"), "utf8"), /< hi >/);
+    await rm(savedTo, { recursive: true, force: true });
+  });
+
+  it("--json prints one object with the deal, the result CID, the instruction count and the payment", async () => {
+    const { stdout } = await lilypad(["run", "cowsay:v1", "-i", "Message=json", "--json"]);
+    const summary = JSON.parse(stdout) as Record<string, string>;
+    assert.match(summary.dealId ?? "", /^0x[0-9a-f]{64}$/);
+    assert.match(summary.resultCid ?? "", /^bafy/);
+    assert.ok(BigInt(summary.instructions ?? "0") > 0n);
+    assert.ok(BigInt(summary.paid ?? "0") > 0n);
+    assert.equal(summary.outcome, "accepted");
+    assert.match(await readFile(join(summary.savedTo ?? "", "stdout"), "utf8"), /< json >/);
+  });
+
+  it("refuses bad flags with a usage error before starting anything", async () => {
+    assert.equal((await fails(["run", "cowsay:v1", "--mediation-chance", "2"])).code, 2);
+    const noNetwork = await fails(["run", "cowsay:v1", "--network", "nosuch"]);
+    assert.equal(noNetwork.code, 2);
+    assert.match(noNetwork.stderr, /no network "nosuch"/);
+    assert.match((await fails(["run", "cowsay:v1", "-i", "Nope=1"])).stderr, /input "Nope"/);
+    assert.equal((await fails(["run", "cowsay:v1", "--private-key", "0x12"])).code, 2);
+  });
+
+  describe("with a devnet running", () => {
+    let net: EmbeddedNetwork;
+    let devnetHome: string;
+    before(async () => {
+      devnetHome = await mkdtemp(join(tmpdir(), "lilypad-devnet-"));
+      net = await startNetwork({
+        home: devnetHome,
+        chainListen: { host: "127.0.0.1", port: 0 },
+        networkFile: lilypadPaths({ env: { LILYPAD_HOME: home }, homedir: home }).devnetNetworkFile,
+        log: createLogger({ role: "test", level: "silent" }),
+      });
+    });
+    after(async () => {
+      await net.close();
+      await rm(devnetHome, { recursive: true, force: true });
+    });
+
+    it("uses it, and the job shows in `jobs list|show|logs`, the payment in `balance`", async () => {
+      const { stderr, stdout } = await lilypad(["run", "cowsay:v1", "-i", "Message=devnet"]);
+      assert.match(stderr, /network +devnet/);
+      assert.doesNotMatch(stderr, /embedded/);
+      assert.match(stdout, /< devnet >/);
+      const dealId = /deal +(0x[0-9a-f]{64})/.exec(stderr)?.[1];
+      assert.ok(dealId);
+      const list = await lilypad(["jobs", "list"]);
+      assert.match(list.stdout, new RegExp(`${dealId} +closed`));
+      const show = JSON.parse((await lilypad(["jobs", "show", dealId, "--json"])).stdout) as { record: { status: string; provider: string } };
+      assert.equal(show.record.status, "closed");
+      assert.equal(show.record.provider, net.providers[0]?.address);
+      assert.match((await lilypad(["jobs", "logs", dealId])).stdout, /finished: exit code 0/);
+      const balance = JSON.parse((await lilypad(["balance", "--json"])).stdout) as { available: string; locked: string };
+      assert.equal(balance.locked, "0");
+      assert.ok(BigInt(balance.available) > 0n);
+      const withdrawn = JSON.parse((await lilypad(["withdraw", "1", "--json"])).stdout) as { available: string };
+      assert.equal(BigInt(withdrawn.available), BigInt(balance.available) - 10n ** 18n);
+      assert.equal((await fails(["withdraw", "-5"])).code, 2);
+    });
+
+    it("another address cannot read the job", async () => {
+      const { stdout } = await lilypad(["run", "cowsay:v1", "-i", "Message=private", "--json"]);
+      const { dealId } = JSON.parse(stdout) as { dealId: string };
+      const stranger = devPrivateKey(12);
+      const denied = await lilypad(["jobs", "show", dealId, "--private-key", stranger]).catch((e: { stderr: string }) => e);
+      assert.match(String((denied as { stderr: string }).stderr), /not a party/);
+    });
+  });
+});
