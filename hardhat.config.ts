@@ -23,6 +23,9 @@ export const hardhatConfig: HardhatUserConfig = {
       chainType: "l1",
       chainId: 31337,
       allowUnlimitedContractSize: false,
+      // The devnet mines a block per transaction; without this every block adds a second, and a busy devnet's
+      // clock runs minutes ahead of the wall clock, expiring offers signed with real time.
+      allowBlocksWithSameTimestamp: true,
     },
   },
 };

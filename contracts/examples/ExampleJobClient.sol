@@ -56,6 +56,14 @@ contract ExampleJobClient is IJobClient {
     }
 
     /// @notice Pulls this contract's leftover payments back from the job creator.
+    /// @notice Owner only: cancels a request no deal took before its expiry; its payment becomes claimable.
+    /// @param requestId The request.
+    function cancel(uint256 requestId) external {
+        if (msg.sender != owner) revert NotOwner(msg.sender);
+        jobCreator.cancel(requestId);
+    }
+
+    /// @notice Pulls this client's refunds (unspent payments, cancelled requests) back from the job creator.
     function claimRefunds() external {
         jobCreator.claimRefunds();
     }

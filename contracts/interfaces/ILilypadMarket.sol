@@ -114,6 +114,12 @@ interface ILilypadMarket is IDealTypes {
     /// @param result The posted result.
     function accept(bytes32 dealId, uint256[5] calldata deal, Result calldata result) external;
 
+    /// @notice `accept` over many deals (a busy JC's results, judged together); reverts whole if any fails.
+    /// @param dealIds The deals.
+    /// @param deals Their packed terms.
+    /// @param results Their posted results.
+    function acceptMany(bytes32[] calldata dealIds, uint256[5][] calldata deals, Result[] calldata results) external;
+
     /// @notice JC only, within the judging window: disputes the result and locks the mediation fee.
     /// @param dealId The deal.
     /// @param deal The packed deal terms.

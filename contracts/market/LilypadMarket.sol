@@ -229,6 +229,18 @@ contract LilypadMarket is ILilypadMarket, Escrow, ModuleRegistry, EIP712 {
 
     /// @inheritdoc ILilypadMarket
     function accept(bytes32 dealId, uint256[5] calldata deal, Result calldata result) external nonReentrant {
+        _accept(dealId, deal, result);
+    }
+
+    /// @inheritdoc ILilypadMarket
+    function acceptMany(bytes32[] calldata dealIds, uint256[5][] calldata deals, Result[] calldata results)
+        external
+        nonReentrant
+    {
+        _forEachDeal(dealIds, deals, results, _accept);
+    }
+
+    function _accept(bytes32 dealId, uint256[5] calldata deal, Result calldata result) private {
         _requireCaller(_creator(deal));
         uint256 lane = _requireState(dealId, deal, DealState.ResultPosted, _resultDigest(dealId, deal, result));
         _payProvider(dealId, deal, result, _seqOf(lane), Outcome.Accepted, 0);

@@ -4,7 +4,6 @@ import {
   createWalletClient,
   defineChain,
   http,
-  nonceManager,
   type Account,
   type Address,
   type Chain,
@@ -15,6 +14,7 @@ import {
   type WalletClient,
 } from "viem";
 import { privateKeyToAccount } from "viem/accounts";
+import { createNonceManager, jsonRpc } from "viem/nonce";
 import type { NetworkInfo } from "../core/network.ts";
 
 export interface ChainConnection {
@@ -41,7 +41,9 @@ export function connectChain(params: ConnectChainParameters): ChainConnection {
   const chain = chainOf(network);
   const transport = params.transport ?? http(network.rpcUrl, { retryCount: 2, retryDelay: 200, timeout: 20_000 });
   const pollingInterval = params.pollingInterval ?? (network.chainId === 31337 ? 20 : 1000);
-  const account = privateKeyToAccount(params.privateKey, { nonceManager });
+  // One nonce manager per connection: viem's shared one is keyed by address and chain id, so a second dev chain
+  // in the same process (same id, fresh state) would inherit the first one's nonces.
+  const account = privateKeyToAccount(params.privateKey, { nonceManager: createNonceManager({ source: jsonRpc() }) });
   const publicClient = createPublicClient({ chain, transport, pollingInterval, cacheTime: 0 });
   const wallet = createWalletClient({ chain, transport, account, pollingInterval, cacheTime: 0 });
   return { network, chain, publicClient, wallet, account, address: account.address };

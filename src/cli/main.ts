@@ -3,7 +3,7 @@ import { registerDevnet } from "./commands/devnet.ts";
 import { registerModule } from "./commands/module.ts";
 import { registerAccount } from "./commands/account.ts";
 import { registerJobs } from "./commands/jobs.ts";
-import { registerRoles } from "./commands/roles.ts";
+import { registerRoles, registerServices } from "./commands/roles.ts";
 import { registerRun } from "./commands/run.ts";
 import type { CliContext } from "./context.ts";
 import { packageVersion } from "./packageVersion.ts";
@@ -31,6 +31,7 @@ export async function main(argv: readonly string[], ctx: CliContext = processCon
   registerModule(program, ctx);
   registerRun(program, ctx);
   registerRoles(program, ctx);
+  registerServices(program, ctx);
   registerAccount(program, ctx);
   registerJobs(program, ctx);
   for (const command of allCommands(program)) {

@@ -10,7 +10,11 @@ import { devAccount, DevAccountIndex, devPrivateKey } from "../chain/devAccounts
 import { startDevChain, type DevChain, type DevChainProgress } from "../chain/startDevChain.ts";
 import { createLogger, type Logger } from "../core/logger.ts";
 import type { NetworkInfo } from "../core/network.ts";
+import { startGateway } from "../job-creator/gateway.ts";
+import { LilypadClient } from "../job-creator/lilypadClient.ts";
+import { OnChainJobRelay } from "../job-creator/onChainRelay.ts";
 import { Mediator } from "../mediator/mediator.ts";
+import { createModuleResolver } from "../modules/moduleResolver.ts";
 import { ResourceProvider, type ProviderFaults, type ProviderPricing } from "../resource-provider/resourceProvider.ts";
 import { SandboxPool } from "../sandbox/sandboxPool.ts";
 import { startSolver, type RunningSolver } from "../solver/solverServer.ts";
@@ -51,6 +55,10 @@ export interface StartNetworkParameters {
   blockstore?: Blockstore;
   /** How often providers look for deals to finalize (ms). */
   finalizeEveryMs?: number;
+  /** Also run the on-chain job relay (`lilypad jobcreator`), as dev account 8. */
+  relay?: boolean;
+  /** Also run the HTTP gateway for keyless apps on this port, paying from dev account 10. */
+  gateway?: { port: number; host?: string; apiKey?: string };
 }
 
 export interface EmbeddedNetwork {
@@ -60,6 +68,8 @@ export interface EmbeddedNetwork {
   providers: ResourceProvider[];
   mediator: Mediator;
   mediatorAddress: Address;
+  /** The gateway's URL, when one was started. */
+  gatewayUrl?: string;
   /** A chain connection for any dev account, over the same transport as the roles. */
   connect(index: number): ChainConnection;
   close(): Promise<void>;
@@ -124,11 +134,40 @@ export async function startNetwork(params: StartNetworkParameters): Promise<Embe
       providers.push(rp);
       closers.push(() => rp.stop());
     }
+    if (params.relay) {
+      const relay = new OnChainJobRelay({
+        conn: connect(DevAccountIndex.jobRelay),
+        solverUrl: solver.url,
+        log: log.child({ role: "jobcreator" }),
+        blockstore: params.blockstore ?? (await createBlockstore({ path: join(params.home, "relay", "blocks") })),
+        workDir: join(params.home, "relay", "work"),
+      });
+      await relay.start();
+      closers.push(() => relay.stop());
+    }
+    let gatewayUrl: string | undefined;
+    if (params.gateway) {
+      const blockstore = params.blockstore ?? (await createBlockstore({ path: join(params.home, "gateway", "blocks") }));
+      const client = new LilypadClient({
+        conn: connect(DevAccountIndex.gateway),
+        solverUrl: solver.url,
+        blockstore,
+        resolveModule: createModuleResolver({ blockstore, workDir: join(params.home, "gateway", "work") }),
+        mediators: [mediatorAddress],
+        keepInEscrow: parseEther("1000"),
+      });
+      const gateway = await startGateway({ client, blockstore, log: log.child({ role: "gateway" }), ...params.gateway });
+      gatewayUrl = gateway.url;
+      closers.push(async () => {
+        await gateway.close();
+        await client.close();
+      });
+    }
     if (params.networkFile) {
       await mkdir(dirname(params.networkFile), { recursive: true });
       await writeFile(params.networkFile, `${JSON.stringify(network, null, 2)}\n`);
     }
-    return { network, dev, solver, providers, mediator, mediatorAddress, connect, close };
+    return { network, dev, solver, providers, mediator, mediatorAddress, gatewayUrl, connect, close };
   } catch (error) {
     await close();
     throw error;

@@ -113,11 +113,14 @@ export async function startGateway(params: StartGatewayParameters): Promise<Runn
 
   const app = Fastify({ loggerInstance: log.child({ component: "gateway" }), bodyLimit: 4 << 20 });
   app.addContentTypeParser("application/json", { parseAs: "string" }, (_request, body, done) => {
+    let parsed: unknown;
     try {
-      done(null, body === "" ? undefined : JSON.parse(body as string));
-    } catch {
-      done(new GatewayRequestError({ code: "INVALID_JSON", message: "the body is not valid JSON", status: 400 }), undefined);
+      parsed = body === "" ? undefined : JSON.parse(body as string, refuseProtoKeys);
+    } catch (error) {
+      done(error instanceof GatewayRequestError ? error : new GatewayRequestError({ code: "INVALID_JSON", message: "the body is not valid JSON", status: 400 }), undefined);
+      return;
     }
+    done(null, parsed);
   });
   app.setErrorHandler((error: FastifyError | GatewayRequestError | z.ZodError, request, reply) => {
     if (error instanceof GatewayRequestError) {
@@ -291,6 +294,12 @@ function resultView(result: JobResult): NonNullable<GatewayJobWire["result"]> {
     outcome: result.outcome,
     filesUrl: `/ipfs/${result.resultCid}`,
   };
+}
+
+/** JSON.parse reviver: a "__proto__" key is refused rather than left to whatever handles the object next. */
+function refuseProtoKeys(key: string, value: unknown): unknown {
+  if (key === "__proto__") throw new GatewayRequestError({ code: "INVALID_JSON", message: 'the body may not contain a "__proto__" key', status: 400 });
+  return value;
 }
 
 function sha256(value: string): Buffer {

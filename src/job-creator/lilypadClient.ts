@@ -14,12 +14,14 @@ import { inputsHashOf, resolveInputs, type InputValue, type ResolvedInputs } fro
 import type { ModuleManifest } from "../core/moduleManifest.ts";
 import { costOf } from "../core/pricing.ts";
 import type { ChainConnection } from "../chain/chainConnection.ts";
-import { acceptResult, challengeResult, finalizeDeals, type DealRef } from "../chain/market/dealCalls.ts";
+import { BatchQueue } from "../chain/market/batchQueue.ts";
+import { acceptResults, challengeResult, finalizeDeals, type DealRef } from "../chain/market/dealCalls.ts";
+import { MarketTxError } from "../chain/market/sendMarketTx.ts";
 import { ensureEscrow } from "../chain/market/escrow.ts";
 import { readDeal } from "../chain/market/readDeal.ts";
 import { jobOfferDigest, signJobOffer } from "../chain/offers.ts";
 import { domainOf } from "../chain/verifyOffers.ts";
-import { SolverClient, type EventStream } from "../net/solverClient.ts";
+import { SolverClient, SolverRequestError, type EventStream } from "../net/solverClient.ts";
 import type { Blockstore } from "../storage/createBlockstore.ts";
 import { fetchCar } from "../storage/fetchCar.ts";
 import { readFileBytes } from "../storage/readFileBytes.ts";
@@ -47,6 +49,9 @@ export interface JobTerms {
   /** Seconds the job may wait for a provider. */
   matchTimeout: number;
 }
+
+/** How often a job waiting on the socket also asks the solver directly (ms). */
+const FALLBACK_CHECK_MS = 5000;
 
 export const DEFAULT_JOB_TERMS: JobTerms = {
   maxBasePrice: 10n ** 18n,
@@ -121,6 +126,8 @@ export class LilypadClient {
   readonly #lanes: LanePool;
   readonly #jobs = new Map<Hex, (message: ServerMessage) => void>();
   #events: EventStream | undefined;
+  readonly #closing = new AbortController();
+  readonly #accepting: BatchQueue<{ ref: DealRef; resolve: () => void; reject: (error: unknown) => void }>;
   #escrowChecked: Promise<void> | undefined;
 
   constructor(params: LilypadClientParameters) {
@@ -128,6 +135,13 @@ export class LilypadClient {
     this.address = params.conn.address;
     this.#solver = new SolverClient({ url: params.solverUrl, account: params.conn.account, scope: domainOf(params.conn), now: params.now });
     this.#lanes = new LanePool({ conn: params.conn, size: params.lanes ?? 64 });
+    this.#accepting = new BatchQueue({
+      send: async (batch) => {
+        await acceptResults(params.conn, batch.map((a) => a.ref));
+        for (const a of batch) a.resolve();
+      },
+      onItemError: (a, error) => a.reject(error),
+    });
   }
 
   get solver(): SolverClient {
@@ -181,13 +195,12 @@ export class LilypadClient {
       const inbox: ServerMessage[] = [];
       let deliver: ((m: ServerMessage) => void) | undefined;
       this.#jobs.set(dealId, (m) => (deliver ? deliver(m) : inbox.push(m)));
+      const body = { offer, signature, inputs, resources: options.resources ?? manifest.resources, deadline: now + terms.matchTimeout };
       await events.ready();
-      await this.#solver.submitJob({
-        offer,
-        signature,
-        inputs,
-        resources: options.resources ?? manifest.resources,
-        deadline: now + terms.matchTimeout,
+      // Over the authenticated socket; over signed HTTP if the socket dropped meanwhile.
+      await events.submitJob(body).catch((error: unknown) => {
+        if (error instanceof SolverRequestError && error.code === "SOLVER_UNREACHABLE") return this.#solver.submitJob(body);
+        throw error;
       });
       stream.push({ type: "submitted", dealId });
       const result = this.#follow({ dealId, offer, inputs, manifest, moduleCid: id.cid, options, stream, started, inbox, setDeliver: (d) => (deliver = d) }).finally(() => {
@@ -203,8 +216,29 @@ export class LilypadClient {
     }
   }
 
+  /** Stops following jobs (they reject with CLIENT_CLOSED; their deals go on on chain) and closes the socket. */
   async close(): Promise<void> {
+    this.#closing.abort();
     this.#events?.close();
+  }
+
+  #assertOpen(dealId: Hex): void {
+    if (this.#closing.signal.aborted) throw new JobFailedError({ dealId, code: "CLIENT_CLOSED", reason: "the client was closed while following the job" });
+  }
+
+  /** Resolves after `ms`, or at once when woken or closed. */
+  #pause(ms: number, setWake?: (wake: () => void) => void): Promise<void> {
+    return new Promise<void>((resolve) => {
+      const timer = setTimeout(done, ms);
+      const signal = this.#closing.signal;
+      function done() {
+        clearTimeout(timer);
+        signal.removeEventListener("abort", done);
+        resolve();
+      }
+      signal.addEventListener("abort", done);
+      setWake?.(done);
+    });
   }
 
   #now(): number {
@@ -285,13 +319,13 @@ export class LilypadClient {
       let lastCheck = performance.now();
       while (!result || !resultsUrl || !deal) {
         if (failure) throw failure;
-        await new Promise<void>((resolve) => {
-          wake = resolve;
-          setTimeout(resolve, 1000);
-        });
+        this.#assertOpen(dealId);
+        await this.#pause(1000, (w) => (wake = w));
         wake = undefined;
         if (failure) throw failure;
-        if (performance.now() - lastCheck < 1000) continue;
+        this.#assertOpen(dealId);
+        // The socket is the fast path; asking the solver costs it a signature check, so only now and then.
+        if (performance.now() - lastCheck < FALLBACK_CHECK_MS) continue;
         lastCheck = performance.now();
         const { record } = await this.#solver.getJob(dealId).catch(() => ({ record: undefined }));
         if (record?.status === "failed") throw new JobFailedError({ dealId, code: record.code ?? "FAILED", reason: record.reason ?? "the job failed" });
@@ -306,31 +340,24 @@ export class LilypadClient {
         if (deal && !result) await this.#finalizeIfProviderSilent(dealId, deal, stream);
       }
       // The result the market holds is the one to judge, whatever the messages said.
-      const onChain = await readDeal(conn, dealId);
-      if (!onChain || onChain.result.cidDigest !== result.cidDigest || onChain.result.instructions !== result.instructions) {
-        throw new JobFailedError({ dealId, code: "RESULT_MISMATCH", reason: "the result announced differs from the one on chain" });
-      }
-      const ref: DealRef = { dealId, deal, result };
-      const resultCid = resultCidOfDigest(result.cidDigest);
-      let downloaded = true;
-      try {
-        await fetchCar({ url: resultsUrl, root: resultCid, blockstore: this.#p.blockstore, maxBytes: 256 * 1024 * 1024 });
-        stream.push({ type: "downloaded", resultCid: resultCid.toString() });
-      } catch (error) {
-        downloaded = false;
-        stream.push({ type: "log", line: `could not download a valid result: ${error instanceof Error ? error.message : String(error)}` });
-      }
-      const spotCheck = Math.random() < (job.options.mediationChance ?? 0);
+      // The market judges only the result it holds: a different announcement makes it refuse (DealMismatch), and
+      // then the posted result is read back from the chain and judged instead.
+      let ref: DealRef = { dealId, deal, result };
+      let verdict = await this.#check(ref, resultsUrl, job.options, stream);
       let outcome: Outcome;
-      if (downloaded && !spotCheck) {
-        await acceptResult(conn, ref);
-        outcome = Outcome.Accepted;
-        stream.push({ type: "accepted" });
-      } else {
-        await challengeResult(conn, ref);
-        stream.push({ type: "challenged", reason: downloaded ? "spot check" : "the result could not be downloaded or verified" });
-        outcome = await this.#waitForRuling(dealId, stream);
+      try {
+        outcome = await this.#judge(ref, verdict, stream);
+      } catch (error) {
+        if (!(error instanceof MarketTxError && error.revert === "DealMismatch")) throw error;
+        const onChain = await readDeal(conn, dealId);
+        if (!onChain) throw error;
+        stream.push({ type: "log", line: "the announced result differs from the one on chain; judging the one on chain" });
+        result = onChain.result;
+        ref = { dealId, deal, result };
+        verdict = await this.#check(ref, resultsUrl, job.options, stream);
+        outcome = await this.#judge(ref, verdict, stream);
       }
+      const { downloaded, resultCid } = verdict;
       const terms = unpackDeal(deal);
       const paid = outcome === Outcome.ProviderWrong || outcome === Outcome.MediationTimeout ? 0n : costOf(terms, result.instructions);
       stream.push({ type: "closed", outcome });
@@ -355,6 +382,32 @@ export class LilypadClient {
     }
   }
 
+  /** Downloads and verifies the result, and draws the spot check. */
+  async #check(ref: DealRef, resultsUrl: string, options: RunOptions, stream: JobEventStream): Promise<{ resultCid: CID; downloaded: boolean; spotCheck: boolean }> {
+    const resultCid = resultCidOfDigest(ref.result.cidDigest);
+    let downloaded = true;
+    try {
+      await fetchCar({ url: resultsUrl, root: resultCid, blockstore: this.#p.blockstore, maxBytes: 256 * 1024 * 1024 });
+      stream.push({ type: "downloaded", resultCid: resultCid.toString() });
+    } catch (error) {
+      downloaded = false;
+      stream.push({ type: "log", line: `could not download a valid result: ${error instanceof Error ? error.message : String(error)}` });
+    }
+    return { resultCid, downloaded, spotCheck: Math.random() < (options.mediationChance ?? 0) };
+  }
+
+  /** Accepts a good result (batched with this client's other accepts), or challenges and waits for the ruling. */
+  async #judge(ref: DealRef, verdict: { downloaded: boolean; spotCheck: boolean }, stream: JobEventStream): Promise<Outcome> {
+    if (verdict.downloaded && !verdict.spotCheck) {
+      await new Promise<void>((resolve, reject) => this.#accepting.push({ ref, resolve, reject }));
+      stream.push({ type: "accepted" });
+      return Outcome.Accepted;
+    }
+    const receipt = await challengeResult(this.#p.conn, ref);
+    stream.push({ type: "challenged", reason: verdict.downloaded ? "spot check" : "the result could not be downloaded or verified" });
+    return this.#waitForRuling(ref.dealId, receipt.blockNumber, stream);
+  }
+
   /** Past the result deadline with nothing posted, the creator takes its refund and the timeout collateral. */
   async #finalizeIfProviderSilent(dealId: Hex, deal: PackedDeal, stream: JobEventStream): Promise<void> {
     const terms = unpackDeal(deal);
@@ -367,18 +420,19 @@ export class LilypadClient {
     throw new JobFailedError({ dealId, code: "RESULT_TIMEOUT", reason: "the provider posted no result in time; the payment was refunded and its timeout collateral paid to you" });
   }
 
-  async #waitForRuling(dealId: Hex, stream: JobEventStream): Promise<Outcome> {
+  async #waitForRuling(dealId: Hex, fromBlock: bigint, stream: JobEventStream): Promise<Outcome> {
     stream.push({ type: "waiting", for: "mediator" });
     for (;;) {
       const logs = await this.#p.conn.publicClient.getLogs({
         address: this.#p.conn.network.contracts.market,
         event: getAbiItem({ abi: lilypadMarketAbi, name: "DealClosed" }),
         args: { dealId },
-        fromBlock: BigInt(this.#p.conn.network.deployBlock),
+        fromBlock,
       });
       const closed = logs[0];
       if (closed) return closed.args.outcome as Outcome;
-      await new Promise((r) => setTimeout(r, 250));
+      this.#assertOpen(dealId);
+      await this.#pause(250);
     }
   }
 }

@@ -291,7 +291,7 @@ export class OnChainJobRelay {
     try {
       const record = await this.#withTimeout(this.#solver.submitJob({ offer, signature: NO_SIGNATURE, inputs, resources, deadline }));
       log.info({ status: record.status, deadline, resources }, "job relayed to the solver");
-      for (const listener of this.#relayedListeners) listener({ requestId, dealId, client, status: record.status });
+      this.#emit(this.#relayedListeners, { requestId, dealId, client, status: record.status });
       return undefined;
     } catch (error) {
       if (error instanceof SolverRequestError && !isTransient(error)) {
@@ -306,7 +306,18 @@ export class OnChainJobRelay {
     const { requestId, dealId, client } = request;
     // Expired requests are routine when catching up from an old block; refusals deserve a warning.
     this.#log[level]({ requestId: requestId.toString(), dealId, client, code, reason }, "request not relayed");
-    for (const listener of this.#droppedListeners) listener({ requestId, dealId, client, code, reason });
+    this.#emit(this.#droppedListeners, { requestId, dealId, client, code, reason });
+  }
+
+  /** A listener that throws is logged; it does not make the relay submit the request again. */
+  #emit<T>(listeners: Set<(value: T) => void>, value: T): void {
+    for (const listener of listeners) {
+      try {
+        listener(value);
+      } catch (error) {
+        this.#log.error({ err: String(error) }, "a relay listener threw");
+      }
+    }
   }
 
   /** The module manifest's resources when the module can be loaded here, else a small default. */

@@ -31,6 +31,9 @@ export class SolverRequestError extends LilypadError {
   }
 }
 
+/** A request the solver has not answered in this long is treated as lost. */
+const REQUEST_TIMEOUT_MS = 30_000;
+
 export interface SolverClientParameters {
   /** e.g. http://127.0.0.1:8546 */
   url: string;
@@ -42,6 +45,8 @@ export interface SolverClientParameters {
 
 export interface EventStream {
   send(message: ClientMessage): void;
+  /** Submits a job over the socket (no per-request signature: the socket is authenticated). */
+  submitJob(job: SubmitJobBodyInput): Promise<JobRecord>;
   /** Resolves once the socket is open and welcomed (again, after a reconnect). */
   ready(): Promise<void>;
   close(): void;
@@ -71,17 +76,24 @@ export class SolverClient {
     const text = body === undefined ? "" : toWireJson(body);
     const auth = await signRequest({ account: this.#p.account, scope: this.#p.scope, request: { method, path, body: text }, now: this.#now() });
     let response: Response;
+    let raw: string;
     try {
       response = await fetch(`${this.url}${path}`, {
         method,
         headers: { ...authHeaders(auth), ...(body === undefined ? {} : { "content-type": "application/json" }) },
         body: body === undefined ? undefined : text,
+        signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),
       });
+      raw = await response.text();
     } catch (cause) {
       throw new SolverRequestError({ code: "SOLVER_UNREACHABLE", message: `cannot reach the solver at ${this.url}`, status: 0, cause });
     }
-    const raw = await response.text();
-    const json: unknown = raw === "" ? undefined : JSON.parse(raw);
+    let json: unknown;
+    try {
+      json = raw === "" ? undefined : JSON.parse(raw);
+    } catch (cause) {
+      throw new SolverRequestError({ code: `HTTP_${response.status}`, message: `the solver answered ${response.status} with a body that is not JSON`, status: response.status, cause });
+    }
     if (!response.ok) {
       const error = apiErrorSchema.safeParse(json);
       throw new SolverRequestError({
@@ -120,6 +132,8 @@ export class SolverClient {
     const wsUrl = `${this.url.replace(/^http/, "ws")}${EVENTS_PATH}`;
     let socket: WebSocket | undefined;
     let closed = false;
+    let nextRequest = 0;
+    const pending = new Map<string, { resolve: (record: JobRecord) => void; reject: (error: unknown) => void }>();
     let failures = 0;
     let welcomed: { promise: Promise<void>; resolve: () => void };
     const resetReady = () => {
@@ -144,6 +158,13 @@ export class SolverClient {
         } catch {
           return; // a message this version does not understand
         }
+        if ((message.type === "job.submitted" || message.type === "error") && message.requestId !== undefined) {
+          const waiter = pending.get(message.requestId);
+          pending.delete(message.requestId);
+          if (message.type === "job.submitted") waiter?.resolve(message.record);
+          else waiter?.reject(new SolverRequestError({ code: message.code, message: message.message, status: 400 }));
+          return;
+        }
         if (message.type === "welcome") {
           failures = 0;
           welcomed.resolve();
@@ -153,6 +174,10 @@ export class SolverClient {
         params.onMessage(message);
       });
       ws.addEventListener("close", (event) => {
+        for (const waiter of pending.values()) {
+          waiter.reject(new SolverRequestError({ code: "SOLVER_UNREACHABLE", message: "the event socket closed before the solver answered", status: 0 }));
+        }
+        pending.clear();
         if (closed) return;
         resetReady();
         failures++;
@@ -165,11 +190,23 @@ export class SolverClient {
       });
     };
     connect();
+    const send = (message: ClientMessage | { type: "job.submit"; requestId: string; job: SubmitJobBodyInput }) => {
+      if (socket?.readyState !== WebSocket.OPEN) throw new SolverRequestError({ code: "SOLVER_UNREACHABLE", message: "the event socket is not connected", status: 0 });
+      socket.send(toWireJson(message));
+    };
     return {
-      send: (message) => {
-        if (socket?.readyState !== WebSocket.OPEN) throw new SolverRequestError({ code: "SOLVER_UNREACHABLE", message: "the event socket is not connected", status: 0 });
-        socket.send(toWireJson(message));
-      },
+      send,
+      submitJob: (job) =>
+        new Promise<JobRecord>((resolve, reject) => {
+          const requestId = String(++nextRequest);
+          pending.set(requestId, { resolve, reject });
+          try {
+            send({ type: "job.submit", requestId, job });
+          } catch (error) {
+            pending.delete(requestId);
+            reject(error);
+          }
+        }),
       ready: () => welcomed.promise,
       close: () => {
         closed = true;

@@ -11,7 +11,8 @@ import { asPackedDeal, unpackDeal, type PackedDeal } from "../core/dealPacking.t
 import type { Logger } from "../core/logger.ts";
 import { inputsHashOf, type ResolvedInputs } from "../core/moduleInputs.ts";
 import type { ChainConnection } from "../chain/chainConnection.ts";
-import { finalizeDeals, postResults, type DealRef } from "../chain/market/dealCalls.ts";
+import { BatchQueue } from "../chain/market/batchQueue.ts";
+import { finalizeDeals, postResults } from "../chain/market/dealCalls.ts";
 import { ensureEscrow } from "../chain/market/escrow.ts";
 import { laneStatus } from "../chain/market/laneStatus.ts";
 import { watchMarketEvents, type MarketEvent, type MarketWatcher } from "../chain/market/watchMarketEvents.ts";
@@ -93,9 +94,7 @@ export class ResourceProvider {
   readonly #solver: SolverClient;
   readonly #deals = new Map<Hex, DealWork>();
   readonly #modules = new Map<string, Promise<LoadModuleResult>>();
-  readonly #toPost: DealWork[] = [];
-  #posting: Promise<void> | undefined;
-  #postTimer: NodeJS.Timeout | undefined;
+  readonly #posting: BatchQueue<DealWork>;
   #events: EventStream | undefined;
   #watcher: MarketWatcher | undefined;
   #refresh: NodeJS.Timeout | undefined;
@@ -113,6 +112,14 @@ export class ResourceProvider {
       account: params.conn.account,
       scope: { chainId: params.conn.network.chainId, market: params.conn.network.contracts.market },
       now: params.now,
+    });
+    this.#posting = new BatchQueue({
+      send: async (batch) => {
+        await postResults(this.#p.conn, batch.map((w) => ({ dealId: w.dealId, deal: w.deal, result: w.result })));
+        for (const work of batch) this.#announce(work);
+      },
+      onItemError: (work, error) => this.#log.error({ dealId: work.dealId, err: String(error) }, "posting the result failed"),
+      delayMs: params.postBatchMs,
     });
   }
 
@@ -153,8 +160,7 @@ export class ResourceProvider {
     this.#watcher?.stop();
     if (this.#refresh) clearInterval(this.#refresh);
     if (this.#finalizer) clearInterval(this.#finalizer);
-    if (this.#postTimer) clearTimeout(this.#postTimer);
-    await this.#posting;
+    await this.#posting.drain();
     await this.#http?.close();
   }
 
@@ -264,8 +270,7 @@ export class ResourceProvider {
       log(`finished: exit code ${run.exitCode}, ${run.result.instructions} instructions, ${run.durationMs.toFixed(1)} ms`);
       work.result = this.#applyFaults(run.result);
       work.state = "posting";
-      this.#toPost.push(work);
-      this.#schedulePost();
+      this.#posting.push(work);
       this.#log.info({ dealId, resultCid: run.resultCid.toString(), instructions: run.result.instructions.toString() }, "job done");
     } catch (error) {
       // A job that cannot run is left to time out: the creator gets the timeout collateral back, as the protocol says.
@@ -285,48 +290,6 @@ export class ResourceProvider {
       outputHash: result.outputHash,
       instructions: result.instructions + (faults.inflateInstructions ?? 0n),
     };
-  }
-
-  #schedulePost(): void {
-    if (this.#posting || this.#postTimer) return;
-    this.#postTimer = setTimeout(() => {
-      this.#postTimer = undefined;
-      this.#posting = this.#postBatch().finally(() => {
-        this.#posting = undefined;
-        if (this.#toPost.length > 0) this.#schedulePost();
-      });
-    }, this.#p.postBatchMs ?? 2);
-  }
-
-  async #postBatch(): Promise<void> {
-    const batch = this.#toPost.splice(0, 50);
-    const refs: DealRef[] = batch.map((w) => ({ dealId: w.dealId, deal: w.deal, result: w.result }));
-    try {
-      await postResults(this.#p.conn, refs);
-    } catch (error) {
-      if (batch.length > 1) {
-        for (const work of batch) {
-          this.#toPost.push(work);
-        }
-        // Retry one at a time so one bad deal does not hold the others back.
-        const singles = this.#toPost.splice(0);
-        for (const work of singles) await this.#postOne(work);
-        return;
-      }
-      const only = batch[0];
-      if (only) this.#log.error({ dealId: only.dealId, err: String(error) }, "posting the result failed");
-      return;
-    }
-    for (const work of batch) this.#announce(work);
-  }
-
-  async #postOne(work: DealWork): Promise<void> {
-    try {
-      await postResults(this.#p.conn, [{ dealId: work.dealId, deal: work.deal, result: work.result }]);
-      this.#announce(work);
-    } catch (error) {
-      this.#log.error({ dealId: work.dealId, err: String(error) }, "posting the result failed");
-    }
   }
 
   #announce(work: DealWork): void {

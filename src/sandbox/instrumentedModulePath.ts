@@ -1,6 +1,7 @@
 // Instrumented binaries are cached on disk by module CID and limits: the pass runs once per module version.
-import { mkdir, rename, writeFile } from "node:fs/promises";
+import { randomUUID } from "node:crypto";
 import { existsSync } from "node:fs";
+import { mkdir, rename, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { instrumentModule } from "./metering/instrumentModule.ts";
 
@@ -12,17 +13,30 @@ export interface InstrumentedModulePathParameters {
   maxMemoryPages: number;
 }
 
+/** Instrumentations in progress in this process, by target path: concurrent jobs of a new module share one. */
+const inProgress = new Map<string, Promise<string>>();
+
 export async function instrumentedModulePath(params: InstrumentedModulePathParameters): Promise<string> {
   const path = join(params.cacheDir, `${params.moduleCid}-${params.instructionBudget}-${params.maxMemoryPages}.wasm`);
   if (existsSync(path)) return path;
+  let pending = inProgress.get(path);
+  if (!pending) {
+    pending = instrument(params, path).finally(() => inProgress.delete(path));
+    inProgress.set(path, pending);
+  }
+  return pending;
+}
+
+async function instrument(params: InstrumentedModulePathParameters, path: string): Promise<string> {
   const { wasm } = instrumentModule({
     wasm: params.wasm,
     instructionBudget: params.instructionBudget,
     maxMemoryPages: params.maxMemoryPages,
   });
   await mkdir(params.cacheDir, { recursive: true });
-  // Written under a temporary name and renamed, so a concurrent reader never sees half a file.
-  const temporary = `${path}.${process.pid}.${Date.now()}.tmp`;
+  // Written under a unique temporary name and renamed, so a concurrent reader (or another process writing the
+  // same file) never sees half a file.
+  const temporary = `${path}.${randomUUID()}.tmp`;
   await writeFile(temporary, wasm);
   await rename(temporary, path);
   return path;

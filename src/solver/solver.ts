@@ -8,6 +8,7 @@ import { inputsHashOf } from "../core/moduleInputs.ts";
 import type { ChainConnection } from "../chain/chainConnection.ts";
 import { escrowBalance } from "../chain/market/escrow.ts";
 import { laneStatus } from "../chain/market/laneStatus.ts";
+import { BatchQueue } from "../chain/market/batchQueue.ts";
 import { openDeals, type SignedDealOffers } from "../chain/market/openDeals.ts";
 import { MarketTxError } from "../chain/market/sendMarketTx.ts";
 import { watchMarketEvents, type MarketEvent, type MarketWatcher } from "../chain/market/watchMarketEvents.ts";
@@ -68,11 +69,10 @@ export class Solver {
   readonly #jobs = new Map<Hex, StoredJob>();
   readonly #capacity = new Map<Address, StoredCapacity>();
   readonly #proposals = new Map<Hex, Proposal>();
-  readonly #ready: ReadyDeal[] = [];
+  readonly #opening: BatchQueue<ReadyDeal>;
   readonly #blocked = new Set<Hex>();
   /** Why each waiting job is still waiting (from the last matching round). */
   readonly #waitingReason = new Map<Hex, { code: string; reason: string }>();
-  #opening: Promise<void> | undefined;
   #matchScheduled = false;
   #ticker: NodeJS.Timeout | undefined;
   #watcher: MarketWatcher | undefined;
@@ -83,6 +83,11 @@ export class Solver {
     this.#store = params.store;
     this.#log = params.log;
     this.#now = params.now ?? (() => Math.floor(Date.now() / 1000));
+    this.#opening = new BatchQueue({
+      send: (batch) => this.#openBatch(batch),
+      onItemError: (ready, error) => void this.#openFailed(ready, error),
+      maxBatch: params.maxBatch ?? 50,
+    });
   }
 
   /** Loads state, catches up with the chain, then starts matching. */
@@ -110,7 +115,7 @@ export class Solver {
     if (this.#ticker) clearInterval(this.#ticker);
     this.#watcher?.stop();
     for (const p of this.#proposals.values()) clearTimeout(p.timer);
-    await this.#opening;
+    await this.#opening.drain();
   }
 
   // ---- requests ----
@@ -121,7 +126,11 @@ export class Solver {
     const now = this.#now();
     const dealId = jobOfferDigest({ chainId: this.#p.conn.network.chainId, market: this.#p.conn.network.contracts.market }, offer);
     const existing = this.#store.getJob(dealId);
-    if (existing) return existing.record;
+    if (existing) {
+      // Submitting again is harmless for its own parties; to anyone else the record is private.
+      if (existing.record.submitter === submitter || existing.record.creator === submitter) return existing.record;
+      throw new SolverError("ALREADY_SUBMITTED", `job ${dealId} was already submitted`, 409);
+    }
     if (offer.expiry <= BigInt(now)) throw new SolverError("OFFER_EXPIRED", `the job offer expired at ${offer.expiry}`);
     if (body.deadline > Number(offer.expiry)) throw new SolverError("BAD_DEADLINE", "the deadline is after the offer's expiry");
     if (inputsHashOf(body.inputs) !== offer.inputsHash) {
@@ -203,7 +212,7 @@ export class Solver {
   }
 
   /** A message from an authenticated client socket. Throws a SolverError for the client to see. */
-  async onClientMessage(from: Address, message: ClientMessage): Promise<void> {
+  async onClientMessage(from: Address, message: Exclude<ClientMessage, { type: "job.submit" }>): Promise<void> {
     switch (message.type) {
       case "proposal.signed":
         return this.#onProposalSigned(from, message.dealId, message.resource, message.signature);
@@ -354,54 +363,41 @@ export class Solver {
     const proposal = this.#ownProposal(from, dealId);
     const same = (Object.keys(proposal.resource) as (keyof ResourceOffer)[]).every((k) => proposal.resource[k] === resource[k]);
     if (!same) throw new SolverError("TERMS_CHANGED", "the signed resource offer differs from the proposal");
-    if ((await resourceOfferSigner(this.#p.conn, resource, signature)) !== from) {
-      throw new SolverError("BAD_SIGNATURE", `the resource offer is not signed by ${from}`);
-    }
     clearTimeout(proposal.timer);
     this.#proposals.delete(dealId);
     const job = this.#jobs.get(dealId);
     if (!job) return;
-    this.#ready.push({ dealId, provider: from, job: job.body.offer, jobSignature: job.body.signature, resource, resourceSignature: signature });
-    this.#openReady();
+    this.#opening.push({ dealId, provider: from, job: job.body.offer, jobSignature: job.body.signature, resource, resourceSignature: signature });
   }
 
   // ---- opening deals ----
 
-  #openReady(): void {
-    if (this.#opening || this.#ready.length === 0) return;
-    const batch = this.#ready.splice(0, this.#p.maxBatch ?? 50);
-    this.#opening = this.#openBatch(batch).finally(() => {
-      this.#opening = undefined;
-      this.#openReady();
-    });
+  async #openBatch(batch: ReadyDeal[]): Promise<void> {
+    const { receipt, opened } = await openDeals(this.#p.conn, batch);
+    for (const deal of opened) {
+      const job = this.#jobs.get(deal.dealId);
+      if (job) this.#markOpen(job, deal.deal, receipt.transactionHash);
+    }
   }
 
-  async #openBatch(batch: ReadyDeal[]): Promise<void> {
-    try {
-      const { receipt, opened } = await openDeals(this.#p.conn, batch);
-      const byId = new Map(opened.map((o) => [o.dealId, o]));
-      for (const ready of batch) {
-        const deal = byId.get(ready.dealId);
-        const job = this.#jobs.get(ready.dealId);
-        if (!deal || !job) continue;
-        this.#markOpen(job, deal.deal, receipt.transactionHash);
-      }
-    } catch (error) {
-      if (batch.length > 1) {
-        // One bad pair fails the whole batch: open them one by one so only the bad one fails.
-        for (const ready of batch) await this.#openBatch([ready]);
-        return;
-      }
-      const ready = batch[0];
-      const job = ready && this.#jobs.get(ready.dealId);
-      if (!job) return;
-      if (error instanceof MarketTxError && error.revert) {
-        this.#fail(job, error.revert, `the market refused to open the deal: ${describeRevert(error)}`);
-      } else {
-        // The chain did not answer: the job waits for the next round (the offers are still signed and valid).
-        this.#log.warn({ dealId: job.record.dealId, err: String(error) }, "opening the deal failed; will retry");
-        this.#setStatus(job, "queued", { provider: undefined });
-      }
+  async #openFailed(ready: ReadyDeal, error: unknown): Promise<void> {
+    const job = this.#jobs.get(ready.dealId);
+    if (!job) return;
+    if (error instanceof MarketTxError && error.revert === "InvalidSignature" && (await resourceOfferSigner(this.#p.conn, ready.resource, ready.resourceSignature)) !== ready.provider) {
+      // The provider's signature is checked only now, when the market refused it (checking every one up front
+      // costs a recovery per deal): the provider loses its offer, the job goes back to the queue.
+      this.#log.warn({ dealId: ready.dealId, provider: ready.provider }, "provider signed a bad resource offer; dropping its capacity");
+      this.#capacity.delete(ready.provider);
+      this.#setStatus(job, "queued", { provider: undefined });
+      this.#scheduleMatch();
+      return;
+    }
+    if (error instanceof MarketTxError && error.revert) {
+      this.#fail(job, error.revert, `the market refused to open the deal: ${describeRevert(error)}`);
+    } else {
+      // The chain did not answer: the job waits for the next round (the offers are still signed and valid).
+      this.#log.warn({ dealId: job.record.dealId, err: String(error) }, "opening the deal failed; will retry");
+      this.#setStatus(job, "queued", { provider: undefined });
     }
   }
 

@@ -97,6 +97,9 @@ export async function startSolver(params: StartSolverParameters): Promise<Runnin
     return reply.status(500).send({ code: "INTERNAL", message: "the solver failed to handle this request" });
   });
 
+  // Like every other error answer, an unknown route gets a code and a message (fastify's default has no code).
+  app.setNotFoundHandler((request, reply) => reply.status(404).send({ code: "NOT_FOUND", message: `no route ${request.method} ${request.url.split("?")[0]}` }));
+
   const authenticate = async (request: FastifyRequest): Promise<Address> => {
     const result = await verifyRequest({
       headers: request.headers,
@@ -199,13 +202,17 @@ export async function startSolver(params: StartSolverParameters): Promise<Runnin
           send({ type: "error", code: "INVALID_MESSAGE", message: describeZodError(parsed.error) });
           return;
         }
+        const message = parsed.data;
+        const requestId = message.type === "job.submit" ? message.requestId : undefined;
         try {
-          await solver.onClientMessage(address, parsed.data);
+          if (message.type === "job.submit") {
+            send({ type: "job.submitted", requestId: message.requestId, record: await solver.submitJob(address, message.job) });
+          } else await solver.onClientMessage(address, message);
         } catch (error) {
-          if (error instanceof SolverError) send({ type: "error", code: error.code, message: error.message });
+          if (error instanceof SolverError) send({ type: "error", code: error.code, message: error.message, requestId });
           else {
             log.error({ err: String(error) }, "socket message failed");
-            send({ type: "error", code: "INTERNAL", message: "the solver failed to handle this message" });
+            send({ type: "error", code: "INTERNAL", message: "the solver failed to handle this message", requestId });
           }
         }
       })();

@@ -24,9 +24,14 @@ export function postResults(conn: ChainConnection, refs: readonly DealRef[]): Pr
   });
 }
 
-/** JC: accepts a posted result; the RP is paid. */
-export function acceptResult(conn: ChainConnection, ref: DealRef): Promise<TransactionReceipt> {
-  return sendMarketTx(conn, { functionName: "accept", args: [ref.dealId, ref.deal, ref.result] });
+/** JC: accepts posted results, one transaction for all of them; each RP is paid. */
+export function acceptResults(conn: ChainConnection, refs: readonly DealRef[]): Promise<TransactionReceipt> {
+  if (refs.length === 1 && refs[0]) return sendMarketTx(conn, { functionName: "accept", args: [refs[0].dealId, refs[0].deal, refs[0].result] });
+  return sendMarketTx(conn, {
+    functionName: "acceptMany",
+    args: [refs.map((r) => r.dealId), refs.map((r) => r.deal), refs.map((r) => r.result)],
+    items: refs.length,
+  });
 }
 
 /** JC: disputes a posted result; the deal's mediator re-runs the job. */

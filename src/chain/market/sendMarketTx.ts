@@ -26,6 +26,7 @@ const GAS: Record<MarketWrite, { base: bigint; perItem: bigint }> = {
   postResult: { base: 250_000n, perItem: 0n },
   postResults: { base: 60_000n, perItem: 120_000n },
   accept: { base: 500_000n, perItem: 0n },
+  acceptMany: { base: 60_000n, perItem: 450_000n },
   challenge: { base: 200_000n, perItem: 0n },
   rule: { base: 500_000n, perItem: 0n },
   finalize: { base: 500_000n, perItem: 0n },
@@ -107,7 +108,10 @@ export async function sendMarketTx<F extends MarketWrite>(
     const revert = contractRevertOf(error);
     throw new MarketTxError({ functionName, revert: revert?.name, revertArgs: revert?.args, cause: error });
   }
-  const receipt = await conn.publicClient.waitForTransactionReceipt({ hash, retryCount: 200 });
+  // A devnet mines on arrival: asking at once saves a polling interval per transaction.
+  const receipt =
+    (await conn.publicClient.getTransactionReceipt({ hash }).catch(() => undefined)) ??
+    (await conn.publicClient.waitForTransactionReceipt({ hash, retryCount: 200 }));
   if (receipt.status === "success") return receipt;
   // Mined but reverted (a chain that does not refuse failing transactions up front): replay it to learn why.
   try {

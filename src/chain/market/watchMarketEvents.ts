@@ -29,7 +29,7 @@ export interface MarketWatcher {
 }
 
 export function watchMarketEvents(conn: ChainConnection, params: WatchMarketEventsParameters): MarketWatcher {
-  const pollMs = params.pollMs ?? (conn.network.chainId === 31337 ? 25 : 2000);
+  const pollMs = params.pollMs ?? (conn.network.chainId === 31337 ? 100 : 2000);
   const maxRange = params.maxRange ?? 5_000n;
   let cursor = params.fromBlock ?? BigInt(conn.network.deployBlock);
   let stopped = false;

@@ -14,6 +14,7 @@ interface DevnetFlags extends ConfigFlags {
   host?: string;
   port?: string;
   solverPort?: string;
+  gatewayPort?: string;
   json?: boolean;
 }
 
@@ -21,10 +22,11 @@ interface DevnetFlags extends ConfigFlags {
 export function registerDevnet(program: Command, ctx: CliContext): Command {
   const devnet = program
     .command("devnet")
-    .description("run a whole local network: dev chain, solver, resource providers and mediator")
+    .description("run a whole local network: dev chain, solver, resource providers, mediator, on-chain job relay, gateway")
     .option("--providers <n>", "resource providers to start (1-4)", "2")
     .option("--port <port>", "chain JSON-RPC port", "8545")
     .option("--solver-port <port>", "solver HTTP/WebSocket port", "8546")
+    .option("--gateway-port <port>", "HTTP gateway port", "8547")
     .option("--json", "print one JSON object with the network info on stdout")
     .action(async (flags: DevnetFlags, command: Command) => {
       const config = loadCliConfig(ctx, command.optsWithGlobals());
@@ -34,6 +36,7 @@ export function registerDevnet(program: Command, ctx: CliContext): Command {
       }
       const port = portOf("--port", flags.port);
       const solverPort = portOf("--solver-port", flags.solverPort);
+      const gatewayPort = portOf("--gateway-port", flags.gatewayPort);
       const paths = lilypadPaths({ env: ctx.env, homedir: ctx.homedir });
       await runUntilSignal(ctx, "devnet", async () => {
         const net = await startNetwork({
@@ -42,20 +45,25 @@ export function registerDevnet(program: Command, ctx: CliContext): Command {
           solverPort,
           providers: Array.from({ length: providers }, () => ({})),
           networkFile: paths.devnetNetworkFile,
+          relay: true,
+          gateway: { port: gatewayPort },
           log: createLogger({ role: "devnet", level: config.logLevel ?? "warn" }),
           onProgress: ({ message }) => ctx.stderr(`${message}…\n`),
         });
         const info = {
           network: net.network,
           networkFile: paths.devnetNetworkFile,
+          relay: true,
+          gateway: { port: gatewayPort },
           providers: net.providers.map((p) => ({ address: p.address, resultsUrl: p.resultsUrl })),
           mediator: net.mediatorAddress,
+          gatewayUrl: net.gatewayUrl,
         };
         if (flags.json) ctx.stdout(`${JSON.stringify(info)}\n`);
         else {
           ctx.stdout(
             `chain      ${net.network.rpcUrl} (chain id ${net.network.chainId})\nsolver     ${net.network.solverUrl}\n` +
-              `market     ${net.network.contracts.market}\nmediator   ${net.mediatorAddress}\n` +
+              `gateway    ${net.gatewayUrl}\nmarket     ${net.network.contracts.market}\nmediator   ${net.mediatorAddress}\n` +
               info.providers.map((p) => `provider   ${p.address} (results ${p.resultsUrl})\n`).join("") +
               `network    ${paths.devnetNetworkFile}\n\nTry: lilypad run cowsay:v1 -i Message=hello\n`,
           );

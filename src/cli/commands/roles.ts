@@ -10,7 +10,11 @@ import { createLogger } from "../../core/logger.ts";
 import { lilypadPaths } from "../../core/paths.ts";
 import { addressSchema, bytes32Schema } from "../../core/primitives.ts";
 import { DEFAULT_PROVIDER_PRICING } from "../../devnet/startNetwork.ts";
+import { startGateway } from "../../job-creator/gateway.ts";
+import { LilypadClient } from "../../job-creator/lilypadClient.ts";
+import { OnChainJobRelay } from "../../job-creator/onChainRelay.ts";
 import { Mediator } from "../../mediator/mediator.ts";
+import { createModuleResolver } from "../../modules/moduleResolver.ts";
 import { ResourceProvider } from "../../resource-provider/resourceProvider.ts";
 import { SandboxPool } from "../../sandbox/sandboxPool.ts";
 import { startSolver } from "../../solver/solverServer.ts";
@@ -143,6 +147,62 @@ export function registerRoles(program: Command, ctx: CliContext): void {
           close: async () => {
             await mediator.stop();
             await pool.close();
+          },
+        };
+      });
+    });
+}
+
+export function registerServices(program: Command, ctx: CliContext): void {
+  program
+    .command("jobcreator")
+    .description("run the on-chain job relay: forwards jobs that contracts request on chain to the solver")
+    .action(async (_flags: ConfigFlags, command: Command) => {
+      const config = loadCliConfig(ctx, command.optsWithGlobals());
+      const network = await requireNetwork(ctx, config);
+      const paths = lilypadPaths({ env: ctx.env, homedir: ctx.homedir });
+      await runUntilSignal(ctx, "job relay", async () => {
+        const relay = new OnChainJobRelay({
+          conn: connectAs(network, config, DevAccountIndex.jobRelay),
+          solverUrl: solverUrlOf(network),
+          log: createLogger({ role: "jobcreator", level: config.logLevel }),
+          blockstore: await createBlockstore({ path: paths.blocksDir }),
+          workDir: paths.workDir,
+        });
+        await relay.start();
+        ctx.stderr(`relaying jobs requested from ${network.contracts.jobCreator}\n`);
+        return { close: () => relay.stop() };
+      });
+    });
+
+  program
+    .command("gateway")
+    .description("run the HTTP gateway: POST /api/v1/jobs for apps that hold no keys, paid from this account")
+    .option("--host <host>", "interface to listen on", "127.0.0.1")
+    .option("--port <port>", "HTTP port", "8547")
+    .option("--api-key <key>", "require 'authorization: Bearer <key>' (env LILYPAD_GATEWAY_API_KEY)")
+    .action(async (flags: ListenFlags & { apiKey?: string }, command: Command) => {
+      const config = loadCliConfig(ctx, command.optsWithGlobals());
+      const network = await requireNetwork(ctx, config);
+      const paths = lilypadPaths({ env: ctx.env, homedir: ctx.homedir });
+      const apiKey = flags.apiKey ?? ctx.env.LILYPAD_GATEWAY_API_KEY;
+      await runUntilSignal(ctx, "gateway", async () => {
+        const blockstore = await createBlockstore({ path: paths.blocksDir });
+        const conn = connectAs(network, config, DevAccountIndex.gateway);
+        if (!network.mediators?.length) throw new InvalidArgumentError({ argument: "--network", message: `network ${network.name} names no mediators` });
+        const client = new LilypadClient({
+          conn,
+          solverUrl: solverUrlOf(network),
+          blockstore,
+          resolveModule: createModuleResolver({ blockstore, workDir: paths.workDir }),
+          mediators: network.mediators,
+        });
+        const gateway = await startGateway({ client, blockstore, log: createLogger({ role: "gateway", level: config.logLevel }), host: flags.host, port: portOf(flags.port, 8547), apiKey });
+        ctx.stderr(`gateway listening on ${gateway.url}, paying from ${conn.address}\n`);
+        return {
+          close: async () => {
+            await gateway.close();
+            await client.close();
           },
         };
       });

@@ -153,8 +153,20 @@ export const proposalDeclinedSchema = z.object({
   reason: z.string().max(500),
 });
 
+/** Client to solver: the same job body as POST /api/v1/jobs, over the already authenticated socket. */
+export const jobSubmitSchema = z.object({
+  type: z.literal("job.submit"),
+  /** Echoed in the answer (job.submitted or error). */
+  requestId: z.string().min(1).max(64),
+  job: submitJobBodySchema,
+});
+
+/** Solver to client: the job was queued (or was already). */
+export const jobSubmittedSchema = z.object({ type: z.literal("job.submitted"), requestId: z.string(), record: jobRecordSchema });
+
 /** Anything a client may send after its hello. */
 export const clientMessageSchema = z.discriminatedUnion("type", [
+  jobSubmitSchema,
   proposalSignedSchema,
   proposalDeclinedSchema,
   resultReadySchema,
@@ -163,10 +175,17 @@ export const clientMessageSchema = z.discriminatedUnion("type", [
 export type ClientMessage = z.output<typeof clientMessageSchema>;
 
 /** Errors the solver sends on a socket instead of closing it. */
-export const socketErrorSchema = z.object({ type: z.literal("error"), code: z.string(), message: z.string() });
+export const socketErrorSchema = z.object({
+  type: z.literal("error"),
+  code: z.string(),
+  message: z.string(),
+  /** The request this answers, when it answers one. */
+  requestId: z.string().optional(),
+});
 
 export const serverMessageSchema = z.discriminatedUnion("type", [
   z.object({ type: z.literal("welcome"), address: addressSchema }),
+  jobSubmittedSchema,
   dealProposalSchema,
   dealOpenedSchema,
   jobUpdateSchema,

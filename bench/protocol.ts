@@ -1,0 +1,109 @@
+// The whole protocol, timed: a running devnet (chain over JSON-RPC on loopback, solver, resource providers,
+// mediator), jobs submitted through the SDK. Figures:
+// - latency: cowsay from `client.run` to the accepted, verified result, median and p99 over 100 runs one after
+//   another. Bar: median <= 300 ms, p99 <= 1 s.
+// - throughput: jobs per second through the whole protocol (offer, match, deal on chain, metered run, result on
+//   chain, download and verification, accept on chain) with 4 resource providers. Bar: >= 100.
+//
+// Run alone with `node bench/protocol.ts`.
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { parseEther } from "viem";
+import { createLogger } from "../src/core/logger.ts";
+import { startNetwork, type EmbeddedNetwork } from "../src/devnet/startNetwork.ts";
+import { LilypadClient } from "../src/job-creator/lilypadClient.ts";
+import { createModuleResolver } from "../src/modules/moduleResolver.ts";
+import { createBlockstore } from "../src/storage/createBlockstore.ts";
+
+export interface ProtocolFigures {
+  latency: { runs: number; medianMs: number; p99Ms: number; minMs: number; maxMs: number };
+  throughput: { jobs: number; providers: number; concurrency: number; seconds: number; jobsPerSecond: number };
+}
+
+async function clientFor(net: EmbeddedNetwork, home: string, index: number, lanes: number): Promise<LilypadClient> {
+  const blockstore = await createBlockstore({ path: join(home, `jc-${index}`, "blocks") });
+  return new LilypadClient({
+    conn: net.connect(index),
+    solverUrl: net.solver.url,
+    blockstore,
+    resolveModule: createModuleResolver({ blockstore, workDir: join(home, `jc-${index}`, "work") }),
+    mediators: [net.mediatorAddress],
+    keepInEscrow: parseEther("10000"),
+    lanes,
+  });
+}
+
+function progress(line: string): void {
+  process.stderr.write(`${line}\n`);
+}
+
+function percentile(sorted: number[], p: number): number {
+  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] ?? NaN;
+}
+
+async function withNetwork<T>(providers: number, slots: number, fn: (net: EmbeddedNetwork, home: string) => Promise<T>): Promise<T> {
+  const home = await mkdtemp(join(tmpdir(), "lilypad-bench-"));
+  const net = await startNetwork({
+    home,
+    chainListen: { host: "127.0.0.1", port: 0 },
+    providers: Array.from({ length: providers }, () => ({ slots })),
+    log: createLogger({ role: "bench", level: process.env.LILYPAD_LOG_LEVEL ?? "silent" }),
+  });
+  try {
+    return await fn(net, home);
+  } finally {
+    await net.close();
+    await rm(home, { recursive: true, force: true });
+  }
+}
+
+export async function measureProtocol(params: { runs?: number; jobs?: number } = {}): Promise<ProtocolFigures> {
+  const runs = params.runs ?? 100;
+  const latency = await withNetwork(2, 4, async (net, home) => {
+    const client = await clientFor(net, home, 3, 4);
+    for (let i = 0; i < 3; i++) await client.run("cowsay:v1", { Message: `warm-up ${i}` });
+    const times: number[] = [];
+    for (let i = 0; i < runs; i++) {
+      const started = performance.now();
+      await client.run("cowsay:v1", { Message: `latency ${i}` });
+      times.push(performance.now() - started);
+      if ((i + 1) % 25 === 0) progress(`latency: ${i + 1}/${runs} runs`);
+    }
+    await client.close();
+    const sorted = [...times].sort((a, b) => a - b);
+    return { runs, medianMs: percentile(sorted, 50), p99Ms: percentile(sorted, 99), minMs: sorted[0] ?? NaN, maxMs: sorted.at(-1) ?? NaN };
+  });
+
+  const jobs = params.jobs ?? 1000;
+  const providers = 4;
+  const creators = [3, 11, 12, 13];
+  const lanesPerCreator = 32;
+  const throughput = await withNetwork(providers, 64, async (net, home) => {
+    const clients = await Promise.all(creators.map((index) => clientFor(net, home, index, lanesPerCreator)));
+    await Promise.all(clients.map((c, i) => c.run("cowsay:v1", { Message: `warm-up ${i}` })));
+    let next = 0;
+    let done = 0;
+    const started = performance.now();
+    await Promise.all(
+      clients.flatMap((client) =>
+        Array.from({ length: lanesPerCreator }, async () => {
+          while (next < jobs) {
+            const n = next++;
+            await client.run("cowsay:v1", { Message: `job ${n}` });
+            if (++done % 100 === 0) progress(`throughput: ${done}/${jobs} jobs`);
+          }
+        }),
+      ),
+    );
+    const seconds = (performance.now() - started) / 1000;
+    for (const c of clients) await c.close();
+    return { jobs, providers, concurrency: creators.length * lanesPerCreator, seconds, jobsPerSecond: jobs / seconds };
+  });
+  return { latency, throughput };
+}
+
+if (import.meta.main) {
+  const figures = await measureProtocol({ runs: Number(process.env.RUNS ?? 100), jobs: Number(process.env.JOBS ?? 1000) });
+  console.log(JSON.stringify(figures, null, 2));
+}
