@@ -6,9 +6,11 @@
 //   chain, download and verification, accept on chain) with 4 resource providers. Bar: >= 100.
 //
 // Run alone with `node bench/protocol.ts`.
+import { once } from "node:events";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { Worker } from "node:worker_threads";
 import { parseEther } from "viem";
 import { createLogger } from "../src/core/logger.ts";
 import { startNetwork, type EmbeddedNetwork } from "../src/devnet/startNetwork.ts";
@@ -48,6 +50,7 @@ async function withNetwork<T>(providers: number, slots: number, fn: (net: Embedd
     home,
     chainListen: { host: "127.0.0.1", port: 0 },
     providers: Array.from({ length: providers }, () => ({ slots })),
+    sandboxSize: 1,
     log: createLogger({ role: "bench", level: process.env.LILYPAD_LOG_LEVEL ?? "silent" }),
   });
   try {
@@ -75,30 +78,25 @@ export async function measureProtocol(params: { runs?: number; jobs?: number } =
     return { runs, medianMs: percentile(sorted, 50), p99Ms: percentile(sorted, 99), minMs: sorted[0] ?? NaN, maxMs: sorted.at(-1) ?? NaN };
   });
 
+  // Roles in separate threads, as they are separate processes in a real network: the chain, solver and mediator
+  // here; the resource providers in one worker; the job creators in another.
   const jobs = params.jobs ?? 1000;
-  const providers = 4;
+  const providers = [4, 5, 6, 7];
   const creators = [3, 11, 12, 13];
   const lanesPerCreator = 32;
-  const throughput = await withNetwork(providers, 64, async (net, home) => {
-    const clients = await Promise.all(creators.map((index) => clientFor(net, home, index, lanesPerCreator)));
-    await Promise.all(clients.map((c, i) => c.run("cowsay:v1", { Message: `warm-up ${i}` })));
-    let next = 0;
-    let done = 0;
-    const started = performance.now();
-    await Promise.all(
-      clients.flatMap((client) =>
-        Array.from({ length: lanesPerCreator }, async () => {
-          while (next < jobs) {
-            const n = next++;
-            await client.run("cowsay:v1", { Message: `job ${n}` });
-            if (++done % 100 === 0) progress(`throughput: ${done}/${jobs} jobs`);
-          }
-        }),
-      ),
-    );
-    const seconds = (performance.now() - started) / 1000;
-    for (const c of clients) await c.close();
-    return { jobs, providers, concurrency: creators.length * lanesPerCreator, seconds, jobsPerSecond: jobs / seconds };
+  const throughput = await withNetwork(0, 0, async (net, home) => {
+    const providerWorker = new Worker(new URL("./workers/providers.ts", import.meta.url), {
+      workerData: { network: net.network, accounts: providers, home, slots: 64 },
+    });
+    await once(providerWorker, "message");
+    const creatorWorker = new Worker(new URL("./workers/creators.ts", import.meta.url), {
+      workerData: { network: net.network, accounts: creators, home, lanes: lanesPerCreator, jobs },
+    });
+    const [done] = (await once(creatorWorker, "message")) as [{ seconds: number }];
+    providerWorker.postMessage({ type: "stop" });
+    await once(providerWorker, "message");
+    await providerWorker.terminate();
+    return { jobs, providers: providers.length, concurrency: creators.length * lanesPerCreator, seconds: done.seconds, jobsPerSecond: jobs / done.seconds };
   });
   return { latency, throughput };
 }

@@ -16,9 +16,12 @@ export async function recoverOfferSigner(digest: Hex, signature: Signature): Pro
 }
 
 /** Whether the job offer is approved by its creator: an ECDSA signature, or EIP-1271 when the creator is a contract. */
-export async function jobOfferApproved(conn: ChainConnection, offer: JobOffer, signature: Signature): Promise<boolean> {
-  const domain = domainOf(conn);
-  const digest = jobOfferDigest(domain, offer);
+export async function jobOfferApproved(
+  conn: ChainConnection,
+  offer: JobOffer,
+  signature: Signature,
+  digest: Hex = jobOfferDigest(domainOf(conn), offer),
+): Promise<boolean> {
   if ((await recoverOfferSigner(digest, signature)) === offer.creator) return true;
   const code = await conn.publicClient.getCode({ address: offer.creator });
   if (!code || code === "0x") return false;

@@ -137,7 +137,7 @@ export class Solver {
       throw new SolverError("INPUTS_MISMATCH", "the inputs do not hash to the offer's inputsHash");
     }
     if (this.#blocked.has(offer.moduleId)) throw new SolverError("MODULE_BLOCKED", `module ${offer.moduleId} is blocked on this network`);
-    if (!(await jobOfferApproved(this.#p.conn, offer, body.signature))) {
+    if (!(await jobOfferApproved(this.#p.conn, offer, body.signature, dealId))) {
       throw new SolverError("BAD_SIGNATURE", `the job offer is not signed by its creator ${offer.creator}`);
     }
     if (this.#store.laneWaiting(offer.creator, offer.lane)) {
