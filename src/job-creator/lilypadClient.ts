@@ -405,7 +405,7 @@ export class LilypadClient {
     }
     const receipt = await challengeResult(this.#p.conn, ref);
     stream.push({ type: "challenged", reason: verdict.downloaded ? "spot check" : "the result could not be downloaded or verified" });
-    return this.#waitForRuling(ref.dealId, receipt.blockNumber, stream);
+    return this.#waitForRuling(ref, receipt.blockNumber, stream);
   }
 
   /** Past the result deadline with nothing posted, the creator takes its refund and the timeout collateral. */
@@ -420,9 +420,19 @@ export class LilypadClient {
     throw new JobFailedError({ dealId, code: "RESULT_TIMEOUT", reason: "the provider posted no result in time; the payment was refunded and its timeout collateral paid to you" });
   }
 
-  async #waitForRuling(dealId: Hex, fromBlock: bigint, stream: JobEventStream): Promise<Outcome> {
+  /** Waits for the mediator's ruling; a mediator silent past its deadline is finalized away (both refunded). */
+  async #waitForRuling(ref: DealRef, fromBlock: bigint, stream: JobEventStream): Promise<Outcome> {
+    const { dealId } = ref;
+    const terms = unpackDeal(ref.deal);
     stream.push({ type: "waiting", for: "mediator" });
-    for (;;) {
+    for (let round = 0; ; round++) {
+      if (round > 0 && round % 8 === 0) {
+        const lane = await laneStatus(this.#p.conn, terms.creator, terms.lane);
+        const block = await this.#p.conn.publicClient.getBlock();
+        if (lane.state === DealState.Challenged && Number(block.timestamp) > lane.deadline) {
+          await finalizeDeals(this.#p.conn, [ref]).catch(() => undefined);
+        }
+      }
       const logs = await this.#p.conn.publicClient.getLogs({
         address: this.#p.conn.network.contracts.market,
         event: getAbiItem({ abi: lilypadMarketAbi, name: "DealClosed" }),
