@@ -1,0 +1,17 @@
+// The SDK: exactly what applications may import from "lilypad".
+export { createLilypadClient, type CreateLilypadClientParameters } from "./job-creator/createLilypadClient.ts";
+export {
+  DEFAULT_JOB_TERMS,
+  LilypadClient,
+  type JobHandle,
+  type JobResult,
+  type JobTerms,
+  type LilypadClientParameters,
+  type RunOptions,
+} from "./job-creator/lilypadClient.ts";
+export { JobEventStream, type JobEvent } from "./job-creator/jobEvents.ts";
+export { JobFailedError } from "./job-creator/errors.ts";
+export { startNetwork, type EmbeddedNetwork, type StartNetworkParameters } from "./devnet/startNetwork.ts";
+export { networkSchema, type NetworkInfo } from "./core/network.ts";
+export { Outcome } from "./core/dealTypes.ts";
+export { LilypadError } from "./core/errors.ts";

@@ -1,0 +1,49 @@
+// The SDK's front door: a client from a network description and a key, with the block store and module catalogs
+// under $LILYPAD_HOME like the CLI's.
+import { homedir } from "node:os";
+import type { Hex } from "viem";
+import { connectChain } from "../chain/chainConnection.ts";
+import { resolveModuleOnChain } from "../chain/moduleRegistry.ts";
+import { InvalidArgumentError } from "../core/errors.ts";
+import type { NetworkInfo } from "../core/network.ts";
+import { lilypadPaths } from "../core/paths.ts";
+import { readCatalog } from "../modules/moduleCatalog.ts";
+import { createModuleResolver } from "../modules/moduleResolver.ts";
+import { createBlockstore } from "../storage/createBlockstore.ts";
+import { LilypadClient, type JobTerms } from "./lilypadClient.ts";
+
+export interface CreateLilypadClientParameters {
+  network: NetworkInfo;
+  privateKey: Hex;
+  /** Where results and modules are kept (default: $LILYPAD_HOME or ~/.lilypad). */
+  home?: string;
+  terms?: Partial<JobTerms>;
+  /** Keep at least this much available in escrow, depositing from the wallet when short. */
+  keepInEscrow?: bigint;
+  lanes?: number;
+}
+
+export async function createLilypadClient(params: CreateLilypadClientParameters): Promise<LilypadClient> {
+  const { network } = params;
+  if (!network.solverUrl) throw new InvalidArgumentError({ argument: "network.solverUrl", message: `network ${network.name} has no solver URL` });
+  if (!network.mediators?.length) throw new InvalidArgumentError({ argument: "network.mediators", message: `network ${network.name} names no mediators` });
+  const paths = lilypadPaths({ env: params.home ? { LILYPAD_HOME: params.home } : process.env, homedir: homedir() });
+  const conn = connectChain({ network, privateKey: params.privateKey });
+  const blockstore = await createBlockstore({ path: paths.blocksDir });
+  return new LilypadClient({
+    conn,
+    solverUrl: network.solverUrl,
+    blockstore,
+    resolveModule: createModuleResolver({
+      blockstore,
+      workDir: paths.workDir,
+      catalogs: [await readCatalog(paths.catalogFile)],
+      registry: (name, version) =>
+        resolveModuleOnChain({ publicClient: conn.publicClient, market: network.contracts.market, name, version }).catch(() => undefined),
+    }),
+    mediators: network.mediators,
+    terms: params.terms,
+    keepInEscrow: params.keepInEscrow,
+    lanes: params.lanes,
+  });
+}
