@@ -7,7 +7,8 @@ import { DealState } from "../core/dealTypes.ts";
 export interface HeldLane {
   lane: number;
   seq: number;
-  release(): void;
+  /** `settled`: this job's deal is known closed (or never opened), so the lane is free without asking the chain. */
+  release(settled?: boolean): void;
 }
 
 export class LanePool {
@@ -16,6 +17,8 @@ export class LanePool {
   readonly #held = new Set<number>();
   /** The last sequence number this process used per lane. */
   readonly #lastSeq = new Map<number, number>();
+  /** Lanes whose last deal this process saw settle: reusing them needs no chain read. */
+  readonly #knownFree = new Set<number>();
   readonly #waiting: (() => void)[] = [];
 
   constructor(params: { conn: ChainConnection; size: number }) {
@@ -28,6 +31,11 @@ export class LanePool {
       for (let lane = 0; lane < this.#size; lane++) {
         if (this.#held.has(lane)) continue;
         this.#held.add(lane);
+        if (this.#knownFree.delete(lane)) {
+          const seq = (this.#lastSeq.get(lane) ?? 0) + 1;
+          this.#lastSeq.set(lane, seq);
+          return { lane, seq, release: (settled) => this.#release(lane, settled) };
+        }
         const status = await laneStatus(this.#conn, this.#conn.address, lane).catch((error: unknown) => {
           this.#held.delete(lane);
           throw error;
@@ -39,7 +47,7 @@ export class LanePool {
         }
         const seq = Math.max(status.seq, this.#lastSeq.get(lane) ?? 0) + 1;
         this.#lastSeq.set(lane, seq);
-        return { lane, seq, release: () => this.#release(lane) };
+        return { lane, seq, release: (settled) => this.#release(lane, settled) };
       }
       // Every lane is taken: wait for one of ours to be released, or look again shortly (another process's).
       await new Promise<void>((resolve) => {
@@ -49,7 +57,8 @@ export class LanePool {
     }
   }
 
-  #release(lane: number): void {
+  #release(lane: number, settled = false): void {
+    if (settled) this.#knownFree.add(lane);
     this.#held.delete(lane);
     this.#waiting.shift()?.();
   }

@@ -50,6 +50,9 @@ export interface JobTerms {
   matchTimeout: number;
 }
 
+/** Failures after which the job's lane is known free: its deal closed, or the market never opened one. */
+const SETTLED_FAILURES = new Set(["RESULT_UNAVAILABLE", "RESULT_TIMEOUT"]);
+
 /** How often a job waiting on the socket also asks the solver directly (ms). */
 const FALLBACK_CHECK_MS = 5000;
 
@@ -203,10 +206,20 @@ export class LilypadClient {
         throw error;
       });
       stream.push({ type: "submitted", dealId });
-      const result = this.#follow({ dealId, offer, inputs, manifest, moduleCid: id.cid, options, stream, started, inbox, setDeliver: (d) => (deliver = d) }).finally(() => {
-        this.#jobs.delete(dealId);
-        lane.release();
-      });
+      const result = this.#follow({ dealId, offer, inputs, manifest, moduleCid: id.cid, options, stream, started, inbox, setDeliver: (d) => (deliver = d) }).then(
+        (result) => {
+          lane.release(true);
+          return result;
+        },
+        (error: unknown) => {
+          // A job the solver failed before any deal, or whose deal closed, leaves the lane free; otherwise ask
+          // the chain next time.
+          const settled = error instanceof JobFailedError && SETTLED_FAILURES.has(error.code);
+          lane.release(settled);
+          throw error;
+        },
+      )
+      .finally(() => this.#jobs.delete(dealId));
       result.catch(() => {});
       return { dealId, events: stream, result };
     } catch (error) {

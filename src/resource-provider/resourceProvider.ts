@@ -83,8 +83,10 @@ interface DealWork {
   inputsHash: Hex;
   state: "proposed" | "running" | "posting" | "posted" | "closed";
   result: Result;
-  /** Judging deadline (chain time) once the result is posted. */
+  /** Judging deadline (chain time) once the result is posted, read from the chain when it may have passed. */
   deadline?: number;
+  /** Chain time after which the judging deadline may have passed (estimated when the result was seen posted). */
+  checkAfter?: number;
 }
 
 export class ResourceProvider {
@@ -101,6 +103,8 @@ export class ResourceProvider {
   #finalizer: NodeJS.Timeout | undefined;
   #http: FastifyInstance | undefined;
   #running = 0;
+  /** The latest chain time seen (block timestamp). */
+  #chainTime = 0;
   #resultsUrl = "";
 
   constructor(params: ResourceProviderParameters) {
@@ -134,6 +138,7 @@ export class ResourceProvider {
       const deposited = await ensureEscrow(this.#p.conn, keep);
       if (deposited > 0n) this.#log.info({ deposited: deposited.toString() }, "deposited collateral");
     }
+    this.#chainTime = Number((await this.#p.conn.publicClient.getBlock()).timestamp);
     this.#http = Fastify({ logger: false });
     await this.#http.register(carRoutes, { blockstore: this.#p.blockstore });
     this.#resultsUrl = await this.#http.listen({ host: this.#p.host ?? "127.0.0.1", port: this.#p.port ?? 0 });
@@ -320,13 +325,18 @@ export class ResourceProvider {
         if (work) {
           work.result = event.args.result;
           work.state = "posted";
-          void this.#learnDeadline(work);
+          // Most results are judged long before the window closes: read the real deadline only once it may have.
+          work.checkAfter = this.#chainTime + unpackDeal(work.deal).judgingWindow;
         }
       } else if (event.eventName === "DealClosed" || event.eventName === "DealChallenged") {
         const work = this.#deals.get(event.args.dealId);
         if (!work) continue;
         if (event.eventName === "DealClosed") this.#deals.delete(event.args.dealId);
-        else work.deadline = undefined; // the mediator decides now
+        else {
+          // The mediator decides now.
+          work.deadline = undefined;
+          work.checkAfter = undefined;
+        }
       }
     }
   }
@@ -345,18 +355,21 @@ export class ResourceProvider {
 
   /** Finalizes deals whose judging window passed without a verdict: the provider is paid. */
   async #finalizeDue(): Promise<void> {
-    const due = [...this.#deals.values()].filter((w) => w.state === "posted" && w.deadline !== undefined);
-    if (due.length === 0) return;
+    const posted = [...this.#deals.values()].filter((w) => w.state === "posted" && w.checkAfter !== undefined);
+    if (posted.length === 0) return;
     try {
       const block = await this.#p.conn.publicClient.getBlock();
-      const ready = due.filter((w) => (w.deadline ?? Infinity) < Number(block.timestamp));
+      this.#chainTime = Number(block.timestamp);
+      const maybe = posted.filter((w) => (w.checkAfter ?? Infinity) <= this.#chainTime);
+      await Promise.all(maybe.filter((w) => w.deadline === undefined).map((w) => this.#learnDeadline(w)));
+      const ready = maybe.filter((w) => w.deadline !== undefined && w.deadline < this.#chainTime);
       if (ready.length === 0) return;
-      for (const w of ready) w.deadline = undefined;
+      for (const w of ready) w.checkAfter = undefined;
       await finalizeDeals(this.#p.conn, ready.map((w) => ({ dealId: w.dealId, deal: w.deal, result: w.result })));
       this.#log.info({ deals: ready.length }, "finalized deals the creator did not judge");
     } catch (error) {
       this.#log.warn({ err: String(error) }, "finalizing failed; will retry");
-      for (const w of due) if (w.state === "posted") void this.#learnDeadline(w);
+      for (const w of posted) if (w.state === "posted") w.checkAfter ??= this.#chainTime;
     }
   }
 }

@@ -6,7 +6,7 @@ import { getAbiItem, type Address, type Hex } from "viem";
 import { lilypadMarketAbi } from "../chain/generated/contracts.ts";
 import { inputsHashOf } from "../core/moduleInputs.ts";
 import type { ChainConnection } from "../chain/chainConnection.ts";
-import { escrowBalance } from "../chain/market/escrow.ts";
+import { availableInEscrow } from "../chain/market/escrow.ts";
 import { laneStatus } from "../chain/market/laneStatus.ts";
 import { BatchQueue } from "../chain/market/batchQueue.ts";
 import { openDeals, type SignedDealOffers } from "../chain/market/openDeals.ts";
@@ -148,7 +148,7 @@ export class Solver {
       throw new SolverError("LANE_BUSY", `lane ${offer.lane} of ${offer.creator} has an open deal on chain`);
     }
     if (offer.seq <= lane.seq) throw new SolverError("STALE_SEQUENCE", `seq ${offer.seq} must exceed the lane's last, ${lane.seq}`);
-    const { available } = await escrowBalance(this.#p.conn, offer.creator);
+    const available = await availableInEscrow(this.#p.conn, offer.creator);
     const reserved = this.#reservedBy(offer.creator);
     if (available < reserved + offer.paymentCollateral) {
       throw new SolverError(
@@ -177,7 +177,7 @@ export class Solver {
   /** Records a provider's standing offer, once its escrow covers the timeout collateral of every slot. */
   async putCapacity(provider: Address, body: CapacityBody): Promise<void> {
     if (body.expiresAt <= this.#now()) throw new SolverError("OFFER_EXPIRED", "the capacity offer has already expired");
-    const { available } = await escrowBalance(this.#p.conn, provider);
+    const available = await availableInEscrow(this.#p.conn, provider);
     const needed = body.timeoutCollateral * BigInt(body.slots);
     if (available < needed) {
       throw new SolverError("INSUFFICIENT_ESCROW", `${provider} has ${available} wei available in escrow; ${body.slots} slots need ${needed}`);

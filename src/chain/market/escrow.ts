@@ -20,6 +20,12 @@ export async function escrowBalance(conn: ChainConnection, who: Address = conn.a
   return { available, locked, wallet };
 }
 
+/** Tokens `who` has available in escrow (one read, for the solver's check on every job). */
+export async function availableInEscrow(conn: ChainConnection, who: Address): Promise<bigint> {
+  const [available] = await conn.publicClient.readContract({ address: conn.network.contracts.market, abi: lilypadMarketAbi, functionName: "balanceOf", args: [who] });
+  return available;
+}
+
 /** Moves `amount` tokens from the wallet into the market (approving the market first when needed). */
 export async function depositToEscrow(conn: ChainConnection, amount: bigint): Promise<TransactionReceipt> {
   const { market, token } = conn.network.contracts;
