@@ -9,7 +9,6 @@ import {
   createWalletClient,
   custom,
   defineChain,
-  http,
   parseEther,
   type Account,
   type Chain,
@@ -23,6 +22,7 @@ import { ListenError, PortInUseError } from "../core/errors.ts";
 import type { NetworkInfo } from "../core/network.ts";
 import { lilypadTokenAbi } from "./generated/contracts.ts";
 import { deployNetwork } from "./deployNetwork.ts";
+import { serveJsonRpc } from "./jsonRpcServer.ts";
 import { DEV_ACCOUNT_COUNT, DevAccountIndex, devAccount } from "./devAccounts.ts";
 
 export const DEV_CHAIN_ID = 31337;
@@ -69,21 +69,20 @@ export async function startDevChain(params: StartDevChainParameters = {}): Promi
   progress({ step: "starting", message: "starting chain" });
   if (params.listen) await assertCanListen(params.listen.host ?? "127.0.0.1", params.listen.port ?? 0);
   const hre = await createHardhatRuntimeEnvironment(hardhatConfig, {}, PROJECT_ROOT);
-  let transport: Transport;
-  let rpcUrl: string;
-  let closeChain: () => Promise<void>;
+  const connection = await hre.network.create();
+  // Roles in this process call the chain directly; other processes reach the same chain over JSON-RPC.
+  const transport: Transport = custom(connection.provider, { retryCount: 0 });
+  let rpcUrl = "http://in-process.invalid";
+  let closeServer = async () => {};
   if (params.listen) {
-    const server = await hre.network.createServer("default", params.listen.host ?? "127.0.0.1", params.listen.port ?? 0);
-    const { address, port } = await server.listen();
-    rpcUrl = `http://${address.includes(":") ? `[${address}]` : address}:${port}`;
-    transport = http(rpcUrl, { retryCount: 0 });
-    closeChain = () => server.close();
-  } else {
-    const connection = await hre.network.create();
-    rpcUrl = "http://in-process.invalid";
-    transport = custom(connection.provider, { retryCount: 0 });
-    closeChain = () => connection.close();
+    const server = await serveJsonRpc({ provider: connection.provider, host: params.listen.host ?? "127.0.0.1", port: params.listen.port ?? 0 });
+    rpcUrl = server.url;
+    closeServer = () => server.close();
   }
+  const closeChain = async () => {
+    await closeServer();
+    await connection.close();
+  };
   const chain = defineChain({
     id: DEV_CHAIN_ID,
     name: "Lilypad devnet",

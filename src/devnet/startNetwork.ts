@@ -84,8 +84,8 @@ export async function startNetwork(params: StartNetworkParameters): Promise<Embe
   };
   try {
     params.onProgress?.({ step: "roles", message: "starting solver, resource providers and mediator" });
-    const transport = params.chainListen ? undefined : dev.transport;
-    const connect = (index: number) => connectChain({ network: dev.network, privateKey: devPrivateKey(index), transport });
+    // The roles here share the chain's process, so they call it directly; other processes use its JSON-RPC URL.
+    const connect = (index: number) => connectChain({ network: dev.network, privateKey: devPrivateKey(index), transport: dev.transport });
     const mediatorAddress = devAccount(DevAccountIndex.mediator).address;
     const solver = await startSolver({
       conn: connect(DevAccountIndex.solver),

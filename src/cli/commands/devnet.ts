@@ -20,8 +20,10 @@ interface DevnetFlags extends ConfigFlags {
 
 /** Registers `devnet` (the whole network) and `devnet chain` (the chain alone). */
 export function registerDevnet(program: Command, ctx: CliContext): Command {
-  const devnet = program
-    .command("devnet")
+  const devnet = program.command("devnet").description("run a local development network (`lilypad devnet` starts all of it)");
+  devnet
+    // The default subcommand, so that `lilypad devnet` starts everything while `devnet chain` keeps its own flags.
+    .command("start", { isDefault: true })
     .description("run a whole local network: dev chain, solver, resource providers, mediator, on-chain job relay, gateway")
     .option("--providers <n>", "resource providers to start (1-4)", "2")
     .option("--port <port>", "chain JSON-RPC port", "8545")

@@ -1,0 +1,181 @@
+// Cheats on a real network, and what they cost: every escrow account of the deal (creator, provider, mediator)
+// moves by exactly what the market's settlement rules say, and no more.
+import assert from "node:assert/strict";
+import { after, before, describe, it } from "node:test";
+import { parseEther, parseEventLogs, type Address, type Hex } from "viem";
+import type { ChainConnection } from "../../src/chain/chainConnection.ts";
+import { DevAccountIndex, devAccount } from "../../src/chain/devAccounts.ts";
+import { lilypadMarketAbi } from "../../src/chain/generated/contracts.ts";
+import { depositToEscrow, escrowBalance, type EscrowBalance } from "../../src/chain/market/escrow.ts";
+import { readDeal } from "../../src/chain/market/readDeal.ts";
+import { unpackDeal } from "../../src/core/dealPacking.ts";
+import { Outcome, type Deal } from "../../src/core/dealTypes.ts";
+import { costOf, resultsCollateralOf } from "../../src/core/pricing.ts";
+import { providerStakeOf, settlementOf, type Settlement } from "../../src/core/settlement.ts";
+import { JobFailedError } from "../../src/job-creator/errors.ts";
+import type { JobEvent } from "../../src/job-creator/jobEvents.ts";
+import type { LilypadClient } from "../../src/job-creator/lilypadClient.ts";
+import { shippedModuleId, startTestNetwork, text, type TestNetwork } from "../network/helpers.ts";
+
+const JC = DevAccountIndex.jobCreator;
+const HONEST = devAccount(4).address;
+const WRONG_RESULT = devAccount(6).address;
+const INFLATES = devAccount(7).address;
+const INFLATION = 1000n;
+
+type Party = "creator" | "provider" | "mediator";
+const PARTIES: Party[] = ["creator", "provider", "mediator"];
+type Balances = Record<Party, EscrowBalance>;
+
+/** The escrow of each party, now or as it was at the end of `blockNumber`. */
+async function balancesOf(conn: ChainConnection, who: Record<Party, Address>, blockNumber?: bigint): Promise<Balances> {
+  const read = async (address: Address): Promise<EscrowBalance> => {
+    if (blockNumber === undefined) return escrowBalance(conn, address);
+    const [available, locked] = await conn.publicClient.readContract({
+      address: conn.network.contracts.market,
+      abi: lilypadMarketAbi,
+      functionName: "balanceOf",
+      args: [address],
+      blockNumber,
+    });
+    return { available, locked, wallet: 0n };
+  };
+  const [creator, provider, mediator] = await Promise.all([read(who.creator), read(who.provider), read(who.mediator)]);
+  return { creator, provider, mediator };
+}
+
+/** The block of the deal's `event` (the moment its collateral is all locked). */
+async function blockOf(conn: ChainConnection, dealId: Hex, event: "DealOpened" | "ResultPosted" | "DealChallenged"): Promise<bigint> {
+  const logs = await conn.publicClient.getLogs({ address: conn.network.contracts.market, fromBlock: BigInt(conn.network.deployBlock) });
+  const log = parseEventLogs({ abi: lilypadMarketAbi, logs, eventName: event }).find((l) => l.args.dealId === dealId);
+  assert.ok(log?.blockNumber, `no ${event} for ${dealId}`);
+  return log.blockNumber;
+}
+
+/**
+ * Each party's escrow changed by exactly the settlement: while the deal was challenged it held `unlock` more
+ * locked than before; after it closed nothing is left locked and `available` moved by `credit - unlock` (what was
+ * locked came out of `available`). Wallets are untouched.
+ */
+function assertSettled(s: Settlement, before: Balances, during: Balances, after: Balances): void {
+  for (const p of PARTIES) {
+    assert.equal(during[p].locked - before[p].locked, s[p].unlock, `${p}: locked while challenged`);
+    assert.equal(after[p].locked, before[p].locked, `${p}: nothing left locked`);
+    assert.equal(after[p].available - before[p].available, s[p].credit - s[p].unlock, `${p}: available`);
+    assert.equal(after[p].wallet, before[p].wallet, `${p}: wallet`);
+  }
+}
+
+describe("cheating parties lose exactly what the market's rules say", () => {
+  let t: TestNetwork;
+  let client: LilypadClient;
+  let conn: ChainConnection;
+  let who: (provider: Address) => Record<Party, Address>;
+
+  before(async () => {
+    const modules = [shippedModuleId("cowsay:v1")];
+    t = await startTestNetwork({
+      providers: [
+        { account: 4, modules },
+        { account: 5, modules, pricing: { basePrice: parseEther("0.005") } },
+        { account: 6, modules, pricing: { basePrice: parseEther("0.02") }, faults: { wrongResult: true } },
+        // Dear enough that its results collateral (2 x cost) exceeds its timeout collateral: the stake it loses.
+        { account: 7, modules, pricing: { basePrice: parseEther("0.1"), timeoutCollateral: parseEther("0.1") }, faults: { inflateInstructions: INFLATION } },
+      ],
+    });
+    conn = t.net.connect(JC);
+    // Deposit up front and never let the client deposit: the creator's escrow moves only by its deals.
+    await depositToEscrow(conn, parseEther("100"));
+    client = await t.client(JC, { keepInEscrow: 0n });
+    who = (provider) => ({ creator: conn.address, provider, mediator: t.net.mediatorAddress });
+    // A warm-up job: modules loaded everywhere before anything is timed or measured.
+    await client.run("cowsay:v1", { Message: "warm up" });
+  });
+  after(() => t.close());
+
+  it("a provider that inflates its instruction count is caught: it loses its results collateral to the creator, who pays nothing for the job", async () => {
+    const before = await balancesOf(conn, who(INFLATES));
+    const result = await client.run("cowsay:v1", { Message: "count me" }, { mediationChance: 1, targetProvider: INFLATES });
+    const after = await balancesOf(conn, who(INFLATES));
+    assert.equal(result.outcome, Outcome.ProviderWrong);
+    assert.equal(result.provider, INFLATES);
+    assert.equal(result.paid, 0n);
+    assert.match(text(result.stdout), /< count me >/, "the output itself was fine; only the count was a lie");
+
+    const onChain = await readDeal(conn, result.dealId);
+    assert.ok(onChain);
+    const deal: Deal = unpackDeal(onChain.deal);
+    const posted = onChain.result.instructions;
+    assert.equal(posted, result.instructions);
+    assert.ok(posted > INFLATION);
+    const s = settlementOf(deal, Outcome.ProviderWrong, posted);
+    const during = await balancesOf(conn, who(INFLATES), await blockOf(conn, result.dealId, "DealChallenged"));
+    assertSettled(s, before, during, after);
+
+    // In words: the stake the RP lost is its results collateral (it exceeds the timeout collateral here), and it
+    // went to the creator; the creator paid the mediator's fee and nothing for the job.
+    const rc = resultsCollateralOf(deal, posted);
+    assert.ok(rc > deal.timeoutCollateral);
+    assert.equal(providerStakeOf(deal, posted), rc);
+    assert.equal(after.provider.available - before.provider.available, -rc);
+    assert.equal(after.creator.available - before.creator.available, rc - deal.mediationFee);
+    assert.equal(after.mediator.available - before.mediator.available, deal.mediationFee);
+    assert.equal(s.payment, 0n);
+  });
+
+  it("a provider that posts a wrong result CID: the creator cannot download it, challenges, and the provider loses", async () => {
+    const before = await balancesOf(conn, who(WRONG_RESULT));
+    const events: JobEvent[] = [];
+    let failure: JobFailedError | undefined;
+    await assert.rejects(client.run("cowsay:v1", { Message: "lie to me" }, { targetProvider: WRONG_RESULT, onEvent: (e) => events.push(e) }), (error: unknown) => {
+      assert.ok(error instanceof JobFailedError, String(error));
+      assert.equal(error.code, "RESULT_UNAVAILABLE");
+      failure = error;
+      return true;
+    });
+    const after = await balancesOf(conn, who(WRONG_RESULT));
+    assert.ok(failure);
+    const dealId = failure.dealId;
+    assert.deepEqual(events.at(-1), { type: "closed", outcome: Outcome.ProviderWrong });
+    assert.ok(events.some((e) => e.type === "challenged"), "the creator challenged");
+    assert.ok(!events.some((e) => e.type === "downloaded"), "the result could not be downloaded");
+
+    const onChain = await readDeal(conn, dealId);
+    assert.ok(onChain);
+    assert.equal(onChain.provider, WRONG_RESULT);
+    assert.equal(onChain.result.cidDigest, `0x${"ab".repeat(32)}`);
+    const deal = unpackDeal(onChain.deal);
+    const posted = onChain.result.instructions;
+    const s = settlementOf(deal, Outcome.ProviderWrong, posted);
+    const during = await balancesOf(conn, who(WRONG_RESULT), await blockOf(conn, dealId, "DealChallenged"));
+    assertSettled(s, before, during, after);
+    // Here the timeout collateral is the larger stake: the RP gets back all but the results collateral.
+    const rc = resultsCollateralOf(deal, posted);
+    assert.equal(after.provider.available - before.provider.available, -rc);
+    assert.equal(after.creator.available - before.creator.available, rc - deal.mediationFee);
+    assert.equal(after.mediator.available - before.mediator.available, deal.mediationFee);
+  });
+
+  it("a creator that challenges an honest result: the provider is right, is paid, and the creator pays the fee too", async () => {
+    const before = await balancesOf(conn, who(HONEST));
+    const result = await client.run("cowsay:v1", { Message: "check me" }, { mediationChance: 1, targetProvider: HONEST });
+    const after = await balancesOf(conn, who(HONEST));
+    assert.equal(result.outcome, Outcome.ProviderRight);
+    assert.equal(result.provider, HONEST);
+    assert.match(text(result.stdout), /< check me >/);
+
+    const onChain = await readDeal(conn, result.dealId);
+    assert.ok(onChain);
+    const deal = unpackDeal(onChain.deal);
+    const posted = onChain.result.instructions;
+    const s = settlementOf(deal, Outcome.ProviderRight, posted);
+    const during = await balancesOf(conn, who(HONEST), await blockOf(conn, result.dealId, "DealChallenged"));
+    assertSettled(s, before, during, after);
+    const cost = costOf(deal, posted);
+    assert.equal(result.paid, cost);
+    assert.equal(s.payment, cost);
+    assert.equal(after.creator.available - before.creator.available, -(cost + deal.mediationFee));
+    assert.equal(after.provider.available - before.provider.available, cost);
+    assert.equal(after.mediator.available - before.mediator.available, deal.mediationFee);
+  });
+});
