@@ -96,6 +96,8 @@ export class ResourceProvider {
   readonly #solver: SolverClient;
   readonly #deals = new Map<Hex, DealWork>();
   readonly #modules = new Map<string, Promise<LoadModuleResult>>();
+  /** Modules the network's governance blocked (from the chain): refused even if on this provider's list. */
+  readonly #blocked = new Set<Hex>();
   readonly #posting: BatchQueue<DealWork>;
   #events: EventStream | undefined;
   #watcher: MarketWatcher | undefined;
@@ -210,6 +212,7 @@ export class ResourceProvider {
     };
     const { pricing } = this.#p;
     if (this.#p.modules !== "any" && !this.#p.modules.includes(offer.moduleId)) return decline(`module ${offer.moduleId} is not on this provider's list`);
+    if (this.#blocked.has(offer.moduleId)) return decline(`module ${offer.moduleId} is blocked on this network`);
     if (resource.basePrice !== pricing.basePrice || resource.pricePerMInstr !== pricing.pricePerMInstr) return decline("the prices are not this provider's");
     if (resource.timeoutCollateral > pricing.timeoutCollateral * 10n) return decline("the timeout collateral asked is too high");
     if (inputsHashOf(proposal.inputs) !== offer.inputsHash) return decline("the inputs do not match the offer");
@@ -306,7 +309,10 @@ export class ResourceProvider {
 
   #onChainEvents(events: MarketEvent[]): void {
     for (const event of events) {
-      if (event.eventName === "DealOpened" && event.args.provider === this.address) {
+      if (event.eventName === "ModuleBlockStatusChanged") {
+        if (event.args.blocked) this.#blocked.add(event.args.moduleId);
+        else this.#blocked.delete(event.args.moduleId);
+      } else if (event.eventName === "DealOpened" && event.args.provider === this.address) {
         const known = this.#deals.get(event.args.dealId);
         if (known && known.state !== "proposed") continue;
         const work: DealWork = known ?? {

@@ -10,6 +10,8 @@ import { costOf } from "../../src/core/pricing.ts";
 import { JobFailedError } from "../../src/job-creator/errors.ts";
 import type { JobEvent } from "../../src/job-creator/jobEvents.ts";
 import { readDeal } from "../../src/chain/market/readDeal.ts";
+import { sendMarketTx } from "../../src/chain/market/sendMarketTx.ts";
+import { SolverRequestError } from "../../src/net/solverClient.ts";
 import { shippedModuleId, startTestNetwork, text, type TestNetwork } from "./helpers.ts";
 
 const HONEST = devAccount(4).address;
@@ -101,6 +103,28 @@ describe("jobs through the network", () => {
       (error: unknown) => error instanceof JobFailedError && error.code === "RESULT_UNAVAILABLE",
     );
     assert.deepEqual(events.at(-1), { type: "closed", outcome: Outcome.ProviderWrong });
+  });
+
+  it("a module the network's governance blocked is refused, with the reason", async () => {
+    const governance = t.net.connect(DevAccountIndex.deployer);
+    const moduleId = shippedModuleId("compute:v1");
+    await sendMarketTx(governance, { functionName: "setModuleBlocked", args: [moduleId, true, "test: blocked"] });
+    const client = await t.client();
+    // The solver follows the chain: within a few polls it refuses such jobs itself. Until then the market refuses
+    // to open the deal, so no job with a blocked module ever runs.
+    let refused: unknown;
+    for (let i = 0; i < 40 && !(refused instanceof SolverRequestError); i++) {
+      refused = await client.run("compute:v1", { N: 100 }).then(
+        () => assert.fail("a blocked module ran"),
+        (error: unknown) => error,
+      );
+      if (!(refused instanceof SolverRequestError)) {
+        assert.ok(refused instanceof JobFailedError && refused.code === "ModuleIsBlocked", String(refused));
+        await new Promise((r) => setTimeout(r, 100));
+      }
+    }
+    assert.ok(refused instanceof SolverRequestError, String(refused));
+    assert.equal(refused.code, "MODULE_BLOCKED");
   });
 
   it("refuses bad inputs before anything is signed or sent", async () => {
