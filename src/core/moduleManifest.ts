@@ -13,6 +13,16 @@ const inputName = z.string().regex(/^[A-Za-z][A-Za-z0-9_]{0,63}$/, "1-64 charact
 /** A CIDv1 in its default base32 string form. */
 export const cidStringSchema = z.string().regex(/^b[a-z2-7]{20,}$/, "a CIDv1 in base32 (starts with 'b')");
 
+/** Whether `pattern` compiles the way moduleInputs.ts checks a value against it: anchored, with the u flag. */
+function compilesAsPattern(pattern: string): boolean {
+  try {
+    new RegExp(`^(?:${pattern})$`, "u");
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 const inputCommon = {
   name: inputName,
   description: z.string().max(500).default(""),
@@ -25,7 +35,7 @@ export const moduleInputSchema = z.discriminatedUnion("type", [
     type: z.literal("string"),
     default: z.string().optional(),
     maxLength: z.number().int().positive().max(1_000_000).default(1000),
-    pattern: z.string().optional(),
+    pattern: z.string().refine(compilesAsPattern, "not a valid regular expression (JavaScript syntax, with the u flag)").optional(),
     enum: z.array(z.string()).min(1).optional(),
   }),
   z.object({

@@ -16,55 +16,13 @@ import { JobFailedError } from "../../src/job-creator/errors.ts";
 import type { JobEvent } from "../../src/job-creator/jobEvents.ts";
 import type { LilypadClient } from "../../src/job-creator/lilypadClient.ts";
 import { shippedModuleId, startTestNetwork, text, type TestNetwork } from "../network/helpers.ts";
+import { PARTIES, assertSettled, balancesOf, blockOf, type Balances, type Party } from "./helpers.ts";
 
 const JC = DevAccountIndex.jobCreator;
 const HONEST = devAccount(4).address;
 const WRONG_RESULT = devAccount(6).address;
 const INFLATES = devAccount(7).address;
 const INFLATION = 1000n;
-
-type Party = "creator" | "provider" | "mediator";
-const PARTIES: Party[] = ["creator", "provider", "mediator"];
-type Balances = Record<Party, EscrowBalance>;
-
-/** The escrow of each party, now or as it was at the end of `blockNumber`. */
-async function balancesOf(conn: ChainConnection, who: Record<Party, Address>, blockNumber?: bigint): Promise<Balances> {
-  const read = async (address: Address): Promise<EscrowBalance> => {
-    if (blockNumber === undefined) return escrowBalance(conn, address);
-    const [available, locked] = await conn.publicClient.readContract({
-      address: conn.network.contracts.market,
-      abi: lilypadMarketAbi,
-      functionName: "balanceOf",
-      args: [address],
-      blockNumber,
-    });
-    return { available, locked, wallet: 0n };
-  };
-  const [creator, provider, mediator] = await Promise.all([read(who.creator), read(who.provider), read(who.mediator)]);
-  return { creator, provider, mediator };
-}
-
-/** The block of the deal's `event` (the moment its collateral is all locked). */
-async function blockOf(conn: ChainConnection, dealId: Hex, event: "DealOpened" | "ResultPosted" | "DealChallenged"): Promise<bigint> {
-  const logs = await conn.publicClient.getLogs({ address: conn.network.contracts.market, fromBlock: BigInt(conn.network.deployBlock) });
-  const log = parseEventLogs({ abi: lilypadMarketAbi, logs, eventName: event }).find((l) => l.args.dealId === dealId);
-  assert.ok(log?.blockNumber, `no ${event} for ${dealId}`);
-  return log.blockNumber;
-}
-
-/**
- * Each party's escrow changed by exactly the settlement: while the deal was challenged it held `unlock` more
- * locked than before; after it closed nothing is left locked and `available` moved by `credit - unlock` (what was
- * locked came out of `available`). Wallets are untouched.
- */
-function assertSettled(s: Settlement, before: Balances, during: Balances, after: Balances): void {
-  for (const p of PARTIES) {
-    assert.equal(during[p].locked - before[p].locked, s[p].unlock, `${p}: locked while challenged`);
-    assert.equal(after[p].locked, before[p].locked, `${p}: nothing left locked`);
-    assert.equal(after[p].available - before[p].available, s[p].credit - s[p].unlock, `${p}: available`);
-    assert.equal(after[p].wallet, before[p].wallet, `${p}: wallet`);
-  }
-}
 
 describe("cheating parties lose exactly what the market's rules say", () => {
   let t: TestNetwork;

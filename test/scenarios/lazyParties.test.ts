@@ -25,40 +25,13 @@ import { createModuleResolver } from "../../src/modules/moduleResolver.ts";
 import { SolverClient } from "../../src/net/solverClient.ts";
 import { createBlockstore } from "../../src/storage/createBlockstore.ts";
 import { shippedModuleId, startTestNetwork, text, type TestNetwork } from "../network/helpers.ts";
+import { PARTIES, assertSettled, balancesOf, blockOf, type Balances, type Party } from "./helpers.ts";
 
 const JC = DevAccountIndex.jobCreator;
 /** A creator that submits a job and then walks away. */
 const ABSENT_JC = 12;
 const HONEST = devAccount(4).address;
 const SILENT = devAccount(5).address;
-
-type Party = "creator" | "provider" | "mediator";
-const PARTIES: Party[] = ["creator", "provider", "mediator"];
-type Balances = Record<Party, EscrowBalance>;
-
-async function balancesOf(conn: ChainConnection, who: Record<Party, Address>, blockNumber?: bigint): Promise<Balances> {
-  const read = async (address: Address): Promise<EscrowBalance> => {
-    if (blockNumber === undefined) return escrowBalance(conn, address);
-    const [available, locked] = await conn.publicClient.readContract({
-      address: conn.network.contracts.market,
-      abi: lilypadMarketAbi,
-      functionName: "balanceOf",
-      args: [address],
-      blockNumber,
-    });
-    return { available, locked, wallet: 0n };
-  };
-  const [creator, provider, mediator] = await Promise.all([read(who.creator), read(who.provider), read(who.mediator)]);
-  return { creator, provider, mediator };
-}
-
-/** The block of the deal's `event`: the moment all its collateral is locked, for the phase that event begins. */
-async function blockOf(conn: ChainConnection, dealId: Hex, event: "DealOpened" | "ResultPosted" | "DealChallenged"): Promise<bigint> {
-  const logs = await conn.publicClient.getLogs({ address: conn.network.contracts.market, fromBlock: BigInt(conn.network.deployBlock) });
-  const log = parseEventLogs({ abi: lilypadMarketAbi, logs, eventName: event }).find((l) => l.args.dealId === dealId);
-  assert.ok(log?.blockNumber, `no ${event} for ${dealId}`);
-  return log.blockNumber;
-}
 
 async function closedOutcome(conn: ChainConnection, dealId: Hex): Promise<Outcome | undefined> {
   const [log] = await conn.publicClient.getLogs({
@@ -71,15 +44,6 @@ async function closedOutcome(conn: ChainConnection, dealId: Hex): Promise<Outcom
 }
 
 /** Locked `unlock` more while the deal was in its last phase; now nothing locked, `available` moved by `credit - unlock`. */
-function assertSettled(s: Settlement, before: Balances, during: Balances, after: Balances): void {
-  for (const p of PARTIES) {
-    assert.equal(during[p].locked - before[p].locked, s[p].unlock, `${p}: locked during the deal`);
-    assert.equal(after[p].locked, before[p].locked, `${p}: nothing left locked`);
-    assert.equal(after[p].available - before[p].available, s[p].credit - s[p].unlock, `${p}: available`);
-    assert.equal(after[p].wallet, before[p].wallet, `${p}: wallet`);
-  }
-}
-
 async function waitFor<T>(what: string, check: () => Promise<T | undefined>, timeoutMs: number): Promise<T> {
   const until = Date.now() + timeoutMs;
   for (;;) {

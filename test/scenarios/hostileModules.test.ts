@@ -1,0 +1,283 @@
+// Hostile and non-deterministic modules through the whole network: a real chain, solver, resource provider and
+// mediator on loopback, sharing one block store so that modules this test packages from
+// test/fixtures/scenarios/<name> (copied to a temporary folder first: packaging writes build/ into the folder) can
+// run on the provider and be re-run by the mediator. The wasm fixtures reuse the AssemblyScript hostile programs
+// of test/fixtures/hostile (their build/*.wasm, or compiled here when not built); the js ones are ES modules.
+//
+// What is asserted is what the network does today:
+// - a module that is not deterministic: the mediator's re-run differs from the provider's result, and the provider
+//   is ruled wrong (it loses its results collateral, the creator pays nothing);
+// - a module that ends on its own, however hostile (escape attempts, a permission error), gives a result recording
+//   what happened (its stdout, stderr and exit code), accepted and paid like any other;
+// - a module that runs into a sandbox limit (instructions, wall clock, memory, output) gives no result: the
+//   provider's sandbox stops it with a typed error, the provider reports "failed: ..." on the job's log and posts
+//   nothing, and the deal ends in a result timeout (the provider's timeout collateral goes to the creator);
+// - the provider keeps serving: a cowsay job right after all of that runs on it and is accepted.
+import assert from "node:assert/strict";
+import { existsSync } from "node:fs";
+import { cp, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { after, before, describe, it } from "node:test";
+import { exporter } from "ipfs-unixfs-exporter";
+import { CID } from "multiformats/cid";
+import type { Address } from "viem";
+import { DevAccountIndex, devAccount } from "../../src/chain/devAccounts.ts";
+import { escrowBalance } from "../../src/chain/market/escrow.ts";
+import { laneStatus } from "../../src/chain/market/laneStatus.ts";
+import { readDeal } from "../../src/chain/market/readDeal.ts";
+import { unpackDeal } from "../../src/core/dealPacking.ts";
+import { DealState, Outcome } from "../../src/core/dealTypes.ts";
+import { inputsHashOf } from "../../src/core/moduleInputs.ts";
+import { settlementOf } from "../../src/core/settlement.ts";
+import { JobFailedError } from "../../src/job-creator/errors.ts";
+import type { JobEvent } from "../../src/job-creator/jobEvents.ts";
+import type { JobHandle, LilypadClient } from "../../src/job-creator/lilypadClient.ts";
+import type { Ruling } from "../../src/mediator/mediator.ts";
+import { compileModule, repoRoot } from "../../src/modules/compileAssemblyScript.ts";
+import { createModuleResolver } from "../../src/modules/moduleResolver.ts";
+import { packageModule } from "../../src/modules/packageModule.ts";
+import { createBlockstore, type Blockstore } from "../../src/storage/createBlockstore.ts";
+import { readFileBytes } from "../../src/storage/readFileBytes.ts";
+import { startTestNetwork, text, type TestNetwork } from "../network/helpers.ts";
+
+const FIXTURES = join(repoRoot, "test", "fixtures", "scenarios");
+const PROVIDER_INDEX = 4;
+const PROVIDER = devAccount(PROVIDER_INDEX).address;
+const MEDIATOR = devAccount(DevAccountIndex.mediator).address;
+/** Seconds a limit-hitting deal waits for a result: the test moves the chain's clock past it. */
+const SHORT_RESULT_TIMEOUT = 10;
+
+/** Each scenario fixture, and the hostile AssemblyScript program (test/fixtures/hostile/<name>.ts) of the wasm ones. */
+const FIXTURE_MODULES: Record<string, string | undefined> = {
+  nondeterministic: undefined,
+  "seeded-random": undefined,
+  "hostile-wasm-loop": "loop",
+  "hostile-wasm-spin": "loop",
+  "hostile-wasm-membomb": "membomb",
+  "hostile-wasm-stdoutflood": "stdoutflood",
+  "hostile-wasm-escape": "escape",
+  "hostile-js-spin": undefined,
+  "hostile-js-membomb": undefined,
+  "hostile-js-stdoutflood": undefined,
+  "hostile-js-read-passwd": undefined,
+};
+
+async function hostileWasm(name: string): Promise<Uint8Array> {
+  const built = join(repoRoot, "test", "fixtures", "hostile", "build", `${name}.wasm`);
+  return existsSync(built) ? readFile(built) : compileModule({ entry: `test/fixtures/hostile/${name}.ts` });
+}
+
+/** Copies the fixture folder (with its wasm program, if any) to `work` and packages it into the block store. */
+async function packageFixture(name: string, work: string, blockstore: Blockstore): Promise<string> {
+  const dir = join(work, "modules", name);
+  await cp(join(FIXTURES, name), dir, { recursive: true });
+  const program = FIXTURE_MODULES[name];
+  if (program) await writeFile(join(dir, "module.wasm"), await hostileWasm(program));
+  return (await packageModule({ dir, blockstore })).cid;
+}
+
+/** A file of a result directory, read from the block store (verified block by block). */
+async function resultFile(blockstore: Blockstore, resultCid: string, name: string): Promise<string> {
+  const entry = await exporter(`${resultCid}/${name}`, blockstore);
+  return text(await readFileBytes({ blockstore, cid: CID.parse(entry.cid.toString()), maxBytes: 4 << 20 }));
+}
+
+/** available + locked: what an account owns in the market. */
+async function escrowTotal(t: TestNetwork, who: Address): Promise<bigint> {
+  const { available, locked } = await escrowBalance(t.net.connect(DevAccountIndex.jobCreator), who);
+  return available + locked;
+}
+
+async function waitFor<T>(what: string, probe: () => T | undefined | Promise<T | undefined>, timeoutMs = 60_000): Promise<T> {
+  const started = performance.now();
+  for (;;) {
+    const value = await probe();
+    if (value !== undefined) return value;
+    if (performance.now() - started > timeoutMs) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+describe("hostile and non-deterministic modules through the network", () => {
+  let t: TestNetwork;
+  let work: string;
+  let blockstore: Blockstore;
+  let client: LilypadClient;
+  const cids: Record<string, string> = {};
+  const rulings: Ruling[] = [];
+  const creator = devAccount(DevAccountIndex.jobCreator).address;
+
+  before(async () => {
+    work = await mkdtemp(join(tmpdir(), "lilypad-hostile-"));
+    blockstore = await createBlockstore({ path: join(work, "blocks") });
+    for (const name of Object.keys(FIXTURE_MODULES)) cids[name] = await packageFixture(name, work, blockstore);
+    t = await startTestNetwork({ blockstore, providers: [{ account: PROVIDER_INDEX, slots: 8 }], sandboxSize: 2 });
+    t.net.mediator.onRuling((ruling) => rulings.push(ruling));
+    client = await t.client(DevAccountIndex.jobCreator, { blockstore, resolveModule: createModuleResolver({ blockstore, workDir: join(work, "resolver") }) });
+    // The creator's first job deposits its escrow: done here so that the escrow figures below see only the jobs.
+    await client.run("cowsay:v1", { Message: "warm up" });
+  });
+
+  after(async () => {
+    await t?.close();
+    if (work) await rm(work, { recursive: true, force: true });
+  });
+
+  it("a module that is not deterministic: the mediator's re-run differs and the provider is ruled wrong", async () => {
+    // The rule: the mediator's only check is re-execution, so whoever posted a result nobody can reproduce is
+    // charged for it, and that is the provider. The provider bears non-determinism: nothing on the network stops
+    // it from taking a module whose manifest says `deterministic: false` (the flag is only a label), and on every
+    // challenged deal of such a module it loses its results collateral while the creator pays nothing.
+    assert.equal(JSON.parse(await readFile(join(FIXTURES, "nondeterministic", "manifest.json"), "utf8")).deterministic, false);
+    const providerBefore = await escrowTotal(t, PROVIDER);
+    const mediatorBefore = await escrowTotal(t, MEDIATOR);
+    const result = await client.run(cids.nondeterministic!, {}, { mediationChance: 1, targetProvider: PROVIDER });
+    assert.equal(result.provider, PROVIDER);
+    assert.equal(result.outcome, Outcome.ProviderWrong);
+    assert.equal(result.paid, 0n);
+    // What the provider ran prints what the js engine leaves unpinned.
+    assert.match(text(result.stdout), /^crypto\.getRandomValues [0-9a-f]{32}\nDate\.now \d+\nperformance\.now [\d.]+\nprocess\.hrtime \d+\n$/);
+
+    const ruling = rulings.find((r) => r.dealId === result.dealId);
+    assert.ok(ruling, "the mediator ruled");
+    assert.equal(ruling.providerRight, false);
+    // Other bytes give another result CID and another stdout hash; js is priced per run, so both counts are 0.
+    assert.match(ruling.reason ?? "", /result CID digest/);
+    assert.match(ruling.reason ?? "", /output hash/);
+    assert.doesNotMatch(ruling.reason ?? "", /instructions/);
+
+    // The market settled it as the rules say: the provider loses its results collateral, the mediator earns its fee.
+    const onChain = await readDeal(t.net.connect(DevAccountIndex.jobCreator), result.dealId);
+    assert.ok(onChain);
+    const settlement = settlementOf(unpackDeal(onChain.deal), Outcome.ProviderWrong, result.instructions);
+    const providerDelta = settlement.provider.credit - settlement.provider.unlock;
+    assert.ok(providerDelta < 0n, "the provider pays");
+    assert.equal((await escrowTotal(t, PROVIDER)) - providerBefore, providerDelta);
+    assert.equal((await escrowTotal(t, MEDIATOR)) - mediatorBefore, settlement.mediator.credit);
+  });
+
+  it("control: a js module whose randomness is seeded by the deal is reproduced exactly, and the provider is ruled right", async () => {
+    const result = await client.run(cids["seeded-random"]!, {}, { mediationChance: 1, targetProvider: PROVIDER });
+    assert.equal(result.outcome, Outcome.ProviderRight);
+    assert.ok(result.paid > 0n);
+    const lines = text(result.stdout).trimEnd().split("\n");
+    // The job's seed is the deal's inputs hash, whoever runs it.
+    assert.equal(lines[0], `seed ${inputsHashOf({}).slice(2)}`);
+    assert.equal(lines.length, 5);
+    for (const line of lines.slice(1)) assert.match(line, /^Math\.random 0\.\d+/);
+    const ruling = rulings.find((r) => r.dealId === result.dealId);
+    assert.deepEqual(ruling, { dealId: result.dealId, providerRight: true, reason: undefined });
+  });
+
+  it("hostile modules that end on their own give a result recording what they did, accepted and paid", async () => {
+    const [escape, passwd] = await Promise.all([
+      client.run(cids["hostile-wasm-escape"]!, {}, { targetProvider: PROVIDER }),
+      client.run(cids["hostile-js-read-passwd"]!, {}, { targetProvider: PROVIDER }),
+    ]);
+
+    // wasm: every try to open /etc/passwd from a preopen is refused by the WASI layer; the program exits 0.
+    assert.equal(escape.outcome, Outcome.Accepted);
+    assert.ok(escape.paid > 0n);
+    assert.ok(escape.instructions > 0n);
+    const tries = text(escape.stdout).trimEnd().split("\n");
+    assert.equal(tries.at(-1), "escaped: no");
+    assert.ok(tries.length > 1);
+    for (const line of tries.slice(0, -1)) assert.match(line, /^open ".*": denied \(NOTCAPABLE\)$/);
+    assert.equal(await resultFile(blockstore, escape.resultCid, "exitCode"), "0\n");
+
+    // js: Node's permission model refuses the read; the thrown error makes exit code 1, with the reason on stderr.
+    assert.equal(passwd.outcome, Outcome.Accepted);
+    assert.ok(passwd.paid > 0n, "a job that fails by itself is still a job run: the creator pays for it");
+    assert.equal(text(passwd.stdout), "");
+    assert.equal(await resultFile(blockstore, passwd.resultCid, "exitCode"), "1\n");
+    assert.match(await resultFile(blockstore, passwd.resultCid, "stderr"), /permission denied \(FileSystemRead \/etc\/passwd\)/);
+  });
+
+  /**
+   * Submits one job of each module at once (at most 4: the provider offers 4 CPUs and each job asks for one),
+   * waits until the provider reports each one failed, moves the chain past the result deadline, and checks that
+   * every deal ends in a result timeout with the escrow moving as the rules say.
+   */
+  async function runIntoLimits(cases: { module: string; failure: RegExp }[]): Promise<void> {
+    const conn = t.net.connect(DevAccountIndex.jobCreator);
+    const creatorBefore = await escrowTotal(t, creator);
+    const providerBefore = await escrowTotal(t, PROVIDER);
+    const jobs = await Promise.all(
+      cases.map(async ({ module, failure }) => {
+        const handle: JobHandle = await client.submit(cids[module]!, {}, { targetProvider: PROVIDER, terms: { resultTimeout: SHORT_RESULT_TIMEOUT } });
+        const events: JobEvent[] = [];
+        handle.events.on((e) => events.push(e));
+        const outcome = handle.result.then(
+          () => assert.fail(`${module}: the job should not have given a result`),
+          (error: unknown) => error,
+        );
+        return { module, failure, handle, events, outcome };
+      }),
+    );
+
+    // The provider's sandbox stops each job with a typed error, which the provider reports on the job's log.
+    for (const job of jobs) {
+      const failed = await waitFor(`${job.module} to fail on the provider`, () =>
+        job.events.find((e): e is Extract<JobEvent, { type: "log" }> => e.type === "log" && e.line.startsWith("failed: ")),
+      );
+      assert.match(failed.line, job.failure, job.module);
+      assert.ok(job.events.some((e) => e.type === "deal-opened" && e.provider === PROVIDER), job.module);
+      assert.ok(!job.events.some((e) => e.type === "result-posted"), `${job.module}: nothing is posted`);
+    }
+
+    // Nothing will be posted: move the chain's clock just past the last result deadline (and no further, so that
+    // the offers signed by the wall clock stay valid), and let the creator finalize the deals.
+    const lanes = await Promise.all(jobs.map(async (job) => laneStatus(conn, creator, unpackDeal((await readDeal(conn, job.handle.dealId))!.deal).lane)));
+    for (const lane of lanes) assert.equal(lane.state, DealState.Open);
+    const chainNow = Number((await t.net.dev.publicClient.getBlock()).timestamp);
+    const gap = Math.max(...lanes.map((l) => l.deadline)) - chainNow + 1;
+    if (gap > 0) await t.net.dev.testClient.increaseTime({ seconds: gap });
+    await t.net.dev.testClient.mine({ blocks: 1 });
+
+    let timeoutCollateral = 0n;
+    for (const job of jobs) {
+      const error = await job.outcome;
+      assert.ok(error instanceof JobFailedError, `${job.module}: ${String(error)}`);
+      assert.equal(error.code, "RESULT_TIMEOUT", job.module);
+      assert.deepEqual(job.events.at(-1), { type: "closed", outcome: Outcome.ResultTimeout }, job.module);
+      timeoutCollateral += unpackDeal((await readDeal(conn, job.handle.dealId))!.deal).timeoutCollateral;
+    }
+    // A result timeout refunds the creator's payment and hands it the provider's timeout collateral: the provider
+    // pays for a module that could not finish within its own manifest's limits.
+    assert.ok(timeoutCollateral > 0n);
+    assert.equal((await escrowTotal(t, creator)) - creatorBefore, timeoutCollateral);
+    assert.equal((await escrowTotal(t, PROVIDER)) - providerBefore, -timeoutCollateral);
+  }
+
+  it("wasm modules that run into a limit: the provider's sandbox stops them, it reports the failure, the deal times out", async () => {
+    await runIntoLimits([
+      { module: "hostile-wasm-loop", failure: /more than its budget of 100000000 instructions/ },
+      { module: "hostile-wasm-spin", failure: /ran longer than its 1500 ms limit/ },
+      // The 16 MiB cap refuses every memory.grow past it; the program retries for ever, so the budget ends it.
+      { module: "hostile-wasm-membomb", failure: /more than its budget of 100000000 instructions/ },
+      // Writes past 1 MiB are refused; the program ignores the errors and writes on, so the budget ends it too
+      // (the sandbox reports the budget before the output limit when both were hit).
+      { module: "hostile-wasm-stdoutflood", failure: /more than its budget of 100000000 instructions/ },
+    ]);
+  });
+
+  it("js modules that run into a limit: the provider kills them, it reports the failure, the deal times out", async () => {
+    await runIntoLimits([
+      { module: "hostile-js-spin", failure: /ran longer than its 1500 ms limit/ },
+      { module: "hostile-js-membomb", failure: /ran out of its 128 MiB of memory/ },
+      { module: "hostile-js-stdoutflood", failure: /wrote more than its limit of 1048576 bytes of output/ },
+    ]);
+  });
+
+  it("the provider keeps serving: a cowsay job right after all of that runs on it and is accepted", async () => {
+    const result = await client.run("cowsay:v1", { Message: "still here" }, { targetProvider: PROVIDER });
+    assert.equal(result.provider, PROVIDER);
+    assert.equal(result.outcome, Outcome.Accepted);
+    assert.match(text(result.stdout), /< still here >/);
+    // And a wasm job on the same provider after its sandbox child was killed at the wall clock, checked by the mediator.
+    const checked = await client.run("cowsay:v1", { Message: "checked" }, { targetProvider: PROVIDER, mediationChance: 1 });
+    assert.equal(checked.outcome, Outcome.ProviderRight);
+  });
+});
+
