@@ -2,7 +2,7 @@
 // One source of truth for the solver, the nodes, the CLI, the SDK and the tests.
 import type { Address } from "viem";
 import { z } from "zod";
-import { addressSchema, bytes32Schema, hexSchema, smallUintSchema, uintSchema } from "./primitives.ts";
+import { addressSchema, bytes32Schema, smallUintSchema, uintSchema } from "./primitives.ts";
 
 export const MAX_MEDIATORS = 4;
 export const ZERO_ADDRESS = "0x0000000000000000000000000000000000000000" as const;

@@ -1,11 +1,11 @@
 // Runs the job a deal names, the way every party must: the resource provider to produce the result, the mediator
 // to check it, a job creator to spot-check it. The job is a pure function of (module, inputs): the random seed is
 // the inputs' hash, so any honest re-run gives the same result CID and the same instruction count.
-import { chmod, mkdir, mkdtemp, readFile, rm } from "node:fs/promises";
+import { chmod, mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import type { CID } from "multiformats/cid";
 import { hexToBytes, keccak256, type Hex } from "viem";
-import { InvalidInputError } from "../core/errors.ts";
+import { InvalidInputError, LilypadError } from "../core/errors.ts";
 import { inputsHashOf, resolveInputs, type ResolvedInputs } from "../core/moduleInputs.ts";
 import { moduleCidOfDigest } from "../core/moduleId.ts";
 import type { Result } from "../core/dealTypes.ts";
@@ -37,7 +37,7 @@ export interface RunDealJobResult {
 }
 
 export async function runDealJob(params: RunDealJobParameters): Promise<RunDealJobResult> {
-  const { blockstore, pool, workRoot } = params;
+  const { blockstore, workRoot } = params;
   if (inputsHashOf(params.inputs) !== params.inputsHash) {
     throw new InvalidInputError({ key: "(all)", reason: "the inputs do not hash to the deal's inputsHash" });
   }
@@ -65,7 +65,10 @@ export async function runDealJob(params: RunDealJobParameters): Promise<RunDealJ
 
 async function runAndStore(params: RunDealJobParameters, loaded: LoadModuleResult, inputs: ResolvedInputs, jobDir: string): Promise<RunDealJobResult> {
   const { blockstore, pool, workRoot } = params;
-  const run = await runJob({
+  const started = performance.now();
+  let run: { resultDir: string; exitCode: number; instructions: bigint; durationMs: number };
+  try {
+    run = await runJob({
     pool,
     moduleCid: loaded.cid,
     manifest: loaded.manifest,
@@ -75,6 +78,10 @@ async function runAndStore(params: RunDealJobParameters, loaded: LoadModuleResul
     seed: hexToBytes(params.inputsHash),
     workRoot,
   });
+  } catch (error) {
+    if (!(error instanceof LilypadError) || !LIMIT_CODES.has(error.code)) throw error;
+    run = await limitResult(jobDir, error.code, error.code === "INSTRUCTION_BUDGET_EXCEEDED" ? BigInt(loaded.manifest.limits.instructions) : 0n, started);
+  }
   const { cid: resultCid } = await addDirectory({ blockstore, path: run.resultDir });
   const stdout = await readFile(join(run.resultDir, "stdout"));
   return {
@@ -83,6 +90,25 @@ async function runAndStore(params: RunDealJobParameters, loaded: LoadModuleResul
     exitCode: run.exitCode,
     durationMs: run.durationMs,
   };
+}
+
+/**
+ * Limits a job hits are results too: the job ran, and an honest re-run hits the same limit. Recording them (instead
+ * of posting nothing) keeps a creator from draining providers' timeout collateral with jobs built to exceed their
+ * limits. The record holds only the limit's code, so that every honest run writes the same bytes; a job stopped at
+ * its instruction budget is paid for the whole budget.
+ */
+const LIMIT_CODES = new Set(["INSTRUCTION_BUDGET_EXCEEDED", "MEMORY_LIMIT_EXCEEDED", "OUTPUT_LIMIT_EXCEEDED", "TIMEOUT"]);
+export const LIMIT_EXIT_CODE = 137;
+
+async function limitResult(jobDir: string, code: string, instructions: bigint, started: number) {
+  const resultDir = join(jobDir, "limit-result");
+  await mkdir(resultDir, { recursive: true });
+  await writeFile(join(resultDir, "stdout"), "");
+  await writeFile(join(resultDir, "stderr"), `the job was stopped: ${code}\n`);
+  await writeFile(join(resultDir, "exitCode"), `${LIMIT_EXIT_CODE}\n`);
+  await writeFile(join(resultDir, "limit"), `${code}\n`);
+  return { resultDir, exitCode: LIMIT_EXIT_CODE, instructions, durationMs: performance.now() - started };
 }
 
 /** The 32-byte sha2-256 digest the market stores for a result directory's CID. */

@@ -3,7 +3,7 @@
 // reaches the solver's state.
 import websocket from "@fastify/websocket";
 import Fastify, { type FastifyRequest } from "fastify";
-import type { Address, Hex } from "viem";
+import type { Address } from "viem";
 import type { WebSocket } from "ws";
 import { z } from "zod";
 import { verifyRequest, type AuthScope } from "../core/api/requestAuth.ts";

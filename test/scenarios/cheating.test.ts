@@ -2,21 +2,20 @@
 // moves by exactly what the market's settlement rules say, and no more.
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
-import { parseEther, parseEventLogs, type Address, type Hex } from "viem";
+import { parseEther, type Address } from "viem";
 import type { ChainConnection } from "../../src/chain/chainConnection.ts";
 import { DevAccountIndex, devAccount } from "../../src/chain/devAccounts.ts";
-import { lilypadMarketAbi } from "../../src/chain/generated/contracts.ts";
-import { depositToEscrow, escrowBalance, type EscrowBalance } from "../../src/chain/market/escrow.ts";
+import { depositToEscrow } from "../../src/chain/market/escrow.ts";
 import { readDeal } from "../../src/chain/market/readDeal.ts";
 import { unpackDeal } from "../../src/core/dealPacking.ts";
 import { Outcome, type Deal } from "../../src/core/dealTypes.ts";
 import { costOf, resultsCollateralOf } from "../../src/core/pricing.ts";
-import { providerStakeOf, settlementOf, type Settlement } from "../../src/core/settlement.ts";
+import { providerStakeOf, settlementOf } from "../../src/core/settlement.ts";
 import { JobFailedError } from "../../src/job-creator/errors.ts";
 import type { JobEvent } from "../../src/job-creator/jobEvents.ts";
 import type { LilypadClient } from "../../src/job-creator/lilypadClient.ts";
 import { shippedModuleId, startTestNetwork, text, type TestNetwork } from "../network/helpers.ts";
-import { PARTIES, assertSettled, balancesOf, blockOf, type Balances, type Party } from "./helpers.ts";
+import { assertSettled, balancesOf, blockOf, type Party } from "./helpers.ts";
 
 const JC = DevAccountIndex.jobCreator;
 const HONEST = devAccount(4).address;

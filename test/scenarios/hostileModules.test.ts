@@ -9,9 +9,10 @@
 //   is ruled wrong (it loses its results collateral, the creator pays nothing);
 // - a module that ends on its own, however hostile (escape attempts, a permission error), gives a result recording
 //   what happened (its stdout, stderr and exit code), accepted and paid like any other;
-// - a module that runs into a sandbox limit (instructions, wall clock, memory, output) gives no result: the
-//   provider's sandbox stops it with a typed error, the provider reports "failed: ..." on the job's log and posts
-//   nothing, and the deal ends in a result timeout (the provider's timeout collateral goes to the creator);
+// - a module that runs into a sandbox limit (instructions, wall clock, memory, output) is stopped by the provider's
+//   sandbox, and the provider posts a result recording which limit (exit code 137, a `limit` file): an honest
+//   re-run writes the same bytes, so the mediator agrees, and the creator pays (for the whole instruction budget
+//   when that was the limit);
 // - the provider keeps serving: a cowsay job right after all of that runs on it and is accepted.
 import assert from "node:assert/strict";
 import { existsSync } from "node:fs";
@@ -24,15 +25,12 @@ import { CID } from "multiformats/cid";
 import type { Address } from "viem";
 import { DevAccountIndex, devAccount } from "../../src/chain/devAccounts.ts";
 import { escrowBalance } from "../../src/chain/market/escrow.ts";
-import { laneStatus } from "../../src/chain/market/laneStatus.ts";
 import { readDeal } from "../../src/chain/market/readDeal.ts";
 import { unpackDeal } from "../../src/core/dealPacking.ts";
-import { DealState, Outcome } from "../../src/core/dealTypes.ts";
+import { Outcome } from "../../src/core/dealTypes.ts";
 import { inputsHashOf } from "../../src/core/moduleInputs.ts";
 import { settlementOf } from "../../src/core/settlement.ts";
-import { JobFailedError } from "../../src/job-creator/errors.ts";
-import type { JobEvent } from "../../src/job-creator/jobEvents.ts";
-import type { JobHandle, LilypadClient } from "../../src/job-creator/lilypadClient.ts";
+import type { LilypadClient } from "../../src/job-creator/lilypadClient.ts";
 import type { Ruling } from "../../src/mediator/mediator.ts";
 import { compileModule, repoRoot } from "../../src/modules/compileAssemblyScript.ts";
 import { createModuleResolver } from "../../src/modules/moduleResolver.ts";
@@ -45,8 +43,6 @@ const FIXTURES = join(repoRoot, "test", "fixtures", "scenarios");
 const PROVIDER_INDEX = 4;
 const PROVIDER = devAccount(PROVIDER_INDEX).address;
 const MEDIATOR = devAccount(DevAccountIndex.mediator).address;
-/** Seconds a limit-hitting deal waits for a result: the test moves the chain's clock past it. */
-const SHORT_RESULT_TIMEOUT = 10;
 
 /** Each scenario fixture, and the hostile AssemblyScript program (test/fixtures/hostile/<name>.ts) of the wasm ones. */
 const FIXTURE_MODULES: Record<string, string | undefined> = {
@@ -89,16 +85,6 @@ async function escrowTotal(t: TestNetwork, who: Address): Promise<bigint> {
   return available + locked;
 }
 
-async function waitFor<T>(what: string, probe: () => T | undefined | Promise<T | undefined>, timeoutMs = 60_000): Promise<T> {
-  const started = performance.now();
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (performance.now() - started > timeoutMs) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
-
 describe("hostile and non-deterministic modules through the network", () => {
   let t: TestNetwork;
   let work: string;
@@ -106,7 +92,6 @@ describe("hostile and non-deterministic modules through the network", () => {
   let client: LilypadClient;
   const cids: Record<string, string> = {};
   const rulings: Ruling[] = [];
-  const creator = devAccount(DevAccountIndex.jobCreator).address;
 
   before(async () => {
     work = await mkdtemp(join(tmpdir(), "lilypad-hostile-"));
@@ -195,78 +180,46 @@ describe("hostile and non-deterministic modules through the network", () => {
   });
 
   /**
-   * Submits one job of each module at once (at most 4: the provider offers 4 CPUs and each job asks for one),
-   * waits until the provider reports each one failed, moves the chain past the result deadline, and checks that
-   * every deal ends in a result timeout with the escrow moving as the rules say.
+   * Runs one job of each module at once (at most 4: the provider offers 4 CPUs and each job asks for one). Each
+   * stops at a sandbox limit, and the provider posts that as the result: a record naming the limit, the same bytes
+   * an honest re-run writes (so a creator cannot drain the provider's timeout collateral with a job built to hit
+   * its own limits). A job stopped at its instruction budget is paid for the whole budget.
    */
-  async function runIntoLimits(cases: { module: string; failure: RegExp }[]): Promise<void> {
-    const conn = t.net.connect(DevAccountIndex.jobCreator);
-    const creatorBefore = await escrowTotal(t, creator);
-    const providerBefore = await escrowTotal(t, PROVIDER);
-    const jobs = await Promise.all(
-      cases.map(async ({ module, failure }) => {
-        const handle: JobHandle = await client.submit(cids[module]!, {}, { targetProvider: PROVIDER, terms: { resultTimeout: SHORT_RESULT_TIMEOUT } });
-        const events: JobEvent[] = [];
-        handle.events.on((e) => events.push(e));
-        const outcome = handle.result.then(
-          () => assert.fail(`${module}: the job should not have given a result`),
-          (error: unknown) => error,
-        );
-        return { module, failure, handle, events, outcome };
-      }),
+  async function runIntoLimits(cases: { module: string; limit: string; mediate?: boolean }[]): Promise<void> {
+    const results = await Promise.all(
+      cases.map(async ({ module, mediate }) =>
+        client.run(cids[module]!, {}, { targetProvider: PROVIDER, mediationChance: mediate ? 1 : 0 }),
+      ),
     );
-
-    // The provider's sandbox stops each job with a typed error, which the provider reports on the job's log.
-    for (const job of jobs) {
-      const failed = await waitFor(`${job.module} to fail on the provider`, () =>
-        job.events.find((e): e is Extract<JobEvent, { type: "log" }> => e.type === "log" && e.line.startsWith("failed: ")),
-      );
-      assert.match(failed.line, job.failure, job.module);
-      assert.ok(job.events.some((e) => e.type === "deal-opened" && e.provider === PROVIDER), job.module);
-      assert.ok(!job.events.some((e) => e.type === "result-posted"), `${job.module}: nothing is posted`);
+    for (const [i, { module, limit, mediate }] of cases.entries()) {
+      const result = results[i]!;
+      assert.equal(result.outcome, mediate ? Outcome.ProviderRight : Outcome.Accepted, module);
+      assert.equal(await resultFile(blockstore, result.resultCid, "limit"), `${limit}\n`, module);
+      assert.equal(await resultFile(blockstore, result.resultCid, "exitCode"), "137\n", module);
+      assert.equal(text(result.stdout), "", module);
+      if (limit === "INSTRUCTION_BUDGET_EXCEEDED") assert.equal(result.instructions, 100_000_000n, module);
+      else assert.equal(result.instructions, 0n, module);
+      assert.ok(result.paid > 0n, module);
     }
-
-    // Nothing will be posted: move the chain's clock just past the last result deadline (and no further, so that
-    // the offers signed by the wall clock stay valid), and let the creator finalize the deals.
-    const lanes = await Promise.all(jobs.map(async (job) => laneStatus(conn, creator, unpackDeal((await readDeal(conn, job.handle.dealId))!.deal).lane)));
-    for (const lane of lanes) assert.equal(lane.state, DealState.Open);
-    const chainNow = Number((await t.net.dev.publicClient.getBlock()).timestamp);
-    const gap = Math.max(...lanes.map((l) => l.deadline)) - chainNow + 1;
-    if (gap > 0) await t.net.dev.testClient.increaseTime({ seconds: gap });
-    await t.net.dev.testClient.mine({ blocks: 1 });
-
-    let timeoutCollateral = 0n;
-    for (const job of jobs) {
-      const error = await job.outcome;
-      assert.ok(error instanceof JobFailedError, `${job.module}: ${String(error)}`);
-      assert.equal(error.code, "RESULT_TIMEOUT", job.module);
-      assert.deepEqual(job.events.at(-1), { type: "closed", outcome: Outcome.ResultTimeout }, job.module);
-      timeoutCollateral += unpackDeal((await readDeal(conn, job.handle.dealId))!.deal).timeoutCollateral;
-    }
-    // A result timeout refunds the creator's payment and hands it the provider's timeout collateral: the provider
-    // pays for a module that could not finish within its own manifest's limits.
-    assert.ok(timeoutCollateral > 0n);
-    assert.equal((await escrowTotal(t, creator)) - creatorBefore, timeoutCollateral);
-    assert.equal((await escrowTotal(t, PROVIDER)) - providerBefore, -timeoutCollateral);
   }
 
-  it("wasm modules that run into a limit: the provider's sandbox stops them, it reports the failure, the deal times out", async () => {
+  it("wasm modules that run into a limit: the result records the limit, and a re-run by the mediator agrees", async () => {
     await runIntoLimits([
-      { module: "hostile-wasm-loop", failure: /more than its budget of 100000000 instructions/ },
-      { module: "hostile-wasm-spin", failure: /ran longer than its 1500 ms limit/ },
+      { module: "hostile-wasm-loop", limit: "INSTRUCTION_BUDGET_EXCEEDED", mediate: true },
+      { module: "hostile-wasm-spin", limit: "TIMEOUT" },
       // The 16 MiB cap refuses every memory.grow past it; the program retries for ever, so the budget ends it.
-      { module: "hostile-wasm-membomb", failure: /more than its budget of 100000000 instructions/ },
+      { module: "hostile-wasm-membomb", limit: "INSTRUCTION_BUDGET_EXCEEDED" },
       // Writes past 1 MiB are refused; the program ignores the errors and writes on, so the budget ends it too
       // (the sandbox reports the budget before the output limit when both were hit).
-      { module: "hostile-wasm-stdoutflood", failure: /more than its budget of 100000000 instructions/ },
+      { module: "hostile-wasm-stdoutflood", limit: "INSTRUCTION_BUDGET_EXCEEDED" },
     ]);
   });
 
-  it("js modules that run into a limit: the provider kills them, it reports the failure, the deal times out", async () => {
+  it("js modules that run into a limit: the provider kills them and records which limit", async () => {
     await runIntoLimits([
-      { module: "hostile-js-spin", failure: /ran longer than its 1500 ms limit/ },
-      { module: "hostile-js-membomb", failure: /ran out of its 128 MiB of memory/ },
-      { module: "hostile-js-stdoutflood", failure: /wrote more than its limit of 1048576 bytes of output/ },
+      { module: "hostile-js-spin", limit: "TIMEOUT" },
+      { module: "hostile-js-membomb", limit: "MEMORY_LIMIT_EXCEEDED" },
+      { module: "hostile-js-stdoutflood", limit: "OUTPUT_LIMIT_EXCEEDED", mediate: true },
     ]);
   });
 

@@ -4,11 +4,11 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
-import { getAbiItem, parseEther, parseEventLogs, type Address, type Hex } from "viem";
+import { getAbiItem, parseEther, type Address, type Hex } from "viem";
 import type { ChainConnection } from "../../src/chain/chainConnection.ts";
 import { DevAccountIndex, devAccount } from "../../src/chain/devAccounts.ts";
 import { lilypadMarketAbi } from "../../src/chain/generated/contracts.ts";
-import { depositToEscrow, escrowBalance, type EscrowBalance } from "../../src/chain/market/escrow.ts";
+import { depositToEscrow } from "../../src/chain/market/escrow.ts";
 import { laneStatus } from "../../src/chain/market/laneStatus.ts";
 import { readDeal } from "../../src/chain/market/readDeal.ts";
 import { jobOfferDigest, signJobOffer } from "../../src/chain/offers.ts";
@@ -17,7 +17,7 @@ import { unpackDeal } from "../../src/core/dealPacking.ts";
 import { DealState, Outcome, jobOfferSchema } from "../../src/core/dealTypes.ts";
 import { inputsHashOf, resolveInputs } from "../../src/core/moduleInputs.ts";
 import { costOf } from "../../src/core/pricing.ts";
-import { settlementOf, type Settlement } from "../../src/core/settlement.ts";
+import { settlementOf } from "../../src/core/settlement.ts";
 import { JobFailedError } from "../../src/job-creator/errors.ts";
 import type { JobEvent } from "../../src/job-creator/jobEvents.ts";
 import { DEFAULT_JOB_TERMS, type LilypadClient } from "../../src/job-creator/lilypadClient.ts";
@@ -25,7 +25,7 @@ import { createModuleResolver } from "../../src/modules/moduleResolver.ts";
 import { SolverClient } from "../../src/net/solverClient.ts";
 import { createBlockstore } from "../../src/storage/createBlockstore.ts";
 import { shippedModuleId, startTestNetwork, text, type TestNetwork } from "../network/helpers.ts";
-import { PARTIES, assertSettled, balancesOf, blockOf, type Balances, type Party } from "./helpers.ts";
+import { PARTIES, assertSettled, balancesOf, blockOf } from "./helpers.ts";
 
 const JC = DevAccountIndex.jobCreator;
 /** A creator that submits a job and then walks away. */
