@@ -5,6 +5,7 @@ import { fileURLToPath } from "node:url";
 import { measureGas } from "./gas.ts";
 import { measureMatching } from "./matching.ts";
 import { measureMeteringCost } from "./metering.ts";
+import { measureLoad } from "./load.ts";
 import { measureProtocol } from "./protocol.ts";
 import { measureSandbox } from "./sandbox.ts";
 
@@ -85,6 +86,21 @@ report(
     })),
   ],
   { protocol, matching },
+);
+
+const load = await measureLoad();
+report(
+  "load",
+  [
+    { figure: `${load.clients.toLocaleString("en-US")} authenticated WebSocket clients: all welcomed in`, value: round(load.connect.seconds), unit: "s" },
+    { figure: `burst of ${load.burst.submissions.toLocaleString("en-US")} jobs over those sockets: accepted`, value: load.burst.accepted, unit: "jobs" },
+    { figure: "burst: errors / unanswered", value: load.burst.errors + load.burst.unanswered, unit: "jobs" },
+    { figure: "burst: accepted per second", value: round(load.burst.acceptedPerSecond), unit: "jobs/s" },
+    { figure: "burst: answer latency p99", value: round(load.burst.p99Ms), unit: "ms" },
+    { figure: "health checks answered during the burst", value: load.health.ok, unit: `of ${load.health.checks}` },
+    { figure: "solver heap after the burst", value: round(load.memory.after.heapUsedMiB), unit: "MiB" },
+  ],
+  load,
 );
 
 function round(x: number): number {

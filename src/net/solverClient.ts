@@ -135,18 +135,29 @@ export class SolverClient {
     let nextRequest = 0;
     const pending = new Map<string, { resolve: (record: JobRecord) => void; reject: (error: unknown) => void }>();
     let failures = 0;
-    let welcomed: { promise: Promise<void>; resolve: () => void };
-    const resetReady = () => {
-      let resolve!: () => void;
-      const promise = new Promise<void>((r) => (resolve = r));
-      welcomed = { promise, resolve };
+    const nextWelcome = () => {
+      let settle!: () => void;
+      const welcome = { promise: new Promise<void>((r) => (settle = r)), done: false, resolve: () => {} };
+      welcome.resolve = () => {
+        welcome.done = true;
+        settle();
+      };
+      return welcome;
     };
-    resetReady();
+    let welcomed = nextWelcome();
+    // Callers may be waiting on the current promise (a failed reconnect must not strand them): a new one only
+    // once the last was resolved by a welcome.
+    const resetReady = () => {
+      if (welcomed.done) welcomed = nextWelcome();
+    };
     const connect = () => {
       if (closed) return;
       const ws = new WebSocket(wsUrl);
       socket = ws;
+      let opened = false;
+      let lost = false;
       ws.addEventListener("open", () => {
+        opened = true;
         void signRequest({ account: this.#p.account, scope: this.#p.scope, request: HELLO_REQUEST, now: this.#now() }).then((auth) =>
           ws.send(JSON.stringify({ type: "hello", auth })),
         );
@@ -173,7 +184,9 @@ export class SolverClient {
         }
         params.onMessage(message);
       });
-      ws.addEventListener("close", (event) => {
+      const onLost = (reason: string) => {
+        if (lost) return;
+        lost = true;
         for (const waiter of pending.values()) {
           waiter.reject(new SolverRequestError({ code: "SOLVER_UNREACHABLE", message: "the event socket closed before the solver answered", status: 0 }));
         }
@@ -182,11 +195,14 @@ export class SolverClient {
         resetReady();
         failures++;
         const delay = Math.min(5000, 100 * 2 ** Math.min(failures, 6));
-        params.onDisconnected?.(event.reason || `closed (${event.code})`, delay);
+        params.onDisconnected?.(reason, delay);
         setTimeout(connect, delay);
-      });
+      };
+      ws.addEventListener("close", (event) => onLost(event.reason || `closed (${event.code})`));
       ws.addEventListener("error", () => {
-        // followed by close, which reconnects
+        // Once open, an error is followed by close. A connection that could not be made fires only 'error' in
+        // Node 22's WebSocket (undici; nodejs/undici#3506) and stays CONNECTING, so that is a loss too.
+        if (!opened) onLost("could not connect");
       });
     };
     connect();

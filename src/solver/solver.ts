@@ -74,6 +74,8 @@ export class Solver {
   /** Why each waiting job is still waiting (from the last matching round). */
   readonly #waitingReason = new Map<Hex, { code: string; reason: string }>();
   #matchScheduled = false;
+  /** A job left a provider's slot since the last tick. */
+  #slotFreed = false;
   #ticker: NodeJS.Timeout | undefined;
   #watcher: MarketWatcher | undefined;
   #stopped = false;
@@ -254,8 +256,17 @@ export class Solver {
     });
   }
 
+  /**
+   * New jobs, capacity and dropped proposals schedule a round themselves; the ticker adds one only when a running
+   * job freed a provider's slot or a waiting job's deadline passed. (Re-matching a long queue on every tick is
+   * what a burst of jobs with no provider online would otherwise pay for.)
+   */
   #tick(): void {
-    if ([...this.#jobs.values()].some((j) => j.record.status === "queued")) this.#scheduleMatch();
+    const now = this.#now();
+    if (this.#slotFreed || [...this.#jobs.values()].some((j) => j.record.status === "queued" && j.body.deadline <= now)) {
+      this.#slotFreed = false;
+      this.#scheduleMatch();
+    }
     this.#store.pruneNonces(this.#now());
   }
 
@@ -479,6 +490,7 @@ export class Solver {
   }
 
   #setStatus(job: StoredJob, status: JobStatus, changes: Partial<JobRecord>): void {
+    if (status !== "matched" && status !== "open" && status !== "queued") this.#slotFreed = true;
     Object.assign(job.record, changes, { status, updatedAt: Date.now() / 1000 });
     if ("provider" in changes && changes.provider === undefined) delete job.record.provider;
     this.#store.updateJob(job.record);
