@@ -25,6 +25,12 @@ import { carRoutes } from "../storage/carRoutes.ts";
 import type { Blockstore } from "../storage/createBlockstore.ts";
 import { SolverClient, type EventStream } from "../net/solverClient.ts";
 
+/**
+ * How long a signed proposal may wait for its deal to open before its slot counts as free again. (The solver gives
+ * up on a proposal after seconds; a deal still opened later is picked up from the chain all the same.)
+ */
+const PROPOSAL_PATIENCE_MS = 60_000;
+
 export interface ProviderPricing {
   basePrice: bigint;
   pricePerMInstr: bigint;
@@ -85,6 +91,8 @@ interface DealWork {
   result: Result;
   /** Judging deadline (chain time) once the result is posted, read from the chain when it may have passed. */
   deadline?: number;
+  /** When this provider signed the proposal (ms), while the deal is not open yet. */
+  proposedAt?: number;
   /** Chain time after which the judging deadline may have passed (estimated when the result was seen posted). */
   checkAfter?: number;
 }
@@ -225,14 +233,21 @@ export class ResourceProvider {
       inputsHash: offer.inputsHash,
       state: "proposed",
       result: emptyResult,
+      proposedAt: Date.now(),
     });
     const signature = await signResourceOffer(this.#p.conn.wallet, domainOf(this.#p.conn), resource);
     this.#send({ type: "proposal.signed", dealId, resource, signature });
   }
 
+  /** Proposals signed and not yet opened; one that never opens (the job went elsewhere) is forgotten in time. */
   #pendingCount(): number {
     let n = 0;
-    for (const work of this.#deals.values()) if (work.state === "proposed") n++;
+    const stale = Date.now() - PROPOSAL_PATIENCE_MS;
+    for (const [dealId, work] of this.#deals) {
+      if (work.state !== "proposed") continue;
+      if ((work.proposedAt ?? 0) < stale) this.#deals.delete(dealId);
+      else n++;
+    }
     return n;
   }
 

@@ -58,6 +58,8 @@ interface ReadyDeal extends SignedDealOffers {
 }
 
 const MATCH_INTERVAL_MS = 250;
+/** After the chain failed to answer, the next attempt to open a deal waits this long. */
+const RETRY_OPEN_MS = 1000;
 const CURSOR_KEY = "chainCursor";
 
 export class Solver {
@@ -406,9 +408,11 @@ export class Solver {
     if (error instanceof MarketTxError && error.revert) {
       this.#fail(job, error.revert, `the market refused to open the deal: ${describeRevert(error)}`);
     } else {
-      // The chain did not answer: the job waits for the next round (the offers are still signed and valid).
+      // The chain did not answer: the job goes back to the queue for another round in a second (the offers are
+      // still signed and valid; the ticker does not re-match a queue on its own).
       this.#log.warn({ dealId: job.record.dealId, err: String(error) }, "opening the deal failed; will retry");
       this.#setStatus(job, "queued", { provider: undefined });
+      setTimeout(() => this.#scheduleMatch(), RETRY_OPEN_MS).unref();
     }
   }
 
