@@ -432,8 +432,15 @@ export class Solver {
   #onChainEvents(events: MarketEvent[]): void {
     for (const event of events) {
       if (event.eventName === "ModuleBlockStatusChanged") {
-        if (event.args.blocked) this.#blocked.add(event.args.moduleId);
-        else this.#blocked.delete(event.args.moduleId);
+        if (event.args.blocked) {
+          this.#blocked.add(event.args.moduleId);
+          // Jobs waiting for it would only wait out their deadline: they fail now, with the reason.
+          for (const job of [...this.#jobs.values()]) {
+            if (job.record.status === "queued" && job.record.moduleId === event.args.moduleId) {
+              this.#fail(job, "MODULE_BLOCKED", `module ${event.args.moduleId} was blocked by the network's governance`);
+            }
+          }
+        } else this.#blocked.delete(event.args.moduleId);
         continue;
       }
       if (!("dealId" in event.args)) continue;
