@@ -7,7 +7,7 @@ import { lilypadMarketAbi } from "../chain/generated/contracts.ts";
 import { laneStatus } from "../chain/market/laneStatus.ts";
 import { exportEntry } from "../storage/unixfsEntries.ts";
 import type { ServerMessage } from "../core/api/solverProtocol.ts";
-import { DealState, Outcome, ZERO_ADDRESS, emptyResult, jobOfferSchema, type JobOffer, type Result } from "../core/dealTypes.ts";
+import { DealState, Outcome, emptyResult, type JobOffer, type Result } from "../core/dealTypes.ts";
 import { asPackedDeal, unpackDeal, type PackedDeal } from "../core/dealPacking.ts";
 import type { ModuleResolver } from "../modules/moduleResolver.ts";
 import { inputsHashOf, resolveInputs, type InputValue, type ResolvedInputs } from "../core/moduleInputs.ts";
@@ -26,49 +26,20 @@ import type { Blockstore } from "../storage/createBlockstore.ts";
 import { fetchCar } from "../storage/fetchCar.ts";
 import { readFileBytes } from "../storage/readFileBytes.ts";
 import { JobEventStream, type JobEvent } from "./jobEvents.ts";
+import { buildJobOffer } from "./buildJobOffer.ts";
 import { JobFailedError } from "./errors.ts";
+import { DEFAULT_JOB_TERMS, type JobTerms } from "./jobTerms.ts";
+
 import { LanePool } from "./lanePool.ts";
 import { resultCidOfDigest } from "./resultCid.ts";
 
-export interface JobTerms {
-  /** Most paid per run (wei). */
-  maxBasePrice: bigint;
-  /** Most paid per million instructions (wei). */
-  maxPricePerMInstr: bigint;
-  /** Locked for the job's payment: the most it can cost. */
-  paymentCollateral: bigint;
-  mediationFee: bigint;
-  minTimeoutCollateral: bigint;
-  minCollateralMultiple: number;
-  /** Seconds the provider has to post a result once the deal is open. */
-  resultTimeout: number;
-  /** Seconds the creator has to accept or challenge. */
-  judgingWindow: number;
-  /** Seconds the mediator has to rule. */
-  mediationTimeout: number;
-  /** Seconds the job may wait for a provider. */
-  matchTimeout: number;
-}
+export { DEFAULT_JOB_TERMS, type JobTerms };
 
 /** Failures after which the job's lane is known free: its deal closed, or the market never opened one. */
 const SETTLED_FAILURES = new Set(["RESULT_UNAVAILABLE", "RESULT_TIMEOUT"]);
 
 /** How often a job waiting on the socket also asks the solver directly (ms). */
 const FALLBACK_CHECK_MS = 5000;
-
-export const DEFAULT_JOB_TERMS: JobTerms = {
-  maxBasePrice: 10n ** 18n,
-  maxPricePerMInstr: 10n ** 16n,
-  paymentCollateral: 10n * 10n ** 18n,
-  mediationFee: 5n * 10n ** 17n,
-  minTimeoutCollateral: 10n ** 17n,
-  minCollateralMultiple: 2,
-  resultTimeout: 120,
-  judgingWindow: 120,
-  mediationTimeout: 300,
-  matchTimeout: 30,
-};
-
 
 export interface LilypadClientParameters {
   conn: ChainConnection;
@@ -172,25 +143,16 @@ export class LilypadClient {
     const stream = new JobEventStream();
     try {
       const now = this.#now();
-      offer = jobOfferSchema.parse({
+      offer = buildJobOffer({
         creator: this.address,
         moduleId: id.digest,
         inputsHash: inputsHashOf(inputs),
-        maxBasePrice: terms.maxBasePrice,
-        maxPricePerMInstr: terms.maxPricePerMInstr,
-        paymentCollateral: terms.paymentCollateral,
-        mediationFee: terms.mediationFee,
-        minTimeoutCollateral: terms.minTimeoutCollateral,
-        minCollateralMultiple: terms.minCollateralMultiple,
+        terms,
         mediators: this.#p.mediators,
-        targetProvider: options.targetProvider ?? ZERO_ADDRESS,
-        resultTimeout: terms.resultTimeout,
-        judgingWindow: terms.judgingWindow,
-        mediationTimeout: terms.mediationTimeout,
-        callback: false,
+        targetProvider: options.targetProvider,
         lane: lane.lane,
         seq: lane.seq,
-        expiry: BigInt(now + terms.matchTimeout + 60),
+        now,
       });
       const signature = await signJobOffer(this.#p.conn.wallet, domainOf(this.#p.conn), offer);
       dealId = jobOfferDigest(domainOf(this.#p.conn), offer);

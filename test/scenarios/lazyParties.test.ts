@@ -14,12 +14,13 @@ import { readDeal } from "../../src/chain/market/readDeal.ts";
 import { jobOfferDigest, signJobOffer } from "../../src/chain/offers.ts";
 import { domainOf } from "../../src/chain/verifyOffers.ts";
 import { unpackDeal } from "../../src/core/dealPacking.ts";
-import { DealState, Outcome, jobOfferSchema } from "../../src/core/dealTypes.ts";
+import { DealState, Outcome } from "../../src/core/dealTypes.ts";
 import { inputsHashOf, resolveInputs } from "../../src/core/moduleInputs.ts";
 import { costOf } from "../../src/core/pricing.ts";
 import { settlementOf } from "../../src/core/settlement.ts";
 import { JobFailedError } from "../../src/job-creator/errors.ts";
 import type { JobEvent } from "../../src/job-creator/jobEvents.ts";
+import { buildJobOffer } from "../../src/job-creator/buildJobOffer.ts";
 import { DEFAULT_JOB_TERMS, type LilypadClient } from "../../src/job-creator/lilypadClient.ts";
 import { createModuleResolver } from "../../src/modules/moduleResolver.ts";
 import { SolverClient } from "../../src/net/solverClient.ts";
@@ -152,25 +153,16 @@ describe("lazy parties: every deadline has a way out", () => {
     assert.equal(status.state, DealState.None);
     const now = Math.floor(Date.now() / 1000);
     const terms = { ...DEFAULT_JOB_TERMS, judgingWindow: 5 };
-    const offer = jobOfferSchema.parse({
+    const offer = buildJobOffer({
       creator: jc.address,
       moduleId: id.digest,
       inputsHash: inputsHashOf(inputs),
-      maxBasePrice: terms.maxBasePrice,
-      maxPricePerMInstr: terms.maxPricePerMInstr,
-      paymentCollateral: terms.paymentCollateral,
-      mediationFee: terms.mediationFee,
-      minTimeoutCollateral: terms.minTimeoutCollateral,
-      minCollateralMultiple: terms.minCollateralMultiple,
+      terms,
       mediators: [t.net.mediatorAddress],
       targetProvider: HONEST,
-      resultTimeout: terms.resultTimeout,
-      judgingWindow: terms.judgingWindow,
-      mediationTimeout: terms.mediationTimeout,
-      callback: false,
       lane,
       seq: status.seq + 1,
-      expiry: BigInt(now + terms.matchTimeout + 60),
+      now,
     });
     const domain = domainOf(jc);
     const signature = await signJobOffer(jc.wallet, domain, offer);
