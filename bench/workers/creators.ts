@@ -25,6 +25,7 @@ const clients = await Promise.all(
   }),
 );
 await Promise.all(clients.map((c, i) => c.run("cowsay:v1", { Message: `warm-up ${i}` })));
+/** With BENCH_PHASES=1, the mean time each job spent before each of its events (where a run's time goes). */
 const phases = new Map<string, number>();
 let next = 0;
 let done = 0;
