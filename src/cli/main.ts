@@ -5,6 +5,7 @@ import { registerAccount } from "./commands/account.ts";
 import { registerJobs } from "./commands/jobs.ts";
 import { registerRoles, registerServices } from "./commands/roles.ts";
 import { registerRun } from "./commands/run.ts";
+import { loadCliConfig, printableConfig, type ConfigFlags } from "./config.ts";
 import type { CliContext } from "./context.ts";
 import { packageVersion } from "./packageVersion.ts";
 import { processContext } from "./processContext.ts";
@@ -23,6 +24,7 @@ export async function main(argv: readonly string[], ctx: CliContext = processCon
     .option("--solver-url <url>", "override the network's solver URL (env LILYPAD_SOLVER_URL)")
     .option("--config <file>", "config file (default: $LILYPAD_HOME/config.json; env LILYPAD_CONFIG)")
     .option("--log-level <level>", "silent, error, warn, info or debug (env LILYPAD_LOG_LEVEL)")
+    .option("--print-config", "print the configuration (defaults < config file < environment < flags) and stop")
     // Set before adding commands: subcommands inherit these.
     .exitOverride()
     .configureOutput({ writeOut: ctx.stdout, writeErr: ctx.stderr })
@@ -41,6 +43,12 @@ export async function main(argv: readonly string[], ctx: CliContext = processCon
   let active: Command = program;
   program.hook("preAction", (_program, actionCommand) => {
     active = actionCommand;
+    const flags = actionCommand.optsWithGlobals<ConfigFlags & { printConfig?: boolean }>();
+    if (flags.printConfig) {
+      // Shows the configuration the command would run with (key redacted), and stops before running it.
+      ctx.stdout(`${JSON.stringify(printableConfig(loadCliConfig(ctx, flags)), null, 2)}\n`);
+      throw new CommanderError(0, "lilypad.printConfig", "");
+    }
   });
   try {
     await program.parseAsync([...argv], { from: "user" });

@@ -1,0 +1,47 @@
+// Configuration layering as a user meets it: defaults < config file < environment < flags, shown by --print-config.
+import assert from "node:assert/strict";
+import { execFile } from "node:child_process";
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { after, before, describe, it } from "node:test";
+import { fileURLToPath } from "node:url";
+import { promisify } from "node:util";
+
+const run = promisify(execFile);
+const repo = fileURLToPath(new URL("../../", import.meta.url));
+
+describe("lilypad configuration", () => {
+  let home: string;
+  before(async () => {
+    home = await mkdtemp(join(tmpdir(), "lilypad-config-"));
+  });
+  after(() => rm(home, { recursive: true, force: true }));
+
+  const printed = async (args: string[], env: Record<string, string> = {}) => {
+    const { stdout } = await run(process.execPath, [join(repo, "bin", "lilypad.js"), ...args, "--print-config"], {
+      env: { ...process.env, LILYPAD_HOME: home, LILYPAD_NETWORK: "", LILYPAD_PRIVATE_KEY: "", ...env },
+    });
+    return JSON.parse(stdout) as Record<string, string | undefined>;
+  };
+
+  it("layers the config file, then the environment, then flags, and never prints the key", async () => {
+    await writeFile(join(home, "config.json"), JSON.stringify({ network: "from-file", logLevel: "warn" }));
+    assert.deepEqual(await printed(["balance"]), { network: "from-file", logLevel: "warn" });
+    assert.equal((await printed(["balance"], { LILYPAD_NETWORK: "from-env" })).network, "from-env");
+    assert.equal((await printed(["balance", "--network", "from-flag"], { LILYPAD_NETWORK: "from-env" })).network, "from-flag");
+    const withKey = await printed(["balance"], { LILYPAD_PRIVATE_KEY: `0x${"ab".repeat(32)}` });
+    assert.equal(withKey.privateKey, "(set)");
+  });
+
+  it("refuses a bad config file or value with a usage error naming it", async () => {
+    await writeFile(join(home, "config.json"), "{ not json");
+    const bad = await printed(["balance"]).catch((e: { code: number; stderr: string }) => e);
+    assert.equal((bad as { code: number }).code, 2);
+    assert.match((bad as { stderr: string }).stderr, /config\.json is not valid JSON/);
+    await writeFile(join(home, "config.json"), JSON.stringify({ rpcUrl: "not a url" }));
+    const invalid = await printed(["balance"]).catch((e: { code: number; stderr: string }) => e);
+    assert.equal((invalid as { code: number }).code, 2);
+    assert.match((invalid as { stderr: string }).stderr, /rpcUrl/);
+  });
+});
