@@ -160,6 +160,11 @@ export class Solver {
         `${offer.creator} has ${available} wei available in escrow; this job needs ${offer.paymentCollateral} more than the ${reserved} its other jobs hold`,
       );
     }
+    // Checked again with no await before the insert: a duplicate or a rival in the lane may have arrived meanwhile.
+    if (this.#store.getJob(dealId)) return this.submitJob(submitter, body);
+    if (this.#store.laneWaiting(offer.creator, offer.lane)) {
+      throw new SolverError("LANE_BUSY", `lane ${offer.lane} of ${offer.creator} already has a job waiting`);
+    }
     const record: JobRecord = {
       dealId,
       creator: offer.creator,
