@@ -117,9 +117,14 @@ async function signOffer(
   );
 }
 
-/** Signs a job offer as its creator. */
-export function signJobOffer(wallet: Signer, domain: MarketDomainParameters, offer: JobOffer): Promise<Signature> {
-  return signOffer(wallet, jobOfferDigest(domain, offer), { primaryType: "JobOffer", message: offer }, domain);
+/** Signs a job offer as its creator (pass `digest` when it is already computed: it is the deal id). */
+export function signJobOffer(
+  wallet: Signer,
+  domain: MarketDomainParameters,
+  offer: JobOffer,
+  digest: Hex = jobOfferDigest(domain, offer),
+): Promise<Signature> {
+  return signOffer(wallet, digest, { primaryType: "JobOffer", message: offer }, domain);
 }
 
 /** Signs a resource offer as its provider. */

@@ -154,8 +154,8 @@ export class LilypadClient {
         seq: lane.seq,
         now,
       });
-      const signature = await signJobOffer(this.#p.conn.wallet, domainOf(this.#p.conn), offer);
       dealId = jobOfferDigest(domainOf(this.#p.conn), offer);
+      const signature = await signJobOffer(this.#p.conn.wallet, domainOf(this.#p.conn), offer, dealId);
       // Listen before submitting: the solver may answer faster than the HTTP response comes back.
       const inbox: ServerMessage[] = [];
       let deliver: ((m: ServerMessage) => void) | undefined;

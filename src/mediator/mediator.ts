@@ -6,7 +6,7 @@ import type { Logger } from "../core/logger.ts";
 import type { ChainConnection } from "../chain/chainConnection.ts";
 import { ruleOnDeal } from "../chain/market/dealCalls.ts";
 import { readDeal } from "../chain/market/readDeal.ts";
-import { watchMarketEvents, type MarketWatcher } from "../chain/market/watchMarketEvents.ts";
+import { logChainOutages, watchMarketEvents, type MarketWatcher } from "../chain/market/watchMarketEvents.ts";
 import { domainOf } from "../chain/verifyOffers.ts";
 import type { LoadModuleResult } from "../modules/loadModule.ts";
 import { runDealJob } from "../modules/runDealJob.ts";
@@ -67,8 +67,7 @@ export class Mediator {
           void this.#mediate(dealId);
         }
       },
-      onError: (error, retryInMs) => this.#log.warn({ err: String(error), retryInMs }, "cannot read the chain; retrying"),
-      onRecovered: () => this.#log.info("chain reachable again"),
+      ...logChainOutages(this.#log),
     });
     await this.#watcher.poll();
     this.#log.info("mediator ready");

@@ -15,7 +15,7 @@ import { BatchQueue } from "../chain/market/batchQueue.ts";
 import { finalizeDeals, postResults } from "../chain/market/dealCalls.ts";
 import { ensureEscrow } from "../chain/market/escrow.ts";
 import { laneStatus } from "../chain/market/laneStatus.ts";
-import { watchMarketEvents, type MarketEvent, type MarketWatcher } from "../chain/market/watchMarketEvents.ts";
+import { logChainOutages, watchMarketEvents, type MarketEvent, type MarketWatcher } from "../chain/market/watchMarketEvents.ts";
 import { signResourceOffer } from "../chain/offers.ts";
 import { domainOf } from "../chain/verifyOffers.ts";
 import type { LoadModuleResult } from "../modules/loadModule.ts";
@@ -154,8 +154,7 @@ export class ResourceProvider {
     this.#resultsUrl = await this.#http.listen({ host: this.#p.host ?? "127.0.0.1", port: this.#p.port ?? 0 });
     this.#watcher = watchMarketEvents(this.#p.conn, {
       onEvents: (events) => this.#onChainEvents(events),
-      onError: (error, retryInMs) => this.#log.warn({ err: String(error), retryInMs }, "cannot read the chain; retrying"),
-      onRecovered: () => this.#log.info("chain reachable again"),
+      ...logChainOutages(this.#log),
     });
     await this.#watcher.poll();
     this.#events = this.#solver.subscribe({

@@ -11,8 +11,8 @@ import { laneStatus } from "../chain/market/laneStatus.ts";
 import { BatchQueue } from "../chain/market/batchQueue.ts";
 import { openDeals, type SignedDealOffers } from "../chain/market/openDeals.ts";
 import { MarketTxError } from "../chain/market/sendMarketTx.ts";
-import { watchMarketEvents, type MarketEvent, type MarketWatcher } from "../chain/market/watchMarketEvents.ts";
-import { jobOfferApproved, resourceOfferSigner } from "../chain/verifyOffers.ts";
+import { logChainOutages, watchMarketEvents, type MarketEvent, type MarketWatcher } from "../chain/market/watchMarketEvents.ts";
+import { domainOf, jobOfferApproved, resourceOfferSigner } from "../chain/verifyOffers.ts";
 import { jobOfferDigest } from "../chain/offers.ts";
 import { DealState, ZERO_ADDRESS, type ResourceOffer, type Signature } from "../core/dealTypes.ts";
 import type {
@@ -103,8 +103,7 @@ export class Solver {
     this.#watcher = watchMarketEvents(this.#p.conn, {
       fromBlock: cursor === undefined ? undefined : BigInt(cursor),
       onEvents: (events) => this.#onChainEvents(events),
-      onError: (error, retryInMs) => this.#log.warn({ err: String(error), retryInMs }, "cannot read the chain; retrying"),
-      onRecovered: () => this.#log.info("chain reachable again"),
+      ...logChainOutages(this.#log),
     });
     await this.#watcher.poll();
     // A proposal does not survive a restart: jobs caught between matching and opening go back to the queue.
@@ -128,7 +127,7 @@ export class Solver {
   async submitJob(submitter: Address, body: SubmitJobBody): Promise<JobRecord> {
     const { offer } = body;
     const now = this.#now();
-    const dealId = jobOfferDigest({ chainId: this.#p.conn.network.chainId, market: this.#p.conn.network.contracts.market }, offer);
+    const dealId = jobOfferDigest(domainOf(this.#p.conn), offer);
     const existing = this.#store.getJob(dealId);
     if (existing) {
       // Submitting again is harmless for its own parties; to anyone else the record is private.
@@ -241,8 +240,7 @@ export class Solver {
           job.record.result = message.result;
           this.#setStatus(job, "result-posted", {});
         }
-        this.#p.deliver(job.record.creator, message);
-        if (job.record.submitter !== job.record.creator) this.#p.deliver(job.record.submitter, message);
+        this.#tellCreator(job.record, message);
         return;
       }
     }
@@ -428,8 +426,7 @@ export class Solver {
     if (!provider) return;
     const message: ServerMessage = { type: "deal.opened", dealId: job.record.dealId, provider, creator: job.record.creator, deal: [...deal], txHash };
     this.#p.deliver(provider, message);
-    this.#p.deliver(job.record.creator, message);
-    if (job.record.submitter !== job.record.creator) this.#p.deliver(job.record.submitter, message);
+    this.#tellCreator(job.record, message);
   }
 
   // ---- following the chain ----
@@ -505,14 +502,19 @@ export class Solver {
     this.#log.info({ dealId: job.record.dealId, code, reason }, "job failed");
   }
 
+  /** The creator hears of its job, and so does whoever submitted it for the creator (a relay, a gateway). */
+  #tellCreator(record: JobRecord, message: ServerMessage): void {
+    this.#p.deliver(record.creator, message);
+    if (record.submitter !== record.creator) this.#p.deliver(record.submitter, message);
+  }
+
   #setStatus(job: StoredJob, status: JobStatus, changes: Partial<JobRecord>): void {
     if (status !== "matched" && status !== "open" && status !== "queued") this.#slotFreed = true;
     Object.assign(job.record, changes, { status, updatedAt: Date.now() / 1000 });
     if ("provider" in changes && changes.provider === undefined) delete job.record.provider;
     this.#store.updateJob(job.record);
     const update: ServerMessage = { type: "job.update", dealId: job.record.dealId, status, code: job.record.code, reason: job.record.reason };
-    this.#p.deliver(job.record.creator, update);
-    if (job.record.submitter !== job.record.creator) this.#p.deliver(job.record.submitter, update);
+    this.#tellCreator(job.record, update);
   }
 }
 

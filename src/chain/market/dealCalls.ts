@@ -12,26 +12,29 @@ export interface DealRef {
   result: Result;
 }
 
-/** RP: posts results, one transaction for all of them. */
-export function postResults(conn: ChainConnection, refs: readonly DealRef[]): Promise<TransactionReceipt> {
-  if (refs.length === 1 && refs[0]) {
-    return sendMarketTx(conn, { functionName: "postResult", args: [refs[0].dealId, refs[0].deal, refs[0].result] });
-  }
+/** One deal goes to the single entry point (cheaper), several to its batch twin (one transaction for all). */
+function sendForDeals(
+  conn: ChainConnection,
+  single: "postResult" | "accept" | "finalize",
+  many: "postResults" | "acceptMany" | "finalizeMany",
+  refs: readonly DealRef[],
+): Promise<TransactionReceipt> {
+  if (refs.length === 1 && refs[0]) return sendMarketTx(conn, { functionName: single, args: [refs[0].dealId, refs[0].deal, refs[0].result] });
   return sendMarketTx(conn, {
-    functionName: "postResults",
+    functionName: many,
     args: [refs.map((r) => r.dealId), refs.map((r) => r.deal), refs.map((r) => r.result)],
     items: refs.length,
   });
 }
 
-/** JC: accepts posted results, one transaction for all of them; each RP is paid. */
+/** RP: posts results. */
+export function postResults(conn: ChainConnection, refs: readonly DealRef[]): Promise<TransactionReceipt> {
+  return sendForDeals(conn, "postResult", "postResults", refs);
+}
+
+/** JC: accepts posted results; each RP is paid. */
 export function acceptResults(conn: ChainConnection, refs: readonly DealRef[]): Promise<TransactionReceipt> {
-  if (refs.length === 1 && refs[0]) return sendMarketTx(conn, { functionName: "accept", args: [refs[0].dealId, refs[0].deal, refs[0].result] });
-  return sendMarketTx(conn, {
-    functionName: "acceptMany",
-    args: [refs.map((r) => r.dealId), refs.map((r) => r.deal), refs.map((r) => r.result)],
-    items: refs.length,
-  });
+  return sendForDeals(conn, "accept", "acceptMany", refs);
 }
 
 /** JC: disputes a posted result; the deal's mediator re-runs the job. */
@@ -46,12 +49,5 @@ export function ruleOnDeal(conn: ChainConnection, ref: DealRef, providerRight: b
 
 /** Anyone: closes deals whose deadline passed (RP silent, JC silent, mediator silent). */
 export function finalizeDeals(conn: ChainConnection, refs: readonly DealRef[]): Promise<TransactionReceipt> {
-  if (refs.length === 1 && refs[0]) {
-    return sendMarketTx(conn, { functionName: "finalize", args: [refs[0].dealId, refs[0].deal, refs[0].result] });
-  }
-  return sendMarketTx(conn, {
-    functionName: "finalizeMany",
-    args: [refs.map((r) => r.dealId), refs.map((r) => r.deal), refs.map((r) => r.result)],
-    items: refs.length,
-  });
+  return sendForDeals(conn, "finalize", "finalizeMany", refs);
 }

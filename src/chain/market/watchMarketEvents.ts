@@ -1,6 +1,7 @@
 // Follows the market's events by polling logs from a block cursor. A role that loses the chain keeps its cursor
 // and, once the chain answers again, catches up on everything it missed, in order; failures back off.
 import { parseEventLogs, type Log } from "viem";
+import type { Logger } from "../../core/logger.ts";
 import type { ChainConnection } from "../chainConnection.ts";
 import { lilypadMarketAbi } from "../generated/contracts.ts";
 
@@ -83,6 +84,14 @@ export function watchMarketEvents(conn: ChainConnection, params: WatchMarketEven
       stopped = true;
       if (timer) clearTimeout(timer);
     },
+  };
+}
+
+/** The outage callbacks every role passes: one warning per failed read (with the back-off), one line on recovery. */
+export function logChainOutages(log: Logger): Pick<WatchMarketEventsParameters, "onError" | "onRecovered"> {
+  return {
+    onError: (error, retryInMs) => log.warn({ err: String(error), retryInMs }, "cannot read the chain; retrying"),
+    onRecovered: () => log.info("chain reachable again"),
   };
 }
 

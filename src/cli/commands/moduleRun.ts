@@ -1,13 +1,13 @@
-import { mkdir, readFile } from "node:fs/promises";
-import { dirname, join, resolve } from "node:path";
+import { readFile } from "node:fs/promises";
+import { join } from "node:path";
 import type { Command } from "commander";
 import { keccak256, toHex } from "viem";
 import { resolveModuleRef } from "../../modules/resolveModuleRef.ts";
 import { runModule } from "../../modules/runModule.ts";
 import { SandboxPool } from "../../sandbox/sandboxPool.ts";
-import { extractDirectory } from "../../storage/extractDirectory.ts";
 import type { CliContext } from "../context.ts";
 import { localModules } from "../localModules.ts";
+import { saveResultFiles } from "../saveResultFiles.ts";
 import { collectInput, parseInputFlags } from "../parseInputFlags.ts";
 
 interface ModuleRunFlags {
@@ -44,11 +44,7 @@ export function registerModuleRun(module: Command, ctx: CliContext): Command {
             if (!flags.json) ctx.stderr(`${step}…\n`);
           },
         });
-        const out = resolve(ctx.cwd, flags.out ?? join("lilypad-results", run.resultCid.toString()));
-        await mkdir(dirname(out), { recursive: true });
-        await extractDirectory({ blockstore: local.blockstore, root: run.resultCid, path: out }).catch((error: { code?: string }) => {
-          if (error.code !== "TARGET_EXISTS") throw error;
-        });
+        const out = await saveResultFiles({ ctx, blockstore: local.blockstore, root: run.resultCid, out: flags.out });
         const summary = {
           module: `${run.manifest.name}:${run.manifest.version}`,
           moduleCid: cid,

@@ -1,6 +1,6 @@
-import { mkdtemp, mkdir, rm } from "node:fs/promises";
+import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
-import { dirname, join, resolve } from "node:path";
+import { join } from "node:path";
 import type { Command } from "commander";
 import { CID } from "multiformats/cid";
 import { formatEther, isAddress, parseEther, type Address } from "viem";
@@ -16,11 +16,12 @@ import { startNetwork, type EmbeddedNetwork } from "../../devnet/startNetwork.ts
 import type { JobEvent } from "../../job-creator/jobEvents.ts";
 import { LilypadClient, type JobResult } from "../../job-creator/lilypadClient.ts";
 import { createModuleResolver } from "../../modules/moduleResolver.ts";
-import { extractDirectory } from "../../storage/extractDirectory.ts";
+import type { Blockstore } from "../../storage/createBlockstore.ts";
 import { loadCliConfig, type ConfigFlags } from "../config.ts";
 import { connectAs, findNetwork, NoNetworkError } from "../connectNetwork.ts";
 import type { CliContext } from "../context.ts";
 import { localModules } from "../localModules.ts";
+import { saveResultFiles } from "../saveResultFiles.ts";
 import { collectInput, parseInputFlags } from "../parseInputFlags.ts";
 
 interface RunFlags extends ConfigFlags {
@@ -113,7 +114,7 @@ export function registerRun(program: Command, ctx: CliContext): Command {
               if (line) progress(line);
             },
           });
-          await report(ctx, flags, result);
+          await report(ctx, flags, result, local.blockstore);
         } finally {
           await client.close();
         }
@@ -149,13 +150,8 @@ function describeEvent(event: JobEvent): string | undefined {
   }
 }
 
-async function report(ctx: CliContext, flags: RunFlags, result: JobResult): Promise<void> {
-  const out = resolve(ctx.cwd, flags.out ?? join("lilypad-results", result.resultCid));
-  await mkdir(dirname(out), { recursive: true });
-  const { blockstore } = await localModules(ctx);
-  await extractDirectory({ blockstore, root: CID.parse(result.resultCid), path: out }).catch((error: { code?: string }) => {
-    if (error.code !== "TARGET_EXISTS") throw error;
-  });
+async function report(ctx: CliContext, flags: RunFlags, result: JobResult, blockstore: Blockstore): Promise<void> {
+  const out = await saveResultFiles({ ctx, blockstore, root: CID.parse(result.resultCid), out: flags.out });
   const summary = {
     module: result.module,
     moduleCid: result.moduleCid,
