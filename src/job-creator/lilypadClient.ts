@@ -385,29 +385,28 @@ export class LilypadClient {
 
   /** Past the result deadline with nothing posted, the creator takes its refund and the timeout collateral. */
   async #finalizeIfProviderSilent(dealId: Hex, deal: PackedDeal, stream: JobEventStream): Promise<void> {
-    const terms = unpackDeal(deal);
-    const lane = await laneStatus(this.#p.conn, terms.creator, terms.lane);
-    if (lane.state !== DealState.Open) return;
-    const block = await this.#p.conn.publicClient.getBlock();
-    if (Number(block.timestamp) <= lane.deadline) return;
-    await finalizeDeals(this.#p.conn, [{ dealId, deal, result: emptyResult }]);
+    if (!(await this.#finalizeIfOverdue({ dealId, deal, result: emptyResult }, DealState.Open))) return;
     stream.push({ type: "closed", outcome: Outcome.ResultTimeout });
     throw new JobFailedError({ dealId, code: "RESULT_TIMEOUT", reason: "the provider posted no result in time; the payment was refunded and its timeout collateral paid to you" });
+  }
+
+  /** Finalizes the deal if it is still in `state` and that state's deadline has passed; says whether it did. */
+  async #finalizeIfOverdue(ref: DealRef, state: DealState): Promise<boolean> {
+    const terms = unpackDeal(ref.deal);
+    const lane = await laneStatus(this.#p.conn, terms.creator, terms.lane);
+    if (lane.state !== state) return false;
+    const block = await this.#p.conn.publicClient.getBlock();
+    if (Number(block.timestamp) <= lane.deadline) return false;
+    await finalizeDeals(this.#p.conn, [ref]);
+    return true;
   }
 
   /** Waits for the mediator's ruling; a mediator silent past its deadline is finalized away (both refunded). */
   async #waitForRuling(ref: DealRef, fromBlock: bigint, stream: JobEventStream): Promise<Outcome> {
     const { dealId } = ref;
-    const terms = unpackDeal(ref.deal);
     stream.push({ type: "waiting", for: "mediator" });
     for (let round = 0; ; round++) {
-      if (round > 0 && round % 8 === 0) {
-        const lane = await laneStatus(this.#p.conn, terms.creator, terms.lane);
-        const block = await this.#p.conn.publicClient.getBlock();
-        if (lane.state === DealState.Challenged && Number(block.timestamp) > lane.deadline) {
-          await finalizeDeals(this.#p.conn, [ref]).catch(() => undefined);
-        }
-      }
+      if (round > 0 && round % 8 === 0) await this.#finalizeIfOverdue(ref, DealState.Challenged).catch(() => false);
       const logs = await this.#p.conn.publicClient.getLogs({
         address: this.#p.conn.network.contracts.market,
         event: getAbiItem({ abi: lilypadMarketAbi, name: "DealClosed" }),
