@@ -13,9 +13,9 @@ import {
   type Transport,
   type WalletClient,
 } from "viem";
-import { privateKeyToAccount } from "viem/accounts";
 import { createNonceManager, jsonRpc } from "viem/nonce";
 import type { NetworkInfo } from "../core/network.ts";
+import { localAccount } from "./localAccount.ts";
 
 export interface ChainConnection {
   network: NetworkInfo;
@@ -43,7 +43,7 @@ export function connectChain(params: ConnectChainParameters): ChainConnection {
   const pollingInterval = params.pollingInterval ?? (network.chainId === 31337 ? 20 : 1000);
   // One nonce manager per connection: viem's shared one is keyed by address and chain id, so a second dev chain
   // in the same process (same id, fresh state) would inherit the first one's nonces.
-  const account = privateKeyToAccount(params.privateKey, { nonceManager: createNonceManager({ source: jsonRpc() }) });
+  const account = localAccount(params.privateKey, { nonceManager: createNonceManager({ source: jsonRpc() }) });
   const publicClient = createPublicClient({ chain, transport, pollingInterval, cacheTime: 0 });
   const wallet = createWalletClient({ chain, transport, account, pollingInterval, cacheTime: 0 });
   return { network, chain, publicClient, wallet, account, address: account.address };

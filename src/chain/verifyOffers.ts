@@ -1,5 +1,6 @@
 // Checks offer signatures the way the market will, before the solver spends gas on them.
-import { compactSignatureToSignature, parseAbi, recoverAddress, type Address, type Hex } from "viem";
+import { parseAbi, type Address, type Hex } from "viem";
+import { recoverDigestSigner } from "../core/secp256k1.ts";
 import type { JobOffer, ResourceOffer, Signature } from "../core/dealTypes.ts";
 import type { ChainConnection } from "./chainConnection.ts";
 import { jobOfferDigest, resourceOfferDigest, type MarketDomainParameters } from "./offers.ts";
@@ -7,12 +8,12 @@ import { jobOfferDigest, resourceOfferDigest, type MarketDomainParameters } from
 const EIP1271_MAGIC = "0x1626ba7e";
 const erc1271Abi = parseAbi(["function isValidSignature(bytes32 hash, bytes signature) view returns (bytes4)"]);
 
-export async function recoverOfferSigner(digest: Hex, signature: Signature): Promise<Address | undefined> {
-  try {
-    return await recoverAddress({ hash: digest, signature: compactSignatureToSignature({ r: signature.r, yParityAndS: signature.vs }) });
-  } catch {
-    return undefined;
-  }
+/** Who signed an offer (ERC-2098 compact signature), or undefined when the signature recovers no one. */
+export function recoverOfferSigner(digest: Hex, signature: Signature): Address | undefined {
+  const vs = BigInt(signature.vs);
+  const yParity = Number(vs >> 255n);
+  const s = `0x${(vs & ((1n << 255n) - 1n)).toString(16).padStart(64, "0")}` as const;
+  return recoverDigestSigner(digest, { r: signature.r, s, yParity });
 }
 
 /** Whether the job offer is approved by its creator: an ECDSA signature, or EIP-1271 when the creator is a contract. */
@@ -22,7 +23,7 @@ export async function jobOfferApproved(
   signature: Signature,
   digest: Hex = jobOfferDigest(domainOf(conn), offer),
 ): Promise<boolean> {
-  if ((await recoverOfferSigner(digest, signature)) === offer.creator) return true;
+  if (recoverOfferSigner(digest, signature) === offer.creator) return true;
   const code = await conn.publicClient.getCode({ address: offer.creator });
   if (!code || code === "0x") return false;
   try {
@@ -39,7 +40,7 @@ export async function jobOfferApproved(
 }
 
 /** The provider that signed a resource offer, as the market will recover it. */
-export function resourceOfferSigner(conn: ChainConnection, offer: ResourceOffer, signature: Signature): Promise<Address | undefined> {
+export function resourceOfferSigner(conn: ChainConnection, offer: ResourceOffer, signature: Signature): Address | undefined {
   return recoverOfferSigner(resourceOfferDigest(domainOf(conn), offer), signature);
 }
 

@@ -399,7 +399,7 @@ export class Solver {
   async #openFailed(ready: ReadyDeal, error: unknown): Promise<void> {
     const job = this.#jobs.get(ready.dealId);
     if (!job) return;
-    if (error instanceof MarketTxError && error.revert === "InvalidSignature" && (await resourceOfferSigner(this.#p.conn, ready.resource, ready.resourceSignature)) !== ready.provider) {
+    if (error instanceof MarketTxError && error.revert === "InvalidSignature" && resourceOfferSigner(this.#p.conn, ready.resource, ready.resourceSignature) !== ready.provider) {
       // The provider's signature is checked only now, when the market refused it (checking every one up front
       // costs a recovery per deal): the provider loses its offer, the job goes back to the queue.
       this.#log.warn({ dealId: ready.dealId, provider: ready.provider }, "provider signed a bad resource offer; dropping its capacity");

@@ -5,6 +5,7 @@ import * as dagPb from "@ipld/dag-pb";
 import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { DatabaseSync } from "node:sqlite";
 import { CID } from "multiformats/cid";
 import * as raw from "multiformats/codecs/raw";
 import { sha256 } from "multiformats/hashes/sha2";
@@ -21,6 +22,27 @@ export async function tempBlockstore(): Promise<{ blockstore: CreateBlockstoreRe
   const dir = await tempDir("lilypad-blocks-");
   const blockstore = await createBlockstore({ path: dir.path });
   return { blockstore, cleanup: dir.cleanup };
+}
+
+/**
+ * Simulates the disk flipping bits under the store: rewrites, behind its back (a second connection to its
+ * database file), every stored block that `pick` selects. Returns how many it rewrote.
+ */
+export function corruptStoredBlocks(
+  store: CreateBlockstoreResult,
+  pick: (bytes: Uint8Array) => boolean,
+  replace: (bytes: Uint8Array) => Uint8Array,
+): number {
+  const db = new DatabaseSync(store.file);
+  try {
+    const rows = db.prepare("SELECT multihash, bytes FROM blocks").all() as Array<{ multihash: Uint8Array; bytes: Uint8Array }>;
+    const update = db.prepare("UPDATE blocks SET bytes = ? WHERE multihash = ?");
+    const victims = rows.filter((row) => pick(row.bytes));
+    for (const row of victims) update.run(replace(row.bytes), row.multihash);
+    return victims.length;
+  } finally {
+    db.close();
+  }
 }
 
 /** `length` bytes from a fixed xorshift32 stream: the same for a seed on every run and machine. */

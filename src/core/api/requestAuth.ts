@@ -2,9 +2,10 @@
 // method, the path, the body's hash, a one-time nonce and an expiry, bound to one chain and one market. The
 // solver refuses a request whose signature does not recover to the claimed address, whose expiry has passed or
 // lies too far ahead, or whose nonce it has seen before (it remembers nonces until they expire).
-import { bytesToHex, hashMessage, recoverAddress, sha256, stringToBytes, type Address, type LocalAccount } from "viem";
+import { bytesToHex, hashMessage, sha256, stringToBytes, type Address, type LocalAccount } from "viem";
 import { z } from "zod";
 import { addressSchema, hexSchema } from "../primitives.ts";
+import { recoverDigestSigner } from "../secp256k1.ts";
 
 /** Requests may be signed at most this far ahead; bounds how long the solver must remember a nonce. */
 export const MAX_AUTH_LIFETIME_SECONDS = 300;
@@ -101,12 +102,8 @@ export async function verifyRequest(params: {
   if (auth.expiry > params.now + MAX_AUTH_LIFETIME_SECONDS) {
     return { ok: false, failure: "too-far-ahead", detail: `expiry may be at most ${MAX_AUTH_LIFETIME_SECONDS} s ahead` };
   }
-  let signer: Address;
-  try {
-    signer = await recoverAddress({ hash: hashMessage(authMessage(params.scope, params.request, auth.nonce, auth.expiry)), signature: auth.signature });
-  } catch {
-    return { ok: false, failure: "bad-signature", detail: "the signature cannot be recovered" };
-  }
+  const signer = recoverDigestSigner(hashMessage(authMessage(params.scope, params.request, auth.nonce, auth.expiry)), auth.signature);
+  if (signer === undefined) return { ok: false, failure: "bad-signature", detail: "the signature cannot be recovered" };
   if (signer !== auth.address) return { ok: false, failure: "bad-signature", detail: `signed by ${signer}, not ${auth.address}` };
   if (params.seenNonce(auth.address, auth.nonce, auth.expiry)) return { ok: false, failure: "replayed", detail: "this nonce was used before" };
   return { ok: true, address: auth.address, expiry: auth.expiry, nonce: auth.nonce };
