@@ -125,6 +125,7 @@ export async function startSolver(params: StartSolverParameters): Promise<Runnin
     const submitter = await authenticate(request);
     const body = submitJobBodySchema.parse(request.body);
     const record = await solver.submitJob(submitter, body);
+    await store.committed();
     return reply.status(201).type("application/json").send(toWireJson(record));
   });
 
@@ -155,6 +156,7 @@ export async function startSolver(params: StartSolverParameters): Promise<Runnin
   app.put(`${API_PREFIX}/capacity`, async (request, reply) => {
     const provider = await authenticate(request);
     await solver.putCapacity(provider, capacityBodySchema.parse(request.body));
+    await store.committed();
     return reply.status(204).send();
   });
 
@@ -206,7 +208,9 @@ export async function startSolver(params: StartSolverParameters): Promise<Runnin
         const requestId = message.type === "job.submit" ? message.requestId : undefined;
         try {
           if (message.type === "job.submit") {
-            send({ type: "job.submitted", requestId: message.requestId, record: await solver.submitJob(address, message.job) });
+            const record = await solver.submitJob(address, message.job);
+            await store.committed();
+            send({ type: "job.submitted", requestId: message.requestId, record });
           } else await solver.onClientMessage(address, message);
         } catch (error) {
           if (error instanceof SolverError) send({ type: "error", code: error.code, message: error.message, requestId });

@@ -1,6 +1,7 @@
 // The solver's state in SQLite (a real file, WAL journal): jobs with their signed offers, providers' capacity
-// offers, the nonces of signed requests until they expire, and the chain cursor. Everything the solver needs to
-// resume after a crash is written before it is acted on.
+// offers, the nonces of signed requests until they expire, and the chain cursor. Writes commit in groups (see
+// `committed`); a job is acknowledged only once it is on disk, and the cursor commits with the statuses it
+// advanced, so a restart resumes from a consistent state.
 import { mkdirSync } from "node:fs";
 import { dirname } from "node:path";
 import { DatabaseSync, type StatementSync } from "node:sqlite";
@@ -75,6 +76,14 @@ export class SolverStore {
   readonly #getJob: StatementSync;
   readonly #putCapacity: StatementSync;
   readonly #insertNonce: StatementSync;
+  readonly #laneWaiting: StatementSync;
+  readonly #nextLogSeq: StatementSync;
+  readonly #insertLog: StatementSync;
+  readonly #pruneNonces: StatementSync;
+  readonly #getMeta: StatementSync;
+  readonly #setMeta: StatementSync;
+  /** Commits the open batch of writes; undefined when none is open. */
+  #commit: Promise<void> | undefined;
 
   constructor(path: string) {
     if (path !== ":memory:") mkdirSync(dirname(path), { recursive: true });
@@ -90,11 +99,49 @@ export class SolverStore {
       "INSERT INTO capacity (provider, body, updated_at) VALUES (?, ?, ?) ON CONFLICT(provider) DO UPDATE SET body = excluded.body, updated_at = excluded.updated_at",
     );
     this.#insertNonce = this.#db.prepare("INSERT OR IGNORE INTO nonces (address, nonce, expiry) VALUES (?, ?, ?)");
+    this.#laneWaiting = this.#db.prepare("SELECT 1 FROM jobs WHERE lane_key = ? AND status IN ('queued', 'matched') LIMIT 1");
+    this.#nextLogSeq = this.#db.prepare("SELECT COALESCE(MAX(seq) + 1, 0) AS n FROM job_logs WHERE deal_id = ?");
+    this.#insertLog = this.#db.prepare("INSERT INTO job_logs (deal_id, seq, at, line) VALUES (?, ?, ?, ?)");
+    this.#pruneNonces = this.#db.prepare("DELETE FROM nonces WHERE expiry < ?");
+    this.#getMeta = this.#db.prepare("SELECT value FROM meta WHERE key = ?");
+    this.#setMeta = this.#db.prepare("INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value");
+  }
+
+  /**
+   * Resolves once every write made so far is on disk. Writes are grouped: the first opens a transaction, which
+   * commits on the next turn of the event loop with everything written meanwhile (one commit per burst of
+   * messages instead of one per message, which at full load cost the solver a fifth of its time). Whatever
+   * acknowledges a write to someone else waits for this first, so a crash loses nothing that was acknowledged.
+   */
+  committed(): Promise<void> {
+    return this.#commit ?? Promise.resolve();
+  }
+
+  #write<T>(fn: () => T): T {
+    if (!this.#db.isTransaction) {
+      this.#db.exec("BEGIN");
+      this.#commit = new Promise((resolve, reject) => setImmediate(() => this.#commitBatch(resolve, reject)));
+      // A failed commit is reported to whoever awaits it; with nobody waiting it must not crash the solver.
+      this.#commit.catch(() => {});
+    }
+    return fn();
+  }
+
+  #commitBatch(resolve: () => void, reject: (error: unknown) => void): void {
+    this.#commit = undefined;
+    if (!this.#db.isOpen || !this.#db.isTransaction) return resolve();
+    try {
+      this.#db.exec("COMMIT");
+      resolve();
+    } catch (error) {
+      if (this.#db.isTransaction) this.#db.exec("ROLLBACK");
+      reject(error);
+    }
   }
 
   insertJob(job: StoredJob): void {
     const { record, body } = job;
-    this.#insertJob.run(
+    this.#write(() => this.#insertJob.run(
       record.dealId,
       record.creator,
       record.provider ?? null,
@@ -103,11 +150,11 @@ export class SolverStore {
       toWireJson(record),
       toWireJson(body),
       record.createdAt,
-    );
+    ));
   }
 
   updateJob(record: JobRecord): void {
-    this.#updateJob.run(record.provider ?? null, record.status, toWireJson(record), record.dealId);
+    this.#write(() => this.#updateJob.run(record.provider ?? null, record.status, toWireJson(record), record.dealId));
   }
 
   getJob(dealId: Hex): StoredJob | undefined {
@@ -136,17 +183,14 @@ export class SolverStore {
    * is the truth: the solver's own view of it may lag the chain by a poll.)
    */
   laneWaiting(creator: Address, lane: number): boolean {
-    const row = this.#db
-      .prepare("SELECT 1 FROM jobs WHERE lane_key = ? AND status IN ('queued', 'matched') LIMIT 1")
-      .get(laneKey(creator, lane));
-    return row !== undefined;
+    return this.#laneWaiting.get(laneKey(creator, lane)) !== undefined;
   }
 
   /** Appends a line to a job's log, keeping at most `MAX_LOG_LINES` per job. */
   appendLog(dealId: Hex, line: string, at: number): void {
-    const row = this.#db.prepare("SELECT COUNT(*) AS n FROM job_logs WHERE deal_id = ?").get(dealId) as { n: number };
-    if (row.n >= MAX_LOG_LINES) return;
-    this.#db.prepare("INSERT INTO job_logs (deal_id, seq, at, line) VALUES (?, ?, ?, ?)").run(dealId, row.n, at, line);
+    const { n } = this.#nextLogSeq.get(dealId) as { n: number };
+    if (n >= MAX_LOG_LINES) return;
+    this.#write(() => this.#insertLog.run(dealId, n, at, line));
   }
 
   logsOf(dealId: Hex): { at: number; line: string }[] {
@@ -154,7 +198,7 @@ export class SolverStore {
   }
 
   putCapacity(capacity: StoredCapacity): void {
-    this.#putCapacity.run(capacity.provider, toWireJson(capacity.body), capacity.updatedAt);
+    this.#write(() => this.#putCapacity.run(capacity.provider, toWireJson(capacity.body), capacity.updatedAt));
   }
 
   capacities(): StoredCapacity[] {
@@ -168,37 +212,25 @@ export class SolverStore {
 
   /** Records a request nonce; false when it was seen before (a replay). */
   recordNonce(address: Address, nonce: string, expiry: number): boolean {
-    return this.#insertNonce.run(address, nonce, expiry).changes === 1;
+    return this.#write(() => this.#insertNonce.run(address, nonce, expiry).changes === 1);
   }
 
   /** Forgets nonces whose requests have expired: they can no longer be replayed anyway. */
   pruneNonces(now: number): void {
-    this.#db.prepare("DELETE FROM nonces WHERE expiry < ?").run(now);
+    this.#write(() => this.#pruneNonces.run(now));
   }
 
   getMeta(key: string): string | undefined {
-    const row = this.#db.prepare("SELECT value FROM meta WHERE key = ?").get(key) as { value: string } | undefined;
+    const row = this.#getMeta.get(key) as { value: string } | undefined;
     return row?.value;
   }
 
   setMeta(key: string, value: string): void {
-    this.#db.prepare("INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value").run(key, value);
-  }
-
-  /** Runs `fn` in one transaction: all of its writes land, or none. */
-  transaction<T>(fn: () => T): T {
-    this.#db.exec("BEGIN");
-    try {
-      const value = fn();
-      this.#db.exec("COMMIT");
-      return value;
-    } catch (error) {
-      this.#db.exec("ROLLBACK");
-      throw error;
-    }
+    this.#write(() => this.#setMeta.run(key, value));
   }
 
   close(): void {
+    if (this.#db.isTransaction) this.#db.exec("COMMIT");
     this.#db.close();
   }
 }
