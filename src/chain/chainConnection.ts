@@ -3,7 +3,6 @@ import {
   createPublicClient,
   createWalletClient,
   defineChain,
-  http,
   type Account,
   type Address,
   type Chain,
@@ -15,6 +14,7 @@ import {
 } from "viem";
 import { createNonceManager, jsonRpc } from "viem/nonce";
 import type { NetworkInfo } from "../core/network.ts";
+import { jsonRpcHttpTransport } from "./jsonRpcHttpTransport.ts";
 import { localAccount } from "./localAccount.ts";
 
 export interface ChainConnection {
@@ -39,7 +39,7 @@ export interface ConnectChainParameters {
 export function connectChain(params: ConnectChainParameters): ChainConnection {
   const { network } = params;
   const chain = chainOf(network);
-  const transport = params.transport ?? http(network.rpcUrl, { retryCount: 2, retryDelay: 200, timeout: 20_000 });
+  const transport = params.transport ?? jsonRpcHttpTransport(network.rpcUrl);
   const pollingInterval = params.pollingInterval ?? (network.chainId === 31337 ? 20 : 1000);
   // One nonce manager per connection: viem's shared one is keyed by address and chain id, so a second dev chain
   // in the same process (same id, fresh state) would inherit the first one's nonces.

@@ -26,9 +26,10 @@ export function localAccount(privateKey: `0x${string}`, options: { nonceManager?
     signMessage: async ({ message }) => sign(hashMessage(message)),
     signTypedData: async (typedData) => sign(hashTypedData(typedData as TypedDataDefinition)),
     signTransaction: async (transaction, { serializer = serializeTransaction } = {}) => {
-      // Blob sidecars are not part of what is signed (EIP-4844); lilypad sends none, so the payload is the transaction.
-      const signature = signDigest(privateKey, keccak256(await serializer(transaction as TransactionSerializable)));
-      return serializer(transaction as TransactionSerializable, signature);
+      const tx = transaction as TransactionSerializable;
+      // Blob sidecars travel with the transaction but are not part of what is signed (EIP-4844).
+      const signable = tx.type === "eip4844" ? { ...tx, sidecars: false as const } : tx;
+      return serializer(tx, signDigest(privateKey, keccak256(await serializer(signable))));
     },
   } as PrivateKeyAccount;
 }

@@ -1,6 +1,7 @@
 // The parties' side of the solver's API: signed HTTP requests, and an event socket that proves its address with a
 // signed hello and reconnects with back-off when the solver goes away.
 import type { Address, Hex, LocalAccount } from "viem";
+import WebSocket from "ws";
 import { authHeaders, signRequest, type AuthScope } from "../core/api/requestAuth.ts";
 import {
   API_PREFIX,
@@ -200,8 +201,7 @@ export class SolverClient {
       };
       ws.addEventListener("close", (event) => onLost(event.reason || `closed (${event.code})`));
       ws.addEventListener("error", () => {
-        // Once open, an error is followed by close. A connection that could not be made fires only 'error' in
-        // Node 22's WebSocket (undici; nodejs/undici#3506) and stays CONNECTING, so that is a loss too.
+        // Once open, an error is followed by close; a connection that could not be made may fire only 'error'.
         if (!opened) onLost("could not connect");
       });
     };

@@ -230,6 +230,7 @@ export class SolverStore {
   }
 
   close(): void {
+    if (!this.#db.isOpen) return;
     if (this.#db.isTransaction) this.#db.exec("COMMIT");
     this.#db.close();
   }

@@ -1,4 +1,6 @@
+import type { IncomingMessage } from "node:http";
 import { CID } from "multiformats/cid";
+import { httpRequest } from "../net/httpRequest.ts";
 import type { Blockstore } from "./createBlockstore.ts";
 import { CarFetchError, InvalidCidError } from "./errors.ts";
 import { importCar, type ImportCarResult } from "./importCar.ts";
@@ -30,54 +32,37 @@ export async function fetchCar(params: FetchCarParameters): Promise<FetchCarResu
   const root = parseRoot(params.root);
   const url = `${params.url.replace(/\/+$/, "")}/ipfs/${root.toString()}?format=car`;
 
-  let response: Response;
+  let response: IncomingMessage;
   try {
-    response = await fetch(url, { headers: { accept: "application/vnd.ipld.car" }, signal });
+    response = await httpRequest(url, { headers: { accept: "application/vnd.ipld.car" }, signal });
   } catch (error) {
     if (signal?.aborted) throw error;
     throw new CarFetchError({ url, reason: (error as Error).message, cause: error });
   }
-  const body = response.body;
-  if (!response.ok || body === null) {
-    await body?.cancel().catch(() => undefined);
-    const reason = response.ok ? "empty response" : `HTTP ${response.status} ${response.statusText}`.trim();
-    throw new CarFetchError({ url, status: response.status, reason });
+  const status = response.statusCode ?? 0;
+  if (status < 200 || status >= 300) {
+    response.resume();
+    throw new CarFetchError({ url, status, reason: `HTTP ${status} ${response.statusMessage ?? ""}`.trim() });
   }
 
-  const result = await importCar({ blockstore, car: chunksOf(body, url, signal), expectedRoot: root, maxBytes, signal });
+  const result = await importCar({ blockstore, car: chunksOf(response, url, signal), expectedRoot: root, maxBytes, signal });
   return { ...result, url };
 }
 
-/**
- * A web stream as an async iterable, through its reader: async iteration of ReadableStream is not in every TypeScript
- * lib setting. Stopping the iteration early cancels the stream.
- */
-async function* chunksOf(
-  body: ReadableStream<Uint8Array>,
-  url: string,
-  signal: AbortSignal | undefined,
-): AsyncGenerator<Uint8Array, void, undefined> {
-  const reader = body.getReader();
+/** The response body's chunks; stopping early (verification failed) drops the connection instead of reading on. */
+async function* chunksOf(body: IncomingMessage, url: string, signal: AbortSignal | undefined): AsyncGenerator<Uint8Array, void, undefined> {
   let done = false;
   try {
-    while (true) {
-      let next: Awaited<ReturnType<typeof reader.read>>;
-      try {
-        next = await reader.read();
-      } catch (error) {
-        // The provider hung up mid-CAR: a transport failure, not a verification failure.
-        if (signal?.aborted) throw error;
-        throw new CarFetchError({ url, reason: `download failed: ${(error as Error).message}`, cause: error });
-      }
-      if (next.done) {
-        done = true;
-        return;
-      }
-      yield next.value;
+    try {
+      for await (const chunk of body as AsyncIterable<Buffer>) yield chunk;
+    } catch (error) {
+      // The provider hung up mid-CAR: a transport failure, not a verification failure.
+      if (signal?.aborted) throw error;
+      throw new CarFetchError({ url, reason: `download failed: ${(error as Error).message}`, cause: error });
     }
+    done = true;
   } finally {
-    if (!done) await reader.cancel().catch(() => undefined);
-    reader.releaseLock();
+    if (!done) body.destroy();
   }
 }
 

@@ -49,9 +49,12 @@ export class SqliteBlockstore {
       PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA busy_timeout = 5000;
       CREATE TABLE IF NOT EXISTS blocks (multihash BLOB PRIMARY KEY, bytes BLOB NOT NULL);
     `);
-    // An empty view may reach SQLite as NULL (no data pointer); it is the empty block all the same. ON CONFLICT
-    // rather than OR IGNORE, which would also drop a NOT NULL violation in silence.
-    this.#insert = this.#db.prepare("INSERT INTO blocks (multihash, bytes) VALUES (?, COALESCE(?, X'')) ON CONFLICT DO NOTHING");
+    // An empty view may reach SQLite as NULL (no data pointer); it is the empty block all the same. A block put
+    // again replaces the stored one: that is how a block the disk corrupted is repaired (writers skip stored
+    // blocks, see blockWriter, so this costs nothing otherwise).
+    this.#insert = this.#db.prepare(
+      "INSERT INTO blocks (multihash, bytes) VALUES (?, COALESCE(?, X'')) ON CONFLICT(multihash) DO UPDATE SET bytes = excluded.bytes",
+    );
     this.#select = this.#db.prepare("SELECT bytes FROM blocks WHERE multihash = ?");
     this.#exists = this.#db.prepare("SELECT 1 FROM blocks WHERE multihash = ?");
   }

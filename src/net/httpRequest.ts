@@ -1,0 +1,83 @@
+// HTTP with node's own client and kept-alive connections, for the calls every job makes (JSON-RPC to the chain,
+// the result's CAR from the provider). fetch (undici) costs about a millisecond of CPU per call in building and
+// tearing down its web streams and objects, which at a hundred jobs a second is most of a core.
+import { Agent as HttpAgent, request as plainRequest, type IncomingMessage, type OutgoingHttpHeaders } from "node:http";
+import { Agent as HttpsAgent, request as tlsRequest } from "node:https";
+
+const agents = { "http:": new HttpAgent({ keepAlive: true }), "https:": new HttpsAgent({ keepAlive: true }) } as const;
+const MAX_REDIRECTS = 5;
+
+export interface HttpRequestParameters {
+  method?: "GET" | "POST";
+  headers?: OutgoingHttpHeaders;
+  body?: string;
+  signal?: AbortSignal;
+  /** Abort when no response (headers) arrived in this long. The body has its own pace: see readBody. */
+  timeoutMs?: number;
+}
+
+/** The transport failed (no connection, reset, timeout, bad URL); an HTTP error status is a response, not this. */
+export class HttpTransportError extends Error {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = "HttpTransportError";
+  }
+}
+
+/** Sends a request and resolves with the response (its body not yet read). GETs follow redirects. */
+export async function httpRequest(url: string, params: HttpRequestParameters = {}): Promise<IncomingMessage> {
+  let target = url;
+  for (let redirects = 0; ; redirects++) {
+    const response = await requestOnce(target, params);
+    const location = response.headers.location;
+    const redirect = (params.method ?? "GET") === "GET" && response.statusCode !== undefined && [301, 302, 303, 307, 308].includes(response.statusCode);
+    if (!redirect || location === undefined) return response;
+    response.resume();
+    if (redirects >= MAX_REDIRECTS) throw new HttpTransportError(`too many redirects from ${url}`);
+    target = new URL(location, target).toString();
+  }
+}
+
+/** The whole body as text, refusing more than `maxBytes`. */
+export async function readBody(response: IncomingMessage, maxBytes: number): Promise<string> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of response as AsyncIterable<Buffer>) {
+    size += chunk.length;
+    if (size > maxBytes) {
+      response.destroy();
+      throw new HttpTransportError(`response larger than ${maxBytes} bytes`);
+    }
+    chunks.push(chunk);
+  }
+  return Buffer.concat(chunks).toString("utf8");
+}
+
+function requestOnce(url: string, params: HttpRequestParameters): Promise<IncomingMessage> {
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch (error) {
+    return Promise.reject(new HttpTransportError(`invalid URL ${url}`, { cause: error }));
+  }
+  if (parsed.protocol !== "http:" && parsed.protocol !== "https:") {
+    return Promise.reject(new HttpTransportError(`unsupported protocol ${parsed.protocol} in ${url}`));
+  }
+  const send = parsed.protocol === "https:" ? tlsRequest : plainRequest;
+  return new Promise((resolve, reject) => {
+    const request = send(parsed, { method: params.method ?? "GET", headers: params.headers, agent: agents[parsed.protocol as keyof typeof agents], signal: params.signal });
+    let timer: NodeJS.Timeout | undefined;
+    if (params.timeoutMs !== undefined) {
+      timer = setTimeout(() => request.destroy(new HttpTransportError(`no response from ${parsed.origin} within ${params.timeoutMs} ms`)), params.timeoutMs);
+    }
+    request.once("response", (response) => {
+      clearTimeout(timer);
+      resolve(response);
+    });
+    request.once("error", (error) => {
+      clearTimeout(timer);
+      reject(params.signal?.aborted || error instanceof HttpTransportError ? error : new HttpTransportError(`${parsed.origin}: ${error.message}`, { cause: error }));
+    });
+    request.end(params.body);
+  });
+}
