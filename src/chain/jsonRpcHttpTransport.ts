@@ -1,57 +1,60 @@
-import { custom, type Transport } from "viem";
-import { httpRequest, HttpTransportError, readBody } from "../net/httpRequest.ts";
-
-/** What the node answered in place of a result: viem turns code, message and data into its typed errors. */
-export class JsonRpcResponseError extends Error {
-  readonly code: number;
-  readonly data: unknown;
-
-  constructor(error: { code: number; message: string; data?: unknown }) {
-    super(error.message);
-    this.name = "JsonRpcResponseError";
-    this.code = error.code;
-    this.data = error.data;
-  }
-}
+import { custom, HttpRequestError, RpcRequestError, type Transport } from "viem";
+import { httpRequest, readBody } from "../net/httpRequest.ts";
 
 export interface JsonRpcHttpTransportParameters {
   timeoutMs?: number;
-  /** Tries after a failed call (transport errors and the node's internal errors; viem decides). */
+  /** Tries after a failed call (transport errors, rate limits, the node's internal errors: viem decides). */
   retryCount?: number;
   retryDelayMs?: number;
   maxResponseBytes?: number;
 }
 
+interface JsonRpcReply {
+  result?: unknown;
+  error?: { code: number; message: string; data?: unknown };
+}
+
 /**
  * viem's transport for a JSON-RPC node over HTTP(S), through net/httpRequest instead of fetch (see there for why).
- * viem's own `http` transport stays the reference behaviour: the same retries, timeouts and error mapping.
+ * It fails the way viem's own `http` transport does, with the same error classes (RpcRequestError carrying the
+ * node's code and revert data, HttpRequestError carrying the status), so viem's retry rules and error decoding
+ * behave the same.
  */
 export function jsonRpcHttpTransport(url: string, params: JsonRpcHttpTransportParameters = {}): Transport {
   const timeoutMs = params.timeoutMs ?? 20_000;
   const maxBytes = params.maxResponseBytes ?? 16 * 1024 * 1024;
   let nextId = 1;
-  const request = async ({ method, params: rpcParams }: { method: string; params?: unknown }): Promise<unknown> => {
-    const body = JSON.stringify({ jsonrpc: "2.0", id: nextId++, method, params: rpcParams ?? [] });
-    const signal = AbortSignal.timeout(timeoutMs);
-    let text: string;
+  const request = async (args: { method: string; params?: unknown }, options?: { signal?: AbortSignal }): Promise<unknown> => {
+    const body = { jsonrpc: "2.0", id: nextId++, method: args.method, params: args.params ?? [] };
+    const timeout = AbortSignal.timeout(timeoutMs);
+    const signal = options?.signal ? AbortSignal.any([options.signal, timeout]) : timeout;
     let status: number;
+    let text: string;
     try {
-      const response = await httpRequest(url, { method: "POST", headers: { "content-type": "application/json" }, body, signal, timeoutMs });
+      const response = await httpRequest(url, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body), signal });
       status = response.statusCode ?? 0;
       text = await readBody(response, maxBytes);
     } catch (error) {
-      if (signal.aborted) throw new HttpTransportError(`${method}: no answer from ${url} within ${timeoutMs} ms`, { cause: error });
-      throw error;
+      if (options?.signal?.aborted) throw error;
+      // viem would show a cause's message in place of these details, so the cause is folded into them.
+      const details = timeout.aborted ? `no answer within ${timeoutMs} ms` : (error as Error).message;
+      throw new HttpRequestError({ body, url, details });
     }
-    let reply: { result?: unknown; error?: { code: number; message: string; data?: unknown } };
+    const ok = status >= 200 && status < 300;
+    let reply: unknown;
     try {
-      reply = JSON.parse(text) as typeof reply;
+      reply = JSON.parse(text);
     } catch {
-      throw new HttpTransportError(`${method}: HTTP ${status} from ${url} with a body that is not JSON`);
+      reply = undefined;
     }
-    if (reply.error) throw new JsonRpcResponseError(reply.error);
-    if (status < 200 || status >= 300) throw new HttpTransportError(`${method}: HTTP ${status} from ${url}`);
+    if (isReply(reply) && reply.error) throw new RpcRequestError({ body, error: reply.error, url, ...(ok ? {} : { status }) });
+    if (!ok) throw new HttpRequestError({ body, url, status, details: text.slice(0, 200) || `HTTP ${status}` });
+    if (!isReply(reply)) throw new HttpRequestError({ body, url, status, details: "the reply is not a JSON-RPC response" });
     return reply.result;
   };
   return custom({ request }, { key: "http", name: "JSON-RPC over HTTP", retryCount: params.retryCount ?? 2, retryDelay: params.retryDelayMs ?? 200 });
+}
+
+function isReply(value: unknown): value is JsonRpcReply {
+  return typeof value === "object" && value !== null && !Array.isArray(value) && ("result" in value || "error" in value);
 }

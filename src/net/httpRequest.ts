@@ -34,7 +34,13 @@ export async function httpRequest(url: string, params: HttpRequestParameters = {
     if (!redirect || location === undefined) return response;
     response.resume();
     if (redirects >= MAX_REDIRECTS) throw new HttpTransportError(`too many redirects from ${url}`);
-    target = new URL(location, target).toString();
+    const next = new URL(location, target);
+    // Credentials stay with the origin they were meant for.
+    if (next.origin !== new URL(target).origin && params.headers) {
+      const { authorization: _authorization, cookie: _cookie, ...rest } = params.headers;
+      params = { ...params, headers: rest };
+    }
+    target = next.toString();
   }
 }
 
@@ -42,13 +48,18 @@ export async function httpRequest(url: string, params: HttpRequestParameters = {
 export async function readBody(response: IncomingMessage, maxBytes: number): Promise<string> {
   const chunks: Buffer[] = [];
   let size = 0;
-  for await (const chunk of response as AsyncIterable<Buffer>) {
-    size += chunk.length;
-    if (size > maxBytes) {
-      response.destroy();
-      throw new HttpTransportError(`response larger than ${maxBytes} bytes`);
+  try {
+    for await (const chunk of response as AsyncIterable<Buffer>) {
+      size += chunk.length;
+      if (size > maxBytes) {
+        response.destroy();
+        throw new HttpTransportError(`response larger than ${maxBytes} bytes`);
+      }
+      chunks.push(chunk);
     }
-    chunks.push(chunk);
+  } catch (error) {
+    if (error instanceof HttpTransportError || (error as Error).name === "AbortError") throw error;
+    throw new HttpTransportError(`the response broke off: ${(error as Error).message}`, { cause: error });
   }
   return Buffer.concat(chunks).toString("utf8");
 }

@@ -327,8 +327,11 @@ export class Solver {
     for (const { provider, body } of this.#capacity.values()) {
       if (body.expiresAt <= now || !this.#p.isConnected(provider)) continue;
       const b = busy.get(provider) ?? { slots: 0, cpu: 0, ramMiB: 0, gpu: 0, diskMiB: 0 };
+      // Among equal prices the matcher takes the lowest id: leading with the share of slots in use sends work to
+      // the least loaded provider first, so equal providers share the load instead of the first filling up.
+      const load = String(Math.min(999, Math.floor((b.slots * 1000) / Math.max(1, body.slots)))).padStart(3, "0");
       offers.push({
-        id: provider,
+        id: `${load}:${provider}`,
         provider,
         free: {
           cpu: Math.max(0, body.free.cpu - b.cpu),
