@@ -19,7 +19,11 @@ export interface SqliteBlockstoreParameters {
   /** The database file; created if missing. */
   file: string;
   fallback?: FallbackBlockstore;
+  /** Bytes of recently written or read blocks kept in memory (default 32 MiB; 0 turns the cache off). */
+  cacheBytes?: number;
 }
+
+const DEFAULT_CACHE_BYTES = 32 * 1024 * 1024;
 
 /**
  * Blocks in one SQLite file, keyed by multihash (as kubo files them: a raw and a dag-pb CID of the same bytes are
@@ -27,11 +31,14 @@ export interface SqliteBlockstoreParameters {
  *
  * Why not a file per block: a result of five blocks cost the provider some thirty file-system calls to store and
  * as many again to serve, and the creator as many to store its copy: a third of the network's CPU at full load.
- * Here a write is one insert in its own transaction, so a crash never leaves half a block, and the store keeps the
- * invariant the rest of this folder relies on (a block that links to others is written after everything below it)
- * because inserts commit in call order. WAL with `synchronous = NORMAL` survives a process crash whole; a power cut
- * may lose the last writes, never corrupt the file. Several processes may share the file (SQLite's locking, with
- * a busy timeout).
+ *
+ * Writes are grouped: a put joins the batch of the current turn of the event loop, which commits in one
+ * transaction on the next, and resolves once it did (so an awaited put is on disk, and a crash never leaves part
+ * of a batch). Inserts commit in call order, which keeps the invariant the rest of this folder relies on (a block
+ * that links to others is written after everything below it). Recently written and read blocks stay in a small
+ * cache: a provider serves a result right after storing it, and a creator reads the output it just imported.
+ * WAL with `synchronous = NORMAL` survives a process crash whole; a power cut may lose the last writes, never
+ * corrupt the file. Several processes may share the file (SQLite's locking, with a busy timeout).
  */
 export class SqliteBlockstore {
   readonly file: string;
@@ -40,10 +47,14 @@ export class SqliteBlockstore {
   readonly #select: StatementSync;
   readonly #exists: StatementSync;
   readonly #fallback: FallbackBlockstore | undefined;
+  readonly #cache: ByteBoundedCache;
+  /** Blocks put in this turn of the event loop, by multihash, and the commit they wait for. */
+  #batch: Batch | undefined;
 
-  constructor({ file, fallback }: SqliteBlockstoreParameters) {
+  constructor({ file, fallback, cacheBytes = DEFAULT_CACHE_BYTES }: SqliteBlockstoreParameters) {
     this.file = file;
     this.#fallback = fallback;
+    this.#cache = new ByteBoundedCache(cacheBytes);
     this.#db = new DatabaseSync(file);
     this.#db.exec(`
       PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA busy_timeout = 5000;
@@ -61,15 +72,27 @@ export class SqliteBlockstore {
 
   async put(cid: CID, bytes: BlockBytes, options?: AbortOptions): Promise<CID> {
     options?.signal?.throwIfAborted();
-    this.#insert.run(cid.multihash.bytes, bytes instanceof Uint8Array ? bytes : await concat(bytes));
+    const value = bytes instanceof Uint8Array ? bytes : await concat(bytes);
+    const key = keyOf(cid);
+    this.#cache.set(key, value);
+    const batch = (this.#batch ??= this.#openBatch());
+    batch.blocks.set(key, value);
+    await batch.committed;
     return cid;
   }
 
   /** Yields the block's bytes, unchecked: readers verify them against the CID (see readBlock). */
   async *get(cid: CID, options?: AbortOptions): AsyncGenerator<Uint8Array> {
     options?.signal?.throwIfAborted();
+    const key = keyOf(cid);
+    const known = this.#batch?.blocks.get(key) ?? this.#cache.get(key);
+    if (known !== undefined) {
+      yield known;
+      return;
+    }
     const row = this.#select.get(cid.multihash.bytes) as { bytes: Uint8Array } | undefined;
     if (row !== undefined) {
+      this.#cache.set(key, row.bytes);
       yield row.bytes;
       return;
     }
@@ -79,12 +102,98 @@ export class SqliteBlockstore {
 
   async has(cid: CID, options?: AbortOptions): Promise<boolean> {
     options?.signal?.throwIfAborted();
+    const key = keyOf(cid);
+    if (this.#batch?.blocks.has(key) || this.#cache.has(key)) return true;
     if (this.#exists.get(cid.multihash.bytes) !== undefined) return true;
     return this.#fallback !== undefined && (await this.#fallback.has(cid, options));
   }
 
+  #openBatch(): Batch {
+    let settle!: { resolve: () => void; reject: (error: unknown) => void };
+    const committed = new Promise<void>((resolve, reject) => (settle = { resolve, reject }));
+    // Each put awaits the commit and sees its failure; the batch's own promise must not go unhandled meanwhile.
+    committed.catch(() => {});
+    const batch: Batch = { blocks: new Map(), committed, ...settle, done: false };
+    setImmediate(() => this.#commit(batch));
+    return batch;
+  }
+
+  #commit(batch: Batch): void {
+    if (batch.done) return;
+    batch.done = true;
+    if (this.#batch === batch) this.#batch = undefined;
+    try {
+      this.#db.exec("BEGIN");
+      for (const [key, bytes] of batch.blocks) this.#insert.run(Buffer.from(key, "base64"), bytes);
+      this.#db.exec("COMMIT");
+      batch.resolve();
+    } catch (error) {
+      if (this.#db.isOpen && this.#db.isTransaction) this.#db.exec("ROLLBACK");
+      for (const key of batch.blocks.keys()) this.#cache.delete(key);
+      batch.reject(error);
+    }
+  }
+
+  /** Commits the pending batch, then closes the file. */
   close(): void {
-    if (this.#db.isOpen) this.#db.close();
+    if (!this.#db.isOpen) return;
+    if (this.#batch) this.#commit(this.#batch);
+    this.#db.close();
+  }
+}
+
+interface Batch {
+  blocks: Map<string, Uint8Array>;
+  committed: Promise<void>;
+  resolve: () => void;
+  reject: (error: unknown) => void;
+  done: boolean;
+}
+
+function keyOf(cid: CID): string {
+  return Buffer.from(cid.multihash.bytes).toString("base64");
+}
+
+/** Least recently used first out, bounded by the bytes held. */
+class ByteBoundedCache {
+  readonly #limit: number;
+  readonly #entries = new Map<string, Uint8Array>();
+  #bytes = 0;
+
+  constructor(limit: number) {
+    this.#limit = limit;
+  }
+
+  get(key: string): Uint8Array | undefined {
+    const value = this.#entries.get(key);
+    if (value !== undefined) {
+      this.#entries.delete(key);
+      this.#entries.set(key, value);
+    }
+    return value;
+  }
+
+  has(key: string): boolean {
+    return this.#entries.has(key);
+  }
+
+  set(key: string, value: Uint8Array): void {
+    if (value.byteLength > this.#limit / 4) return;
+    this.delete(key);
+    this.#entries.set(key, value);
+    this.#bytes += value.byteLength;
+    for (const [oldest, bytes] of this.#entries) {
+      if (this.#bytes <= this.#limit) break;
+      this.#entries.delete(oldest);
+      this.#bytes -= bytes.byteLength;
+    }
+  }
+
+  delete(key: string): void {
+    const value = this.#entries.get(key);
+    if (value === undefined) return;
+    this.#entries.delete(key);
+    this.#bytes -= value.byteLength;
   }
 }
 

@@ -10,6 +10,7 @@ import { CID } from "multiformats/cid";
 import * as raw from "multiformats/codecs/raw";
 import { sha256 } from "multiformats/hashes/sha2";
 import { createBlockstore, type CreateBlockstoreResult } from "../../src/storage/createBlockstore.ts";
+import { SqliteBlockstore } from "../../src/storage/sqliteBlockstore.ts";
 
 /** A fresh temporary folder, removed by the returned cleanup. */
 export async function tempDir(prefix = "lilypad-storage-"): Promise<{ path: string; cleanup: () => Promise<void> }> {
@@ -26,20 +27,22 @@ export async function tempBlockstore(): Promise<{ blockstore: CreateBlockstoreRe
 
 /**
  * Simulates the disk flipping bits under the store: rewrites, behind its back (a second connection to its
- * database file), every stored block that `pick` selects. Returns how many it rewrote.
+ * database file), every stored block that `pick` selects. The store itself still holds good copies of blocks it
+ * wrote or read lately (its cache), so what the disk now holds is read through the store returned, opened afresh
+ * on the same file. Returns it with how many blocks were rewritten.
  */
 export function corruptStoredBlocks(
   store: CreateBlockstoreResult,
   pick: (bytes: Uint8Array) => boolean,
   replace: (bytes: Uint8Array) => Uint8Array,
-): number {
+): { rewritten: number; reopened: SqliteBlockstore } {
   const db = new DatabaseSync(store.file);
   try {
     const rows = db.prepare("SELECT multihash, bytes FROM blocks").all() as Array<{ multihash: Uint8Array; bytes: Uint8Array }>;
     const update = db.prepare("UPDATE blocks SET bytes = ? WHERE multihash = ?");
     const victims = rows.filter((row) => pick(row.bytes));
     for (const row of victims) update.run(replace(row.bytes), row.multihash);
-    return victims.length;
+    return { rewritten: victims.length, reopened: new SqliteBlockstore({ file: store.file }) };
   } finally {
     db.close();
   }

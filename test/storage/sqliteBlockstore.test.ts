@@ -166,9 +166,49 @@ describe("SqliteBlockstore", () => {
     const bytes = text("repair me");
     const cid = await rawCid(bytes);
     await store.put(cid, bytes);
-    assert.equal(corruptStoredBlocks(store, () => true, () => text("garbage!!")), 1);
-    await assert.rejects(readBlock({ blockstore: store, cid }), (error: unknown) => error instanceof BlockCorruptError);
+    const { rewritten, reopened } = corruptStoredBlocks(store, () => true, () => text("garbage!!"));
+    stores.push(reopened);
+    assert.equal(rewritten, 1);
+    await assert.rejects(readBlock({ blockstore: reopened, cid }), (error: unknown) => error instanceof BlockCorruptError);
+    await reopened.put(cid, bytes);
+    assert.deepEqual(await read({ blockstore: new SqliteBlockstore({ file: store.file, cacheBytes: 0 }), cid }), bytes);
+  });
+
+  it("commits the puts of one turn together: on disk once awaited, not before", async () => {
+    const store = await open(await folder());
+    const blocks = await Promise.all(["one", "two", "three"].map(async (t) => ({ bytes: text(t), cid: await rawCid(text(t)) })));
+    const other = new DatabaseSync(store.file, { readOnly: true });
+    try {
+      const count = () => (other.prepare("SELECT COUNT(*) AS n FROM blocks").get() as { n: number }).n;
+      const puts = blocks.map(({ cid, bytes }) => store.put(cid, bytes));
+      assert.equal(await store.has(blocks[0]!.cid), true, "the store sees its own pending writes");
+      assert.equal(count(), 0, "nothing committed within the turn");
+      await Promise.all(puts);
+      assert.equal(count(), 3);
+    } finally {
+      other.close();
+    }
+  });
+
+  it("close() commits a pending batch, and the puts waiting on it resolve", async () => {
+    const path = await folder();
+    const store = await open(path);
+    const bytes = text("closing");
+    const cid = await rawCid(bytes);
+    const put = store.put(cid, bytes);
+    store.close();
+    assert.equal((await put).toString(), cid.toString());
+    const again = await open(path);
+    assert.deepEqual(await read({ blockstore: again, cid }), bytes);
+  });
+
+  it("works with its cache turned off", async () => {
+    const store = new SqliteBlockstore({ file: join(await folder(), "nocache.sqlite"), cacheBytes: 0 });
+    stores.push(store);
+    const bytes = deterministicBytes(5000, 9);
+    const cid = await rawCid(bytes);
     await store.put(cid, bytes);
+    assert.equal(await store.has(cid), true);
     assert.deepEqual(await read({ blockstore: store, cid }), bytes);
   });
 
