@@ -1,7 +1,8 @@
 // Runs the job a deal names, the way every party must: the resource provider to produce the result, the mediator
 // to check it, a job creator to spot-check it. The job is a pure function of (module, inputs): the random seed is
 // the inputs' hash, so any honest re-run gives the same result CID and the same instruction count.
-import { chmod, mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { chmodSync, mkdtempSync, rmSync } from "node:fs";
+import { mkdir, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import type { CID } from "multiformats/cid";
 import { hexToBytes, keccak256, type Hex } from "viem";
@@ -53,13 +54,18 @@ export async function runDealJob(params: RunDealJobParameters): Promise<RunDealJ
   const loaded = await loading;
   // The inputs arrive resolved; resolving again checks them against the manifest (types, limits, no extras).
   const inputs = resolveInputs({ manifest: loaded.manifest, given: params.inputs });
-  const jobDir = await mkdtemp(join(workRoot, "job-"));
+  // Synchronous, as the sandbox's own job-folder calls are (see runWasmJob): microseconds each, every job.
+  const jobDir = mkdtempSync(join(workRoot, "job-"));
   try {
     return await runAndStore(params, loaded, inputs, jobDir);
   } finally {
     // The result is in the block store now; the inputs folder was made read-only for the job.
-    await chmod(join(jobDir, "inputs"), 0o755).catch(() => {});
-    await rm(jobDir, { recursive: true, force: true });
+    try {
+      chmodSync(join(jobDir, "inputs"), 0o755);
+    } catch {
+      // never made (the job failed before), or already gone
+    }
+    rmSync(jobDir, { recursive: true, force: true });
   }
 }
 

@@ -1,5 +1,6 @@
 // Places a job's file inputs in its inputs folder (both engines): copied (never linked, so nothing outside
 // the job is reachable through them), named by the input's manifest `fileName`, then made read-only.
+import { chmodSync } from "node:fs";
 import { chmod, copyFile } from "node:fs/promises";
 import { join } from "node:path";
 import type { ModuleManifest } from "../core/moduleManifest.ts";
@@ -28,6 +29,6 @@ export async function placeJobInputs({ manifest, inputs, inputFiles, inputsDir }
     await chmod(target, 0o444);
     placed[spec.name] = target;
   }
-  await chmod(inputsDir, 0o555);
+  chmodSync(inputsDir, 0o555);
   return placed;
 }
