@@ -45,7 +45,7 @@ await Promise.all(
             last = now;
           },
         });
-        if (++done % 100 === 0) process.stderr.write(`throughput: ${done}/${jobs} jobs\n`);
+        if (++done % 100 === 0) process.stderr.write(`throughput: ${done}/${jobs} jobs in ${((performance.now() - started) / 1000).toFixed(1)} s\n`);
       }
     }),
   ),
