@@ -1,7 +1,7 @@
 // Runs the job a deal names, the way every party must: the resource provider to produce the result, the mediator
 // to check it, a job creator to spot-check it. The job is a pure function of (module, inputs): the random seed is
 // the inputs' hash, so any honest re-run gives the same result CID and the same instruction count.
-import { chmodSync, mkdtempSync, rmSync } from "node:fs";
+import { chmodSync, rmSync } from "node:fs";
 import { mkdir, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import type { CID } from "multiformats/cid";
@@ -55,7 +55,7 @@ export async function runDealJob(params: RunDealJobParameters): Promise<RunDealJ
   // The inputs arrive resolved; resolving again checks them against the manifest (types, limits, no extras).
   const inputs = resolveInputs({ manifest: loaded.manifest, given: params.inputs });
   // Synchronous, as the sandbox's own job-folder calls are (see runWasmJob): microseconds each, every job.
-  const jobDir = mkdtempSync(join(workRoot, "job-"));
+  const jobDir = params.pool.newJobDir();
   try {
     return await runAndStore(params, loaded, inputs, jobDir);
   } finally {

@@ -20,11 +20,11 @@ export function bubblewrapWorks(): boolean {
 
 /**
  * The child sees the whole file system read-only (including /tmp, where a checkout and its Node may live), except
- * `writableRoot` (where the host makes each job's
- * folders), with no network and its own process, IPC and hostname namespaces. The WASI guest itself only ever
+ * the writable roots (where the host makes each job's folders), with no network and its own process, IPC and hostname namespaces. The WASI guest itself only ever
  * sees its /inputs and /outputs preopens; bubblewrap is the second wall around the Node process running it.
  */
-export function isolationFor(params: { writableRoot: string; mode: "auto" | "bwrap" | "none" }): Isolation {
+export function isolationFor(params: { writableRoot: string | readonly string[]; mode: "auto" | "bwrap" | "none" }): Isolation {
+  const writable = typeof params.writableRoot === "string" ? [params.writableRoot] : [...new Set(params.writableRoot)];
   const useBwrap = params.mode === "bwrap" || (params.mode === "auto" && bubblewrapWorks());
   if (!useBwrap) {
     return {
@@ -43,7 +43,7 @@ export function isolationFor(params: { writableRoot: string; mode: "auto" | "bwr
       "--ro-bind", "/", "/",
       "--dev", "/dev",
       "--proc", "/proc",
-      "--bind", params.writableRoot, params.writableRoot,
+      ...writable.flatMap((root) => ["--bind", root, root]),
       "--",
       process.execPath,
     ],

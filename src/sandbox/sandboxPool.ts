@@ -2,7 +2,10 @@
 // the next job in about a millisecond and keeps compiled modules cached. A child that times out or crashes is
 // killed and replaced, so one hostile job never harms the next.
 import { spawn, type ChildProcess } from "node:child_process";
-import { availableParallelism } from "node:os";
+import { createHash } from "node:crypto";
+import { accessSync, constants, mkdirSync, mkdtempSync, statSync } from "node:fs";
+import { availableParallelism, platform } from "node:os";
+import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { ReadyMessage, RunReply, RunRequest } from "./childProtocol.ts";
 import { SandboxCrashError, WallClockTimeoutError } from "./errors.ts";
@@ -18,8 +21,10 @@ const CHILD_HEAP_MIB = 256;
 const CHILD_NODE_FLAGS = [`--max-old-space-size=${CHILD_HEAP_MIB}`, "--no-turbo-fast-api-calls"];
 
 export interface SandboxPoolParameters {
-  /** Folder under which every job's files live; children may write only there. */
+  /** The sandbox's folder: caches, unpacked modules, and job folders a caller makes itself. Children may write in it. */
   workRoot: string;
+  /** Where `newJobDir` makes job folders (default: see defaultJobsRoot). Children may write in it too. */
+  jobsRoot?: string;
   /** Most children at once (default: the number of CPUs). */
   size?: number;
   isolation?: "auto" | "bwrap" | "none";
@@ -40,9 +45,33 @@ interface Pending {
   reject: (error: Error) => void;
 }
 
+/**
+ * Job folders are scratch: made, written by one job, read into the block store, removed, several times a second
+ * under load. On a journaling disk each of those dozen metadata operations per job is a journal write, which at
+ * full load cost a provider more CPU than the jobs themselves. So by default they live in memory, in /dev/shm
+ * (Linux's tmpfs, there on every distribution) when it is writable; elsewhere, under the work folder. Memory use
+ * is bounded: a job's files are limited by its manifest's output limit, and the folder is removed as soon as the
+ * result is stored. The (empty) jobs root itself stays: processes sharing a work folder share it, and removing it
+ * while another one's child starts would fail that child.
+ */
+export function defaultJobsRoot(workRoot: string): string {
+  const shm = "/dev/shm";
+  try {
+    if (platform() === "linux" && statSync(shm).isDirectory()) {
+      accessSync(shm, constants.W_OK);
+      const tag = createHash("sha256").update(resolve(workRoot)).digest("hex").slice(0, 16);
+      return join(shm, `lilypad-jobs-${tag}`);
+    }
+  } catch {
+    // not usable: fall through
+  }
+  return join(workRoot, "jobs");
+}
+
 export class SandboxPool {
   readonly isolation: Isolation;
   readonly size: number;
+  readonly jobsRoot: string;
   private readonly workers = new Set<Worker>();
   private readonly queue: Pending[] = [];
   private nextId = 1;
@@ -50,8 +79,16 @@ export class SandboxPool {
 
   constructor(params: SandboxPoolParameters) {
     this.size = Math.max(1, params.size ?? availableParallelism());
-    this.isolation = isolationFor({ writableRoot: params.workRoot, mode: params.isolation ?? "auto" });
+    this.jobsRoot = params.jobsRoot ?? defaultJobsRoot(params.workRoot);
+    mkdirSync(params.workRoot, { recursive: true });
+    mkdirSync(this.jobsRoot, { recursive: true, mode: 0o700 });
+    this.isolation = isolationFor({ writableRoot: [params.workRoot, this.jobsRoot], mode: params.isolation ?? "auto" });
     params.log?.(this.isolation.description);
+  }
+
+  /** A fresh, empty folder for one job, under `jobsRoot`; the caller removes it when done. */
+  newJobDir(): string {
+    return mkdtempSync(join(this.jobsRoot, "job-"));
   }
 
   /** Runs a job in a warm child, killing the child if it outlives `timeoutMs`. */

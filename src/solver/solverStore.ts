@@ -88,7 +88,7 @@ export class SolverStore {
   constructor(path: string) {
     if (path !== ":memory:") mkdirSync(dirname(path), { recursive: true });
     this.#db = new DatabaseSync(path);
-    this.#db.exec("PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA busy_timeout = 5000;");
+    this.#db.exec("PRAGMA busy_timeout = 5000; PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL;");
     this.#db.exec(SCHEMA);
     this.#insertJob = this.#db.prepare(
       "INSERT INTO jobs (deal_id, creator, provider, status, lane_key, record, body, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
@@ -119,7 +119,7 @@ export class SolverStore {
 
   #write<T>(fn: () => T): T {
     if (!this.#db.isTransaction) {
-      this.#db.exec("BEGIN");
+      this.#db.exec("BEGIN IMMEDIATE");
       this.#commit = new Promise((resolve, reject) => setImmediate(() => this.#commitBatch(resolve, reject)));
       // A failed commit is reported to whoever awaits it; with nobody waiting it must not crash the solver.
       this.#commit.catch(() => {});

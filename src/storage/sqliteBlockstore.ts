@@ -57,7 +57,7 @@ export class SqliteBlockstore {
     this.#cache = new ByteBoundedCache(cacheBytes);
     this.#db = new DatabaseSync(file);
     this.#db.exec(`
-      PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA busy_timeout = 5000;
+      PRAGMA busy_timeout = 5000; PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL;
       CREATE TABLE IF NOT EXISTS blocks (multihash BLOB PRIMARY KEY, bytes BLOB NOT NULL);
     `);
     // An empty view may reach SQLite as NULL (no data pointer); it is the empty block all the same. A block put
@@ -123,7 +123,7 @@ export class SqliteBlockstore {
     batch.done = true;
     if (this.#batch === batch) this.#batch = undefined;
     try {
-      this.#db.exec("BEGIN");
+      this.#db.exec("BEGIN IMMEDIATE");
       for (const [key, bytes] of batch.blocks) this.#insert.run(Buffer.from(key, "base64"), bytes);
       this.#db.exec("COMMIT");
       batch.resolve();

@@ -5,7 +5,9 @@ import assert from "node:assert/strict";
 import { readdir } from "node:fs/promises";
 import { join } from "node:path";
 import { DatabaseSync } from "node:sqlite";
+import { once } from "node:events";
 import { after, describe, it } from "node:test";
+import { Worker } from "node:worker_threads";
 import * as dagPb from "@ipld/dag-pb";
 import { FsBlockstore } from "blockstore-fs";
 import { CID } from "multiformats/cid";
@@ -210,6 +212,20 @@ describe("SqliteBlockstore", () => {
     await store.put(cid, bytes);
     assert.equal(await store.has(cid), true);
     assert.deepEqual(await read({ blockstore: store, cid }), bytes);
+  });
+
+  it("several writers creating and filling one file at once (threads, own connections) all land, none told it is locked", async () => {
+    const file = join(await folder(), "shared.sqlite");
+    const writers = ["a", "b", "c", "d"].map(
+      (tag) => new Worker(new URL("./blockstoreWriter.worker.ts", import.meta.url), { workerData: { file, tag, count: 300, batch: 20 } }),
+    );
+    const outcomes = await Promise.all(writers.map((w) => once(w, "message") as Promise<[{ ok: boolean; error?: string }]>));
+    for (const [outcome] of outcomes) assert.deepEqual(outcome, { ok: true });
+    const store = new SqliteBlockstore({ file });
+    stores.push(store);
+    for (const tag of ["a", "b", "c", "d"]) {
+      for (const i of [0, 151, 299]) assert.equal(await store.has(await rawCid(text(`${tag} block ${i}`))), true, `${tag} ${i}`);
+    }
   });
 
   it("two stores on the same file see each other's writes at once", async () => {
