@@ -72,12 +72,13 @@ report(
     { figure: `cowsay through the protocol, median (${protocol.latency.runs} runs, SDK, devnet)`, value: round(protocol.latency.medianMs), unit: "ms", bar: "<= 300", ok: protocol.latency.medianMs <= 300 },
     { figure: "same, p99", value: round(protocol.latency.p99Ms), unit: "ms", bar: "<= 1000", ok: protocol.latency.p99Ms <= 1000 },
     {
-      figure: `sustained jobs/s, whole protocol (${protocol.throughput.providers} providers, ${protocol.throughput.jobs} jobs, ${protocol.throughput.concurrency} in flight)`,
-      value: round(protocol.throughput.jobsPerSecond),
+      figure: `sustained jobs/s, whole protocol (${protocol.throughput.providers} providers, ${protocol.throughput.concurrency} in flight, jobs ${protocol.throughput.window.from}-${protocol.throughput.window.to} of ${protocol.throughput.jobs})`,
+      value: round(protocol.throughput.sustainedJobsPerSecond),
       unit: "jobs/s",
       bar: ">= 100",
-      ok: protocol.throughput.jobsPerSecond >= 100,
+      ok: protocol.throughput.sustainedJobsPerSecond >= 100,
     },
+    { figure: "same, over the whole run (ramp-up and drain included)", value: round(protocol.throughput.jobsPerSecond), unit: "jobs/s" },
     ...matching.sizes.map((m) => ({
       figure: `solver matching: ${m.jobs.toLocaleString("en-US")} jobs x ${m.offers.toLocaleString("en-US")} offers`,
       value: round(m.medianMs),

@@ -9,7 +9,15 @@ import { LilypadClient } from "../../src/job-creator/lilypadClient.ts";
 import { createModuleResolver } from "../../src/modules/moduleResolver.ts";
 import { createBlockstore } from "../../src/storage/createBlockstore.ts";
 
-const { network, accounts, home, lanes, jobs } = workerData as { network: NetworkInfo; accounts: number[]; home: string; lanes: number; jobs: number };
+const { network, accounts, home, lanes, jobs, window } = workerData as {
+  network: NetworkInfo;
+  accounts: number[];
+  home: string;
+  lanes: number;
+  jobs: number;
+  /** The completions between which the sustained rate is measured (the ramp-up and the drain left out). */
+  window: { from: number; to: number };
+};
 const clients = await Promise.all(
   accounts.map(async (index) => {
     const blockstore = await createBlockstore({ path: join(home, `jc-${index}`, "blocks") });
@@ -30,6 +38,8 @@ const phases = new Map<string, number>();
 let next = 0;
 let done = 0;
 const started = performance.now();
+/** When each job completed, in completion order. */
+const completedAt: number[] = [];
 await Promise.all(
   clients.flatMap((client) =>
     Array.from({ length: lanes }, async () => {
@@ -45,12 +55,14 @@ await Promise.all(
             last = now;
           },
         });
+        completedAt.push(performance.now());
         if (++done % 100 === 0) process.stderr.write(`throughput: ${done}/${jobs} jobs in ${((performance.now() - started) / 1000).toFixed(1)} s\n`);
       }
     }),
   ),
 );
 const seconds = (performance.now() - started) / 1000;
+const windowSeconds = ((completedAt[window.to - 1] ?? NaN) - (completedAt[window.from - 1] ?? NaN)) / 1000;
 if (process.env.BENCH_PHASES) for (const [k, v] of phases) process.stderr.write(`${k}: ${(v / jobs).toFixed(1)} ms\n`);
 for (const c of clients) await c.close();
-parentPort?.postMessage({ type: "done", seconds });
+parentPort?.postMessage({ type: "done", seconds, windowSeconds });
