@@ -42,6 +42,7 @@ CREATE TABLE IF NOT EXISTS jobs (
 CREATE INDEX IF NOT EXISTS jobs_status ON jobs(status);
 CREATE INDEX IF NOT EXISTS jobs_creator ON jobs(creator, created_at);
 CREATE INDEX IF NOT EXISTS jobs_provider ON jobs(provider, created_at);
+CREATE INDEX IF NOT EXISTS jobs_lane ON jobs(lane_key, status);
 CREATE TABLE IF NOT EXISTS capacity (
   provider TEXT PRIMARY KEY,
   body TEXT NOT NULL,

@@ -241,6 +241,21 @@ describe("SolverStore", () => {
     assert.equal(reopened.recordNonce(CREATOR, "abc", NOW + 120), true, "forgotten once expired and pruned");
   });
 
+  it("answers the per-submission lane check from an index, not a scan of every job (a burst of jobs was quadratic)", async () => {
+    const { store, file } = await freshStore();
+    store.insertJob(storedJob(7));
+    await store.committed();
+    const db = new DatabaseSync(file, { readOnly: true });
+    try {
+      const plan = db
+        .prepare("EXPLAIN QUERY PLAN SELECT 1 FROM jobs WHERE lane_key = ? AND status IN ('queued', 'matched') LIMIT 1")
+        .all("0x0000000000000000000000000000000000000001:0") as Array<{ detail: string }>;
+      assert.ok(plan.some((step) => /USING (COVERING )?INDEX jobs_lane/.test(step.detail)), JSON.stringify(plan));
+    } finally {
+      db.close();
+    }
+  });
+
   it("close() commits a pending batch: a reopened store reads it", async () => {
     const { store, file } = await freshStore();
     const job = storedJob(5);
