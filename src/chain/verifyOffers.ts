@@ -1,5 +1,5 @@
 // Checks offer signatures the way the market will, before the solver spends gas on them.
-import { parseAbi, type Address, type Hex } from "viem";
+import { compactSignatureToSignature, parseAbi, type Address, type Hex } from "viem";
 import { recoverDigestSigner } from "../core/secp256k1.ts";
 import type { JobOffer, ResourceOffer, Signature } from "../core/dealTypes.ts";
 import type { ChainConnection } from "./chainConnection.ts";
@@ -10,10 +10,7 @@ const erc1271Abi = parseAbi(["function isValidSignature(bytes32 hash, bytes sign
 
 /** Who signed an offer (ERC-2098 compact signature), or undefined when the signature recovers no one. */
 export function recoverOfferSigner(digest: Hex, signature: Signature): Address | undefined {
-  const vs = BigInt(signature.vs);
-  const yParity = Number(vs >> 255n);
-  const s = `0x${(vs & ((1n << 255n) - 1n)).toString(16).padStart(64, "0")}` as const;
-  return recoverDigestSigner(digest, { r: signature.r, s, yParity });
+  return recoverDigestSigner(digest, compactSignatureToSignature({ r: signature.r, yParityAndS: signature.vs }));
 }
 
 /** Whether the job offer is approved by its creator: an ECDSA signature, or EIP-1271 when the creator is a contract. */

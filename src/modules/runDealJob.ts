@@ -54,7 +54,8 @@ export async function runDealJob(params: RunDealJobParameters): Promise<RunDealJ
   const loaded = await loading;
   // The inputs arrive resolved; resolving again checks them against the manifest (types, limits, no extras).
   const inputs = resolveInputs({ manifest: loaded.manifest, given: params.inputs });
-  // Synchronous, as the sandbox's own job-folder calls are (see runWasmJob): microseconds each, every job.
+  // The pool makes the job's scratch folder (in memory where it can); it is removed synchronously below, as the
+  // sandbox makes its files (see runWasmJob): microseconds per call, on every job.
   const jobDir = params.pool.newJobDir();
   try {
     return await runAndStore(params, loaded, inputs, jobDir);

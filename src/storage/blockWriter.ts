@@ -12,11 +12,9 @@ export type BlockWriterResult = Blockstore & { [wrapped]: true };
  * The blockstore, with writes of a block that is already stored, or being stored, skipped.
  *
  * Why: the importer writes up to 10 blocks at once and identical blocks are common (every empty file, every chunk of
- * a file of zeros). blockstore-fs writes each through the same temporary file name (steno's `.<name>.tmp`), so two
- * concurrent writes of one block race: one renames the other's half-written file into place (a crash then leaves a
- * truncated block under its final name), and the loser's rename is retried 10 times, 100 ms apart, before failing
- * quietly. One write per block per process avoids both (other processes sharing the folder are not covered), and
- * skipping stored blocks saves the write entirely.
+ * a file of zeros), and a block already stored needs no write at all. With blockstore-fs (any store of the same
+ * shape may be passed) it also avoids a race: that store writes each block through the same temporary file name,
+ * so two concurrent writes of one block could rename a half-written file into place.
  */
 export function blockWriter(blockstore: Blockstore): BlockWriterResult {
   if (wrapped in blockstore) return blockstore as BlockWriterResult;

@@ -4,8 +4,6 @@ import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
-import { parseManifest } from "../../src/core/moduleId.ts";
-import type { ModuleManifestInput } from "../../src/core/moduleManifest.ts";
 import {
   InstructionBudgetExceededError,
   InvalidModuleError,
@@ -16,25 +14,8 @@ import {
 import { FIXED_REALTIME_NS } from "../../src/sandbox/deterministicWasi.ts";
 import { runWasmJob, TRAP_EXIT_CODE } from "../../src/sandbox/runWasmJob.ts";
 import { SandboxPool } from "../../src/sandbox/sandboxPool.ts";
+import { manifestOf } from "./testManifest.ts";
 import * as modules from "./watModules.ts";
-
-const manifestOf = (limits: Partial<NonNullable<ModuleManifestInput["limits"]>> = {}) =>
-  parseManifest(
-    {
-      manifestVersion: 1,
-      name: "test",
-      version: "v1",
-      description: "test module",
-      author: "tests",
-      engine: "wasm",
-      artifact: { cid: "bafkreicysg23kiwv34eg2d7qweipxwosdo2py4ldv42nbauguluen5v6am" },
-      invocation: { args: ["test"] },
-      limits: { instructions: "1000000", memoryMiB: 2, timeoutMs: 10_000, outputBytes: 1 << 20, ...limits },
-      deterministic: true,
-      pricing: "metered",
-    },
-    "test",
-  );
 
 describe("wasm sandbox", () => {
   let root: string;

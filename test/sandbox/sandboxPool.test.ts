@@ -6,9 +6,9 @@ import { rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { after, describe, it } from "node:test";
-import { parseManifest } from "../../src/core/moduleId.ts";
 import { runWasmJob } from "../../src/sandbox/runWasmJob.ts";
 import { defaultJobsRoot, SandboxPool } from "../../src/sandbox/sandboxPool.ts";
+import { manifestOf } from "./testManifest.ts";
 import * as modules from "./watModules.ts";
 
 const roots: string[] = [];
@@ -22,22 +22,7 @@ function tempRoot(): string {
   return root;
 }
 
-const manifest = parseManifest(
-  {
-    manifestVersion: 1,
-    name: "test",
-    version: "v1",
-    description: "test module",
-    author: "tests",
-    engine: "wasm",
-    artifact: { cid: "bafkreicysg23kiwv34eg2d7qweipxwosdo2py4ldv42nbauguluen5v6am" },
-    invocation: { args: ["test"] },
-    limits: { instructions: "1000000", memoryMiB: 2, timeoutMs: 10_000, outputBytes: 1 << 20 },
-    deterministic: true,
-    pricing: "metered",
-  },
-  "test",
-);
+const manifest = manifestOf();
 
 describe("SandboxPool job folders", () => {
   it("defaults to one folder per work folder in /dev/shm when it is writable, else under the work folder", () => {
