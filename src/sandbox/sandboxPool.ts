@@ -2,10 +2,9 @@
 // the next job in about a millisecond and keeps compiled modules cached. A child that times out or crashes is
 // killed and replaced, so one hostile job never harms the next.
 import { spawn, type ChildProcess } from "node:child_process";
-import { createHash } from "node:crypto";
-import { accessSync, constants, mkdirSync, mkdtempSync, statSync } from "node:fs";
+import { accessSync, constants, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync } from "node:fs";
 import { availableParallelism, platform } from "node:os";
-import { join, resolve } from "node:path";
+import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { ReadyMessage, RunReply, RunRequest } from "./childProtocol.ts";
 import { SandboxCrashError, WallClockTimeoutError } from "./errors.ts";
@@ -23,7 +22,10 @@ const CHILD_NODE_FLAGS = [`--max-old-space-size=${CHILD_HEAP_MIB}`, "--no-turbo-
 export interface SandboxPoolParameters {
   /** The sandbox's folder: caches, unpacked modules, and job folders a caller makes itself. Children may write in it. */
   workRoot: string;
-  /** Where `newJobDir` makes job folders (default: see defaultJobsRoot). Children may write in it too. */
+  /**
+   * Where `newJobDir` makes job folders; children may write in it too. Default: a folder of this pool's own, made
+   * in jobsParentDir and removed on close.
+   */
   jobsRoot?: string;
   /** Most children at once (default: the number of CPUs). */
   size?: number;
@@ -51,27 +53,56 @@ interface Pending {
  * full load cost a provider more CPU than the jobs themselves. So by default they live in memory, in /dev/shm
  * (Linux's tmpfs, there on every distribution) when it is writable; elsewhere, under the work folder. Memory use
  * is bounded: a job's files are limited by its manifest's output limit, and the folder is removed as soon as the
- * result is stored. The (empty) jobs root itself stays: processes sharing a work folder share it, and removing it
- * while another one's child starts would fail that child.
+ * result is stored. Each pool makes its own jobs root there, named with its process id, and removes it, whatever
+ * is left in it, on closing; the roots of processes that died without closing are removed by the next pool made
+ * there. Sharing one root between processes would let one remove it under another's children.
  */
-export function defaultJobsRoot(workRoot: string): string {
+export function jobsParentDir(workRoot: string): string {
   const shm = "/dev/shm";
   try {
     if (platform() === "linux" && statSync(shm).isDirectory()) {
       accessSync(shm, constants.W_OK);
-      const tag = createHash("sha256").update(resolve(workRoot)).digest("hex").slice(0, 16);
-      return join(shm, `lilypad-jobs-${tag}`);
+      return shm;
     }
   } catch {
     // not usable: fall through
   }
-  return join(workRoot, "jobs");
+  return workRoot;
+}
+
+const JOBS_ROOT_PREFIX = "lilypad-jobs-";
+
+/** Removes the jobs roots of pools whose process is gone (killed before it could close its pool). */
+function removeOrphanedJobsRoots(parent: string): void {
+  let names: string[];
+  try {
+    names = readdirSync(parent);
+  } catch {
+    return;
+  }
+  for (const name of names) {
+    const pid = Number(/^lilypad-jobs-(\d+)-/.exec(name)?.[1]);
+    if (!Number.isInteger(pid) || pid <= 0 || processAlive(pid)) continue;
+    rmSync(join(parent, name), { recursive: true, force: true });
+  }
+}
+
+function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    // EPERM: alive, someone else's.
+    return (error as NodeJS.ErrnoException).code === "EPERM";
+  }
 }
 
 export class SandboxPool {
   readonly isolation: Isolation;
   readonly size: number;
   readonly jobsRoot: string;
+  /** Whether the pool made `jobsRoot` (and so removes it on close). */
+  private readonly ownsJobsRoot: boolean;
   private readonly workers = new Set<Worker>();
   private readonly queue: Pending[] = [];
   private nextId = 1;
@@ -79,9 +110,16 @@ export class SandboxPool {
 
   constructor(params: SandboxPoolParameters) {
     this.size = Math.max(1, params.size ?? availableParallelism());
-    this.jobsRoot = params.jobsRoot ?? defaultJobsRoot(params.workRoot);
     mkdirSync(params.workRoot, { recursive: true });
-    mkdirSync(this.jobsRoot, { recursive: true, mode: 0o700 });
+    this.ownsJobsRoot = params.jobsRoot === undefined;
+    if (params.jobsRoot === undefined) {
+      const parent = jobsParentDir(params.workRoot);
+      removeOrphanedJobsRoots(parent);
+      this.jobsRoot = mkdtempSync(join(parent, `${JOBS_ROOT_PREFIX}${process.pid}-`));
+    } else {
+      this.jobsRoot = params.jobsRoot;
+      mkdirSync(this.jobsRoot, { recursive: true, mode: 0o700 });
+    }
     this.isolation = isolationFor({ writableRoot: [params.workRoot, this.jobsRoot], mode: params.isolation ?? "auto" });
     params.log?.(this.isolation.description);
   }
@@ -111,6 +149,7 @@ export class SandboxPool {
     for (const pending of this.queue.splice(0)) pending.reject(new SandboxCrashError({ detail: "the sandbox pool closed" }));
     for (const worker of this.workers) worker.child.kill("SIGKILL");
     this.workers.clear();
+    if (this.ownsJobsRoot) rmSync(this.jobsRoot, { recursive: true, force: true });
   }
 
   private dispatch(): void {

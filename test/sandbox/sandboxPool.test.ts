@@ -1,13 +1,14 @@
-// The pool's job folders: where they go by default (memory when /dev/shm is usable), and that its children write
-// the results there.
+// The pool's job folders: where they go by default (memory when /dev/shm is usable, one root per pool, removed on
+// close), and that its children write the results there.
 import assert from "node:assert/strict";
-import { existsSync, mkdtempSync, readFileSync, statSync } from "node:fs";
+import { spawnSync } from "node:child_process";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, statSync } from "node:fs";
 import { rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { after, describe, it } from "node:test";
 import { runWasmJob } from "../../src/sandbox/runWasmJob.ts";
-import { defaultJobsRoot, SandboxPool } from "../../src/sandbox/sandboxPool.ts";
+import { jobsParentDir, SandboxPool } from "../../src/sandbox/sandboxPool.ts";
 import { manifestOf } from "./testManifest.ts";
 import * as modules from "./watModules.ts";
 
@@ -25,17 +26,51 @@ function tempRoot(): string {
 const manifest = manifestOf();
 
 describe("SandboxPool job folders", () => {
-  it("defaults to one folder per work folder in /dev/shm when it is writable, else under the work folder", () => {
+  it("by default makes a jobs root of its own, in /dev/shm when writable (else the work folder), and removes it on close", async () => {
     const work = tempRoot();
-    const root = defaultJobsRoot(work);
-    if (existsSync("/dev/shm") && statSync("/dev/shm").isDirectory()) {
-      assert.equal(dirname(root), "/dev/shm");
-      assert.match(root, /lilypad-jobs-[0-9a-f]{16}$/);
-      assert.equal(defaultJobsRoot(join(work, ".")), root, "the same work folder, however written, has one jobs folder");
-      assert.notEqual(defaultJobsRoot(tempRoot()), root, "another work folder has its own");
-    } else {
-      assert.equal(root, join(work, "jobs"));
+    const parent = jobsParentDir(work);
+    if (existsSync("/dev/shm") && statSync("/dev/shm").isDirectory()) assert.equal(parent, "/dev/shm");
+    else assert.equal(parent, work);
+    const a = new SandboxPool({ workRoot: work, size: 1 });
+    const b = new SandboxPool({ workRoot: work, size: 1 });
+    assert.notEqual(a.jobsRoot, b.jobsRoot, "two pools on one work folder do not share a jobs root");
+    for (const pool of [a, b]) {
+      assert.equal(dirname(pool.jobsRoot), parent);
+      assert.match(pool.jobsRoot, /lilypad-jobs-/);
     }
+    const leftover = a.newJobDir();
+    await a.close();
+    assert.equal(existsSync(a.jobsRoot), false, "removed with whatever a job left in it");
+    assert.equal(existsSync(leftover), false);
+    assert.equal(existsSync(b.jobsRoot), true, "the other pool's is untouched");
+    await b.close();
+    assert.equal(existsSync(b.jobsRoot), false);
+  });
+
+  it("removes the jobs roots that pools of dead processes left behind, and no live one's", async () => {
+    const parent = jobsParentDir(tempRoot());
+    const dead = spawnSync(process.execPath, ["-e", "0"]).pid;
+    assert.ok(dead !== undefined && dead > 0);
+    const orphan = join(parent, `lilypad-jobs-${dead}-test${Date.now()}`);
+    mkdirSync(join(orphan, "job-1"), { recursive: true });
+    const live = join(parent, `lilypad-jobs-${process.pid}-test${Date.now()}`);
+    mkdirSync(live);
+    roots.push(live);
+    const pool = new SandboxPool({ workRoot: tempRoot(), size: 1 });
+    try {
+      assert.equal(existsSync(orphan), false);
+      assert.equal(existsSync(live), true);
+    } finally {
+      await pool.close();
+    }
+  });
+
+  it("keeps a jobs root it was given on close", async () => {
+    const jobsRoot = join(tempRoot(), "given");
+    const pool = new SandboxPool({ workRoot: tempRoot(), jobsRoot, size: 1 });
+    pool.newJobDir();
+    await pool.close();
+    assert.equal(existsSync(jobsRoot), true);
   });
 
   it("makes fresh job folders under its jobs root, where its children write the results", async () => {
