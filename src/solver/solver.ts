@@ -28,6 +28,7 @@ import type { Logger } from "../core/logger.ts";
 import { matchOffers } from "./matchOffers.ts";
 import { resourceTermsFor } from "./resourceTerms.ts";
 import { ACTIVE_STATUSES, SolverStore, type StoredCapacity, type StoredJob } from "./solverStore.ts";
+import { offerIdByLoad } from "./offerIdByLoad.ts";
 import { SolverError } from "./solverError.ts";
 
 export interface SolverParameters {
@@ -327,11 +328,8 @@ export class Solver {
     for (const { provider, body } of this.#capacity.values()) {
       if (body.expiresAt <= now || !this.#p.isConnected(provider)) continue;
       const b = busy.get(provider) ?? { slots: 0, cpu: 0, ramMiB: 0, gpu: 0, diskMiB: 0 };
-      // Among equal prices the matcher takes the lowest id: leading with the share of slots in use sends work to
-      // the least loaded provider first, so equal providers share the load instead of the first filling up.
-      const load = String(Math.min(999, Math.floor((b.slots * 1000) / Math.max(1, body.slots)))).padStart(3, "0");
       offers.push({
-        id: `${load}:${provider}`,
+        id: offerIdByLoad(provider, b.slots, body.slots),
         provider,
         free: {
           cpu: Math.max(0, body.free.cpu - b.cpu),

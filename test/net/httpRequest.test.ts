@@ -234,3 +234,45 @@ describe("httpRequest connections", () => {
     assert.equal(connections, 1);
   });
 });
+
+describe("httpRequest redirects and credentials", () => {
+  let target: Awaited<ReturnType<typeof startServer>>;
+  let origin: Awaited<ReturnType<typeof startServer>>;
+
+  before(async () => {
+    target = await startServer((_req, res) => {
+      res.writeHead(200);
+      res.end("there");
+    });
+    origin = await startServer((req, res) => {
+      if (req.url === "/elsewhere") res.writeHead(302, { location: `${target.base}/landing` });
+      else if (req.url === "/here") res.writeHead(302, { location: "/landing" });
+      else res.writeHead(200);
+      res.end();
+    });
+  });
+  after(async () => {
+    await target.close();
+    await origin.close();
+  });
+
+  const headers = { authorization: "Bearer secret", cookie: "session=1", accept: "text/plain" };
+
+  it("drops the authorization and cookie headers on a redirect to another origin, keeping the rest", async () => {
+    const response = await httpRequest(`${origin.base}/elsewhere`, { headers });
+    assert.equal(await readBody(response, 100), "there");
+    const landed = target.seen.at(-1);
+    assert.equal(landed?.url, "/landing");
+    assert.equal(landed?.headers.authorization, undefined);
+    assert.equal(landed?.headers.cookie, undefined);
+    assert.equal(landed?.headers.accept, "text/plain");
+  });
+
+  it("keeps them on a redirect within the same origin", async () => {
+    await readBody(await httpRequest(`${origin.base}/here`, { headers }), 100);
+    const landed = origin.seen.at(-1);
+    assert.equal(landed?.url, "/landing");
+    assert.equal(landed?.headers.authorization, "Bearer secret");
+    assert.equal(landed?.headers.cookie, "session=1");
+  });
+});

@@ -12,6 +12,7 @@ import {
   type JobRequestInput,
 } from "../../src/core/market/marketOrders.ts";
 import { matchOffers, UnmatchedCode, type MatchOffersResult } from "../../src/solver/matchOffers.ts";
+import { offerIdByLoad } from "../../src/solver/offerIdByLoad.ts";
 
 const NOW = 1_700_000_000;
 const addr = (n: number) => `0x${n.toString(16).padStart(40, "0")}`;
@@ -463,3 +464,24 @@ function sampleMarket(seed: number): { jobs: JobRequest[]; offers: CapacityOffer
   );
   return { jobs, offers };
 }
+
+describe("offerIdByLoad", () => {
+  it("among equal prices, sends the job to the least loaded provider, whatever the addresses", () => {
+    const busyLow = offer(offerIdByLoad(RP1 as `0x${string}`, 6, 10), { provider: RP1 });
+    const idleHigh = offer(offerIdByLoad(RP3 as `0x${string}`, 1, 10), { provider: RP3 });
+    assert.deepEqual(run([job("j")], [busyLow, idleHigh]).matches.map((m) => m.provider), [RP3]);
+  });
+
+  it("compares shares of slots, not counts, and a cheaper provider still wins however busy", () => {
+    const big = offer(offerIdByLoad(RP1 as `0x${string}`, 10, 100), { provider: RP1, slots: 90 });
+    const small = offer(offerIdByLoad(RP2 as `0x${string}`, 2, 4), { provider: RP2, slots: 2 });
+    assert.deepEqual(run([job("j")], [small, big]).matches.map((m) => m.provider), [RP1], "10% in use beats 50%");
+    const cheapBusy = offer(offerIdByLoad(RP3 as `0x${string}`, 9, 10), { provider: RP3, slots: 1, basePrice: 100n });
+    assert.deepEqual(run([job("j")], [small, big, cheapBusy]).matches.map((m) => m.provider), [RP3]);
+  });
+
+  it("orders ids by load share up to a full provider", () => {
+    const ids = [0, 1, 5, 9, 10].map((used) => offerIdByLoad(RP1 as `0x${string}`, used, 10));
+    assert.deepEqual([...ids].sort(), ids);
+  });
+});
