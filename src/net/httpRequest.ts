@@ -12,8 +12,8 @@ export interface HttpRequestParameters {
   headers?: OutgoingHttpHeaders;
   body?: string;
   signal?: AbortSignal;
-  /** Abort when no response (headers) arrived in this long. The body has its own pace: see readBody. */
-  timeoutMs?: number;
+  /** Abort when the connection stays silent this long, waiting for the response or in the middle of its body. */
+  idleTimeoutMs?: number;
 }
 
 /** The transport failed (no connection, reset, timeout, bad URL); an HTTP error status is a response, not this. */
@@ -77,16 +77,12 @@ function requestOnce(url: string, params: HttpRequestParameters): Promise<Incomi
   const send = parsed.protocol === "https:" ? tlsRequest : plainRequest;
   return new Promise((resolve, reject) => {
     const request = send(parsed, { method: params.method ?? "GET", headers: params.headers, agent: agents[parsed.protocol as keyof typeof agents], signal: params.signal });
-    let timer: NodeJS.Timeout | undefined;
-    if (params.timeoutMs !== undefined) {
-      timer = setTimeout(() => request.destroy(new HttpTransportError(`no response from ${parsed.origin} within ${params.timeoutMs} ms`)), params.timeoutMs);
+    const idle = params.idleTimeoutMs;
+    if (idle !== undefined) {
+      request.setTimeout(idle, () => request.destroy(new HttpTransportError(`nothing from ${parsed.origin} within ${idle} ms`)));
     }
-    request.once("response", (response) => {
-      clearTimeout(timer);
-      resolve(response);
-    });
+    request.once("response", resolve);
     request.once("error", (error) => {
-      clearTimeout(timer);
       reject(params.signal?.aborted || error instanceof HttpTransportError ? error : new HttpTransportError(`${parsed.origin}: ${error.message}`, { cause: error }));
     });
     request.end(params.body);

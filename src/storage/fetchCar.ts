@@ -5,6 +5,9 @@ import type { Blockstore } from "./createBlockstore.ts";
 import { CarFetchError, InvalidCidError } from "./errors.ts";
 import { importCar, type ImportCarResult } from "./importCar.ts";
 
+/** A provider silent this long (before answering, or mid-CAR) has failed the download: fetch's own limit. */
+const CAR_IDLE_TIMEOUT_MS = 300_000;
+
 export interface FetchCarParameters {
   /** The provider's base URL, e.g. "http://127.0.0.1:8080" (a path prefix is kept). */
   url: string;
@@ -34,7 +37,7 @@ export async function fetchCar(params: FetchCarParameters): Promise<FetchCarResu
 
   let response: IncomingMessage;
   try {
-    response = await httpRequest(url, { headers: { accept: "application/vnd.ipld.car" }, signal });
+    response = await httpRequest(url, { headers: { accept: "application/vnd.ipld.car" }, signal, idleTimeoutMs: CAR_IDLE_TIMEOUT_MS });
   } catch (error) {
     if (signal?.aborted) throw error;
     throw new CarFetchError({ url, reason: (error as Error).message, cause: error });

@@ -200,15 +200,35 @@ describe("httpRequest against a server that never answers", () => {
   });
   after(() => srv.close());
 
-  it("fails with HttpTransportError after timeoutMs with no response", async () => {
+  it("fails with HttpTransportError after idleTimeoutMs with no response", async () => {
     const started = Date.now();
-    await assert.rejects(httpRequest(`${srv.base}/slow`, { timeoutMs: 150 }), (error: unknown) => {
+    await assert.rejects(httpRequest(`${srv.base}/slow`, { idleTimeoutMs: 150 }), (error: unknown) => {
       assert.ok(error instanceof HttpTransportError);
       assert.match(error.message, /within 150 ms/);
       return true;
     });
     const elapsed = Date.now() - started;
     assert.ok(elapsed >= 100 && elapsed < 2_000, `${elapsed} ms`);
+  });
+});
+
+describe("httpRequest against a server that stalls mid-body", () => {
+  let srv: Awaited<ReturnType<typeof startServer>>;
+
+  before(async () => {
+    srv = await startServer((_req, res) => {
+      res.writeHead(200);
+      res.write("first part, then nothing");
+    });
+  });
+  after(() => srv.close());
+
+  it("fails the body with HttpTransportError after idleTimeoutMs of silence", async () => {
+    const response = await httpRequest(`${srv.base}/stall`, { idleTimeoutMs: 150 });
+    const started = Date.now();
+    await assert.rejects(readBody(response, 1000), (error: unknown) => error instanceof HttpTransportError);
+    const elapsed = Date.now() - started;
+    assert.ok(elapsed < 2_000, `${elapsed} ms`);
   });
 });
 
