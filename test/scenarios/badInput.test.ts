@@ -132,6 +132,17 @@ function assertTypedError(error: unknown, what: string): asserts error is Lilypa
 }
 
 /** What a parsed manifest is used for next: inputs are resolved against it (on the creator, the RP, the mediator). */
+/** The manifest, or undefined when parseManifest refused it with an InvalidManifestError (anything else fails). */
+function parsedOrRefused(value: unknown, what: string): ModuleManifest | undefined {
+  try {
+    return parseManifest(value, "fuzz");
+  } catch (error) {
+    assertTypedError(error, what);
+    assert.ok(error instanceof InvalidManifestError, what);
+    return undefined;
+  }
+}
+
 function useManifest(manifest: ModuleManifest, given: Record<string, InputValue>, what: string): void {
   try {
     const resolved = resolveInputs({ manifest, given });
@@ -172,14 +183,8 @@ describe("module manifests", () => {
     let accepted = 0;
     fc.assert(
       fc.property(mutatedManifest(), someGiven, ({ value, where }, given) => {
-        let manifest: ModuleManifest;
-        try {
-          manifest = parseManifest(value, "fuzz");
-        } catch (error) {
-          assertTypedError(error, where);
-          assert.ok(error instanceof InvalidManifestError, where);
-          return;
-        }
+        const manifest = parsedOrRefused(value, where);
+        if (manifest === undefined) return;
         accepted++;
         useManifest(manifest, given, where);
         useManifest(manifest, {}, where);
@@ -212,14 +217,8 @@ describe("module manifests", () => {
       fc.property(fc.uniqueArray(inputSpec, { minLength: 1, maxLength: 3, selector: (spec) => JSON.stringify(spec.name) }), someGiven, fc.dictionary(fc.constantFrom("Text", "N", "F"), fc.oneof(fc.string({ maxLength: 6 }), fc.integer(), fc.boolean())), (inputs, given, named) => {
         const value = { ...JS_MANIFEST, inputs, invocation: { args: [] } };
         const where = `inputs ${JSON.stringify(inputs)}`;
-        let manifest: ModuleManifest;
-        try {
-          manifest = parseManifest(value, "fuzz");
-        } catch (error) {
-          assertTypedError(error, where);
-          assert.ok(error instanceof InvalidManifestError, where);
-          return;
-        }
+        const manifest = parsedOrRefused(value, where);
+        if (manifest === undefined) return;
         accepted++;
         useManifest(manifest, given, where);
         useManifest(manifest, named, where);
