@@ -20,7 +20,7 @@ import { jobOfferDigest, signJobOffer } from "../../src/chain/offers.ts";
 import { startDevChain, type DevChain } from "../../src/chain/startDevChain.ts";
 import { domainOf } from "../../src/chain/verifyOffers.ts";
 import { authHeaders, signRequest, type AuthScope } from "../../src/core/api/requestAuth.ts";
-import { API_PREFIX, EVENTS_PATH, HELLO_REQUEST, type SubmitJobBodyInput } from "../../src/core/api/solverProtocol.ts";
+import { API_PREFIX, HELLO_REQUEST, type SubmitJobBodyInput } from "../../src/core/api/solverProtocol.ts";
 import { toWire, toWireJson } from "../../src/core/api/wire.ts";
 import { jobOfferSchema, ZERO_ADDRESS } from "../../src/core/dealTypes.ts";
 import { InvalidArgumentError, InvalidInputError, InvalidManifestError, LilypadError } from "../../src/core/errors.ts";
@@ -33,6 +33,7 @@ import { repoRoot } from "../../src/modules/compileAssemblyScript.ts";
 import { packageModule } from "../../src/modules/packageModule.ts";
 import { startSolver, type RunningSolver } from "../../src/solver/solverServer.ts";
 import { createBlockstore, type Blockstore } from "../../src/storage/createBlockstore.ts";
+import { openTestSocket, type TestSocket } from "../solver/testSocket.ts";
 
 const COWSAY_MANIFEST_FILE = join(repoRoot, "modules", "cowsay", "manifest.json");
 const COWSAY_MAX_LENGTH = 1000;
@@ -502,61 +503,17 @@ describe("random WebSocket frames to the solver after a valid hello", () => {
     if (dir) await rm(dir, { recursive: true, force: true });
   });
 
-  interface Client {
-    ws: WebSocket;
-    messages: any[];
-    closed: Promise<{ code: number; reason: string }>;
-    until<T>(what: string, probe: () => T | undefined, timeoutMs?: number): Promise<T>;
-  }
+  type Client = TestSocket;
 
   async function connect(): Promise<Client> {
-    const ws = new WebSocket(`${solver.url.replace(/^http/, "ws")}${EVENTS_PATH}`);
-    const messages: any[] = [];
-    const waiters = new Set<() => void>();
-    let closeEvent: { code: number; reason: string } | undefined;
-    let resolveClosed!: (e: { code: number; reason: string }) => void;
-    const closed = new Promise<{ code: number; reason: string }>((r) => (resolveClosed = r));
-    ws.addEventListener("message", (event) => {
-      messages.push(JSON.parse(String(event.data)));
-      for (const w of [...waiters]) w();
-    });
-    ws.addEventListener("close", (event) => {
-      closeEvent = { code: event.code, reason: event.reason };
-      resolveClosed(closeEvent);
-      for (const w of [...waiters]) w();
-    });
-    await new Promise<void>((resolve, reject) => {
-      ws.addEventListener("open", () => resolve());
-      ws.addEventListener("error", () => reject(new Error("the socket failed to open")));
-    });
-    const until = <T>(what: string, probe: () => T | undefined, timeoutMs = 5000) =>
-      new Promise<T>((resolve, reject) => {
-        const check = () => {
-          const value = probe();
-          if (value !== undefined) {
-            cleanup();
-            resolve(value);
-          } else if (closeEvent) {
-            cleanup();
-            reject(new Error(`the socket closed (${closeEvent.code} ${closeEvent.reason}) while waiting for ${what}`));
-          }
-        };
-        const timer = setTimeout(() => {
-          cleanup();
-          reject(new Error(`timed out waiting for ${what}; last messages ${JSON.stringify(messages.slice(-3)).slice(0, 500)}`));
-        }, timeoutMs);
-        const cleanup = () => {
-          clearTimeout(timer);
-          waiters.delete(check);
-        };
-        waiters.add(check);
-        check();
-      });
+    const client = openTestSocket(solver.url);
+    await client.opened;
+    const { ws, messages, until } = client;
     const auth = await signRequest({ account, scope, request: HELLO_REQUEST, now: Math.floor(Date.now() / 1000) });
     ws.send(JSON.stringify({ type: "hello", auth }));
     const welcome = await until("welcome", () => messages[0]);
     assert.deepEqual(welcome, { type: "welcome", address: creator.address });
-    return { ws, messages, closed, until };
+    return client;
   }
 
   /**
@@ -683,13 +640,13 @@ describe("random WebSocket frames to the solver after a valid hello", () => {
     // Over the limit the socket is closed (1009), and only that socket: the solver serves a new one at once.
     const victim = await connect();
     victim.ws.send("x".repeat(MiB + 1));
-    const closed = await victim.closed;
+    const closed = await victim.closed();
     assert.equal(closed.code, 1009);
     await sendAndProbe(client, [], "after another socket was closed for a frame over the limit");
     const again = await connect();
     await sendAndProbe(again, ['{"type":"job.log"}'], "a new socket");
     again.ws.close();
-    await again.closed;
+    await again.closed();
 
     // The solver is healthy and the stored job reads back exactly as it was submitted.
     const h = await health();
@@ -701,6 +658,6 @@ describe("random WebSocket frames to the solver after a valid hello", () => {
     const list = await signedFetch("GET", `${API_PREFIX}/jobs?limit=1000`);
     assert.deepEqual(list.json, { jobs: [stored.record] }, "nothing else was stored");
     client.ws.close();
-    await client.closed;
+    await client.closed();
   });
 });

@@ -17,12 +17,13 @@ import { jobOfferDigest, signJobOffer } from "../../src/chain/offers.ts";
 import { startDevChain, type DevChain } from "../../src/chain/startDevChain.ts";
 import { domainOf } from "../../src/chain/verifyOffers.ts";
 import { authHeaders, signRequest, type AuthScope } from "../../src/core/api/requestAuth.ts";
-import { API_PREFIX, EVENTS_PATH, HELLO_REQUEST, type SubmitJobBodyInput } from "../../src/core/api/solverProtocol.ts";
+import { API_PREFIX, HELLO_REQUEST, type SubmitJobBodyInput } from "../../src/core/api/solverProtocol.ts";
 import { toWire, toWireJson } from "../../src/core/api/wire.ts";
 import { jobOfferSchema, ZERO_ADDRESS, type JobOffer } from "../../src/core/dealTypes.ts";
 import { createLogger } from "../../src/core/logger.ts";
 import { inputsHashOf, type ResolvedInputs } from "../../src/core/moduleInputs.ts";
 import { startSolver, type RunningSolver } from "../../src/solver/solverServer.ts";
+import { openTestSocket } from "./testSocket.ts";
 
 const JOBS = `${API_PREFIX}/jobs`;
 const CAPACITY = `${API_PREFIX}/capacity`;
@@ -211,63 +212,6 @@ async function getJob(base: string, dealId: Hex, reader = CREATOR): Promise<Answ
 
 // ---- sockets ----
 
-interface TestSocket {
-  ws: WebSocket;
-  messages: any[];
-  opened: Promise<void>;
-  nextMessage(index: number): Promise<any>;
-  closed(): Promise<{ code: number; reason: string }>;
-}
-
-function openSocket(base: string): TestSocket {
-  const ws = new WebSocket(`${base.replace(/^http/, "ws")}${EVENTS_PATH}`);
-  const messages: any[] = [];
-  let closeEvent: { code: number; reason: string } | undefined;
-  const waiters = new Set<() => void>();
-  const notify = () => {
-    for (const waiter of [...waiters]) waiter();
-  };
-  ws.addEventListener("message", (event) => {
-    messages.push(JSON.parse(String(event.data)));
-    notify();
-  });
-  ws.addEventListener("close", (event) => {
-    closeEvent = { code: event.code, reason: event.reason };
-    notify();
-  });
-  const opened = new Promise<void>((resolve, reject) => {
-    ws.addEventListener("open", () => resolve());
-    ws.addEventListener("error", () => reject(new Error("the socket failed")));
-  });
-  opened.catch(() => {});
-  const until = <T>(what: string, probe: () => T | undefined, timeoutMs = 5000) =>
-    new Promise<T>((resolve, reject) => {
-      const check = () => {
-        const value = probe();
-        if (value === undefined) return;
-        cleanup();
-        resolve(value);
-      };
-      const timer = setTimeout(() => {
-        cleanup();
-        reject(new Error(`timed out waiting for ${what} (messages ${JSON.stringify(messages)}, close ${JSON.stringify(closeEvent)})`));
-      }, timeoutMs);
-      const cleanup = () => {
-        clearTimeout(timer);
-        waiters.delete(check);
-      };
-      waiters.add(check);
-      check();
-    });
-  return {
-    ws,
-    messages,
-    opened,
-    nextMessage: (index) => until(`message ${index}`, () => messages[index]),
-    closed: () => until("close", () => closeEvent),
-  };
-}
-
 async function hello(who: LocalAccount, options: SignOptions & { request?: { method: string; path: string; body: string } } = {}) {
   const auth = await signRequest({
     account: who,
@@ -369,20 +313,20 @@ describe("solver API", () => {
 
   describe("event socket", () => {
     it("closes a socket whose first message is not a hello (4001)", async () => {
-      const socket = openSocket(base);
+      const socket = openTestSocket(base);
       await socket.opened;
       socket.ws.send(JSON.stringify({ type: "proposal.declined", dealId: `0x${"11".repeat(32)}`, reason: "no" }));
       const closed = await socket.closed();
       assert.equal(closed.code, 4001);
 
       // A hello without its auth is not a hello either.
-      const bare = openSocket(base);
+      const bare = openTestSocket(base);
       await bare.opened;
       bare.ws.send(JSON.stringify({ type: "hello" }));
       assert.equal((await bare.closed()).code, 4001);
 
       // Text that is not JSON gets an error message, and the socket stays unauthenticated.
-      const garbage = openSocket(base);
+      const garbage = openTestSocket(base);
       await garbage.opened;
       garbage.ws.send("not json");
       const error = await garbage.nextMessage(0);
@@ -402,7 +346,7 @@ describe("solver API", () => {
         ["too far ahead", await hello(account(CREATOR), { lifetimeSeconds: 3600 }), "too-far-ahead"],
       ];
       for (const [what, message, failure] of cases) {
-        const socket = openSocket(base);
+        const socket = openTestSocket(base);
         await socket.opened;
         socket.ws.send(JSON.stringify(message));
         const closed = await socket.closed();
@@ -415,13 +359,13 @@ describe("solver API", () => {
 
     it("welcomes a valid hello once, and refuses the same hello replayed", async () => {
       const message = await hello(account(CREATOR));
-      const socket = openSocket(base);
+      const socket = openTestSocket(base);
       await socket.opened;
       socket.ws.send(JSON.stringify(message));
       assert.deepEqual(await socket.nextMessage(0), { type: "welcome", address: address(CREATOR) });
       assert.equal(solver.socketCount(), 1);
 
-      const replay = openSocket(base);
+      const replay = openTestSocket(base);
       await replay.opened;
       replay.ws.send(JSON.stringify(message));
       const closed = await replay.closed();
@@ -638,7 +582,7 @@ describe("restart", () => {
     assert.equal(before.status, 200);
     assert.equal(before.json.record.status, "queued");
     const helloMessage = await hello(account(CREATOR));
-    const socket = openSocket(first.url);
+    const socket = openTestSocket(first.url);
     await socket.opened;
     socket.ws.send(JSON.stringify(helloMessage));
     assert.equal((await socket.nextMessage(0)).type, "welcome");
@@ -656,7 +600,7 @@ describe("restart", () => {
     assert.ok(Number(readHeaders["x-lilypad-expiry"]) > unixNow(), "the replayed headers have not expired");
     assertError(await send(second.url, "GET", `${JOBS}/${job.dealId}`, undefined, readHeaders), 401, "AUTH_REPLAYED", "replayed GET");
     assertError(await send(second.url, "POST", JOBS, text, postHeaders), 401, "AUTH_REPLAYED", "replayed POST");
-    const replay = openSocket(second.url);
+    const replay = openTestSocket(second.url);
     await replay.opened;
     replay.ws.send(JSON.stringify(helloMessage));
     const closed = await replay.closed();
