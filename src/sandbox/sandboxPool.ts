@@ -81,7 +81,8 @@ function removeOrphanedJobsRoots(parent: string): void {
     return;
   }
   for (const name of names) {
-    const pid = Number(/^lilypad-jobs-(\d+)-/.exec(name)?.[1]);
+    if (!name.startsWith(JOBS_ROOT_PREFIX)) continue;
+    const pid = Number(/^(\d+)-/.exec(name.slice(JOBS_ROOT_PREFIX.length))?.[1]);
     if (!Number.isInteger(pid) || pid <= 0 || processAlive(pid)) continue;
     rmSync(join(parent, name), { recursive: true, force: true });
   }

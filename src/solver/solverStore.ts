@@ -16,6 +16,7 @@ import {
   type JobStatus,
   type SubmitJobBody,
 } from "../core/api/solverProtocol.ts";
+import { GroupCommit } from "../storage/groupCommit.ts";
 
 export interface StoredJob {
   record: JobRecord;
@@ -83,8 +84,7 @@ export class SolverStore {
   readonly #pruneNonces: StatementSync;
   readonly #getMeta: StatementSync;
   readonly #setMeta: StatementSync;
-  /** Commits the open batch of writes; undefined when none is open. */
-  #commit: Promise<void> | undefined;
+  readonly #writes: GroupCommit;
 
   constructor(path: string) {
     if (path !== ":memory:") mkdirSync(dirname(path), { recursive: true });
@@ -106,43 +106,21 @@ export class SolverStore {
     this.#pruneNonces = this.#db.prepare("DELETE FROM nonces WHERE expiry < ?");
     this.#getMeta = this.#db.prepare("SELECT value FROM meta WHERE key = ?");
     this.#setMeta = this.#db.prepare("INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value");
+    this.#writes = new GroupCommit(this.#db);
   }
 
   /**
-   * Resolves once every write made so far is on disk. Writes are grouped: the first opens a transaction, which
-   * commits on the next turn of the event loop with everything written meanwhile (one commit per burst of
-   * messages instead of one per message, which at full load cost the solver a fifth of its time). Whatever
+   * Resolves once every write made so far is on disk. Writes commit in groups (see GroupCommit): one commit per
+   * burst of messages instead of one per message, which at full load cost the solver a fifth of its time. Whatever
    * acknowledges a write to someone else waits for this first, so a crash loses nothing that was acknowledged.
    */
   committed(): Promise<void> {
-    return this.#commit ?? Promise.resolve();
-  }
-
-  #write<T>(fn: () => T): T {
-    if (!this.#db.isTransaction) {
-      this.#db.exec("BEGIN IMMEDIATE");
-      this.#commit = new Promise((resolve, reject) => setImmediate(() => this.#commitBatch(resolve, reject)));
-      // A failed commit is reported to whoever awaits it; with nobody waiting it must not crash the solver.
-      this.#commit.catch(() => {});
-    }
-    return fn();
-  }
-
-  #commitBatch(resolve: () => void, reject: (error: unknown) => void): void {
-    this.#commit = undefined;
-    if (!this.#db.isOpen || !this.#db.isTransaction) return resolve();
-    try {
-      this.#db.exec("COMMIT");
-      resolve();
-    } catch (error) {
-      if (this.#db.isTransaction) this.#db.exec("ROLLBACK");
-      reject(error);
-    }
+    return this.#writes.committed();
   }
 
   insertJob(job: StoredJob): void {
     const { record, body } = job;
-    this.#write(() => this.#insertJob.run(
+    this.#writes.write(() => this.#insertJob.run(
       record.dealId,
       record.creator,
       record.provider ?? null,
@@ -155,7 +133,7 @@ export class SolverStore {
   }
 
   updateJob(record: JobRecord): void {
-    this.#write(() => this.#updateJob.run(record.provider ?? null, record.status, toWireJson(record), record.dealId));
+    this.#writes.write(() => this.#updateJob.run(record.provider ?? null, record.status, toWireJson(record), record.dealId));
   }
 
   getJob(dealId: Hex): StoredJob | undefined {
@@ -191,7 +169,7 @@ export class SolverStore {
   appendLog(dealId: Hex, line: string, at: number): void {
     const { n } = this.#nextLogSeq.get(dealId) as { n: number };
     if (n >= MAX_LOG_LINES) return;
-    this.#write(() => this.#insertLog.run(dealId, n, at, line));
+    this.#writes.write(() => this.#insertLog.run(dealId, n, at, line));
   }
 
   logsOf(dealId: Hex): { at: number; line: string }[] {
@@ -199,7 +177,7 @@ export class SolverStore {
   }
 
   putCapacity(capacity: StoredCapacity): void {
-    this.#write(() => this.#putCapacity.run(capacity.provider, toWireJson(capacity.body), capacity.updatedAt));
+    this.#writes.write(() => this.#putCapacity.run(capacity.provider, toWireJson(capacity.body), capacity.updatedAt));
   }
 
   capacities(): StoredCapacity[] {
@@ -213,12 +191,12 @@ export class SolverStore {
 
   /** Records a request nonce; false when it was seen before (a replay). */
   recordNonce(address: Address, nonce: string, expiry: number): boolean {
-    return this.#write(() => this.#insertNonce.run(address, nonce, expiry).changes === 1);
+    return this.#writes.write(() => this.#insertNonce.run(address, nonce, expiry).changes === 1);
   }
 
   /** Forgets nonces whose requests have expired: they can no longer be replayed anyway. */
   pruneNonces(now: number): void {
-    this.#write(() => this.#pruneNonces.run(now));
+    this.#writes.write(() => this.#pruneNonces.run(now));
   }
 
   getMeta(key: string): string | undefined {
@@ -227,12 +205,12 @@ export class SolverStore {
   }
 
   setMeta(key: string, value: string): void {
-    this.#write(() => this.#setMeta.run(key, value));
+    this.#writes.write(() => this.#setMeta.run(key, value));
   }
 
   close(): void {
     if (!this.#db.isOpen) return;
-    if (this.#db.isTransaction) this.#db.exec("COMMIT");
+    this.#writes.flush();
     this.#db.close();
   }
 }

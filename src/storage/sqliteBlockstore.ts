@@ -1,6 +1,7 @@
 import { DatabaseSync, type StatementSync } from "node:sqlite";
 import type { CID } from "multiformats/cid";
 import { ContentNotFoundError } from "./errors.ts";
+import { GroupCommit } from "./groupCommit.ts";
 
 interface AbortOptions {
   signal?: AbortSignal;
@@ -32,9 +33,9 @@ const DEFAULT_CACHE_BYTES = 32 * 1024 * 1024;
  * Why not a file per block: a result of five blocks cost the provider some thirty file-system calls to store and
  * as many again to serve, and the creator as many to store its copy: a third of the network's CPU at full load.
  *
- * Writes are grouped: a put joins the batch of the current turn of the event loop, which commits in one
- * transaction on the next, and resolves once it did (so an awaited put is on disk, and a crash never leaves part
- * of a batch). Inserts commit in call order, which keeps the invariant the rest of this folder relies on (a block
+ * Writes are grouped (see GroupCommit): a put joins the transaction of the current turn of the event loop, which
+ * commits on the next, and resolves once it did (so an awaited put is on disk, and a crash never leaves part of a
+ * batch). Inserts commit in call order, which keeps the invariant the rest of this folder relies on (a block
  * that links to others is written after everything below it). Recently written and read blocks stay in a small
  * cache: a provider serves a result right after storing it, and a creator reads the output it just imported.
  * WAL with `synchronous = NORMAL` survives a process crash whole; a power cut may lose the last writes, never
@@ -48,8 +49,7 @@ export class SqliteBlockstore {
   readonly #exists: StatementSync;
   readonly #fallback: FallbackBlockstore | undefined;
   readonly #cache: ByteBoundedCache;
-  /** Blocks put in this turn of the event loop, by multihash, and the commit they wait for. */
-  #batch: Batch | undefined;
+  readonly #writes: GroupCommit;
 
   constructor({ file, fallback, cacheBytes = DEFAULT_CACHE_BYTES }: SqliteBlockstoreParameters) {
     this.file = file;
@@ -68,16 +68,21 @@ export class SqliteBlockstore {
     );
     this.#select = this.#db.prepare("SELECT bytes FROM blocks WHERE multihash = ?");
     this.#exists = this.#db.prepare("SELECT 1 FROM blocks WHERE multihash = ?");
+    this.#writes = new GroupCommit(this.#db);
   }
 
   async put(cid: CID, bytes: BlockBytes, options?: AbortOptions): Promise<CID> {
     options?.signal?.throwIfAborted();
     const value = bytes instanceof Uint8Array ? bytes : await concat(bytes);
     const key = keyOf(cid);
+    this.#writes.write(() => this.#insert.run(cid.multihash.bytes, value));
     this.#cache.set(key, value);
-    const batch = (this.#batch ??= this.#openBatch());
-    batch.blocks.set(key, value);
-    await batch.committed;
+    try {
+      await this.#writes.committed();
+    } catch (error) {
+      this.#cache.delete(key);
+      throw error;
+    }
     return cid;
   }
 
@@ -85,7 +90,7 @@ export class SqliteBlockstore {
   async *get(cid: CID, options?: AbortOptions): AsyncGenerator<Uint8Array> {
     options?.signal?.throwIfAborted();
     const key = keyOf(cid);
-    const known = this.#batch?.blocks.get(key) ?? this.#cache.get(key);
+    const known = this.#cache.get(key);
     if (known !== undefined) {
       yield known;
       return;
@@ -103,51 +108,17 @@ export class SqliteBlockstore {
   async has(cid: CID, options?: AbortOptions): Promise<boolean> {
     options?.signal?.throwIfAborted();
     const key = keyOf(cid);
-    if (this.#batch?.blocks.has(key) || this.#cache.has(key)) return true;
+    if (this.#cache.has(key)) return true;
     if (this.#exists.get(cid.multihash.bytes) !== undefined) return true;
     return this.#fallback !== undefined && (await this.#fallback.has(cid, options));
-  }
-
-  #openBatch(): Batch {
-    let settle!: { resolve: () => void; reject: (error: unknown) => void };
-    const committed = new Promise<void>((resolve, reject) => (settle = { resolve, reject }));
-    // Each put awaits the commit and sees its failure; the batch's own promise must not go unhandled meanwhile.
-    committed.catch(() => {});
-    const batch: Batch = { blocks: new Map(), committed, ...settle, done: false };
-    setImmediate(() => this.#commit(batch));
-    return batch;
-  }
-
-  #commit(batch: Batch): void {
-    if (batch.done) return;
-    batch.done = true;
-    if (this.#batch === batch) this.#batch = undefined;
-    try {
-      this.#db.exec("BEGIN IMMEDIATE");
-      for (const [key, bytes] of batch.blocks) this.#insert.run(Buffer.from(key, "base64"), bytes);
-      this.#db.exec("COMMIT");
-      batch.resolve();
-    } catch (error) {
-      if (this.#db.isOpen && this.#db.isTransaction) this.#db.exec("ROLLBACK");
-      for (const key of batch.blocks.keys()) this.#cache.delete(key);
-      batch.reject(error);
-    }
   }
 
   /** Commits the pending batch, then closes the file. */
   close(): void {
     if (!this.#db.isOpen) return;
-    if (this.#batch) this.#commit(this.#batch);
+    this.#writes.flush();
     this.#db.close();
   }
-}
-
-interface Batch {
-  blocks: Map<string, Uint8Array>;
-  committed: Promise<void>;
-  resolve: () => void;
-  reject: (error: unknown) => void;
-  done: boolean;
 }
 
 function keyOf(cid: CID): string {
