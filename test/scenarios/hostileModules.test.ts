@@ -92,13 +92,37 @@ describe("hostile and non-deterministic modules through the network", () => {
   let client: LilypadClient;
   const cids: Record<string, string> = {};
   const rulings: Ruling[] = [];
+  const rulingWaiters = new Set<() => void>();
+  /**
+   * The mediator's ruling on a deal, once its listener has run: the creator may see the deal closed (through the
+   * solver, from the chain) before the mediator has its own receipt back and tells its listeners.
+   */
+  const rulingOf = (dealId: string) =>
+    new Promise<Ruling | undefined>((resolve) => {
+      const check = () => {
+        const found = rulings.find((r) => r.dealId === dealId);
+        if (found === undefined) return;
+        clearTimeout(timer);
+        rulingWaiters.delete(check);
+        resolve(found);
+      };
+      const timer = setTimeout(() => {
+        rulingWaiters.delete(check);
+        resolve(undefined);
+      }, 10_000);
+      rulingWaiters.add(check);
+      check();
+    });
 
   before(async () => {
     work = await mkdtemp(join(tmpdir(), "lilypad-hostile-"));
     blockstore = await createBlockstore({ path: join(work, "blocks") });
     for (const name of Object.keys(FIXTURE_MODULES)) cids[name] = await packageFixture(name, work, blockstore);
     t = await startTestNetwork({ blockstore, providers: [{ account: PROVIDER_INDEX, slots: 8 }], sandboxSize: 2 });
-    t.net.mediator.onRuling((ruling) => rulings.push(ruling));
+    t.net.mediator.onRuling((ruling) => {
+      rulings.push(ruling);
+      for (const waiter of [...rulingWaiters]) waiter();
+    });
     client = await t.client(DevAccountIndex.jobCreator, { blockstore, resolveModule: createModuleResolver({ blockstore, workDir: join(work, "resolver") }) });
     // The creator's first job deposits its escrow: done here so that the escrow figures below see only the jobs.
     await client.run("cowsay:v1", { Message: "warm up" });
@@ -124,7 +148,7 @@ describe("hostile and non-deterministic modules through the network", () => {
     // What the provider ran prints what the js engine leaves unpinned.
     assert.match(text(result.stdout), /^crypto\.getRandomValues [0-9a-f]{32}\nDate\.now \d+\nperformance\.now [\d.]+\nprocess\.hrtime \d+\n$/);
 
-    const ruling = rulings.find((r) => r.dealId === result.dealId);
+    const ruling = await rulingOf(result.dealId);
     assert.ok(ruling, "the mediator ruled");
     assert.equal(ruling.providerRight, false);
     // Other bytes give another result CID and another stdout hash; js is priced per run, so both counts are 0.
@@ -151,7 +175,7 @@ describe("hostile and non-deterministic modules through the network", () => {
     assert.equal(lines[0], `seed ${inputsHashOf({}).slice(2)}`);
     assert.equal(lines.length, 5);
     for (const line of lines.slice(1)) assert.match(line, /^Math\.random 0\.\d+/);
-    const ruling = rulings.find((r) => r.dealId === result.dealId);
+    const ruling = await rulingOf(result.dealId);
     assert.deepEqual(ruling, { dealId: result.dealId, providerRight: true, reason: undefined });
   });
 
