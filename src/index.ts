@@ -1,4 +1,5 @@
-// The SDK: exactly what applications may import from "lilypad".
+// The SDK: exactly what applications may import from "lilypad". It loads no role, sandbox or dev chain: the
+// embedded network is its own entry, "lilypad/devnet" (src/devnet/index.ts).
 export { createLilypadClient, type CreateLilypadClientParameters } from "./job-creator/createLilypadClient.ts";
 export {
   DEFAULT_JOB_TERMS,
@@ -11,7 +12,6 @@ export {
 } from "./job-creator/lilypadClient.ts";
 export { JobEventStream, type JobEvent } from "./job-creator/jobEvents.ts";
 export { JobFailedError } from "./job-creator/errors.ts";
-export { startNetwork, type EmbeddedNetwork, type StartNetworkParameters } from "./devnet/startNetwork.ts";
 export { networkSchema, type NetworkInfo } from "./core/network.ts";
 export { Outcome } from "./core/dealTypes.ts";
 export { LilypadError } from "./core/errors.ts";

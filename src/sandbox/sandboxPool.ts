@@ -5,12 +5,12 @@ import { spawn, type ChildProcess } from "node:child_process";
 import { accessSync, constants, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync } from "node:fs";
 import { availableParallelism, platform } from "node:os";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
+import { siblingModulePath } from "../core/siblingModule.ts";
 import type { ReadyMessage, RunReply, RunRequest } from "./childProtocol.ts";
 import { SandboxCrashError, WallClockTimeoutError } from "./errors.ts";
 import { isolationFor, type Isolation } from "./isolation.ts";
 
-const CHILD_ENTRY = fileURLToPath(new URL("./wasmChild.ts", import.meta.url));
+const CHILD_ENTRY = siblingModulePath(import.meta.url, "wasmChild");
 /** V8's own heap in the child; WebAssembly memory is bounded separately, by the rewritten module maximum. */
 const CHILD_HEAP_MIB = 256;
 /**

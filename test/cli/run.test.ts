@@ -54,8 +54,14 @@ describe("lilypad run", () => {
   it("the README's first job, exactly as written: an embedded network runs cowsay through the whole protocol", async () => {
     const command = await readmeFirstJob();
     assert.equal(command, "npx lilypad run cowsay:v1 -i Message=hi");
-    // Run from the repository, as a user who just installed it does; the result lands in ./lilypad-results.
-    const { stdout, stderr } = await execAsync(command, { cwd: repo, env: { ...process.env, LILYPAD_HOME: home }, timeout: 120_000 });
+    // Run from the repository, as a user who just installed it does, from a plain shell: the system's PATH (no
+    // node_modules/.bin, so `node` is the machine's, 20 here) and an npm cache that never saw this folder. The
+    // result lands in ./lilypad-results.
+    const userHome = await mkdtemp(join(tmpdir(), "lilypad-user-"));
+    const plainShell = { HOME: userHome, PATH: "/usr/local/bin:/usr/bin:/bin", LILYPAD_HOME: home };
+    const { stdout, stderr } = await execAsync(command, { cwd: repo, env: plainShell, timeout: 180_000 }).finally(() =>
+      rm(userHome, { recursive: true, force: true }),
+    );
     assert.match(stdout, /< hi >/);
     assert.match(stdout, /\(oo\)/);
     for (const step of ["starting an embedded network", "matched", "deal opened on chain", "result posted on chain", "downloaded and verified", "accepted"]) {

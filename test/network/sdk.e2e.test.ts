@@ -1,10 +1,12 @@
-// The SDK as an application imports it: `import { ... } from "lilypad"`, on a running network.
+// The SDK through its public entries (src/index.ts is "lilypad", src/devnet/index.ts is "lilypad/devnet"), on a
+// running network. test/package/pack.test.ts imports them from the installed package.
 import assert from "node:assert/strict";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
-import { createLilypadClient, JobFailedError, Outcome, startNetwork, type EmbeddedNetwork, type JobEvent } from "lilypad";
+import { startNetwork, type EmbeddedNetwork } from "../../src/devnet/index.ts";
+import { createLilypadClient, JobFailedError, Outcome, type JobEvent } from "../../src/index.ts";
 import { devPrivateKey } from "../../src/chain/devAccounts.ts";
 import { parseEther } from "viem";
 
