@@ -4,7 +4,8 @@
 // advanced, so a restart resumes from a consistent state.
 import { mkdirSync } from "node:fs";
 import { dirname } from "node:path";
-import { DatabaseSync, type StatementSync } from "node:sqlite";
+import type { DatabaseSync, StatementSync } from "node:sqlite";
+import { nodeSqlite } from "../core/nodeSqlite.ts";
 import type { Address, Hex } from "viem";
 import { toWireJson } from "../core/api/wire.ts";
 import {
@@ -88,7 +89,7 @@ export class SolverStore {
 
   constructor(path: string) {
     if (path !== ":memory:") mkdirSync(dirname(path), { recursive: true });
-    this.#db = new DatabaseSync(path);
+    this.#db = new (nodeSqlite().DatabaseSync)(path);
     this.#db.exec("PRAGMA busy_timeout = 5000; PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL;");
     this.#db.exec(SCHEMA);
     this.#insertJob = this.#db.prepare(

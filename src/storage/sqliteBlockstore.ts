@@ -1,4 +1,5 @@
-import { DatabaseSync, type StatementSync } from "node:sqlite";
+import type { DatabaseSync, StatementSync } from "node:sqlite";
+import { nodeSqlite } from "../core/nodeSqlite.ts";
 import type { CID } from "multiformats/cid";
 import { ContentNotFoundError } from "./errors.ts";
 import { GroupCommit } from "./groupCommit.ts";
@@ -55,7 +56,7 @@ export class SqliteBlockstore {
     this.file = file;
     this.#fallback = fallback;
     this.#cache = new ByteBoundedCache(cacheBytes);
-    this.#db = new DatabaseSync(file);
+    this.#db = new (nodeSqlite().DatabaseSync)(file);
     this.#db.exec(`
       PRAGMA busy_timeout = 5000; PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL;
       CREATE TABLE IF NOT EXISTS blocks (multihash BLOB PRIMARY KEY, bytes BLOB NOT NULL);
