@@ -12,8 +12,8 @@ export class UnknownModuleError extends LilypadError {
 
 /** A module folder that cannot be packaged (no manifest, no artifact). */
 export class ModulePackageError extends LilypadError {
-  constructor(params: { dir: string; reason: string; hint?: string }) {
-    super({ code: "MODULE_PACKAGE", message: `cannot package ${params.dir}: ${params.reason}`, hint: params.hint });
+  constructor(params: { dir: string; reason: string; hint?: string; cause?: unknown }) {
+    super({ code: "MODULE_PACKAGE", message: `cannot package ${params.dir}: ${params.reason}`, hint: params.hint, cause: params.cause });
     this.name = "ModulePackageError";
   }
 }

@@ -58,7 +58,9 @@ async function storeWasmArtifact(root: string, blockstore: Blockstore): Promise<
     throw new ModulePackageError({
       dir: root,
       reason: "no build/module.wasm or module.wasm",
-      hint: existsSync(join(root, "assembly")) ? "run `lilypad module build` first" : "compile your module to module.wasm (docs/modules.md)",
+      hint: existsSync(join(root, "assembly", "index.ts"))
+        ? `run \`lilypad module build ${root}\` first`
+        : `compile your module to ${join(root, "module.wasm")} (docs/modules.md shows how for C, Rust and AssemblyScript)`,
     });
   }
   return (await addFile({ blockstore, path })).cid.toString();

@@ -26,8 +26,13 @@ export interface ResolveModuleRefResult {
 
 const NAME_VERSION = /^([a-z0-9][a-z0-9._-]*):([a-z0-9][a-z0-9._-]*)$/;
 
+/** Whether a reference names a folder: it starts with "." or "/", or is an existing directory. */
+export function isFolderRef(ref: string): boolean {
+  return ref.startsWith(".") || ref.startsWith("/") || (existsSync(ref) && statSync(ref).isDirectory());
+}
+
 export async function resolveModuleRef({ ref, blockstore, catalogs, registry }: ResolveModuleRefParameters): Promise<ResolveModuleRefResult> {
-  if (ref.startsWith(".") || ref.startsWith("/") || (existsSync(ref) && statSync(ref).isDirectory())) {
+  if (isFolderRef(ref)) {
     if (!existsSync(ref)) throw new UnknownModuleError({ ref, hint: "no such folder" });
     return { cid: (await packageModule({ dir: ref, blockstore })).cid, source: "folder" };
   }

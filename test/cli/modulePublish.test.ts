@@ -2,7 +2,8 @@
 // users' `lilypad` then finds it; names belong to their first publisher and versions are immutable.
 import assert from "node:assert/strict";
 import { execFile } from "node:child_process";
-import { cp, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { existsSync } from "node:fs";
+import { cp, mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
@@ -55,6 +56,37 @@ describe("lilypad module publish", () => {
       (error: { stderr: string }) => error.stderr,
     );
     assert.match(missing, /not in the local store/, "resolved through the registry to a CID this user does not have");
+  });
+
+  it("publishes a fresh module folder without `module build` first: it builds it as `module build` does", async () => {
+    const dir = join(root, "lamb");
+    await cp(join(repo, "modules", "cowsay"), dir, { recursive: true, filter: (src) => !src.includes("/build") });
+    const manifest = JSON.parse(await readFile(join(dir, "manifest.json"), "utf8"));
+    await writeFile(join(dir, "manifest.json"), JSON.stringify({ ...manifest, name: "lamb" }));
+    assert.equal(existsSync(join(dir, "build")), false, "never built");
+    const home = join(root, "lamb-home");
+    const { stdout, stderr } = await lilypad(home, ["module", "publish", "./lamb", "--network-file", networkFile, "--dev-account", "5"]);
+    assert.match(stderr, /compiling lamb\/assembly\/index\.ts/);
+    assert.match(stdout, /published lamb:v1/);
+    const digest = /module id +(0x[0-9a-f]{64})/.exec(stdout)![1]!;
+    assert.equal(await resolveModuleOnChain({ publicClient: dev.publicClient, market: dev.network.contracts.market, name: "lamb", version: "v1" }), digest);
+    // What was published is what `module build` gives for the same folder, and the author can run it by name.
+    const built = JSON.parse((await lilypad(home, ["module", "build", "./lamb", "--json"])).stdout);
+    assert.equal(built.moduleId, digest);
+    assert.match((await lilypad(home, ["module", "run", "lamb:v1", "-i", "Message=baa"])).stdout, /< baa >/);
+  });
+
+  it("a folder that cannot be built automatically: one line says exactly what to do", async () => {
+    const dir = join(root, "bare");
+    await mkdir(dir);
+    const manifest = JSON.parse(await readFile(join(repo, "modules", "cowsay", "manifest.json"), "utf8"));
+    await writeFile(join(dir, "manifest.json"), JSON.stringify({ ...manifest, name: "bare" }));
+    const refused = await lilypad(join(root, "bare-home"), ["module", "publish", "./bare", "--network-file", networkFile, "--dev-account", "6"]).then(
+      () => assert.fail("published a module without a program"),
+      (error: { stderr: string }) => error.stderr,
+    );
+    assert.match(refused, /cannot package .*bare: no build\/module\.wasm or module\.wasm/);
+    assert.ok(refused.includes(`compile your module to ${join(dir, "module.wasm")}`), refused);
   });
 
   it("names belong to their first publisher, and versions are immutable", async () => {

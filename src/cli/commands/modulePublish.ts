@@ -1,5 +1,5 @@
 import { existsSync, readFileSync } from "node:fs";
-import { join, resolve } from "node:path";
+import { join, relative, resolve } from "node:path";
 import type { Command } from "commander";
 import { createPublicClient, createWalletClient, defineChain, http, type Hex } from "viem";
 import { privateKeyToAccount } from "viem/accounts";
@@ -9,9 +9,10 @@ import { InvalidArgumentError } from "../../core/errors.ts";
 import { moduleIdOf } from "../../core/moduleId.ts";
 import { networkSchema } from "../../core/network.ts";
 import { lilypadPaths } from "../../core/paths.ts";
+import { buildModule } from "../../modules/buildModule.ts";
 import { loadModule } from "../../modules/loadModule.ts";
 import { writeCatalogEntry } from "../../modules/moduleCatalog.ts";
-import { resolveModuleRef } from "../../modules/resolveModuleRef.ts";
+import { isFolderRef, resolveModuleRef } from "../../modules/resolveModuleRef.ts";
 import type { CliContext } from "../context.ts";
 import { localModules } from "../localModules.ts";
 
@@ -20,11 +21,11 @@ interface PublishFlags {
   devAccount?: string;
 }
 
-/** Registers `module publish`: package a module and bind its NAME:VERSION in the on-chain registry. */
+/** Registers `module publish`: build a module folder (or take a built module) and bind its NAME:VERSION in the on-chain registry. */
 export function registerModulePublish(module: Command, ctx: CliContext): Command {
   return module
     .command("publish")
-    .description("package a module and register NAME:VERSION in the on-chain module registry")
+    .description("build and package a module (as `module build` does) and register NAME:VERSION in the on-chain module registry")
     .argument("<module>", "a module folder, NAME:VERSION or a module CID")
     .option("--network-file <path>", "the network to publish on (default: the devnet's network file)")
     .option("--dev-account <index>", "sign with this well-known dev account (devnet only) instead of LILYPAD_PRIVATE_KEY")
@@ -37,7 +38,12 @@ export function registerModulePublish(module: Command, ctx: CliContext): Command
       const network = networkSchema.parse(JSON.parse(readFileSync(networkFile, "utf8")));
       const account = signer(flags, ctx.env);
       const local = await localModules(ctx);
-      const { cid } = await resolveModuleRef({ ref, blockstore: local.blockstore, catalogs: local.catalogs, registry: local.registry });
+      // A folder is built first, as `module build` does: what is published is what its sources give today.
+      const folder = isFolderRef(ref) ? resolve(ctx.cwd, ref) : undefined;
+      const { cid } =
+        folder && existsSync(folder)
+          ? await buildModule({ dir: folder, blockstore: local.blockstore, onCompile: (source) => ctx.stderr(`compiling ${relative(ctx.cwd, source) || source}…\n`) })
+          : await resolveModuleRef({ ref, blockstore: local.blockstore, catalogs: local.catalogs, registry: local.registry });
       const { manifest } = await loadModule({ cid, blockstore: local.blockstore, artifactsDir: join(local.workDir, "artifacts") });
       const { digest } = await moduleIdOf(manifest);
       const chain = defineChain({
