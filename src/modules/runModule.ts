@@ -2,7 +2,7 @@
 // run the job in the sandbox, and store the result directory under its CID. The resource provider and the
 // mediator run jobs the same way.
 import { existsSync, statSync } from "node:fs";
-import { mkdir, mkdtemp } from "node:fs/promises";
+import { chmod, mkdir, rm } from "node:fs/promises";
 import { join } from "node:path";
 import type { CID } from "multiformats/cid";
 import { InvalidInputError } from "../core/errors.ts";
@@ -21,7 +21,7 @@ export interface RunModuleParameters {
   given: Record<string, InputValue>;
   blockstore: Blockstore;
   pool: SandboxPool;
-  /** The pool's work root; each job gets a fresh folder below it. */
+  /** The pool's work root: unpacked artifacts and instrumented binaries are cached below it. */
   workRoot: string;
   /** Seeds the job's random source; the same seed gives the same bytes. */
   seed: Uint8Array;
@@ -32,8 +32,8 @@ export interface RunModuleParameters {
 export interface RunModuleResult {
   manifest: ModuleManifest;
   inputs: ResolvedInputs;
+  /** The result directory (stdout, stderr, exitCode, outputs/), in the block store; the job's folder is gone. */
   resultCid: CID;
-  resultDir: string;
   exitCode: number;
   instructions: bigint;
   durationMs: number;
@@ -57,18 +57,34 @@ export async function runModule(params: RunModuleParameters): Promise<RunModuleR
   }
   const inputs = resolveInputs({ manifest: loaded.manifest, given });
   params.onStep?.("running");
-  const run = await runJob({
-    pool: params.pool,
-    moduleCid: loaded.cid,
-    manifest: loaded.manifest,
-    artifact: loaded.artifact,
-    inputs,
-    inputFiles,
-    jobDir: await mkdtemp(join(workRoot, "job-")),
-    seed: params.seed,
-    workRoot,
+  // The job's folder is scratch, made by the pool (in memory where it can, and removed with the pool's jobs
+  // folder if this process dies first): the result lives on in the block store, so the folder is removed here,
+  // whether the job succeeded or not.
+  const jobDir = params.pool.newJobDir();
+  try {
+    const { resultDir, ...run } = await runJob({
+      pool: params.pool,
+      moduleCid: loaded.cid,
+      manifest: loaded.manifest,
+      artifact: loaded.artifact,
+      inputs,
+      inputFiles,
+      jobDir,
+      seed: params.seed,
+      workRoot,
+    });
+    params.onStep?.("storing");
+    const { cid } = await addDirectory({ blockstore, path: resultDir });
+    return { manifest: loaded.manifest, inputs, resultCid: cid, ...run };
+  } finally {
+    await removeJobDir(jobDir);
+  }
+}
+
+/** Removes a job's folder; its inputs folder was made read-only for the job. */
+async function removeJobDir(jobDir: string): Promise<void> {
+  await chmod(join(jobDir, "inputs"), 0o755).catch(() => {
+    // never made (the job failed before), or already gone
   });
-  params.onStep?.("storing");
-  const { cid } = await addDirectory({ blockstore, path: run.resultDir });
-  return { manifest: loaded.manifest, inputs, resultCid: cid, ...run };
+  await rm(jobDir, { recursive: true, force: true });
 }

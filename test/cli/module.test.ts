@@ -1,7 +1,8 @@
 // The module commands as a user runs them: real child processes, a private LILYPAD_HOME.
 import assert from "node:assert/strict";
-import { execFile } from "node:child_process";
-import { cp, mkdtemp, readFile, rm } from "node:fs/promises";
+import { execFile, spawn } from "node:child_process";
+import { existsSync } from "node:fs";
+import { cp, mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
@@ -25,6 +26,20 @@ describe("lilypad module", () => {
 
   const lilypad = (args: string[]) =>
     run(process.execPath, [join(repo, "bin", "lilypad.js"), ...args], { cwd, env: { ...process.env, LILYPAD_HOME: home }, timeout: 60_000 });
+  /** Job folders left behind: under $LILYPAD_HOME/work, and the pools' jobs folders (there or in /dev/shm). */
+  const leftovers = async (pid?: number) => {
+    const work = existsSync(join(home, "work")) ? await readdir(join(home, "work")) : [];
+    const shm = pid !== undefined && existsSync("/dev/shm") ? (await readdir("/dev/shm")).filter((n) => n.startsWith(`lilypad-jobs-${pid}-`)) : [];
+    return [...work.filter((n) => n.startsWith("job-") || n.startsWith("lilypad-jobs-")), ...shm];
+  };
+  /** A copy of modules/cowsay (sources only, never built) named `name`, with manifest fields replaced. */
+  const cowFolder = async (name: string, changes: Record<string, unknown> = {}) => {
+    const dir = join(cwd, name);
+    await cp(join(repo, "modules", "cowsay"), dir, { recursive: true, filter: (src) => !src.includes("/build") });
+    const manifest = JSON.parse(await readFile(join(dir, "manifest.json"), "utf8"));
+    await writeFile(join(dir, "manifest.json"), JSON.stringify({ ...manifest, name, ...changes }));
+    return dir;
+  };
   const fails = async (args: string[]) => {
     try {
       await lilypad(args);
@@ -40,6 +55,7 @@ describe("lilypad module", () => {
     assert.match(stdout, /\(oo\)/);
     assert.match(stderr, /result +bafy/);
     assert.match(stderr, /instructions +[\d,]+/);
+    assert.deepEqual(await leftovers(), [], "the job's folder is removed");
   });
 
   it("--json gives one object, and the saved result matches its CID's content", async () => {
@@ -53,6 +69,45 @@ describe("lilypad module", () => {
     const again = JSON.parse((await lilypad(["module", "run", "cowsay:v1", "-i", "Message=json", "--json"])).stdout);
     assert.equal(again.resultCid, summary.resultCid, "the same job gives the same result CID");
     assert.equal(again.instructions, summary.instructions);
+    assert.deepEqual(await leftovers(), [], "the job's folders are removed; the saved result stays");
+    assert.match(await readFile(join(summary.savedTo, "stdout"), "utf8"), /< json >/);
+  });
+
+  it("a job that fails leaves no job folder behind", async () => {
+    await cowFolder("tired-cow", { limits: { memoryMiB: 16, instructions: "1000", timeoutMs: 10000, outputBytes: 1048576 } });
+    await lilypad(["module", "build", "./tired-cow"]);
+    const failed = await fails(["module", "run", "tired-cow:v1", "-i", "Message=hi"]);
+    assert.match(failed.stderr, /instruction/i);
+    assert.deepEqual(await leftovers(), []);
+  });
+
+  it("an interrupted job (SIGINT) stops and leaves no job folder behind", async () => {
+    const dir = await cowFolder("endless", {
+      inputs: [],
+      invocation: { args: ["endless"], env: {} },
+      limits: { memoryMiB: 16, instructions: "1000000000000", timeoutMs: 120000, outputBytes: 1048576 },
+    });
+    await cp(join(repo, "test", "fixtures", "hostile", "loop.ts"), join(dir, "assembly", "index.ts"));
+    await rm(join(dir, "assembly", "width.ts"));
+    await lilypad(["module", "build", "./endless"]);
+    const child = spawn(process.execPath, [join(repo, "bin", "lilypad.js"), "module", "run", "endless:v1"], {
+      cwd,
+      env: { ...process.env, LILYPAD_HOME: home },
+      stdio: ["ignore", "ignore", "pipe"],
+    });
+    let stderr = "";
+    const exited = new Promise<number | null>((resolve) => child.on("exit", (code) => resolve(code)));
+    await new Promise<void>((resolve, reject) => {
+      child.stderr.on("data", (chunk: Buffer) => {
+        stderr += chunk.toString();
+        if (stderr.includes("running…")) resolve();
+      });
+      child.on("exit", () => reject(new Error(`exited before the job ran: ${stderr}`)));
+    });
+    child.kill("SIGINT");
+    assert.equal(await exited, 130, stderr);
+    assert.match(stderr, /SIGINT: stopping the job/);
+    assert.deepEqual(await leftovers(child.pid), []);
   });
 
   it("refuses bad inputs with an error naming the key, before running anything", async () => {
@@ -79,10 +134,7 @@ describe("lilypad module", () => {
   });
 
   it("an author builds a module folder and runs it by folder and by NAME:VERSION", async () => {
-    const dir = join(cwd, "my-cow");
-    await cp(join(repo, "modules", "cowsay"), dir, { recursive: true, filter: (src) => !src.includes("/build") });
-    const manifest = JSON.parse(await readFile(join(dir, "manifest.json"), "utf8"));
-    await (await import("node:fs/promises")).writeFile(join(dir, "manifest.json"), JSON.stringify({ ...manifest, name: "my-cow" }));
+    await cowFolder("my-cow");
     const built = JSON.parse((await lilypad(["module", "build", "./my-cow", "--json"])).stdout);
     assert.equal(built.module, "my-cow:v1");
     assert.match((await lilypad(["module", "run", "my-cow:v1", "-i", "Message=mine"])).stdout, /< mine >/);

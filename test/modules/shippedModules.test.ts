@@ -3,9 +3,9 @@
 // what packaging the sources gives today, i.e. the builds are reproducible.
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
-import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { packageShippedModules } from "../../scripts/package-modules.ts";
 import { readShippedCatalog } from "../../src/modules/moduleCatalog.ts";
@@ -13,8 +13,11 @@ import { resolveModuleRef } from "../../src/modules/resolveModuleRef.ts";
 import { runModule, type RunModuleResult } from "../../src/modules/runModule.ts";
 import { SandboxPool } from "../../src/sandbox/sandboxPool.ts";
 import { createBlockstore, type Blockstore } from "../../src/storage/createBlockstore.ts";
+import { extractDirectory } from "../../src/storage/extractDirectory.ts";
 
 const images = new URL("../fixtures/images/", import.meta.url);
+
+type Ran = RunModuleResult & { resultDir: string };
 
 describe("shipped modules", () => {
   let root: string;
@@ -33,12 +36,18 @@ describe("shipped modules", () => {
     await rm(root, { recursive: true, force: true });
   });
 
-  const run = async (ref: string, given: Record<string, string>, seed = "deal-1"): Promise<RunModuleResult> => {
+  /** Runs a job and writes its result directory out of the block store (the job's own folder is removed). */
+  const run = async (ref: string, given: Record<string, string>, seed = "deal-1"): Promise<Ran> => {
     const { cid } = await resolveModuleRef({ ref, blockstore, catalogs: [readShippedCatalog()] });
-    return runModule({ moduleCid: cid, given, blockstore, pool, workRoot: join(root, "work"), seed: Buffer.from(seed) });
+    const result = await runModule({ moduleCid: cid, given, blockstore, pool, workRoot: join(root, "work"), seed: Buffer.from(seed) });
+    const resultDir = join(root, "results", `${ref.replace(":", "-")}-${seed}`);
+    await rm(resultDir, { recursive: true, force: true });
+    await mkdir(dirname(resultDir), { recursive: true });
+    await extractDirectory({ blockstore, root: result.resultCid, path: resultDir });
+    return { ...result, resultDir };
   };
 
-  const cases: [string, Record<string, string>, (r: RunModuleResult) => Promise<void>][] = [
+  const cases: [string, Record<string, string>, (r: Ran) => Promise<void>][] = [
     ["cowsay:v1", { Message: "hello" }, async (r) => assert.match(await readFile(join(r.resultDir, "stdout"), "utf8"), /< hello >/)],
     ["compute:v1", { N: "100000" }, async (r) => assert.ok(r.instructions > 100_000n)],
     ["etl:v1", { Data: "", GroupBy: "region", Value: "amount" }, async (r) => {

@@ -31,6 +31,12 @@ export function registerModuleRun(module: Command, ctx: CliContext): Command {
       const given = parseInputFlags(flags.input ?? []);
       const local = await localModules(ctx);
       const pool = new SandboxPool({ workRoot: local.workDir, size: 1, log: (line) => ctx.stderr(`${line}\n`) });
+      // Interrupted (Ctrl-C): stop the job and remove its scratch folder before exiting; the job's result is lost.
+      void ctx.waitForShutdown().then(async (signal) => {
+        ctx.stderr(`${signal}: stopping the job…\n`);
+        await pool.close();
+        process.exit(130);
+      });
       try {
         const { cid } = await resolveModuleRef({ ref, blockstore: local.blockstore, catalogs: local.catalogs, registry: local.registry });
         const run = await runModule({
