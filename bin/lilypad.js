@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // The `lilypad` command. Plain JavaScript that any Node runs, so that the command works whatever Node the user's
-// shell has: the CLI itself needs Node >= 22.13 (node:sqlite), and runs on the current Node when that is new
-// enough, otherwise on the Node 22 that the package brings (its optional dependency node-<os>-<cpu>).
+// shell has: the CLI itself needs Node >= 22.15 (node:sqlite, and module.registerHooks for the js sandbox), and runs
+// on the current Node when that is new enough, otherwise on the Node 22 that the package brings (its optional dependency node-<os>-<cpu>).
 // A checkout runs the TypeScript sources (src/), the installed package its compiled JavaScript (dist/).
 import { spawn } from "node:child_process";
 import { existsSync, readFileSync } from "node:fs";
@@ -9,7 +9,7 @@ import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 
-const MIN_NODE = [22, 13];
+const MIN_NODE = [22, 15];
 const self = fileURLToPath(import.meta.url);
 const root = join(dirname(self), "..");
 const sources = join(root, "src", "cli", "main.ts");

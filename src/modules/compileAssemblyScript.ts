@@ -3,7 +3,8 @@
 // optimisation levels are pinned, and no source map or debug info is emitted. Used by `npm run build:modules`
 // and `lilypad module build`.
 import { readdir, readFile } from "node:fs/promises";
-import { dirname, resolve } from "node:path";
+import { existsSync } from "node:fs";
+import { dirname, join, resolve, sep } from "node:path";
 import { fileURLToPath } from "node:url";
 import asc from "assemblyscript/asc";
 import { LilypadError } from "../core/errors.ts";
@@ -57,14 +58,14 @@ export async function compileModule({ entry }: CompileModuleParameters): Promise
     stderr: sink,
     async readFile(filename, baseDir) {
       try {
-        return await readFile(resolve(repoRoot, baseDir, filename), "utf8");
+        return await readFile(locate(resolve(repoRoot, baseDir, filename)), "utf8");
       } catch {
         return null;
       }
     },
     async listFiles(dirname, baseDir) {
       try {
-        return (await readdir(resolve(repoRoot, baseDir, dirname))).filter((f) => f.endsWith(".ts") && !f.endsWith(".d.ts"));
+        return (await readdir(locate(resolve(repoRoot, baseDir, dirname)))).filter((f) => f.endsWith(".ts") && !f.endsWith(".d.ts"));
       } catch {
         return null;
       }
@@ -77,3 +78,20 @@ export async function compileModule({ entry }: CompileModuleParameters): Promise
   return binary;
 }
 
+
+/**
+ * Where a path under the package's own node_modules/ really is. In a checkout that is the path itself; in an
+ * installed lilypad, npm hoists the compiler's packages (installed beside lilypad by module authors) to a
+ * node_modules/ further up, where Node would find them too. Paths keep their repository-relative spelling for asc,
+ * so a module compiles to the same bytes from a checkout and from the package.
+ */
+function locate(path: string): string {
+  const ownModules = join(repoRoot, "node_modules") + sep;
+  if (!path.startsWith(ownModules) || existsSync(path)) return path;
+  const inside = path.slice(ownModules.length);
+  for (let dir = dirname(repoRoot); dir !== dirname(dir); dir = dirname(dir)) {
+    const candidate = join(dir, "node_modules", inside);
+    if (existsSync(candidate)) return candidate;
+  }
+  return path;
+}
