@@ -87,6 +87,8 @@ describe("the npm package", { timeout: 20 * 60_000 }, () => {
       "modules/cowsay/manifest.json",
       "modules/cowsay/build/module.wasm",
       "modules/ocr/main.mjs",
+      "modules/ocr/models/eng.traineddata.gz",
+      "modules/classify/models/mobilenet_v2/model.min.cjs",
       "README.md",
       "package.json",
     ]) {
