@@ -5,7 +5,7 @@ const require = createRequire(import.meta.url);
 // No native solc can be downloaded here: compile with the solc-js build shipped in the `solc` npm package.
 const solcVersion: string = require("solc/package.json").version;
 
-/** The one Hardhat configuration: the build step, the tests and the embedded dev chain all use it. */
+/** Hardhat compiles the contracts (scripts/build-contracts.ts); the dev chain is anvil (src/devnet/startDevChain.ts). */
 export const hardhatConfig: HardhatUserConfig = {
   paths: { sources: "contracts", artifacts: "artifacts", cache: "cache" },
   solidity: {
@@ -15,17 +15,6 @@ export const hardhatConfig: HardhatUserConfig = {
       optimizer: { enabled: true, runs: 10_000 },
       evmVersion: "cancun",
       viaIR: true,
-    },
-  },
-  networks: {
-    default: {
-      type: "edr-simulated",
-      chainType: "l1",
-      chainId: 31337,
-      allowUnlimitedContractSize: false,
-      // The devnet mines a block per transaction; without this every block adds a second, and a busy devnet's
-      // clock runs minutes ahead of the wall clock, expiring offers signed with real time.
-      allowBlocksWithSameTimestamp: true,
     },
   },
 };

@@ -36,7 +36,7 @@ import { connectChain } from "../src/chain/chainConnection.ts";
 import { DevAccountIndex, devAccount, devPrivateKey } from "../src/chain/devAccounts.ts";
 import { depositToEscrow } from "../src/chain/market/escrow.ts";
 import { jobOfferDigest, toCompactSignature } from "../src/chain/offers.ts";
-import { startDevChain } from "../src/chain/startDevChain.ts";
+import { startDevChain } from "../src/devnet/startDevChain.ts";
 import { signRequest, type AuthScope } from "../src/core/api/requestAuth.ts";
 import { API_PREFIX, EVENTS_PATH, HELLO_REQUEST } from "../src/core/api/solverProtocol.ts";
 import { toWireJson } from "../src/core/api/wire.ts";

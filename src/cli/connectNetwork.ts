@@ -5,7 +5,7 @@ import { isAbsolute, join, resolve } from "node:path";
 import type { Hex } from "viem";
 import { connectChain, type ChainConnection } from "../chain/chainConnection.ts";
 import { devPrivateKey } from "../chain/devAccounts.ts";
-import { DEV_CHAIN_ID } from "../chain/startDevChain.ts";
+import { DEV_CHAIN_ID } from "../devnet/startDevChain.ts";
 import { InvalidArgumentError, LilypadError } from "../core/errors.ts";
 import { networkSchema, type NetworkInfo } from "../core/network.ts";
 import { lilypadPaths } from "../core/paths.ts";

@@ -8,6 +8,8 @@ export const ErrorCode = {
   listenFailed: "LISTEN_FAILED",
   invalidInput: "INVALID_INPUT",
   invalidManifest: "INVALID_MANIFEST",
+  anvilNotFound: "ANVIL_NOT_FOUND",
+  devChainFailed: "DEV_CHAIN_FAILED",
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
 
@@ -106,5 +108,30 @@ export class InvalidManifestError extends LilypadError {
     });
     this.name = "InvalidManifestError";
     this.issues = params.issues;
+  }
+}
+
+/** The dev chain needs anvil, and no anvil binary is installed for this platform. */
+export class AnvilNotFoundError extends LilypadError {
+  /** `${process.platform}-${process.arch}`, e.g. "linux-x64". */
+  readonly platform: string;
+
+  constructor(params: { platform: string; reason: string; cause?: unknown }) {
+    super({
+      code: ErrorCode.anvilNotFound,
+      message: `no anvil binary for ${params.platform}: ${params.reason}`,
+      hint: "the dev chain runs Foundry's anvil from the @foundry-rs/anvil-* optional dependencies: reinstall lilypad without --omit=optional (they cover linux and macOS on x64 and arm64, and windows on x64)",
+      cause: params.cause,
+    });
+    this.name = "AnvilNotFoundError";
+    this.platform = params.platform;
+  }
+}
+
+/** The dev chain's anvil process failed to start or stopped answering before it was ready. */
+export class DevChainError extends LilypadError {
+  constructor(params: { reason: string; cause?: unknown }) {
+    super({ code: ErrorCode.devChainFailed, message: `the dev chain (anvil) did not start: ${params.reason}`, cause: params.cause });
+    this.name = "DevChainError";
   }
 }

@@ -1,15 +1,13 @@
 import { mkdirSync, writeFileSync } from "node:fs";
-import { createServer } from "node:net";
 import { dirname } from "node:path";
-import { fileURLToPath } from "node:url";
-import { createHardhatRuntimeEnvironment } from "hardhat/hre";
 import {
   createPublicClient,
   createTestClient,
   createWalletClient,
-  custom,
   defineChain,
+  formatEther,
   parseEther,
+  toHex,
   type Account,
   type Chain,
   type PublicClient,
@@ -17,21 +15,37 @@ import {
   type Transport,
   type WalletClient,
 } from "viem";
-import { hardhatConfig } from "../../hardhat.config.ts";
-import { ListenError, PortInUseError } from "../core/errors.ts";
+import { deployNetwork } from "../chain/deployNetwork.ts";
+import { DEV_ACCOUNT_COUNT, DEV_MNEMONIC, DevAccountIndex, devAccount } from "../chain/devAccounts.ts";
+import { lilypadTokenAbi } from "../chain/generated/contracts.ts";
+import { jsonRpcHttpTransport } from "../chain/jsonRpcHttpTransport.ts";
 import type { NetworkInfo } from "../core/network.ts";
-import { lilypadTokenAbi } from "./generated/contracts.ts";
-import { deployNetwork } from "./deployNetwork.ts";
-import { serveJsonRpc } from "./jsonRpcServer.ts";
-import { DEV_ACCOUNT_COUNT, DevAccountIndex, devAccount } from "./devAccounts.ts";
+import { spawnAnvil } from "./spawnAnvil.ts";
 
 export const DEV_CHAIN_ID = 31337;
 /** Every dev account except the faucet receives this many tokens. */
 export const DEV_FUNDING = parseEther("1000000");
 export const DEV_TOKEN_SUPPLY = parseEther("1000000000");
+/** Every dev account starts with this much ether (what Hardhat's simulated network gave). */
+export const DEV_ETHER = parseEther("10000");
 
-/** The repository root: Hardhat resolves its config paths here, whatever the caller's working directory. */
-const PROJECT_ROOT = fileURLToPath(new URL("../../", import.meta.url));
+/**
+ * anvil's chain: the dev accounts of the well-known mnemonic, and otherwise what Hardhat's simulated network was,
+ * so that gas and limits stay as they were (Osaka, a 60M block gas limit, EIP-7825's per-transaction cap). anvil
+ * automines a block per transaction and gives blocks mined in the same second the same timestamp, so a busy
+ * devnet's clock keeps to the wall clock and offers signed with real time do not expire early.
+ */
+const ANVIL_CHAIN_ARGS = [
+  "--chain-id", String(DEV_CHAIN_ID),
+  "--mnemonic", DEV_MNEMONIC,
+  "--accounts", String(DEV_ACCOUNT_COUNT),
+  "--balance", formatEther(DEV_ETHER),
+  "--hardfork", "osaka",
+  "--gas-limit", "60000000",
+  "--enable-tx-gas-limit",
+  "--disable-default-create2-deployer",
+  "--disable-console-log",
+];
 
 export type DevChainStep = "starting" | "deploying" | "funding" | "writing-network-file";
 export interface DevChainProgress {
@@ -41,7 +55,7 @@ export interface DevChainProgress {
 }
 
 export interface StartDevChainParameters {
-  /** Serve JSON-RPC over HTTP and WebSocket on host:port (port 0 picks a free one). Off: in-process only. */
+  /** Where anvil serves JSON-RPC over HTTP (default: 127.0.0.1 and a free port; port 0 picks a free one). */
   listen?: { host?: string; port?: number };
   /** Write the network description (addresses, RPC URL) here for the other roles. */
   networkFile?: string;
@@ -54,35 +68,44 @@ export interface DevChain {
   chain: Chain;
   transport: Transport;
   publicClient: PublicClient<Transport, Chain>;
-  testClient: TestClient<"hardhat", Transport, Chain>;
-  /** A wallet client for dev account `index` (0 = deployer and faucet). */
+  testClient: TestClient<"anvil", Transport, Chain>;
+  /**
+   * A wallet client for dev account `index` (0 = deployer and faucet). It sends with 10% more gas than estimated:
+   * anvil estimates with the latest block's prevrandao and draws a new one when it mines, so a call whose gas
+   * depends on it (the market's mediator draw) can need a little more than the estimate.
+   */
   wallet(index: number): WalletClient<Transport, Chain, Account>;
   close(): Promise<void>;
 }
 
 /**
- * Starts Hardhat's simulated network in this process, deploys the Lilypad contracts, funds the dev accounts
- * with tokens, and optionally serves JSON-RPC and writes the network file. Tests call it with no listener.
+ * Starts anvil (Foundry's dev node) as a child process, deploys the Lilypad contracts, funds the dev accounts
+ * with tokens, and optionally writes the network file. close() stops anvil; so does this process exiting.
  */
 export async function startDevChain(params: StartDevChainParameters = {}): Promise<DevChain> {
   const progress = params.onProgress ?? (() => {});
   progress({ step: "starting", message: "starting chain" });
-  if (params.listen) await assertCanListen(params.listen.host ?? "127.0.0.1", params.listen.port ?? 0);
-  const hre = await createHardhatRuntimeEnvironment(hardhatConfig, {}, PROJECT_ROOT);
-  const connection = await hre.network.create();
-  // Roles in this process call the chain directly; other processes reach the same chain over JSON-RPC.
-  const transport: Transport = custom(connection.provider, { retryCount: 0 });
-  let rpcUrl = "http://in-process.invalid";
-  let closeServer = async () => {};
-  if (params.listen) {
-    const server = await serveJsonRpc({ provider: connection.provider, host: params.listen.host ?? "127.0.0.1", port: params.listen.port ?? 0 });
-    rpcUrl = server.url;
-    closeServer = () => server.close();
+  const anvil = await spawnAnvil({ host: params.listen?.host ?? "127.0.0.1", port: params.listen?.port ?? 0, args: ANVIL_CHAIN_ARGS });
+  try {
+    return await prepare({ rpcUrl: anvil.url, params, progress, close: () => anvil.close() });
+  } catch (error) {
+    await anvil.close();
+    throw error;
   }
-  const closeChain = async () => {
-    await closeServer();
-    await connection.close();
-  };
+}
+
+interface PrepareParameters {
+  rpcUrl: string;
+  params: StartDevChainParameters;
+  progress: (progress: DevChainProgress) => void;
+  close: () => Promise<void>;
+}
+
+/** Clients on anvil's URL, then the contracts deployed, the dev accounts funded and the network file written. */
+async function prepare({ rpcUrl, params, progress, close }: PrepareParameters): Promise<DevChain> {
+  // No retries, as when the chain ran in this process: a failed call is reported as it is, and a retried send
+  // could be sent twice.
+  const transport = jsonRpcHttpTransport(rpcUrl, { retryCount: 0 });
   const chain = defineChain({
     id: DEV_CHAIN_ID,
     name: "Lilypad devnet",
@@ -90,8 +113,9 @@ export async function startDevChain(params: StartDevChainParameters = {}): Promi
     rpcUrls: { default: { http: [rpcUrl] } },
   });
   const publicClient = createPublicClient({ chain, transport, cacheTime: 0, pollingInterval: 50 });
-  const testClient = createTestClient({ chain, transport, mode: "hardhat" });
-  const wallet = (index: number) => createWalletClient({ chain, transport, account: devAccount(index) });
+  const testClient = createTestClient({ chain, transport, mode: "anvil" });
+  const walletTransport = withGasHeadroom(transport);
+  const wallet = (index: number) => createWalletClient({ chain, transport: walletTransport, account: devAccount(index) });
 
   progress({ step: "deploying", message: "deploying contracts" });
   const deployer = wallet(DevAccountIndex.deployer);
@@ -120,24 +144,35 @@ export async function startDevChain(params: StartDevChainParameters = {}): Promi
     mkdirSync(dirname(params.networkFile), { recursive: true });
     writeFileSync(params.networkFile, `${JSON.stringify(network, null, 2)}\n`);
   }
-  return { network, chain, transport, publicClient, testClient, wallet, close: closeChain };
+  return { network, chain, transport, publicClient, testClient, wallet, close };
 }
 
+/** EIP-7825's cap on one transaction's gas (Osaka): padding never asks for more. */
+const TRANSACTION_GAS_CAP = 16_777_216n;
+
 /**
- * Binds host:port briefly and releases it. Hardhat's JSON-RPC server never rejects its listen() promise: a taken
- * port surfaces as an uncaught 'error' event instead. Checking first turns that into a typed error (a process that
- * grabs the port in the instant between the check and the real bind still crashes the old way).
+ * The transport, with the gas that anvil estimates raised by 10% (up to the per-transaction cap): the answers to
+ * eth_estimateGas, and the gas of the transaction eth_fillTransaction fills in (viem asks that first).
  */
-async function assertCanListen(host: string, port: number): Promise<void> {
-  await new Promise<void>((resolve, reject) => {
-    const probe = createServer();
-    probe.once("error", (error: NodeJS.ErrnoException) => {
-      if (error.code === "EADDRINUSE") reject(new PortInUseError({ host, port, cause: error }));
-      else if (error.code === "EACCES") reject(new ListenError({ host, port, reason: "permission denied", cause: error }));
-      else if (error.code === "EADDRNOTAVAIL" || error.code === "ENOTFOUND" || error.code === "EAI_AGAIN") {
-        reject(new ListenError({ host, port, reason: "no such local address", cause: error }));
-      } else reject(new ListenError({ host, port, reason: error.code ?? error.message, cause: error }));
-    });
-    probe.listen({ host, port, exclusive: true }, () => probe.close(() => resolve()));
-  });
+function withGasHeadroom(transport: Transport): Transport {
+  const pad = (gas: unknown) => {
+    if (typeof gas !== "string") return gas;
+    const padded = BigInt(gas) + BigInt(gas) / 10n;
+    return toHex(padded < TRANSACTION_GAS_CAP ? padded : TRANSACTION_GAS_CAP);
+  };
+  return (config) => {
+    const inner = transport(config);
+    const request = (async (args: { method: string; params?: unknown }, options?: unknown) => {
+      const result = await (inner.request as (args: unknown, options?: unknown) => Promise<unknown>)(args, options);
+      if (args.method === "eth_estimateGas") return pad(result);
+      if (args.method === "eth_fillTransaction" && isFilled(result)) return { ...result, tx: { ...result.tx, gas: pad(result.tx.gas) } };
+      return result;
+    }) as typeof inner.request;
+    return { ...inner, request };
+  };
+}
+
+function isFilled(result: unknown): result is { tx: { gas?: unknown } } {
+  const tx = typeof result === "object" && result !== null ? (result as { tx?: unknown }).tx : undefined;
+  return typeof tx === "object" && tx !== null;
 }

@@ -7,7 +7,7 @@ import { join } from "node:path";
 import { parseEther, type Address, type Hex } from "viem";
 import { connectChain, type ChainConnection } from "../chain/chainConnection.ts";
 import { devAccount, DevAccountIndex, devPrivateKey } from "../chain/devAccounts.ts";
-import { startDevChain, type DevChain, type DevChainProgress } from "../chain/startDevChain.ts";
+import { startDevChain, type DevChain, type DevChainProgress } from "./startDevChain.ts";
 import { createLogger, type Logger } from "../core/logger.ts";
 import type { NetworkInfo } from "../core/network.ts";
 import { startGateway } from "../job-creator/gateway.ts";

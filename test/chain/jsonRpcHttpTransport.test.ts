@@ -17,7 +17,7 @@ import {
   type Transport,
 } from "viem";
 import { jsonRpcHttpTransport } from "../../src/chain/jsonRpcHttpTransport.ts";
-import { startDevChain, type DevChain } from "../../src/chain/startDevChain.ts";
+import { startDevChain, type DevChain } from "../../src/devnet/startDevChain.ts";
 
 interface RpcCall {
   jsonrpc?: unknown;

@@ -10,7 +10,7 @@ import { after, before, describe, it } from "node:test";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import { resolveModuleOnChain } from "../../src/chain/moduleRegistry.ts";
-import { startDevChain, type DevChain } from "../../src/chain/startDevChain.ts";
+import { startDevChain, type DevChain } from "../../src/devnet/startDevChain.ts";
 
 const run = promisify(execFile);
 const repo = fileURLToPath(new URL("../../", import.meta.url));

@@ -19,7 +19,7 @@ import {
 import { DevAccountIndex } from "../../src/chain/devAccounts.ts";
 import { lilypadMarketAbi, lilypadTokenAbi } from "../../src/chain/generated/contracts.ts";
 import { jobOfferDigest, signJobOffer, signResourceOffer } from "../../src/chain/offers.ts";
-import { startDevChain, type DevChain } from "../../src/chain/startDevChain.ts";
+import { startDevChain, type DevChain } from "../../src/devnet/startDevChain.ts";
 import { unpackDeal, type PackedDeal } from "../../src/core/dealPacking.ts";
 import {
   jobOfferSchema,

@@ -17,7 +17,7 @@ import { connectChain, type ChainConnection } from "../../src/chain/chainConnect
 import { DevAccountIndex, devPrivateKey } from "../../src/chain/devAccounts.ts";
 import { depositToEscrow } from "../../src/chain/market/escrow.ts";
 import { jobOfferDigest, signJobOffer } from "../../src/chain/offers.ts";
-import { startDevChain, type DevChain } from "../../src/chain/startDevChain.ts";
+import { startDevChain, type DevChain } from "../../src/devnet/startDevChain.ts";
 import { domainOf } from "../../src/chain/verifyOffers.ts";
 import { authHeaders, signRequest, type AuthScope } from "../../src/core/api/requestAuth.ts";
 import { API_PREFIX, HELLO_REQUEST, type SubmitJobBodyInput } from "../../src/core/api/solverProtocol.ts";

@@ -15,7 +15,7 @@ import { parseEther, type Address } from "viem";
 import { connectChain, type ChainConnection } from "../../src/chain/chainConnection.ts";
 import { devAccount, devPrivateKey } from "../../src/chain/devAccounts.ts";
 import { ensureEscrow, escrowBalance } from "../../src/chain/market/escrow.ts";
-import { startDevChain, type DevChain } from "../../src/chain/startDevChain.ts";
+import { startDevChain, type DevChain } from "../../src/devnet/startDevChain.ts";
 import { Outcome } from "../../src/core/dealTypes.ts";
 import type { NetworkInfo } from "../../src/core/network.ts";
 import { JobFailedError } from "../../src/job-creator/errors.ts";

@@ -1,5 +1,5 @@
 import type { Command } from "commander";
-import { startDevChain } from "../../chain/startDevChain.ts";
+import { startDevChain } from "../../devnet/startDevChain.ts";
 import type { CliContext } from "../context.ts";
 import { devnetChainReport, formatDevnetChainSummary } from "./devnetChainOutput.ts";
 import { resolveDevnetChainConfig, type DevnetChainConfig, type DevnetChainFlags } from "./resolveDevnetChainConfig.ts";

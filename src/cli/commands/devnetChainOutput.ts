@@ -1,6 +1,6 @@
 import { formatEther, toHex, type Address, type Hex } from "viem";
 import { DEV_ACCOUNT_COUNT, DEV_MNEMONIC, DevAccountIndex, devAccount } from "../../chain/devAccounts.ts";
-import { DEV_FUNDING } from "../../chain/startDevChain.ts";
+import { DEV_FUNDING } from "../../devnet/startDevChain.ts";
 import type { NetworkInfo } from "../../core/network.ts";
 
 export interface DevnetAccount {

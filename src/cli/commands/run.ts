@@ -7,7 +7,7 @@ import { formatEther, isAddress, parseEther, type Address } from "viem";
 import { DevAccountIndex } from "../../chain/devAccounts.ts";
 import type { ChainConnection } from "../../chain/chainConnection.ts";
 import { resolveModuleOnChain } from "../../chain/moduleRegistry.ts";
-import { DEV_CHAIN_ID } from "../../chain/startDevChain.ts";
+import { DEV_CHAIN_ID } from "../../devnet/startDevChain.ts";
 import { InvalidArgumentError } from "../../core/errors.ts";
 import { createLogger } from "../../core/logger.ts";
 import type { NetworkInfo } from "../../core/network.ts";
