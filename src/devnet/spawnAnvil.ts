@@ -153,9 +153,10 @@ function exitError(params: SpawnAnvilParameters, bound: { address: string; port:
   if (/address already in use/i.test(said)) return new AddressTakenError(said);
   if (/cannot assign requested address/i.test(said)) return new ListenError({ host: params.host, port: params.port, reason: "no such local address", cause });
   if (/permission denied/i.test(said)) return new ListenError({ host: params.host, port: params.port, reason: "permission denied", cause });
-  const lastLine = said.split("\n").filter(Boolean).at(-1);
+  const lines = said.split("\n").map((line) => line.trim()).filter(Boolean);
+  const line = lines.find((l) => /^error\b/i.test(l)) ?? lines.at(-1);
   return new DevChainError({
-    reason: lastLine ?? `anvil exited with ${child.exitCode === null ? `signal ${child.signalCode}` : `code ${child.exitCode}`} on ${bound.address}:${bound.port}`,
+    reason: line ?? `anvil exited with ${child.exitCode === null ? `signal ${child.signalCode}` : `code ${child.exitCode}`} on ${bound.address}:${bound.port}`,
     cause,
   });
 }
