@@ -1,4 +1,4 @@
-// Gas per job on the in-process dev chain: the happy path, the mediation path, and batches of 100.
+// Gas per job on the dev chain (anvil): the happy path, the mediation path, and batches of 100.
 // Figures are for a job creator's lane that has run a deal before (its slot changes from non-zero to
 // non-zero), which is the steady state; the first deal in a fresh lane costs one new storage slot more
 // (+17,100 gas), reported separately.

@@ -1,6 +1,6 @@
-// The solver under load: many clients at once, then a burst of job submissions. The chain (startDevChain, no
-// listener) and the solver (startSolver, a real SQLite file, a real HTTP/WebSocket server on 127.0.0.1) run in this
-// thread, as in test/solver/solverApi.test.ts, so the solver's heap is this thread's; the clients run in a worker
+// The solver under load: many clients at once, then a burst of job submissions. The solver (startSolver, a real
+// SQLite file, a real HTTP/WebSocket server on 127.0.0.1) runs in this thread with the chain in anvil (startDevChain),
+// as in test/solver/solverApi.test.ts, so the solver's heap is this thread's; the clients run in a worker
 // thread (this same file) so that their own work does not queue behind the solver's.
 //
 // Figures:

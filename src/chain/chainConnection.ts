@@ -30,7 +30,7 @@ export interface ConnectChainParameters {
   network: NetworkInfo;
   /** The role's key. Its nonces are tracked locally, so a role may have several transactions in flight. */
   privateKey: Hex;
-  /** Defaults to HTTP on the network's rpcUrl; the embedded network passes its in-process transport. */
+  /** Defaults to HTTP on the network's rpcUrl; the embedded network passes its dev chain's transport. */
   transport?: Transport;
   /** How often receipts and logs are polled (ms); the devnet mines at once, so short is cheap. */
   pollingInterval?: number;

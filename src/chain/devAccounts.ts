@@ -1,6 +1,9 @@
 import { mnemonicToAccount, type HDAccount } from "viem/accounts";
 
-/** The well-known development mnemonic that Hardhat's network funds with ether. Never use it on a real chain. */
+/**
+ * The well-known development mnemonic (anvil's and Hardhat's default) whose accounts the dev chain funds with ether.
+ * Never use it on a real chain.
+ */
 export const DEV_MNEMONIC = "test test test test test test test test test test test junk";
 
 /** Fixed roles for the first dev accounts, so logs and docs can name them. */

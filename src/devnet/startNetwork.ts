@@ -41,7 +41,7 @@ export interface ProviderSpec {
 export interface StartNetworkParameters {
   /** Where role state lives: the solver's database, block stores, sandbox work folders. */
   home: string;
-  /** Serve the chain's JSON-RPC on host:port; off: the chain stays in-process (fastest, for one-off runs). */
+  /** Where the dev chain (anvil) serves JSON-RPC (default: 127.0.0.1 and a free port). */
   chainListen?: { host?: string; port?: number };
   solverPort?: number;
   providers?: ProviderSpec[];
@@ -84,7 +84,7 @@ export async function startNetwork(params: StartNetworkParameters): Promise<Embe
   };
   try {
     params.onProgress?.({ step: "roles", message: "starting solver, resource providers and mediator" });
-    // The roles here share the chain's process, so they call it directly; other processes use its JSON-RPC URL.
+    // The roles here share the dev chain's transport (no retries); other processes use its JSON-RPC URL.
     const connect = (index: number) => connectChain({ network: dev.network, privateKey: devPrivateKey(index), transport: dev.transport });
     const mediatorAddress = devAccount(DevAccountIndex.mediator).address;
     const solver = await startSolver({

@@ -1,4 +1,4 @@
-// Shared setup for the contract tests: a fresh in-process dev chain, funded role wallets, and helpers that
+// Shared setup for the contract tests: a fresh dev chain (anvil), funded role wallets, and helpers that
 // walk a deal through the market with real signatures.
 import assert from "node:assert/strict";
 import type { z } from "zod";

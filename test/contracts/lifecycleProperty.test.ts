@@ -1,5 +1,5 @@
 // Property test: thousands of random lifecycle sequences (open, post, accept, challenge, rule, finalize,
-// deposit, withdraw, time passing) run against the real market on the in-process chain. After every step the
+// deposit, withdraw, time passing) run against the real market on the dev chain. After every step the
 // chain must agree with the pure settlement model (src/core/settlement.ts) account by account, the vault must
 // hold exactly the sum of all balances, and once every deadline has passed and every deal is finalized no
 // funds may remain locked.

@@ -1,4 +1,4 @@
-// Shared setup for the network tests: a whole network in-process (real chain, real servers on loopback) and a job
+// Shared setup for the network tests: a whole network in this process (real chain in anvil, real servers on loopback) and a job
 // creator client on it.
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";

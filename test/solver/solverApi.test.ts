@@ -1,4 +1,4 @@
-// The solver's HTTP API and event socket against a real in-process chain, a real solver on 127.0.0.1 and a real
+// The solver's HTTP API and event socket against a real dev chain, a real solver on 127.0.0.1 and a real
 // SQLite file: signed requests (impersonation, replay, expiry, scope, tampering), the socket's hello, job
 // validation and who may read a job, random bodies that must only ever get a 4xx, and a restart that keeps both
 // the jobs and the memory of used nonces.
