@@ -1,15 +1,18 @@
 // The SDK's front door: a client from a network description and a key, with the block store and module catalogs
 // under $LILYPAD_HOME like the CLI's.
+import { mkdir } from "node:fs/promises";
 import { homedir } from "node:os";
+import { FsBlockstore } from "blockstore-fs";
 import type { Hex } from "viem";
 import { connectChain } from "../chain/chainConnection.ts";
 import { resolveModuleOnChain } from "../chain/moduleRegistry.ts";
 import { InvalidArgumentError } from "../core/errors.ts";
 import type { NetworkInfo } from "../core/network.ts";
+import { hasNodeSqlite } from "../core/nodeSqlite.ts";
 import { lilypadPaths } from "../core/paths.ts";
 import { readCatalog } from "../modules/moduleCatalog.ts";
 import { createModuleResolver } from "../modules/moduleResolver.ts";
-import { createBlockstore } from "../storage/createBlockstore.ts";
+import { createBlockstore, type Blockstore } from "../storage/createBlockstore.ts";
 import { LilypadClient, type JobTerms } from "./lilypadClient.ts";
 
 export interface CreateLilypadClientParameters {
@@ -29,7 +32,7 @@ export async function createLilypadClient(params: CreateLilypadClientParameters)
   if (!network.mediators?.length) throw new InvalidArgumentError({ argument: "network.mediators", message: `network ${network.name} names no mediators` });
   const paths = lilypadPaths({ env: params.home ? { LILYPAD_HOME: params.home } : process.env, homedir: homedir() });
   const conn = connectChain({ network, privateKey: params.privateKey });
-  const blockstore = await createBlockstore({ path: paths.blocksDir });
+  const blockstore = await openBlockstore(paths.blocksDir);
   return new LilypadClient({
     conn,
     solverUrl: network.solverUrl,
@@ -46,4 +49,17 @@ export async function createLilypadClient(params: CreateLilypadClientParameters)
     keepInEscrow: params.keepInEscrow,
     lanes: params.lanes,
   });
+}
+
+/**
+ * The block store of the CLI (one SQLite file) where this Node has node:sqlite. An application on an older Node
+ * (20) keeps its blocks one file per block in the same folder instead (blockstore-fs, the layout that the SQLite
+ * store also reads), so the SDK runs on any Node that the command does.
+ */
+async function openBlockstore(path: string): Promise<Blockstore> {
+  if (hasNodeSqlite()) return await createBlockstore({ path });
+  await mkdir(path, { recursive: true });
+  const blockstore = new FsBlockstore(path);
+  await blockstore.open();
+  return blockstore;
 }

@@ -4,7 +4,7 @@
 // JavaScript, and the SDK's types from TypeScript. Nothing here may reach the checkout: the installed copy has no
 // sources, and the project lives in a temporary folder with no path back to the repository.
 import assert from "node:assert/strict";
-import { execFile } from "node:child_process";
+import { execFile, spawn } from "node:child_process";
 import { existsSync, lstatSync, realpathSync } from "node:fs";
 import { mkdir, mkdtemp, readdir, rename, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
@@ -154,7 +154,48 @@ describe("the npm package", { timeout: 20 * 60_000 }, () => {
     }
   });
 
-  it("the SDK from plain JavaScript: import from 'lilypad' and 'lilypad/devnet', run a job", async () => {
+  it("the SDK from plain JavaScript on the system's Node, against a running `npx lilypad devnet`", async () => {
+    const devnetHome = join(work, "devnet-home");
+    const devnet = spawn("npx", ["lilypad", "devnet", "--port", "0", "--solver-port", "0", "--gateway-port", "0"], {
+      cwd: project,
+      env: { ...userEnv, LILYPAD_HOME: devnetHome },
+      stdio: ["ignore", "ignore", "pipe"],
+      detached: true,
+    });
+    let log = "";
+    devnet.stderr!.on("data", (d: Buffer) => (log += d.toString()));
+    try {
+      await new Promise<void>((resolve, reject) => {
+        const timer = setTimeout(() => reject(new Error(`no devnet in 120 s:\n${log}`)), 120_000);
+        devnet.stderr!.on("data", () => log.includes("devnet ready") && (clearTimeout(timer), resolve()));
+        devnet.once("exit", (code) => (clearTimeout(timer), reject(new Error(`devnet exited ${code}:\n${log}`))));
+      });
+      await writeFile(
+        join(project, "sdk-node20.mjs"),
+        `import { readFileSync } from "node:fs";
+import { createLilypadClient, networkSchema } from "lilypad";
+const network = networkSchema.parse(JSON.parse(readFileSync(process.argv[2], "utf8")));
+// Dev account 9 of the well-known dev mnemonic (funded by the devnet).
+const privateKey = "0x2a871d0798f97d79848a013d4936a73bf4cc922c825d33c1cf7073dff6d409c6";
+const client = await createLilypadClient({ network, privateKey, home: process.argv[3], keepInEscrow: 50n * 10n ** 18n });
+const result = await client.run("cowsay:v1", { Message: "sdk on " + process.version });
+console.log(JSON.stringify({ outcome: result.outcome, stdout: new TextDecoder().decode(result.stdout) }));
+await client.close();
+`,
+      );
+      const { stdout } = await inProject("node", ["sdk-node20.mjs", join(devnetHome, "networks", "devnet.json"), join(work, "jc-system-node")]);
+      const out = JSON.parse(stdout.trim().split("\n").at(-1)!) as { outcome: number; stdout: string };
+      assert.equal(out.outcome, 0, "accepted");
+      assert.match(out.stdout, /< sdk on v\d+\.\d+\.\d+ >/);
+    } finally {
+      if (devnet.exitCode === null && devnet.signalCode === null) {
+        process.kill(-devnet.pid!, "SIGINT");
+        await new Promise((resolve) => devnet.once("exit", resolve));
+      }
+    }
+  });
+
+  it("the SDK from plain JavaScript: import from 'lilypad' and 'lilypad/devnet', an embedded network on the Node 22 the install brought", async () => {
     await writeFile(
       join(project, "sdk.mjs"),
       `import { createLilypadClient, Outcome } from "lilypad";
