@@ -23,8 +23,14 @@ export function bubblewrapWorks(): boolean {
  * the writable roots (where the host makes each job's folders), with no network and its own process, IPC and hostname namespaces. The WASI guest itself only ever
  * sees its /inputs and /outputs preopens; bubblewrap is the second wall around the Node process running it.
  */
-export function isolationFor(params: { writableRoot: string | readonly string[]; mode: "auto" | "bwrap" | "none" }): Isolation {
+export function isolationFor(params: {
+  writableRoot: string | readonly string[];
+  /** Folders to show read-only that the file system's read-only view would hide (those under /dev, e.g. /dev/shm). */
+  readOnlyRoot?: string | readonly string[];
+  mode: "auto" | "bwrap" | "none";
+}): Isolation {
   const writable = typeof params.writableRoot === "string" ? [params.writableRoot] : [...new Set(params.writableRoot)];
+  const readOnly = params.readOnlyRoot === undefined ? [] : typeof params.readOnlyRoot === "string" ? [params.readOnlyRoot] : [...new Set(params.readOnlyRoot)];
   const useBwrap = params.mode === "bwrap" || (params.mode === "auto" && bubblewrapWorks());
   if (!useBwrap) {
     return {
@@ -43,6 +49,7 @@ export function isolationFor(params: { writableRoot: string | readonly string[];
       "--ro-bind", "/", "/",
       "--dev", "/dev",
       "--proc", "/proc",
+      ...readOnly.flatMap((root) => ["--ro-bind", root, root]),
       ...writable.flatMap((root) => ["--bind", root, root]),
       "--",
       process.execPath,

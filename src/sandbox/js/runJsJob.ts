@@ -93,7 +93,8 @@ export async function runJsJob(params: RunJsJobParameters): Promise<RunJsJobResu
       anchorUrl: runtime.anchorUrl,
     } satisfies JsChildConfig),
   ];
-  const isolation = isolationFor({ writableRoot: outputsDir, mode: params.isolation ?? "auto" });
+  // Job folders may live in memory (/dev/shm), which bubblewrap's fresh /dev would hide: the inputs are shown again.
+  const isolation = isolationFor({ writableRoot: outputsDir, readOnlyRoot: inputsDir, mode: params.isolation ?? "auto" });
   const { prefixArgs } = isolation;
   const stdin = manifest.invocation.stdin === undefined ? undefined : fillTemplate(manifest.invocation.stdin, inputs);
 
