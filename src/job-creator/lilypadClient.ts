@@ -32,6 +32,15 @@ import { DEFAULT_JOB_TERMS, type JobTerms } from "./jobTerms.ts";
 
 import { LanePool } from "./lanePool.ts";
 import { resultCidOfDigest } from "./resultCid.ts";
+import { suspectResult } from "./suspectResult.ts";
+
+/** What the creator found before judging: whether the result downloaded, and why it challenges, if it does. */
+interface Verdict {
+  resultCid: CID;
+  downloaded: boolean;
+  /** The reason to challenge (a failed download or check, or the spot check); undefined accepts. */
+  challenge: string | undefined;
+}
 
 export { DEFAULT_JOB_TERMS, type JobTerms };
 
@@ -318,7 +327,7 @@ export class LilypadClient {
       // The market judges only the result it holds: a different announcement makes it refuse (DealMismatch), and
       // then the posted result is read back from the chain and judged instead.
       let ref: DealRef = { dealId, deal, result };
-      let verdict = await this.#check(ref, resultsUrl, job.options, stream);
+      let verdict = await this.#check(ref, resultsUrl, job.manifest, job.options, stream);
       let outcome: Outcome;
       try {
         outcome = await this.#judge(ref, verdict, stream);
@@ -329,7 +338,7 @@ export class LilypadClient {
         stream.push({ type: "log", line: "the announced result differs from the one on chain; judging the one on chain" });
         result = onChain.result;
         ref = { dealId, deal, result };
-        verdict = await this.#check(ref, resultsUrl, job.options, stream);
+        verdict = await this.#check(ref, resultsUrl, job.manifest, job.options, stream);
         outcome = await this.#judge(ref, verdict, stream);
       }
       const { downloaded, resultCid } = verdict;
@@ -357,29 +366,37 @@ export class LilypadClient {
     }
   }
 
-  /** Downloads and verifies the result, and draws the spot check. */
-  async #check(ref: DealRef, resultsUrl: string, options: RunOptions, stream: JobEventStream): Promise<{ resultCid: CID; downloaded: boolean; spotCheck: boolean }> {
+  /** Downloads and verifies the result, makes the cheap checks (suspectResult), and draws the spot check. */
+  async #check(ref: DealRef, resultsUrl: string, manifest: ModuleManifest, options: RunOptions, stream: JobEventStream): Promise<Verdict> {
     const resultCid = resultCidOfDigest(ref.result.cidDigest);
-    let downloaded = true;
     try {
       await fetchCar({ url: resultsUrl, root: resultCid, blockstore: this.#p.blockstore, maxBytes: 256 * 1024 * 1024 });
       stream.push({ type: "downloaded", resultCid: resultCid.toString() });
     } catch (error) {
-      downloaded = false;
       stream.push({ type: "log", line: `could not download a valid result: ${error instanceof Error ? error.message : String(error)}` });
+      return { resultCid, downloaded: false, challenge: "the result could not be downloaded or verified" };
     }
-    return { resultCid, downloaded, spotCheck: Math.random() < (options.mediationChance ?? 0) };
+    let suspicion: string | undefined;
+    try {
+      const stdout = await readFileBytes({ blockstore: this.#p.blockstore, cid: await stdoutCid(this.#p.blockstore, resultCid), maxBytes: 64 * 1024 * 1024 });
+      suspicion = suspectResult({ result: ref.result, manifest, stdout });
+    } catch (error) {
+      suspicion = `the result has no readable stdout (${error instanceof Error ? error.message : String(error)})`;
+    }
+    if (suspicion) stream.push({ type: "log", line: `suspect result: ${suspicion}` });
+    const challenge = suspicion ?? (Math.random() < (options.mediationChance ?? 0) ? "spot check" : undefined);
+    return { resultCid, downloaded: true, challenge };
   }
 
   /** Accepts a good result (batched with this client's other accepts), or challenges and waits for the ruling. */
-  async #judge(ref: DealRef, verdict: { downloaded: boolean; spotCheck: boolean }, stream: JobEventStream): Promise<Outcome> {
-    if (verdict.downloaded && !verdict.spotCheck) {
+  async #judge(ref: DealRef, verdict: Verdict, stream: JobEventStream): Promise<Outcome> {
+    if (verdict.challenge === undefined) {
       await new Promise<void>((resolve, reject) => this.#accepting.push({ ref, resolve, reject }));
       stream.push({ type: "accepted" });
       return Outcome.Accepted;
     }
     const receipt = await challengeResult(this.#p.conn, ref);
-    stream.push({ type: "challenged", reason: verdict.downloaded ? "spot check" : "the result could not be downloaded or verified" });
+    stream.push({ type: "challenged", reason: verdict.challenge });
     return this.#waitForRuling(ref, receipt.blockNumber, stream);
   }
 

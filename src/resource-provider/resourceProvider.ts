@@ -47,6 +47,8 @@ export interface ProviderFaults {
   wrongResult?: boolean;
   /** Add this many instructions to the count it posts. */
   inflateInstructions?: bigint;
+  /** Post the right result CID with an output hash that is not its stdout's. */
+  wrongOutputHash?: boolean;
   /** Take deals, then never run them or post anything. */
   neverAnswer?: boolean;
 }
@@ -309,7 +311,7 @@ export class ResourceProvider {
     if (!faults) return result;
     return {
       cidDigest: faults.wrongResult ? (`0x${"ab".repeat(32)}` as Hex) : result.cidDigest,
-      outputHash: result.outputHash,
+      outputHash: faults.wrongOutputHash ? (`0x${"cd".repeat(32)}` as Hex) : result.outputHash,
       instructions: result.instructions + (faults.inflateInstructions ?? 0n),
     };
   }

@@ -22,6 +22,10 @@ const HONEST = devAccount(4).address;
 const WRONG_RESULT = devAccount(6).address;
 const INFLATES = devAccount(7).address;
 const INFLATION = 1000n;
+const OVER_LIMIT = devAccount(9).address;
+const WRONG_HASH = devAccount(11).address;
+/** 10^12 instructions: a thousand times cowsay's own limit of 10^9. */
+const OVER_LIMIT_INFLATION = 10n ** 12n;
 
 describe("cheating parties lose exactly what the market's rules say", () => {
   let t: TestNetwork;
@@ -38,6 +42,10 @@ describe("cheating parties lose exactly what the market's rules say", () => {
         { account: 6, modules, pricing: { basePrice: parseEther("0.02") }, faults: { wrongResult: true } },
         // Dear enough that its results collateral (2 x cost) exceeds its timeout collateral: the stake it loses.
         { account: 7, modules, pricing: { basePrice: parseEther("0.1"), timeoutCollateral: parseEther("0.1") }, faults: { inflateInstructions: INFLATION } },
+        // Its escrow (kept at 2 x slots x timeout collateral) must cover the results collateral of a count priced at
+        // the whole payment: 2 x 10 tokens.
+        { account: 9, modules, pricing: { basePrice: parseEther("0.03"), timeoutCollateral: parseEther("5") }, faults: { inflateInstructions: OVER_LIMIT_INFLATION } },
+        { account: 11, modules, pricing: { basePrice: parseEther("0.04") }, faults: { wrongOutputHash: true } },
       ],
     });
     conn = t.net.connect(JC);
@@ -135,4 +143,37 @@ describe("cheating parties lose exactly what the market's rules say", () => {
     assert.equal(after.provider.available - before.provider.available, cost);
     assert.equal(after.mediator.available - before.mediator.available, deal.mediationFee);
   });
+
+  // Issue 11, attack 9: with no spot check asked for, the creator still checks every cheap thing before accepting.
+  for (const c of [
+    { name: "an instruction count over the module's own limit", provider: () => OVER_LIMIT, reason: /over the module's limit of 1000000000/ },
+    { name: "an output hash that is not the delivered stdout's", provider: () => WRONG_HASH, reason: /output hash/ },
+  ]) {
+    it(`without a spot check, ${c.name} is challenged and the provider loses exactly its stake`, async () => {
+      const provider = c.provider();
+      const before = await balancesOf(conn, who(provider));
+      const events: JobEvent[] = [];
+      const result = await client.run("cowsay:v1", { Message: "check the cheap things" }, { targetProvider: provider, onEvent: (e) => events.push(e) });
+      const after = await balancesOf(conn, who(provider));
+      assert.equal(result.outcome, Outcome.ProviderWrong);
+      assert.equal(result.paid, 0n);
+      const challenged = events.find((e) => e.type === "challenged");
+      assert.ok(challenged && challenged.type === "challenged" && c.reason.test(challenged.reason), JSON.stringify(challenged));
+
+      const onChain = await readDeal(conn, result.dealId);
+      assert.ok(onChain);
+      const deal = unpackDeal(onChain.deal);
+      const posted = onChain.result.instructions;
+      const s = settlementOf(deal, Outcome.ProviderWrong, posted);
+      const during = await balancesOf(conn, who(provider), await blockOf(conn, result.dealId, "DealChallenged"));
+      assertSettled(s, before, during, after);
+      // Today's rule: a provider ruled wrong forfeits its results collateral (issue 11, attack 6, is to make that at
+      // least what silence would cost).
+      const rc = resultsCollateralOf(deal, posted);
+      assert.equal(after.provider.available - before.provider.available, -rc);
+      assert.equal(after.creator.available - before.creator.available, rc - deal.mediationFee);
+      assert.equal(after.mediator.available - before.mediator.available, deal.mediationFee);
+      assert.equal(s.payment, 0n);
+    });
+  }
 });
