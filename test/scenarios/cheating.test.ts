@@ -149,7 +149,7 @@ describe("cheating parties lose exactly what the market's rules say", () => {
     { name: "an instruction count over the module's own limit", provider: () => OVER_LIMIT, reason: /over the module's limit of 1000000000/ },
     { name: "an output hash that is not the delivered stdout's", provider: () => WRONG_HASH, reason: /output hash/ },
   ]) {
-    it(`without a spot check, ${c.name} is challenged and the provider loses exactly its stake`, async () => {
+    it(`without a spot check, ${c.name} is challenged and the provider loses exactly its results collateral`, async () => {
       const provider = c.provider();
       const before = await balancesOf(conn, who(provider));
       const events: JobEvent[] = [];
