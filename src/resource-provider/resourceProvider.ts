@@ -9,7 +9,7 @@ import type { FreeCapacity } from "../core/market/marketOrders.ts";
 import { DealState, emptyResult, type Result } from "../core/dealTypes.ts";
 import { asPackedDeal, unpackDeal, type PackedDeal } from "../core/dealPacking.ts";
 import type { Logger } from "../core/logger.ts";
-import { inputsHashOf, type ResolvedInputs } from "../core/moduleInputs.ts";
+import type { ResolvedInputs } from "../core/moduleInputs.ts";
 import type { ChainConnection } from "../chain/chainConnection.ts";
 import { BatchQueue } from "../chain/market/batchQueue.ts";
 import { finalizeDeals, postResults } from "../chain/market/dealCalls.ts";
@@ -24,12 +24,15 @@ import type { SandboxPool } from "../sandbox/sandboxPool.ts";
 import { carRoutes } from "../storage/carRoutes.ts";
 import type { Blockstore } from "../storage/createBlockstore.ts";
 import { SolverClient, type EventStream } from "../net/solverClient.ts";
+import { vetProposal, type ProposalPolicy } from "./vetProposal.ts";
 
 /**
  * How long a signed proposal may wait for its deal to open before its slot counts as free again. (The solver gives
  * up on a proposal after seconds; a deal still opened later is picked up from the chain all the same.)
  */
 const PROPOSAL_PATIENCE_MS = 60_000;
+/** A job offer may ask up to this many times the provider's own collateral multiple, and no more. */
+const MAX_MULTIPLE_FACTOR = 5;
 
 export interface ProviderPricing {
   basePrice: bigint;
@@ -222,9 +225,14 @@ export class ResourceProvider {
     const { pricing } = this.#p;
     if (this.#p.modules !== "any" && !this.#p.modules.includes(offer.moduleId)) return decline(`module ${offer.moduleId} is not on this provider's list`);
     if (this.#blocked.has(offer.moduleId)) return decline(`module ${offer.moduleId} is blocked on this network`);
-    if (resource.basePrice !== pricing.basePrice || resource.pricePerMInstr !== pricing.pricePerMInstr) return decline("the prices are not this provider's");
-    if (resource.timeoutCollateral > pricing.timeoutCollateral * 10n) return decline("the timeout collateral asked is too high");
-    if (inputsHashOf(proposal.inputs) !== offer.inputsHash) return decline("the inputs do not match the offer");
+    const policy: ProposalPolicy = {
+      ...pricing,
+      mediators: this.#p.mediators,
+      maxTimeoutCollateral: pricing.timeoutCollateral * 10n,
+      maxCollateralMultiple: pricing.collateralMultiple * MAX_MULTIPLE_FACTOR,
+    };
+    const refused = vetProposal({ proposal, policy, domain: domainOf(this.#p.conn), now: this.#now() });
+    if (refused) return decline(refused);
     if (this.#running + this.#pendingCount() >= this.#p.slots) return decline("no free slot");
     this.#deals.set(dealId, {
       dealId,

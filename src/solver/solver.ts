@@ -26,7 +26,7 @@ import type {
 import type { CapacityOffer, JobRequest } from "../core/market/marketOrders.ts";
 import type { Logger } from "../core/logger.ts";
 import { matchOffers } from "./matchOffers.ts";
-import { resourceTermsFor } from "./resourceTerms.ts";
+import { resourceTermsFor } from "../core/market/resourceTerms.ts";
 import { ACTIVE_STATUSES, SolverStore, type StoredCapacity, type StoredJob } from "./solverStore.ts";
 import { offerIdByLoad } from "./offerIdByLoad.ts";
 import { SolverError } from "./solverError.ts";
