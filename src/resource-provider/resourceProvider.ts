@@ -7,13 +7,16 @@ import type { Address, Hex } from "viem";
 import type { CapacityBodyInput, DealProposal, ServerMessage } from "../core/api/solverProtocol.ts";
 import type { FreeCapacity } from "../core/market/marketOrders.ts";
 import { DealState, emptyResult, type Result } from "../core/dealTypes.ts";
-import { asPackedDeal, unpackDeal, type PackedDeal } from "../core/dealPacking.ts";
+import { resultsCollateralOf } from "../core/pricing.ts";
+import { unpackDeal, type PackedDeal } from "../core/dealPacking.ts";
 import type { Logger } from "../core/logger.ts";
 import type { ResolvedInputs } from "../core/moduleInputs.ts";
 import type { ChainConnection } from "../chain/chainConnection.ts";
 import { BatchQueue } from "../chain/market/batchQueue.ts";
 import { finalizeDeals, postResults } from "../chain/market/dealCalls.ts";
 import { ensureEscrow } from "../chain/market/escrow.ts";
+import { readDeal } from "../chain/market/readDeal.ts";
+import { MarketTxError } from "../chain/market/sendMarketTx.ts";
 import { laneStatus } from "../chain/market/laneStatus.ts";
 import { logChainOutages, watchMarketEvents, type MarketEvent, type MarketWatcher } from "../chain/market/watchMarketEvents.ts";
 import { signResourceOffer } from "../chain/offers.ts";
@@ -31,6 +34,8 @@ import { vetProposal, type ProposalPolicy } from "./vetProposal.ts";
  * up on a proposal after seconds; a deal still opened later is picked up from the chain all the same.)
  */
 const PROPOSAL_PATIENCE_MS = 60_000;
+/** A result whose post failed is tried again this many times, after 1, 2, 4, ... seconds, before the provider gives up. */
+const MAX_POST_ATTEMPTS = 6;
 /** A job offer may ask up to this many times the provider's own collateral multiple, and no more. */
 const MAX_MULTIPLE_FACTOR = 5;
 
@@ -100,6 +105,8 @@ interface DealWork {
   proposedAt?: number;
   /** Chain time after which the judging deadline may have passed (estimated when the result was seen posted). */
   checkAfter?: number;
+  /** Failed attempts to post the result so far. */
+  postFailures?: number;
 }
 
 export class ResourceProvider {
@@ -118,6 +125,7 @@ export class ResourceProvider {
   #finalizer: NodeJS.Timeout | undefined;
   #http: FastifyInstance | undefined;
   #running = 0;
+  #stopped = false;
   /** The latest chain time seen (block timestamp). */
   #chainTime = 0;
   #resultsUrl = "";
@@ -137,7 +145,7 @@ export class ResourceProvider {
         await postResults(this.#p.conn, batch.map((w) => ({ dealId: w.dealId, deal: w.deal, result: w.result })));
         for (const work of batch) this.#announce(work);
       },
-      onItemError: (work, error) => this.#log.error({ dealId: work.dealId, err: String(error) }, "posting the result failed"),
+      onItemError: (work, error) => void this.#retryPost(work, error),
       delayMs: params.postBatchMs,
     });
   }
@@ -175,6 +183,7 @@ export class ResourceProvider {
   }
 
   async stop(): Promise<void> {
+    this.#stopped = true;
     this.#events?.close();
     this.#watcher?.stop();
     if (this.#refresh) clearInterval(this.#refresh);
@@ -212,7 +221,7 @@ export class ResourceProvider {
 
   #onSolverMessage(message: ServerMessage): void {
     if (message.type === "deal.proposal") void this.#onProposal(message);
-    else if (message.type === "deal.opened" && message.provider === this.address) this.#onOpened(message.dealId, asPackedDeal(message.deal));
+    else if (message.type === "deal.opened" && message.provider === this.address) void this.#onOpened(message.dealId);
     else if (message.type === "error") this.#log.warn({ code: message.code, message: message.message }, "the solver refused a message");
   }
 
@@ -270,11 +279,22 @@ export class ResourceProvider {
 
   // ---- running deals ----
 
-  #onOpened(dealId: Hex, deal: PackedDeal): void {
+  /**
+   * The solver says a deal opened. Its word is not the chain's: the deal is read from the chain, and run only if it
+   * is there, with this provider, for the module and inputs this provider agreed to; the terms used from then on are
+   * the chain's. (A deal the solver did not mention is found by the chain watcher all the same.)
+   */
+  async #onOpened(dealId: Hex): Promise<void> {
     const work = this.#deals.get(dealId);
     if (!work || work.state !== "proposed") return;
-    work.deal = deal;
-    void this.#run(work);
+    const onChain = await readDeal(this.#p.conn, dealId).catch(() => undefined);
+    if (!onChain) return;
+    if (onChain.provider !== this.address || onChain.moduleId !== work.moduleId || onChain.inputsHash !== work.inputsHash) {
+      this.#log.warn({ dealId }, "the deal on chain is not the one this provider agreed to; not running it");
+      return;
+    }
+    work.deal = onChain.deal;
+    await this.#runIfStillOpen(work);
   }
 
   async #run(work: DealWork): Promise<void> {
@@ -312,6 +332,36 @@ export class ResourceProvider {
     } finally {
       this.#running--;
     }
+  }
+
+  /**
+   * A post that failed is tried again with back-off: a full escrow is topped up from the wallet first, and a deal
+   * whose terms the market says differ is re-read from the chain. After MAX_POST_ATTEMPTS it gives up (the deal's
+   * deadline has passed by then, or the market keeps refusing for a reason that waiting does not change).
+   */
+  async #retryPost(work: DealWork, error: unknown): Promise<void> {
+    work.postFailures = (work.postFailures ?? 0) + 1;
+    const revert = error instanceof MarketTxError ? error.revert : undefined;
+    if (work.postFailures >= MAX_POST_ATTEMPTS) {
+      this.#log.error({ dealId: work.dealId, err: String(error), attempts: work.postFailures }, "posting the result failed; giving up");
+      work.state = "closed";
+      return;
+    }
+    const delayMs = 1000 * 2 ** (work.postFailures - 1);
+    this.#log.warn({ dealId: work.dealId, err: String(error), retryInMs: delayMs }, "posting the result failed; retrying");
+    try {
+      if (revert === "InsufficientBalance") {
+        const deal = unpackDeal(work.deal);
+        await ensureEscrow(this.#p.conn, resultsCollateralOf(deal, work.result.instructions));
+      } else if (revert === "DealMismatch") {
+        const onChain = await readDeal(this.#p.conn, work.dealId);
+        if (onChain) work.deal = onChain.deal;
+      }
+    } catch (repairError) {
+      this.#log.warn({ dealId: work.dealId, err: String(repairError) }, "could not repair before retrying");
+    }
+    await new Promise((resolve) => setTimeout(resolve, delayMs).unref());
+    if (work.state === "posting" && !this.#stopped) this.#posting.push(work);
   }
 
   #applyFaults(result: Result): Result {
