@@ -64,7 +64,7 @@ export async function readBody(response: IncomingMessage, maxBytes: number): Pro
   return Buffer.concat(chunks).toString("utf8");
 }
 
-function requestOnce(url: string, params: HttpRequestParameters): Promise<IncomingMessage> {
+function requestOnce(url: string, params: HttpRequestParameters, retried = false): Promise<IncomingMessage> {
   let parsed: URL;
   try {
     parsed = new URL(url);
@@ -82,7 +82,13 @@ function requestOnce(url: string, params: HttpRequestParameters): Promise<Incomi
       request.setTimeout(idle, () => request.destroy(new HttpTransportError(`nothing from ${parsed.origin} within ${idle} ms`)));
     }
     request.once("response", resolve);
-    request.once("error", (error) => {
+    request.once("error", (error: NodeJS.ErrnoException) => {
+      // A kept-alive connection that the server closed while idle fails on reuse before the server read anything
+      // (node's documented race): send once more on a fresh connection.
+      if (request.reusedSocket && (error.code === "ECONNRESET" || error.code === "EPIPE") && !params.signal?.aborted && !retried) {
+        resolve(requestOnce(url, params, true));
+        return;
+      }
       reject(params.signal?.aborted || error instanceof HttpTransportError ? error : new HttpTransportError(`${parsed.origin}: ${error.message}`, { cause: error }));
     });
     request.end(params.body);

@@ -2,7 +2,7 @@
 // transport failures as HttpTransportError (and an abort as itself), the body limit, and kept-alive connections.
 import assert from "node:assert/strict";
 import { createServer, type IncomingMessage, type RequestListener, type Server, type ServerResponse } from "node:http";
-import type { AddressInfo } from "node:net";
+import { createServer as createNetServer, type AddressInfo, type Socket } from "node:net";
 import { after, before, describe, it } from "node:test";
 import { httpRequest, HttpTransportError, readBody } from "../../src/net/httpRequest.ts";
 
@@ -294,5 +294,42 @@ describe("httpRequest redirects and credentials", () => {
     assert.equal(landed?.url, "/landing");
     assert.equal(landed?.headers.authorization, "Bearer secret");
     assert.equal(landed?.headers.cookie, "session=1");
+  });
+});
+
+describe("httpRequest on a kept-alive connection the server dropped", () => {
+  it("sends once more on a fresh connection, and the request is served once", async () => {
+    // A raw server: the first request on each connection is answered and the connection kept; a second request on
+    // the same connection finds it reset (as when a server closes an idle connection just as the client reuses it).
+    let served = 0;
+    const sockets = new Set<Socket>();
+    const server = createNetServer((socket) => {
+      sockets.add(socket);
+      let requests = 0;
+      socket.on("data", () => {
+        requests++;
+        if (requests > 1) {
+          socket.resetAndDestroy();
+          return;
+        }
+        served++;
+        socket.write("HTTP/1.1 200 OK\r\nContent-Length: 2\r\nConnection: keep-alive\r\n\r\nok");
+      });
+    });
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/`;
+    try {
+      const first = await httpRequest(url, { method: "POST", body: "{}" });
+      assert.equal(await readBody(first, 100), "ok");
+      // Give the agent a turn to put the socket back in its pool for reuse.
+      await new Promise((resolve) => setImmediate(resolve));
+      const second = await httpRequest(url, { method: "POST", body: "{}" });
+      assert.equal(second.statusCode, 200);
+      assert.equal(await readBody(second, 100), "ok");
+      assert.equal(served, 2, "the second request was served on a new connection");
+    } finally {
+      for (const socket of sockets) socket.destroy();
+      await new Promise((resolve) => server.close(resolve));
+    }
   });
 });
