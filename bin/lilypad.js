@@ -1,13 +1,14 @@
 #!/usr/bin/env node
 // The `lilypad` command. Plain JavaScript that any Node runs, so that the command works whatever Node the user's
 // shell has: the CLI itself needs Node >= 22.15 (node:sqlite, and module.registerHooks for the js sandbox), and runs
-// on the current Node when that is new enough, otherwise on the Node 22 that the package brings (its optional dependency node-<os>-<cpu>).
+// on the current Node when that is new enough, otherwise on the Node 22 that the package brings (its optional
+// dependency node-<os>-<cpu>).
 // A checkout runs the TypeScript sources (src/), the installed package its compiled JavaScript (dist/).
 import { spawn } from "node:child_process";
 import { existsSync, readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
-import { fileURLToPath } from "node:url";
+import { fileURLToPath, pathToFileURL } from "node:url";
 
 const MIN_NODE = [22, 15];
 const self = fileURLToPath(import.meta.url);
@@ -26,7 +27,7 @@ if (newEnough && entry) {
     if (String(warning).startsWith("SQLite is an experimental feature")) return;
     emitWarning.call(process, warning, ...rest);
   };
-  const { main } = await import(entry);
+  const { main } = await import(pathToFileURL(entry).href);
   process.exit(await main(process.argv.slice(2)));
 } else {
   const node = process.env.LILYPAD_RELAUNCHED ? undefined : bundledNode();
