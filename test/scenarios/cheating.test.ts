@@ -2,7 +2,7 @@
 // moves by exactly what the market's settlement rules say, and no more.
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
-import { parseEther, type Address } from "viem";
+import { parseEther, type Address, type Hex } from "viem";
 import type { ChainConnection } from "../../src/chain/chainConnection.ts";
 import { DevAccountIndex, devAccount } from "../../src/chain/devAccounts.ts";
 import { depositToEscrow } from "../../src/chain/market/escrow.ts";
@@ -15,7 +15,7 @@ import { JobFailedError } from "../../src/job-creator/errors.ts";
 import type { JobEvent } from "../../src/job-creator/jobEvents.ts";
 import type { LilypadClient } from "../../src/job-creator/lilypadClient.ts";
 import { shippedModuleId, startTestNetwork, text, type TestNetwork } from "../network/helpers.ts";
-import { assertSettled, balancesOf, blockOf, type Party } from "./helpers.ts";
+import { assertSettled, balancesOf, blockOf, type Balances, type Party } from "./helpers.ts";
 
 const JC = DevAccountIndex.jobCreator;
 const HONEST = devAccount(4).address;
@@ -58,6 +58,18 @@ describe("cheating parties lose exactly what the market's rules say", () => {
   });
   after(() => t.close());
 
+  /** The closed deal as the chain holds it, and its settlement under `outcome`, checked against every party's escrow. */
+  async function settled(dealId: Hex, provider: Address, outcome: Outcome, before: Balances, after: Balances) {
+    const onChain = await readDeal(conn, dealId);
+    assert.ok(onChain);
+    const deal: Deal = unpackDeal(onChain.deal);
+    const posted = onChain.result.instructions;
+    const s = settlementOf(deal, outcome, posted);
+    const during = await balancesOf(conn, who(provider), await blockOf(conn, dealId, "DealChallenged"));
+    assertSettled(s, before, during, after);
+    return { onChain, deal, posted, s };
+  }
+
   it("a provider that inflates its instruction count is caught: it loses its results collateral to the creator, who pays nothing for the job", async () => {
     const before = await balancesOf(conn, who(INFLATES));
     const result = await client.run("cowsay:v1", { Message: "count me" }, { mediationChance: 1, targetProvider: INFLATES });
@@ -67,15 +79,9 @@ describe("cheating parties lose exactly what the market's rules say", () => {
     assert.equal(result.paid, 0n);
     assert.match(text(result.stdout), /< count me >/, "the output itself was fine; only the count was a lie");
 
-    const onChain = await readDeal(conn, result.dealId);
-    assert.ok(onChain);
-    const deal: Deal = unpackDeal(onChain.deal);
-    const posted = onChain.result.instructions;
+    const { deal, posted, s } = await settled(result.dealId, INFLATES, Outcome.ProviderWrong, before, after);
     assert.equal(posted, result.instructions);
     assert.ok(posted > INFLATION);
-    const s = settlementOf(deal, Outcome.ProviderWrong, posted);
-    const during = await balancesOf(conn, who(INFLATES), await blockOf(conn, result.dealId, "DealChallenged"));
-    assertSettled(s, before, during, after);
 
     // In words: the stake the RP lost is its results collateral (it exceeds the timeout collateral here), and it
     // went to the creator; the creator paid the mediator's fee and nothing for the job.
@@ -105,15 +111,9 @@ describe("cheating parties lose exactly what the market's rules say", () => {
     assert.ok(events.some((e) => e.type === "challenged"), "the creator challenged");
     assert.ok(!events.some((e) => e.type === "downloaded"), "the result could not be downloaded");
 
-    const onChain = await readDeal(conn, dealId);
-    assert.ok(onChain);
+    const { onChain, deal, posted } = await settled(dealId, WRONG_RESULT, Outcome.ProviderWrong, before, after);
     assert.equal(onChain.provider, WRONG_RESULT);
     assert.equal(onChain.result.cidDigest, `0x${"ab".repeat(32)}`);
-    const deal = unpackDeal(onChain.deal);
-    const posted = onChain.result.instructions;
-    const s = settlementOf(deal, Outcome.ProviderWrong, posted);
-    const during = await balancesOf(conn, who(WRONG_RESULT), await blockOf(conn, dealId, "DealChallenged"));
-    assertSettled(s, before, during, after);
     // Here the timeout collateral is the larger stake: the RP gets back all but the results collateral.
     const rc = resultsCollateralOf(deal, posted);
     assert.equal(after.provider.available - before.provider.available, -rc);
@@ -129,13 +129,7 @@ describe("cheating parties lose exactly what the market's rules say", () => {
     assert.equal(result.provider, HONEST);
     assert.match(text(result.stdout), /< check me >/);
 
-    const onChain = await readDeal(conn, result.dealId);
-    assert.ok(onChain);
-    const deal = unpackDeal(onChain.deal);
-    const posted = onChain.result.instructions;
-    const s = settlementOf(deal, Outcome.ProviderRight, posted);
-    const during = await balancesOf(conn, who(HONEST), await blockOf(conn, result.dealId, "DealChallenged"));
-    assertSettled(s, before, during, after);
+    const { deal, posted, s } = await settled(result.dealId, HONEST, Outcome.ProviderRight, before, after);
     const cost = costOf(deal, posted);
     assert.equal(result.paid, cost);
     assert.equal(s.payment, cost);
@@ -160,13 +154,7 @@ describe("cheating parties lose exactly what the market's rules say", () => {
       const challenged = events.find((e) => e.type === "challenged");
       assert.ok(challenged && challenged.type === "challenged" && c.reason.test(challenged.reason), JSON.stringify(challenged));
 
-      const onChain = await readDeal(conn, result.dealId);
-      assert.ok(onChain);
-      const deal = unpackDeal(onChain.deal);
-      const posted = onChain.result.instructions;
-      const s = settlementOf(deal, Outcome.ProviderWrong, posted);
-      const during = await balancesOf(conn, who(provider), await blockOf(conn, result.dealId, "DealChallenged"));
-      assertSettled(s, before, during, after);
+      const { deal, posted, s } = await settled(result.dealId, provider, Outcome.ProviderWrong, before, after);
       // Today's rule: a provider ruled wrong forfeits its results collateral (issue 11, attack 6, is to make that at
       // least what silence would cost).
       const rc = resultsCollateralOf(deal, posted);
