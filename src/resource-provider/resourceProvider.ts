@@ -221,7 +221,7 @@ export class ResourceProvider {
 
   #onSolverMessage(message: ServerMessage): void {
     if (message.type === "deal.proposal") void this.#onProposal(message);
-    else if (message.type === "deal.opened" && message.provider === this.address) void this.#onOpened(message.dealId);
+    else if (message.type === "deal.opened" && message.provider === this.address) this.#onOpened(message.dealId);
     else if (message.type === "error") this.#log.warn({ code: message.code, message: message.message }, "the solver refused a message");
   }
 
@@ -280,21 +280,12 @@ export class ResourceProvider {
   // ---- running deals ----
 
   /**
-   * The solver says a deal opened. Its word is not the chain's: the deal is read from the chain, and run only if it
-   * is there, with this provider, for the module and inputs this provider agreed to; the terms used from then on are
-   * the chain's. (A deal the solver did not mention is found by the chain watcher all the same.)
+   * The solver says a deal opened. Its word is not the chain's: the provider reads the chain now, and its watcher
+   * runs the deal from the DealOpened event it finds there, with the chain's terms (#onChainEvents). A message
+   * about a deal that is not on chain starts nothing.
    */
-  async #onOpened(dealId: Hex): Promise<void> {
-    const work = this.#deals.get(dealId);
-    if (!work || work.state !== "proposed") return;
-    const onChain = await readDeal(this.#p.conn, dealId).catch(() => undefined);
-    if (!onChain) return;
-    if (onChain.provider !== this.address || onChain.moduleId !== work.moduleId || onChain.inputsHash !== work.inputsHash) {
-      this.#log.warn({ dealId }, "the deal on chain is not the one this provider agreed to; not running it");
-      return;
-    }
-    work.deal = onChain.deal;
-    await this.#runIfStillOpen(work);
+  #onOpened(dealId: Hex): void {
+    if (this.#deals.get(dealId)?.state === "proposed") void this.#watcher?.poll();
   }
 
   async #run(work: DealWork): Promise<void> {
