@@ -16,24 +16,17 @@ export interface BuildModuleParameters {
   onCompile?: (source: string) => void;
 }
 
-export interface BuildModuleResult extends PackageModuleResult {
-  /** The wasm file compiled from assembly/index.ts, or undefined when the folder has no AssemblyScript sources. */
-  compiled: string | undefined;
-}
-
-export async function buildModule({ dir, blockstore, onCompile }: BuildModuleParameters): Promise<BuildModuleResult> {
+export async function buildModule({ dir, blockstore, onCompile }: BuildModuleParameters): Promise<PackageModuleResult> {
   const root = resolve(dir);
   const source = join(root, "assembly", "index.ts");
-  let compiled: string | undefined;
   if (existsSync(source)) {
     const { compileModule, repoRoot } = await loadCompiler(root);
     onCompile?.(source);
     const wasm = await compileModule({ entry: relative(repoRoot, source) });
-    compiled = join(root, "build", "module.wasm");
     await mkdir(join(root, "build"), { recursive: true });
-    await writeFile(compiled, wasm);
+    await writeFile(join(root, "build", "module.wasm"), wasm);
   }
-  return { ...(await packageModule({ dir: root, blockstore })), compiled };
+  return await packageModule({ dir: root, blockstore });
 }
 
 /** Loaded only when a folder has sources: the compiler is large, and only module authors have it installed. */

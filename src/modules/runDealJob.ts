@@ -1,7 +1,6 @@
 // Runs the job a deal names, the way every party must: the resource provider to produce the result, the mediator
 // to check it, a job creator to spot-check it. The job is a pure function of (module, inputs): the random seed is
 // the inputs' hash, so any honest re-run gives the same result CID and the same instruction count.
-import { chmodSync, rmSync } from "node:fs";
 import { mkdir, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import type { CID } from "multiformats/cid";
@@ -10,6 +9,7 @@ import { InvalidInputError, LilypadError } from "../core/errors.ts";
 import { inputsHashOf, resolveInputs, type ResolvedInputs } from "../core/moduleInputs.ts";
 import { moduleCidOfDigest } from "../core/moduleId.ts";
 import type { Result } from "../core/dealTypes.ts";
+import { removeJobDir } from "../sandbox/placeJobInputs.ts";
 import { runJob } from "../sandbox/runJob.ts";
 import type { SandboxPool } from "../sandbox/sandboxPool.ts";
 import { addDirectory } from "../storage/addDirectory.ts";
@@ -60,13 +60,8 @@ export async function runDealJob(params: RunDealJobParameters): Promise<RunDealJ
   try {
     return await runAndStore(params, loaded, inputs, jobDir);
   } finally {
-    // The result is in the block store now; the inputs folder was made read-only for the job.
-    try {
-      chmodSync(join(jobDir, "inputs"), 0o755);
-    } catch {
-      // never made (the job failed before), or already gone
-    }
-    rmSync(jobDir, { recursive: true, force: true });
+    // The result is in the block store now.
+    removeJobDir(jobDir);
   }
 }
 

@@ -2,12 +2,13 @@
 // run the job in the sandbox, and store the result directory under its CID. The resource provider and the
 // mediator run jobs the same way.
 import { existsSync, statSync } from "node:fs";
-import { chmod, mkdir, rm } from "node:fs/promises";
+import { mkdir } from "node:fs/promises";
 import { join } from "node:path";
 import type { CID } from "multiformats/cid";
 import { InvalidInputError } from "../core/errors.ts";
 import { resolveInputs, type InputValue, type ResolvedInputs } from "../core/moduleInputs.ts";
 import type { ModuleManifest } from "../core/moduleManifest.ts";
+import { removeJobDir } from "../sandbox/placeJobInputs.ts";
 import { runJob } from "../sandbox/runJob.ts";
 import type { SandboxPool } from "../sandbox/sandboxPool.ts";
 import { addDirectory } from "../storage/addDirectory.ts";
@@ -77,14 +78,7 @@ export async function runModule(params: RunModuleParameters): Promise<RunModuleR
     const { cid } = await addDirectory({ blockstore, path: resultDir });
     return { manifest: loaded.manifest, inputs, resultCid: cid, ...run };
   } finally {
-    await removeJobDir(jobDir);
+    removeJobDir(jobDir);
   }
 }
 
-/** Removes a job's folder; its inputs folder was made read-only for the job. */
-async function removeJobDir(jobDir: string): Promise<void> {
-  await chmod(join(jobDir, "inputs"), 0o755).catch(() => {
-    // never made (the job failed before), or already gone
-  });
-  await rm(jobDir, { recursive: true, force: true });
-}
