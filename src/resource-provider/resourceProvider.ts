@@ -15,7 +15,6 @@ import type { ChainConnection } from "../chain/chainConnection.ts";
 import { BatchQueue } from "../chain/market/batchQueue.ts";
 import { finalizeDeals, postResults } from "../chain/market/dealCalls.ts";
 import { ensureEscrow } from "../chain/market/escrow.ts";
-import { readDeal } from "../chain/market/readDeal.ts";
 import { MarketTxError } from "../chain/market/sendMarketTx.ts";
 import { laneStatus } from "../chain/market/laneStatus.ts";
 import { logChainOutages, watchMarketEvents, type MarketEvent, type MarketWatcher } from "../chain/market/watchMarketEvents.ts";
@@ -326,13 +325,13 @@ export class ResourceProvider {
   }
 
   /**
-   * A post that failed is tried again with back-off: a full escrow is topped up from the wallet first, and a deal
-   * whose terms the market says differ is re-read from the chain. After MAX_POST_ATTEMPTS it gives up (the deal's
-   * deadline has passed by then, or the market keeps refusing for a reason that waiting does not change).
+   * A post that failed is tried again with back-off, an escrow too short for the results collateral topped up from
+   * the wallet first (the deal's terms are the chain's already: deals start only from DealOpened events). After
+   * MAX_POST_ATTEMPTS it gives up (the deal's deadline has passed by then, or the market keeps refusing for a reason
+   * that waiting does not change).
    */
   async #retryPost(work: DealWork, error: unknown): Promise<void> {
     work.postFailures = (work.postFailures ?? 0) + 1;
-    const revert = error instanceof MarketTxError ? error.revert : undefined;
     if (work.postFailures >= MAX_POST_ATTEMPTS) {
       this.#log.error({ dealId: work.dealId, err: String(error), attempts: work.postFailures }, "posting the result failed; giving up");
       work.state = "closed";
@@ -340,16 +339,10 @@ export class ResourceProvider {
     }
     const delayMs = 1000 * 2 ** (work.postFailures - 1);
     this.#log.warn({ dealId: work.dealId, err: String(error), retryInMs: delayMs }, "posting the result failed; retrying");
-    try {
-      if (revert === "InsufficientBalance") {
-        const deal = unpackDeal(work.deal);
-        await ensureEscrow(this.#p.conn, resultsCollateralOf(deal, work.result.instructions));
-      } else if (revert === "DealMismatch") {
-        const onChain = await readDeal(this.#p.conn, work.dealId);
-        if (onChain) work.deal = onChain.deal;
-      }
-    } catch (repairError) {
-      this.#log.warn({ dealId: work.dealId, err: String(repairError) }, "could not repair before retrying");
+    if (error instanceof MarketTxError && error.revert === "InsufficientBalance") {
+      await ensureEscrow(this.#p.conn, resultsCollateralOf(unpackDeal(work.deal), work.result.instructions)).catch((topUpError: unknown) =>
+        this.#log.warn({ dealId: work.dealId, err: String(topUpError) }, "could not top up the escrow before retrying"),
+      );
     }
     await new Promise((resolve) => setTimeout(resolve, delayMs).unref());
     if (work.state === "posting" && !this.#stopped) this.#posting.push(work);
