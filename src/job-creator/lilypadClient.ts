@@ -40,6 +40,8 @@ interface Verdict {
   downloaded: boolean;
   /** The reason to challenge (a failed download or check, or the spot check); undefined accepts. */
   challenge: string | undefined;
+  /** The result's stdout, read for the checks (undefined when it could not be read). */
+  stdout?: Uint8Array;
 }
 
 export { DEFAULT_JOB_TERMS, type JobTerms };
@@ -346,7 +348,7 @@ export class LilypadClient {
       const paid = outcome === Outcome.ProviderWrong || outcome === Outcome.MediationTimeout ? 0n : costOf(terms, result.instructions);
       stream.push({ type: "closed", outcome });
       if (!downloaded) throw new JobFailedError({ dealId, code: "RESULT_UNAVAILABLE", reason: "the provider's result could not be downloaded; the mediator ruled on it" });
-      const stdout = await readFileBytes({ blockstore: this.#p.blockstore, cid: await stdoutCid(this.#p.blockstore, resultCid), maxBytes: 64 * 1024 * 1024 });
+      const stdout = verdict.stdout ?? (await this.#readStdout(resultCid));
       return {
         dealId,
         module: `${job.manifest.name}:${job.manifest.version}`,
@@ -377,15 +379,21 @@ export class LilypadClient {
       return { resultCid, downloaded: false, challenge: "the result could not be downloaded or verified" };
     }
     let suspicion: string | undefined;
+    let stdout: Uint8Array | undefined;
     try {
-      const stdout = await readFileBytes({ blockstore: this.#p.blockstore, cid: await stdoutCid(this.#p.blockstore, resultCid), maxBytes: 64 * 1024 * 1024 });
+      stdout = await this.#readStdout(resultCid);
       suspicion = suspectResult({ result: ref.result, manifest, stdout });
     } catch (error) {
       suspicion = `the result has no readable stdout (${error instanceof Error ? error.message : String(error)})`;
     }
     if (suspicion) stream.push({ type: "log", line: `suspect result: ${suspicion}` });
     const challenge = suspicion ?? (Math.random() < (options.mediationChance ?? 0) ? "spot check" : undefined);
-    return { resultCid, downloaded: true, challenge };
+    return { resultCid, downloaded: true, challenge, stdout };
+  }
+
+  /** The stdout file of a downloaded result, from the block store. */
+  async #readStdout(resultCid: CID): Promise<Uint8Array> {
+    return readFileBytes({ blockstore: this.#p.blockstore, cid: await stdoutCid(this.#p.blockstore, resultCid), maxBytes: 64 * 1024 * 1024 });
   }
 
   /** Accepts a good result (batched with this client's other accepts), or challenges and waits for the ruling. */

@@ -29,8 +29,8 @@ export function isolationFor(params: {
   readOnlyRoot?: string | readonly string[];
   mode: "auto" | "bwrap" | "none";
 }): Isolation {
-  const writable = typeof params.writableRoot === "string" ? [params.writableRoot] : [...new Set(params.writableRoot)];
-  const readOnly = params.readOnlyRoot === undefined ? [] : typeof params.readOnlyRoot === "string" ? [params.readOnlyRoot] : [...new Set(params.readOnlyRoot)];
+  const writable = rootList(params.writableRoot);
+  const readOnly = rootList(params.readOnlyRoot);
   const useBwrap = params.mode === "bwrap" || (params.mode === "auto" && bubblewrapWorks());
   if (!useBwrap) {
     return {
@@ -57,4 +57,8 @@ export function isolationFor(params: {
     isolated: true,
     description: "sandbox: children run under bubblewrap (no network, read-only file system)",
   };
+}
+
+function rootList(roots: string | readonly string[] | undefined): string[] {
+  return roots === undefined ? [] : typeof roots === "string" ? [roots] : [...new Set(roots)];
 }
