@@ -39,6 +39,10 @@ describe("the npm package", { timeout: 20 * 60_000 }, () => {
 
   const inProject = (file: string, args: string[], timeout = 180_000) =>
     execFileAsync(file, args, { cwd: project, env: userEnv, timeout, maxBuffer: 64 * 1024 * 1024 });
+  /** The installed bin, started by the system's Node (as `npm i -g` links it). */
+  const binOnSystemNode = (args: string[]) => inProject("node", [join(project, "node_modules", "lilypad", "bin", "lilypad.js"), ...args]);
+  /** The Node 22 that installing lilypad brought (node_modules/.bin/node), for what needs it. */
+  const onInstalledNode22 = (args: string[]) => inProject(join(project, "node_modules", ".bin", "node"), args);
 
   before(async () => {
     work = realpathSync(await mkdtemp(join(tmpdir(), "lilypad-pack-")));
@@ -128,10 +132,10 @@ describe("the npm package", { timeout: 20 * 60_000 }, () => {
 
   it("the bin started by the system's Node (as `npm i -g` links it) hands over to Node 22", async () => {
     const { stdout: version } = await inProject("node", ["--version"]);
-    const { stdout } = await inProject("node", [join(project, "node_modules", "lilypad", "bin", "lilypad.js"), "run", "cowsay:v1", "-i", "Message=system-node", "--json"]);
+    const { stdout } = await binOnSystemNode(["run", "cowsay:v1", "-i", "Message=system-node", "--json"]);
     const summary = JSON.parse(stdout) as { outcome: string; savedTo: string };
     assert.equal(summary.outcome, "accepted", `under ${version.trim()}`);
-    const { stdout: help } = await inProject("node", [join(project, "node_modules", "lilypad", "bin", "lilypad.js"), "--help"]);
+    const { stdout: help } = await binOnSystemNode(["--help"]);
     assert.match(help, /Usage: lilypad/);
   });
 
@@ -142,7 +146,7 @@ describe("the npm package", { timeout: 20 * 60_000 }, () => {
     if (!existsSync(nodePackage)) return t.skip("not linux-x64");
     await rename(nodePackage, `${nodePackage}.away`);
     try {
-      const failed = await inProject("node", [join(project, "node_modules", "lilypad", "bin", "lilypad.js"), "--version"]).then(
+      const failed = await binOnSystemNode(["--version"]).then(
         () => assert.fail("ran without Node 22"),
         (error: { code: number; stderr: string }) => error,
       );
@@ -211,9 +215,8 @@ try {
 }
 `,
     );
-    // The SDK needs Node >= 22.13 (node:sqlite): it runs on the Node 22 that installing lilypad brought.
-    const node22 = join(project, "node_modules", ".bin", "node");
-    const { stdout } = await inProject(node22, ["sdk.mjs", join(work, "net"), join(work, "jc")]);
+    // lilypad/devnet runs every role in this process, so it needs Node >= 22.15: the Node 22 the install brought.
+    const { stdout } = await onInstalledNode22(["sdk.mjs", join(work, "net"), join(work, "jc")]);
     const out = JSON.parse(stdout.trim().split("\n").at(-1)!) as { outcome: string; stdout: string; resolved: string };
     assert.equal(out.outcome, "accepted");
     assert.match(out.stdout, /< from-the-sdk >/);
@@ -229,7 +232,7 @@ registerHooks({ load(url, context, next) { seen.push(url); return next(url, cont
 import("lilypad").then(() => console.log(JSON.stringify(seen)));
 `,
     );
-    const { stdout } = await inProject(join(project, "node_modules", ".bin", "node"), ["entry.cjs"]);
+    const { stdout } = await onInstalledNode22(["entry.cjs"]);
     const loaded = (JSON.parse(stdout) as string[]).filter((u) => u.includes("/node_modules/lilypad/dist/"));
     assert.ok(loaded.length > 0);
     const forbidden = loaded.filter((u) => /\/dist\/(devnet|sandbox|solver|resource-provider|mediator|cli)\//.test(u));
@@ -256,7 +259,7 @@ export async function runOnce(home: string): Promise<string> {
 await createLilypadClient({ network: "devnet", privateKey: "0x00" });
 `,
     );
-    await inProject(join(project, "node_modules", ".bin", "node"), [join(project, "node_modules", "typescript", "bin", "tsc"), "-p", project]);
+    await onInstalledNode22([join(project, "node_modules", "typescript", "bin", "tsc"), "-p", project]);
     const files = await readdir(join(project, "node_modules", "lilypad", "dist"));
     assert.ok(files.includes("index.d.ts"));
   });
