@@ -75,9 +75,19 @@ abstract contract Escrow is IEscrow, ReentrancyGuardTransient {
 
     /// @dev Moves `amount` of `account` from available to locked.
     function _lock(address account, uint256 amount) internal {
+        bytes memory shortfall = _tryLock(account, amount);
+        if (shortfall.length != 0) {
+            assembly ("memory-safe") {
+                revert(add(shortfall, 0x20), mload(shortfall))
+            }
+        }
+    }
+
+    /// @dev `_lock` that returns the `InsufficientBalance` error instead of reverting (empty when locked).
+    function _tryLock(address account, uint256 amount) internal returns (bytes memory shortfall) {
         uint256 a = _accounts[account];
         uint256 available = a & AVAILABLE_MASK;
-        if (available < amount) revert InsufficientBalance(account, amount, available);
+        if (available < amount) return abi.encodeWithSelector(InsufficientBalance.selector, account, amount, available);
         // available - amount + (locked + amount) << 128; locked + amount stays below 2^128 (see `_deposit`).
         unchecked {
             _accounts[account] = a - amount + (amount << HALF);

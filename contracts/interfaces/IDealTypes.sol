@@ -26,6 +26,8 @@ interface IDealTypes {
         uint32 lane; // the creator's deal lane: one deal at a time, its storage slot reused
         uint32 seq; // must exceed the lane's last sequence number: the replay guard
         uint64 expiry; // unix seconds after which the offer cannot open a deal
+        uint64 maxInstructions; // the most instructions a result may claim (and be priced for); 0: per-run only
+        address submitter; // the only account that may open the deal (the JC's solver); zero for anyone
     }
 
     /// @notice What a resource provider (RP) signs: its price and collateral for one specific job offer.
@@ -33,13 +35,13 @@ interface IDealTypes {
     /// their own (externally owned) key. The signed EIP-712 `ResourceOffer` starts with `bytes32 jobOfferHash`,
     /// the digest of the job offer the RP agrees to serve (the deal id), which the market fills in from the job
     /// offer it is given. Binding the RP's consent to one job offer makes it single-use without any nonce
-    /// storage: a job offer opens at most one deal.
+    /// storage: a job offer opens at most one deal. Signing the job offer's digest also accepts its whole
+    /// mediator list: the market draws the deal's mediator from it, so neither party picks the mediator.
     struct ResourceOffer {
         uint96 basePrice;
         uint96 pricePerMInstr;
         uint96 timeoutCollateral; // locked at open; goes to the JC if no result arrives in time
         uint16 collateralMultiple; // results collateral = multiple x cost
-        uint8 mediatorMask; // bit i set: the RP also trusts the job offer's mediators[i]
         uint64 expiry;
     }
 
@@ -50,6 +52,7 @@ interface IDealTypes {
     ///   w2 = mediator | mediationFee << 160
     ///   w3 = paymentCollateral | timeoutCollateral << 96 | lane << 192 | judgingWindow << 224
     ///   w4 = mediationTimeout | collateralMultiple << 32 | callback << 48 | resultTimeout << 56
+    ///        | maxInstructions << 88
     /// Packing halves the calldata and log data that every deal pays for three or four times.
     struct Deal {
         address creator;
@@ -66,6 +69,7 @@ interface IDealTypes {
         uint32 mediationTimeout;
         uint32 lane;
         bool callback;
+        uint64 maxInstructions; // the job offer's ceiling on the result's instruction count
     }
 
     /// @notice What the RP posts: where the result lives, a hash of its output and the metered work.
@@ -97,8 +101,9 @@ interface IDealTypes {
         Accepted, // JC accepted the result
         Finalized, // judging window passed without a verdict: RP paid (optimistic acceptance)
         ProviderRight, // mediator upheld the result: RP paid, JC pays the fee
-        ProviderWrong, // mediator rejected the result: RP's results collateral goes to the JC
+        ProviderWrong, // mediator rejected the result: the RP's whole stake goes to the JC
         ResultTimeout, // RP never posted: JC refunded and receives the RP's timeout collateral
-        MediationTimeout // mediator never ruled: everyone refunded, the fee back to the JC
+        MediationTimeout, // mediator never ruled: everyone refunded, the fee back to the JC
+        Declined // RP said it cannot run the job: settled at once, as a result timeout would be
     }
 }

@@ -26,6 +26,8 @@ interface ILilypadMarket is IDealTypes {
     /// @notice The deal settled. What each party received follows from the outcome, the terms and the result
     /// (`costOf` gives the payment).
     event DealClosed(bytes32 indexed dealId, Outcome outcome);
+    /// @notice A batch's item could not open (its revert data in `reason`, e.g. `LaneBusy`); the others did.
+    event DealSkipped(bytes32 indexed dealId, bytes reason);
     /// @notice The creator's callback reverted or ran out of its gas allowance; settlement stands.
     event CallbackFailed(bytes32 indexed dealId, address indexed creator);
 
@@ -45,10 +47,18 @@ interface ILilypadMarket is IDealTypes {
     error PriceTooHigh();
     /// @notice The RP's collateral is below what the JC requires.
     error CollateralTooLow();
-    /// @notice A timeout is zero or longer than `MAX_TIMEOUT`.
+    /// @notice A timeout is shorter than its protocol minimum or longer than `MAX_TIMEOUT`.
     error InvalidTimeout();
-    /// @notice The two offers trust no mediator in common.
+    /// @notice The job offer names no mediator.
     error NoCommonMediator();
+    /// @notice A mediator of the job offer is its creator or the provider: no one mediates their own deal.
+    error MediatorIsParty(address mediator);
+    /// @notice The job offer names another submitter: only it may open the deal.
+    error NotSubmitter(address caller, address submitter);
+    /// @notice The result claims more instructions than the job offer's ceiling.
+    error InstructionsAboveCeiling(bytes32 dealId, uint64 instructions, uint64 maxInstructions);
+    /// @notice Too little gas was forwarded to give a contract creator's signature check its allowance.
+    error SignatureCheckGasTooLow();
     /// @notice The job offer's mediators are not ascending without repeats, zero-padded at the end.
     error MediatorsNotSorted();
     /// @notice The result's CID digest is zero.
@@ -82,7 +92,9 @@ interface ILilypadMarket is IDealTypes {
         Signature calldata resourceSignature
     ) external returns (bytes32 dealId);
 
-    /// @notice Opens many deals in one transaction; reverts whole if any fails (simulate first).
+    /// @notice Opens many deals in one transaction. An item that a third party could have invalidated after
+    /// simulation (lane used, balance withdrawn, expired, creator's approval withdrawn, module blocked) is
+    /// skipped with `DealSkipped` and a zero id; an item whose offers are themselves invalid reverts the batch.
     /// @param jobs Job offers.
     /// @param jobSignatures Their signatures.
     /// @param resources Resource offers, one per job.
@@ -107,6 +119,12 @@ interface ILilypadMarket is IDealTypes {
     /// @param deals Their packed terms.
     /// @param results Their results.
     function postResults(bytes32[] calldata dealIds, uint256[5][] calldata deals, Result[] calldata results) external;
+
+    /// @notice RP only, while the deal is open: says it will not post a result (it cannot run the job). The
+    /// JC is settled at once as on a result timeout: its collateral back plus the RP's timeout collateral.
+    /// @param dealId The deal.
+    /// @param deal The packed deal terms.
+    function decline(bytes32 dealId, uint256[5] calldata deal) external;
 
     /// @notice JC only: accepts the result; the RP is paid and every collateral released.
     /// @param dealId The deal.

@@ -7,6 +7,10 @@ import {IDealTypes} from "./IDealTypes.sol";
 /// @notice This contract is the deal's job creator. It approves its own job offers through EIP-1271, so the
 /// off-chain job-creator service only relays offers to the solver: it cannot alter one, spend the client's
 /// payment elsewhere, or fake the result, which the market delivers itself when the deal closes.
+/// Its jobs get the protection any job creator has: only the request's submitter (its solver) may open the
+/// deal, the market prices no more than the request's instruction ceiling, and the request's judge (an
+/// account that checks results off chain, as the SDK does, or the client itself) may accept or challenge,
+/// with the mediation fee paid from the client's deposit.
 interface IOnChainJobCreator {
     /// @notice What a client contract asks for.
     struct JobRequest {
@@ -22,6 +26,10 @@ interface IOnChainJobCreator {
         uint32 judgingWindow;
         uint32 mediationTimeout;
         uint64 expiry; // after this, an unmatched request can be cancelled
+        uint64 maxInstructions; // the most instructions the market will price (the module's own limit)
+        uint96 mediationFee; // pulled with the payment; returned unless the judge challenges
+        address submitter; // the only account that may open the deal (the solver); zero for anyone
+        address judge; // may accept or challenge the result; zero for the client itself
     }
 
     /// @notice Where a request is.
@@ -58,11 +66,27 @@ interface IOnChainJobCreator {
     error NothingToClaim();
     /// @notice The request's payment is zero or its expiry is in the past.
     error InvalidRequest();
+    /// @notice Only the request's judge may accept or challenge its result.
+    error NotJudge(address caller);
 
-    /// @notice Requests a job; pulls `request.payment` tokens from the caller (needs an allowance).
+    /// @notice Requests a job; pulls `request.payment + request.mediationFee` tokens from the caller (needs an
+    /// allowance).
     /// @param request The job.
     /// @return requestId Its id (the job offer's lane is its low 32 bits).
     function requestJob(JobRequest calldata request) external returns (uint256 requestId);
+
+    /// @notice Judge only: accepts the result posted for the request's deal (the RP is paid at once).
+    /// @param requestId The request.
+    /// @param deal The deal's packed terms.
+    /// @param result The posted result.
+    function accept(uint256 requestId, uint256[5] calldata deal, IDealTypes.Result calldata result) external;
+
+    /// @notice Judge only: challenges the result posted for the request's deal; the mediation fee comes from
+    /// the client's deposit.
+    /// @param requestId The request.
+    /// @param deal The deal's packed terms.
+    /// @param result The posted result.
+    function challenge(uint256 requestId, uint256[5] calldata deal, IDealTypes.Result calldata result) external;
 
     /// @notice Client only: cancels a request that no deal took before its expiry.
     /// @param requestId The request.

@@ -22,8 +22,11 @@ contract OnChainJobCreator is IOnChainJobCreator, IDealCallback, IERC1271, Reent
     struct Request {
         address client;
         RequestStatus status;
+        bool challenged;
         uint64 expiry;
         uint96 payment;
+        address judge;
+        uint96 mediationFee;
         bytes32 dealId;
     }
 
@@ -52,8 +55,7 @@ contract OnChainJobCreator is IOnChainJobCreator, IDealCallback, IERC1271, Reent
             maxBasePrice: request.maxBasePrice,
             maxPricePerMInstr: request.maxPricePerMInstr,
             paymentCollateral: request.payment,
-            // This contract never challenges, so it never owes a mediation fee.
-            mediationFee: 0,
+            mediationFee: request.mediationFee,
             minTimeoutCollateral: request.minTimeoutCollateral,
             minCollateralMultiple: request.minCollateralMultiple,
             mediators: request.mediators,
@@ -65,16 +67,46 @@ contract OnChainJobCreator is IOnChainJobCreator, IDealCallback, IERC1271, Reent
             // A fresh lane per request; after 2^32 requests the lanes are reused with the next sequence number.
             lane: _laneOf(requestId),
             seq: _seqOf(requestId),
-            expiry: request.expiry
+            expiry: request.expiry,
+            maxInstructions: request.maxInstructions,
+            submitter: request.submitter
         });
         bytes32 dealId = market.hashJobOffer(offer);
-        _requests[requestId] = Request(msg.sender, RequestStatus.Pending, request.expiry, request.payment, dealId);
+        address judge = request.judge == address(0) ? msg.sender : request.judge;
+        _requests[requestId] = Request(
+            msg.sender, RequestStatus.Pending, false, request.expiry, request.payment, judge, request.mediationFee, dealId
+        );
         _requestOfDeal[dealId] = requestId;
         emit JobRequested(requestId, msg.sender, dealId, offer, request.inputs);
 
-        token.safeTransferFrom(msg.sender, address(this), request.payment);
-        token.forceApprove(address(market), request.payment);
-        IEscrow(address(market)).deposit(request.payment);
+        uint256 deposit = uint256(request.payment) + request.mediationFee;
+        token.safeTransferFrom(msg.sender, address(this), deposit);
+        token.forceApprove(address(market), deposit);
+        IEscrow(address(market)).deposit(deposit);
+    }
+
+    /// @inheritdoc IOnChainJobCreator
+    function accept(uint256 requestId, uint256[5] calldata deal, IDealTypes.Result calldata result)
+        external
+        nonReentrant
+    {
+        Request storage r = _judged(requestId);
+        market.accept(r.dealId, deal, result);
+    }
+
+    /// @inheritdoc IOnChainJobCreator
+    function challenge(uint256 requestId, uint256[5] calldata deal, IDealTypes.Result calldata result)
+        external
+        nonReentrant
+    {
+        Request storage r = _judged(requestId);
+        r.challenged = true;
+        market.challenge(r.dealId, deal, result);
+    }
+
+    function _judged(uint256 requestId) private view returns (Request storage r) {
+        r = _requests[requestId];
+        if (msg.sender != r.judge) revert NotJudge(msg.sender);
     }
 
     /// @notice EIP-1271: approves exactly the job offers of pending requests.
@@ -97,7 +129,8 @@ contract OnChainJobCreator is IOnChainJobCreator, IDealCallback, IERC1271, Reent
         Request storage r = _requests[requestId];
         address client = r.client;
         r.status = RequestStatus.Completed;
-        _claimable[client] += refund;
+        // A fee never locked for a challenge is still in this contract's escrow balance: it goes back too.
+        _claimable[client] += r.challenged ? refund : refund + r.mediationFee;
         emit JobCompleted(requestId, dealId, outcome, resultCidDigest);
         // Solidity checks that the callee has code before the call, and that check's revert escapes the
         // `try` below: it would undo the refund credited above and strand it in escrow for good. A client
@@ -125,7 +158,7 @@ contract OnChainJobCreator is IOnChainJobCreator, IDealCallback, IERC1271, Reent
             revert NotCancellable(requestId);
         }
         r.status = RequestStatus.Cancelled;
-        _claimable[msg.sender] += r.payment;
+        _claimable[msg.sender] += uint256(r.payment) + r.mediationFee;
         emit JobCancelled(requestId);
     }
 

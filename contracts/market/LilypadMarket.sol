@@ -5,7 +5,7 @@ import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
 import {Ownable} from "@openzeppelin/contracts/access/Ownable.sol";
 import {EIP712} from "@openzeppelin/contracts/utils/cryptography/EIP712.sol";
 import {ECDSA} from "@openzeppelin/contracts/utils/cryptography/ECDSA.sol";
-import {SignatureChecker} from "@openzeppelin/contracts/utils/cryptography/SignatureChecker.sol";
+import {IERC1271} from "@openzeppelin/contracts/interfaces/IERC1271.sol";
 import {ILilypadMarket} from "../interfaces/ILilypadMarket.sol";
 import {IDealCallback} from "../interfaces/IDealCallback.sol";
 import {Escrow} from "../escrow/Escrow.sol";
@@ -24,18 +24,30 @@ import {ModuleRegistry} from "../registry/ModuleRegistry.sol";
 contract LilypadMarket is ILilypadMarket, Escrow, ModuleRegistry, EIP712 {
     /// @notice Longest timeout an offer may set.
     uint32 public constant MAX_TIMEOUT = 30 days;
+    /// @notice Shortest result timeout: time to run a small job and get the post mined on a busy chain. A
+    /// shorter one would let a JC sign terms no provider can meet and collect its timeout collateral.
+    uint32 public constant MIN_RESULT_TIMEOUT = 60;
+    /// @notice Shortest judging window: time for the JC to fetch and check a result before it is paid for.
+    uint32 public constant MIN_JUDGING_WINDOW = 60;
+    /// @notice Shortest mediation timeout: time for a mediator nobody asked to fetch, re-run and rule. A
+    /// shorter one would turn the mediator's unavoidable silence into a free result for the challenger.
+    uint32 public constant MIN_MEDIATION_TIMEOUT = 600;
     /// @notice Gas every creator callback receives.
     uint256 public constant CALLBACK_GAS = 200_000;
+    /// @notice The most gas a contract creator's EIP-1271 check may use: a creator whose check burns gas
+    /// cannot sink the batch it is in.
+    uint256 public constant SIGNATURE_CHECK_GAS = 50_000;
 
     bytes32 private constant JOB_OFFER_TYPEHASH = keccak256(
         "JobOffer(address creator,bytes32 moduleId,bytes32 inputsHash,uint96 maxBasePrice,uint96 maxPricePerMInstr,"
         "uint96 paymentCollateral,uint96 mediationFee,uint96 minTimeoutCollateral,uint16 minCollateralMultiple,"
         "address[4] mediators,address targetProvider,uint32 resultTimeout,uint32 judgingWindow,"
-        "uint32 mediationTimeout,bool callback,uint32 lane,uint32 seq,uint64 expiry)"
+        "uint32 mediationTimeout,bool callback,uint32 lane,uint32 seq,uint64 expiry,uint64 maxInstructions,"
+        "address submitter)"
     );
     bytes32 private constant RESOURCE_OFFER_TYPEHASH = keccak256(
         "ResourceOffer(bytes32 jobOfferHash,uint96 basePrice,uint96 pricePerMInstr,"
-        "uint96 timeoutCollateral,uint16 collateralMultiple,uint8 mediatorMask,uint64 expiry)"
+        "uint96 timeoutCollateral,uint16 collateralMultiple,uint64 expiry)"
     );
 
     uint256 private constant DEADLINE_SHIFT = 8;
@@ -57,7 +69,7 @@ contract LilypadMarket is ILilypadMarket, Escrow, ModuleRegistry, EIP712 {
         ResourceOffer calldata resource,
         Signature calldata resourceSignature
     ) external nonReentrant returns (bytes32) {
-        return _openDeal(job, jobSignature, resource, resourceSignature);
+        return _openDeal(job, jobSignature, resource, resourceSignature, false);
     }
 
     /// @inheritdoc ILilypadMarket
@@ -74,41 +86,64 @@ contract LilypadMarket is ILilypadMarket, Escrow, ModuleRegistry, EIP712 {
         dealIds = new bytes32[](n);
         for (uint256 i; i < n; ++i) {
             uint256 memoryMark = _memoryMark();
-            dealIds[i] = _openDeal(jobs[i], jobSignatures[i], resources[i], resourceSignatures[i]);
+            dealIds[i] = _openDeal(jobs[i], jobSignatures[i], resources[i], resourceSignatures[i], true);
             _releaseMemory(memoryMark);
         }
     }
 
+    /// @dev In a batch (`skip`), what a third party can change between the submitter's simulation and the
+    /// block (a lane used, a balance withdrawn, an expiry passed, a contract signer's answer, a module blocked)
+    /// skips the item with `DealSkipped` instead of reverting everyone's deals; it returns a zero id. What the
+    /// offers themselves get wrong reverts: a simulation always catches it.
     function _openDeal(
         JobOffer calldata job,
         Signature calldata jobSignature,
         ResourceOffer calldata resource,
-        Signature calldata resourceSignature
+        Signature calldata resourceSignature,
+        bool skip
     ) private returns (bytes32 dealId) {
-        if (job.expiry < block.timestamp) revert OfferExpired(job.expiry);
-        if (resource.expiry < block.timestamp) revert OfferExpired(resource.expiry);
-        uint256 lane = _lanes[job.creator][job.lane];
-        DealState laneState = _stateOf(lane);
-        if (laneState != DealState.None && laneState != DealState.Closed) revert LaneBusy(job.creator, job.lane);
-        if (job.seq <= _seqOf(lane)) revert StaleSequence(job.creator, job.lane, job.seq, _seqOf(lane));
+        if (job.submitter != address(0) && job.submitter != msg.sender) revert NotSubmitter(msg.sender, job.submitter);
         dealId = _hashTypedDataV4(_jobOfferStructHash(job));
-        _checkSignature(job.creator, dealId, jobSignature);
         address provider = _recoverSigner(_hashTypedDataV4(_resourceOfferStructHash(resource, dealId)), resourceSignature);
         _checkCompatible(job, resource, provider);
-        if (isModuleBlocked(job.moduleId)) revert ModuleIsBlocked(job.moduleId);
-
-        _lock(job.creator, job.paymentCollateral);
-        _lock(provider, resource.timeoutCollateral);
+        address mediator = _drawMediator(dealId, job.mediators, job.creator, provider);
+        if (job.expiry < block.timestamp) return _reject(skip, dealId, abi.encodeWithSelector(OfferExpired.selector, job.expiry));
+        if (resource.expiry < block.timestamp) {
+            return _reject(skip, dealId, abi.encodeWithSelector(OfferExpired.selector, resource.expiry));
+        }
+        uint256 lane = _lanes[job.creator][job.lane];
+        DealState laneState = _stateOf(lane);
+        if (laneState != DealState.None && laneState != DealState.Closed) {
+            return _reject(skip, dealId, abi.encodeWithSelector(LaneBusy.selector, job.creator, job.lane));
+        }
+        if (job.seq <= _seqOf(lane)) {
+            return _reject(
+                skip, dealId, abi.encodeWithSelector(StaleSequence.selector, job.creator, job.lane, job.seq, _seqOf(lane))
+            );
+        }
+        if (!_isValidSignature(job.creator, dealId, jobSignature)) {
+            return _reject(skip, dealId, abi.encodeWithSelector(InvalidSignature.selector, job.creator));
+        }
+        if (isModuleBlocked(job.moduleId)) {
+            return _reject(skip, dealId, abi.encodeWithSelector(ModuleIsBlocked.selector, job.moduleId));
+        }
+        bytes memory shortfall = _tryLock(job.creator, job.paymentCollateral);
+        if (shortfall.length != 0) return _reject(skip, dealId, shortfall);
+        shortfall = _tryLock(provider, resource.timeoutCollateral);
+        if (shortfall.length != 0) {
+            _settle(job.creator, job.paymentCollateral, job.paymentCollateral);
+            return _reject(skip, dealId, shortfall);
+        }
         // The deal's terms, packed straight from the offers (layout in IDealTypes.Deal).
         uint256[5] memory packed = [
             uint256(uint160(job.creator)) | (uint256(resource.basePrice) << 160),
             uint256(uint160(provider)) | (uint256(resource.pricePerMInstr) << 160),
-            uint256(uint160(_drawMediator(dealId, job.mediators, resource.mediatorMask)))
-                | (uint256(job.mediationFee) << 160),
+            uint256(uint160(mediator)) | (uint256(job.mediationFee) << 160),
             uint256(job.paymentCollateral) | (uint256(resource.timeoutCollateral) << 96)
                 | (uint256(job.lane) << 192) | (uint256(job.judgingWindow) << 224),
             uint256(job.mediationTimeout) | (uint256(resource.collateralMultiple) << 32)
                 | (job.callback ? 1 << 48 : 0) | (uint256(job.resultTimeout) << 56)
+                | (uint256(job.maxInstructions) << 88)
         ];
         _lanes[job.creator][job.lane] = _laneSlot(
             DealState.Open,
@@ -119,18 +154,39 @@ contract LilypadMarket is ILilypadMarket, Escrow, ModuleRegistry, EIP712 {
         emit DealOpened(dealId, provider, job.moduleId, job.inputsHash, packed);
     }
 
+    /// @dev Reverts with `reason` outside a batch; inside one, records the skipped deal and returns a zero id.
+    function _reject(bool skip, bytes32 dealId, bytes memory reason) private returns (bytes32) {
+        if (!skip) {
+            assembly ("memory-safe") {
+                revert(add(reason, 0x20), mload(reason))
+            }
+        }
+        emit DealSkipped(dealId, reason);
+        return bytes32(0);
+    }
+
     /// @dev ECDSA first: for the usual externally owned signer that avoids probing its code (a cold
-    /// EXTCODESIZE). Contracts (such as OnChainJobCreator) approve through EIP-1271.
-    function _checkSignature(address signer, bytes32 digest, Signature calldata signature) private view {
+    /// EXTCODESIZE). Contracts (such as OnChainJobCreator) approve through EIP-1271, with bounded gas and
+    /// only the first word of their answer read, so a hostile creator can burn neither the batch's gas nor
+    /// its memory.
+    function _isValidSignature(address signer, bytes32 digest, Signature calldata signature)
+        private
+        view
+        returns (bool valid)
+    {
         (address recovered, ECDSA.RecoverError err,) = ECDSA.tryRecover(digest, signature.r, signature.vs);
-        if (err == ECDSA.RecoverError.NoError && recovered == signer) return;
-        if (
-            signer.code.length != 0
-                && SignatureChecker.isValidERC1271SignatureNow(
-                    signer, digest, abi.encodePacked(signature.r, signature.vs)
-                )
-        ) return;
-        revert InvalidSignature(signer);
+        if (err == ECDSA.RecoverError.NoError && recovered == signer) return true;
+        if (signer.code.length == 0) return false;
+        // EIP-150 keeps 1/64 back: make sure the check gets its whole allowance, or a submitter could starve
+        // an honest contract creator's check on purpose.
+        if (gasleft() < (SIGNATURE_CHECK_GAS * 64) / 63 + 5_000) revert SignatureCheckGasTooLow();
+        bytes memory query = abi.encodeCall(IERC1271.isValidSignature, (digest, abi.encodePacked(signature.r, signature.vs)));
+        uint256 gasAllowed = SIGNATURE_CHECK_GAS;
+        assembly ("memory-safe") {
+            mstore(0, 0)
+            let ok := staticcall(gasAllowed, signer, add(query, 0x20), mload(query), 0, 0x20)
+            valid := and(and(ok, gt(returndatasize(), 0x1f)), eq(mload(0), shl(224, 0x1626ba7e)))
+        }
     }
 
     /// @dev The resource offer's signer is its provider.
@@ -151,46 +207,44 @@ contract LilypadMarket is ILilypadMarket, Escrow, ModuleRegistry, EIP712 {
         if (resource.basePrice > job.maxBasePrice || resource.pricePerMInstr > job.maxPricePerMInstr) {
             revert PriceTooHigh();
         }
+        // The timeout collateral also covers the mediation fee, so a JC that catches a cheat never ends poorer.
         if (
-            resource.timeoutCollateral < job.minTimeoutCollateral
+            resource.timeoutCollateral < job.minTimeoutCollateral || resource.timeoutCollateral < job.mediationFee
                 || resource.collateralMultiple < job.minCollateralMultiple
         ) revert CollateralTooLow();
         if (
-            job.resultTimeout == 0 || job.judgingWindow == 0 || job.mediationTimeout == 0
-                || job.resultTimeout > MAX_TIMEOUT || job.judgingWindow > MAX_TIMEOUT
-                || job.mediationTimeout > MAX_TIMEOUT
+            job.resultTimeout < MIN_RESULT_TIMEOUT || job.judgingWindow < MIN_JUDGING_WINDOW
+                || job.mediationTimeout < MIN_MEDIATION_TIMEOUT || job.resultTimeout > MAX_TIMEOUT
+                || job.judgingWindow > MAX_TIMEOUT || job.mediationTimeout > MAX_TIMEOUT
         ) revert InvalidTimeout();
     }
 
-    /// @dev Draws the deal's mediator among the job offer's mediators that the RP's mask also trusts. The
-    /// list must be ascending without repeats, so no name can weigh the draw; the seed mixes the deal id with
-    /// the block's randomness, which neither party knows when it signs.
-    function _drawMediator(bytes32 dealId, address[4] calldata list, uint8 mask) private view returns (address) {
-        uint256 eligible; // bit i: list[i] is trusted by both parties
+    /// @dev Draws the deal's mediator from the job offer's list, which the RP accepted whole by signing the
+    /// offer's digest: no mask, so neither party can narrow the draw to the one it wants. The list must be
+    /// ascending without repeats (no name weighs the draw) and name neither party. The seed mixes the deal
+    /// id with the previous block's hash and `prevrandao`, which neither party knows when it signs; on chains
+    /// where `prevrandao` is constant the block hash still varies.
+    function _drawMediator(bytes32 dealId, address[4] calldata list, address creator, address provider)
+        private
+        view
+        returns (address)
+    {
         uint256 count;
         address previous;
-        bool ended;
         for (uint256 i; i < 4; ++i) {
             address m = list[i];
-            if (m == address(0)) {
-                ended = true;
-                continue;
-            }
-            if (ended || m <= previous) revert MediatorsNotSorted();
+            if (m == address(0)) break;
+            if (m <= previous) revert MediatorsNotSorted();
+            if (m == creator || m == provider) revert MediatorIsParty(m);
             previous = m;
-            if (mask & (1 << i) != 0) {
-                eligible |= 1 << i;
-                ++count;
-            }
+            ++count;
         }
         if (count == 0) revert NoCommonMediator();
-        uint256 pick = count == 1 ? 0 : uint256(keccak256(abi.encode(dealId, block.prevrandao))) % count;
-        for (uint256 i;; ++i) {
-            if (eligible & (1 << i) != 0) {
-                if (pick == 0) return list[i];
-                --pick;
-            }
+        for (uint256 i = count; i < 4; ++i) {
+            if (list[i] != address(0)) revert MediatorsNotSorted();
         }
+        if (count == 1) return list[0];
+        return list[uint256(keccak256(abi.encode(dealId, blockhash(block.number - 1), block.prevrandao))) % count];
     }
 
     // ---------------------------------------------------------------------------------------------- result
@@ -213,6 +267,9 @@ contract LilypadMarket is ILilypadMarket, Escrow, ModuleRegistry, EIP712 {
         uint256 lane = _requireState(dealId, deal, DealState.Open, _dealDigest(dealId, deal));
         _requireBefore(dealId, lane);
         if (result.cidDigest == bytes32(0)) revert InvalidResult();
+        if (result.instructions > _maxInstructions(deal)) {
+            revert InstructionsAboveCeiling(dealId, result.instructions, _maxInstructions(deal));
+        }
         uint256 resultsCollateral = _cost(deal, result.instructions) * _collateralMultiple(deal);
         // The timeout collateral already locked backs the result; lock more only if the result is worth more.
         if (resultsCollateral > _timeoutCollateral(deal)) _lock(_provider(deal), resultsCollateral - _timeoutCollateral(deal));
@@ -270,12 +327,13 @@ contract LilypadMarket is ILilypadMarket, Escrow, ModuleRegistry, EIP712 {
             _payProvider(dealId, deal, result, _seqOf(lane), Outcome.ProviderRight, _mediationFee(deal));
             return;
         }
-        // The RP's results collateral compensates the JC, who pays nothing for the job.
-        uint256 resultsCollateral = _cost(deal, result.instructions) * _collateralMultiple(deal);
-        uint256 stake = _stake(deal, resultsCollateral);
-        uint256 refund = _paymentCollateral(deal) + resultsCollateral;
+        // The RP forfeits its whole stake to the JC, who pays nothing for the job. The stake is at least the
+        // timeout collateral (caught costs no less than silent) and the fee (the catcher never ends poorer),
+        // whatever prices and instruction count the RP chose.
+        uint256 stake = _stake(deal, _cost(deal, result.instructions) * _collateralMultiple(deal));
+        uint256 refund = _paymentCollateral(deal) + stake;
         _settle(_creator(deal), _paymentCollateral(deal) + _mediationFee(deal), refund);
-        _settle(_provider(deal), stake, stake - resultsCollateral);
+        _settle(_provider(deal), stake, 0);
         _settle(_mediator(deal), 0, _mediationFee(deal));
         _close(dealId, deal, _seqOf(lane), bytes32(0), Outcome.ProviderWrong, refund);
     }
@@ -301,11 +359,7 @@ contract LilypadMarket is ILilypadMarket, Escrow, ModuleRegistry, EIP712 {
         if (state == DealState.Open) {
             _checkLane(dealId, lane, state, _dealDigest(dealId, deal));
             _requireExpired(dealId, lane);
-            // The RP never answered: the JC gets its collateral back plus the RP's timeout collateral.
-            uint256 compensated = _paymentCollateral(deal) + _timeoutCollateral(deal);
-            _settle(_creator(deal), _paymentCollateral(deal), compensated);
-            _settle(_provider(deal), _timeoutCollateral(deal), 0);
-            _close(dealId, deal, _seqOf(lane), bytes32(0), Outcome.ResultTimeout, compensated);
+            _compensateCreator(dealId, deal, _seqOf(lane), Outcome.ResultTimeout);
             return;
         }
         if (state != DealState.ResultPosted && state != DealState.Challenged) revert WrongState(dealId, state);
@@ -323,7 +377,23 @@ contract LilypadMarket is ILilypadMarket, Escrow, ModuleRegistry, EIP712 {
         _close(dealId, deal, _seqOf(lane), bytes32(0), Outcome.MediationTimeout, refund);
     }
 
+    /// @inheritdoc ILilypadMarket
+    function decline(bytes32 dealId, uint256[5] calldata deal) external nonReentrant {
+        _requireCaller(_provider(deal));
+        uint256 lane = _requireState(dealId, deal, DealState.Open, _dealDigest(dealId, deal));
+        _compensateCreator(dealId, deal, _seqOf(lane), Outcome.Declined);
+    }
+
     // ----------------------------------------------------------------------------------------- settlement
+
+    /// @dev No result will come: the JC gets its collateral back plus the RP's timeout collateral. Declining
+    /// costs what silence costs, so it is never a way to pick jobs for free; it only frees the JC sooner.
+    function _compensateCreator(bytes32 dealId, uint256[5] calldata deal, uint32 seq, Outcome outcome) private {
+        uint256 compensated = _paymentCollateral(deal) + _timeoutCollateral(deal);
+        _settle(_creator(deal), _paymentCollateral(deal), compensated);
+        _settle(_provider(deal), _timeoutCollateral(deal), 0);
+        _close(dealId, deal, seq, bytes32(0), outcome, compensated);
+    }
 
     /// @dev Pays the RP the job's cost, releases its stake and returns the JC's unspent collateral;
     /// `fee` (if any) moves from the JC's lock to the mediator.
@@ -483,8 +553,8 @@ contract LilypadMarket is ILilypadMarket, Escrow, ModuleRegistry, EIP712 {
             calldatacopy(add(m, 0x20), j, 0x120) // creator .. minCollateralMultiple (9 words)
             calldatacopy(add(m, 0x140), add(j, 0x120), 0x80) // mediators[4]
             mstore(add(m, 0x140), keccak256(add(m, 0x140), 0x80))
-            calldatacopy(add(m, 0x160), add(j, 0x1a0), 0x100) // targetProvider .. expiry (8 words)
-            h := keccak256(m, 0x260)
+            calldatacopy(add(m, 0x160), add(j, 0x1a0), 0x140) // targetProvider .. submitter (10 words)
+            h := keccak256(m, 0x2a0)
         }
     }
 
@@ -499,8 +569,8 @@ contract LilypadMarket is ILilypadMarket, Escrow, ModuleRegistry, EIP712 {
             let m := mload(0x40)
             mstore(m, typehash)
             mstore(add(m, 0x20), jobOfferHash)
-            calldatacopy(add(m, 0x40), r, 0xc0)
-            h := keccak256(m, 0x100)
+            calldatacopy(add(m, 0x40), r, 0xa0)
+            h := keccak256(m, 0xe0)
         }
     }
 
@@ -582,6 +652,10 @@ contract LilypadMarket is ILilypadMarket, Escrow, ModuleRegistry, EIP712 {
 
     function _callback(uint256[5] calldata d) private pure returns (bool) {
         return (d[4] >> 48) & 1 == 1;
+    }
+
+    function _maxInstructions(uint256[5] calldata d) private pure returns (uint64) {
+        return uint64(d[4] >> 88);
     }
 
     // ---------------------------------------------------------------------------------------------- views

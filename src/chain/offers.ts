@@ -73,6 +73,8 @@ export function jobOfferDigest(domain: MarketDomainParameters, offer: JobOffer):
       word(offer.lane),
       word(offer.seq),
       word(offer.expiry),
+      word(offer.maxInstructions),
+      addressWord(offer.submitter),
     ].join("")}`,
   );
   return digestOf(domain, struct);
@@ -88,7 +90,6 @@ export function resourceOfferDigest(domain: MarketDomainParameters, offer: Resou
       word(offer.pricePerMInstr),
       word(offer.timeoutCollateral),
       word(offer.collateralMultiple),
-      word(offer.mediatorMask),
       word(offer.expiry),
     ].join("")}`,
   );

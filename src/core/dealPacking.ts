@@ -5,6 +5,7 @@
 //   w2 = mediator | mediationFee << 160
 //   w3 = paymentCollateral | timeoutCollateral << 96 | lane << 192 | judgingWindow << 224
 //   w4 = mediationTimeout | collateralMultiple << 32 | callback << 48 | resultTimeout << 56
+//        | maxInstructions << 88
 import { getAddress, type Address } from "viem";
 import type { Deal } from "./dealTypes.ts";
 
@@ -22,7 +23,8 @@ export function packDeal(d: Deal): PackedDeal {
     BigInt(d.mediationTimeout) |
       (BigInt(d.collateralMultiple) << 32n) |
       ((d.callback ? 1n : 0n) << 48n) |
-      (BigInt(d.resultTimeout) << 56n),
+      (BigInt(d.resultTimeout) << 56n) |
+      (d.maxInstructions << 88n),
   ];
 }
 
@@ -43,6 +45,7 @@ export function unpackDeal(w: readonly bigint[]): Deal {
     collateralMultiple: Number((w4 >> 32n) & mask(16)),
     callback: ((w4 >> 48n) & 1n) === 1n,
     resultTimeout: Number((w4 >> 56n) & mask(32)),
+    maxInstructions: (w4 >> 88n) & mask(64),
   };
 }
 

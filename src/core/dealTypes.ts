@@ -18,11 +18,17 @@ const mediatorsSchema = z
   })
   .refine((list) => list[0] !== ZERO_ADDRESS, { message: "at least one mediator" });
 
-/** The bit mask (over a job offer's mediator list) of the mediators an RP also trusts. */
-export function mediatorMaskFor(jobMediators: readonly Address[], trusted: readonly Address[]): number {
-  const wanted = new Set(trusted.map((a) => a.toLowerCase()));
-  return jobMediators.reduce((mask, m, i) => (m !== ZERO_ADDRESS && wanted.has(m.toLowerCase()) ? mask | (1 << i) : mask), 0);
-}
+/** Protocol floors on a job offer's timeouts (LilypadMarket's MIN_* constants), and their ceiling. */
+export const TIMEOUT_LIMITS = {
+  resultTimeout: { min: 60, max: 30 * 24 * 3600 },
+  judgingWindow: { min: 60, max: 30 * 24 * 3600 },
+  mediationTimeout: { min: 600, max: 30 * 24 * 3600 },
+} as const;
+
+const timeoutSchema = (name: keyof typeof TIMEOUT_LIMITS) =>
+  smallUintSchema(32)
+    .min(TIMEOUT_LIMITS[name].min, { message: `${name} must be at least ${TIMEOUT_LIMITS[name].min} s (the protocol's floor)` })
+    .max(TIMEOUT_LIMITS[name].max, { message: `${name} must be at most 30 days` });
 
 export const jobOfferSchema = z.object({
   creator: addressSchema,
@@ -36,27 +42,32 @@ export const jobOfferSchema = z.object({
   minCollateralMultiple: smallUintSchema(16),
   mediators: mediatorsSchema,
   targetProvider: addressSchema,
-  resultTimeout: smallUintSchema(32).min(1),
-  judgingWindow: smallUintSchema(32).min(1),
-  mediationTimeout: smallUintSchema(32).min(1),
+  resultTimeout: timeoutSchema("resultTimeout"),
+  judgingWindow: timeoutSchema("judgingWindow"),
+  mediationTimeout: timeoutSchema("mediationTimeout"),
   callback: z.boolean(),
   /** The creator's deal lane: one deal at a time; its storage slot is reused by the next deal. */
   lane: smallUintSchema(32),
   /** Must exceed the lane's last sequence number (the replay guard). */
   seq: smallUintSchema(32).min(1),
   expiry: uintSchema(64),
+  /** The most instructions a result may claim, and so the most the market prices; 0 for per-run pricing. */
+  maxInstructions: uintSchema(64),
+  /** The only account that may open the deal (the creator's solver); zero for anyone. */
+  submitter: addressSchema,
 });
 export type JobOffer = z.output<typeof jobOfferSchema>;
 
-/** What an RP signs. Its signer is the provider: the market recovers it from the signature. */
+/**
+ * What an RP signs. Its signer is the provider: the market recovers it from the signature. Signing the job
+ * offer's digest accepts the offer's whole mediator list; the market draws the deal's mediator from it.
+ */
 export const resourceOfferSchema = z.object({
   jobOfferHash: bytes32Schema,
   basePrice: uintSchema(96),
   pricePerMInstr: uintSchema(96),
   timeoutCollateral: uintSchema(96),
   collateralMultiple: smallUintSchema(16),
-  /** Bit i set: the RP also trusts the job offer's mediators[i]. */
-  mediatorMask: smallUintSchema(8).min(1),
   expiry: uintSchema(64),
 });
 export type ResourceOffer = z.output<typeof resourceOfferSchema>;
@@ -82,6 +93,7 @@ export const dealSchema = z.object({
   mediationTimeout: smallUintSchema(32),
   lane: smallUintSchema(32),
   callback: z.boolean(),
+  maxInstructions: uintSchema(64),
 });
 export type Deal = z.output<typeof dealSchema>;
 
@@ -114,5 +126,6 @@ export const Outcome = {
   ProviderWrong: 3,
   ResultTimeout: 4,
   MediationTimeout: 5,
+  Declined: 6,
 } as const;
 export type Outcome = (typeof Outcome)[keyof typeof Outcome];

@@ -29,6 +29,8 @@ export const offerTypes = {
     { name: "lane", type: "uint32" },
     { name: "seq", type: "uint32" },
     { name: "expiry", type: "uint64" },
+    { name: "maxInstructions", type: "uint64" },
+    { name: "submitter", type: "address" },
   ],
   ResourceOffer: [
     { name: "jobOfferHash", type: "bytes32" },
@@ -36,7 +38,6 @@ export const offerTypes = {
     { name: "pricePerMInstr", type: "uint96" },
     { name: "timeoutCollateral", type: "uint96" },
     { name: "collateralMultiple", type: "uint16" },
-    { name: "mediatorMask", type: "uint8" },
     { name: "expiry", type: "uint64" },
   ],
 } as const;

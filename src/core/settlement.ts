@@ -31,6 +31,7 @@ export function settlementOf(deal: Deal, outcome: Outcome, instructions: bigint)
   const none: AccountChange = { unlock: 0n, credit: 0n };
   switch (outcome) {
     case Outcome.ResultTimeout:
+    case Outcome.Declined:
       return {
         creator: { unlock: pc, credit: pc + deal.timeoutCollateral },
         provider: { unlock: deal.timeoutCollateral, credit: 0n },
@@ -51,11 +52,11 @@ export function settlementOf(deal: Deal, outcome: Outcome, instructions: bigint)
       };
     }
     case Outcome.ProviderWrong: {
-      const resultsCollateral = costOf(deal, instructions) * BigInt(deal.collateralMultiple);
+      // The RP forfeits its whole stake: at least its timeout collateral and the fee, whatever it reported.
       const stake = providerStakeOf(deal, instructions);
       return {
-        creator: { unlock: pc + fee, credit: pc + resultsCollateral },
-        provider: { unlock: stake, credit: stake - resultsCollateral },
+        creator: { unlock: pc + fee, credit: pc + stake },
+        provider: { unlock: stake, credit: 0n },
         mediator: { unlock: 0n, credit: fee },
         payment: 0n,
       };

@@ -10,6 +10,10 @@ export interface BuildJobOfferParameters {
   terms: JobTerms;
   mediators: readonly Address[];
   targetProvider?: Address;
+  /** The most instructions the market may price: the module's own instruction limit. */
+  maxInstructions: bigint;
+  /** The solver that may open the deal (its chain address); nobody else can front-run it. */
+  submitter: Address;
   lane: number;
   seq: number;
   /** Unix seconds: the offer expires a minute after the job stops waiting for a provider. */
@@ -37,5 +41,7 @@ export function buildJobOffer(p: BuildJobOfferParameters): JobOffer {
     lane: p.lane,
     seq: p.seq,
     expiry: BigInt(p.now + terms.matchTimeout + 60),
+    maxInstructions: p.maxInstructions,
+    submitter: p.submitter,
   });
 }

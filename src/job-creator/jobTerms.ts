@@ -29,6 +29,6 @@ export const DEFAULT_JOB_TERMS: JobTerms = {
   minCollateralMultiple: 2,
   resultTimeout: 120,
   judgingWindow: 120,
-  mediationTimeout: 300,
+  mediationTimeout: 600,
   matchTimeout: 30,
 };

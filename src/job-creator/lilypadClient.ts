@@ -47,7 +47,7 @@ interface Verdict {
 export { DEFAULT_JOB_TERMS, type JobTerms };
 
 /** Failures after which the job's lane is known free: its deal closed, or the market never opened one. */
-const SETTLED_FAILURES = new Set(["RESULT_UNAVAILABLE", "RESULT_TIMEOUT"]);
+const SETTLED_FAILURES = new Set(["RESULT_UNAVAILABLE", "RESULT_TIMEOUT", "DECLINED"]);
 
 /** How often a job waiting on the socket also asks the solver directly (ms). */
 const FALLBACK_CHECK_MS = 5000;
@@ -114,6 +114,7 @@ export class LilypadClient {
   readonly #closing = new AbortController();
   readonly #accepting: BatchQueue<{ ref: DealRef; resolve: () => void; reject: (error: unknown) => void }>;
   #escrowChecked: Promise<void> | undefined;
+  #submitter: Promise<Address> | undefined;
 
   constructor(params: LilypadClientParameters) {
     this.#p = params;
@@ -148,6 +149,7 @@ export class LilypadClient {
     const terms = { ...DEFAULT_JOB_TERMS, ...this.#p.terms, ...options.terms };
     await this.#ensureEscrow(terms);
     const events = await this.#connect();
+    const submitter = await this.#solverAddress();
     const lane = await this.#lanes.acquire();
     let offer: JobOffer;
     let dealId: Hex;
@@ -161,6 +163,8 @@ export class LilypadClient {
         terms,
         mediators: this.#p.mediators,
         targetProvider: options.targetProvider,
+        maxInstructions: BigInt(manifest.limits.instructions),
+        submitter,
         lane: lane.lane,
         seq: lane.seq,
         now,
@@ -227,6 +231,13 @@ export class LilypadClient {
     });
   }
 
+  /** The solver's chain address, the only one that may open this client's deals (asked once). */
+  #solverAddress(): Promise<Address> {
+    this.#submitter ??= this.#solver.health().then((h) => h.solver);
+    this.#submitter.catch(() => (this.#submitter = undefined));
+    return this.#submitter;
+  }
+
   #now(): number {
     return this.#p.now?.() ?? Math.floor(Date.now() / 1000);
   }
@@ -278,6 +289,11 @@ export class LilypadClient {
         case "job.update":
           if (m.status === "matched") stream.push({ type: "matched" });
           if (m.status === "failed") failure = new JobFailedError({ dealId, code: m.code ?? "FAILED", reason: m.reason ?? "the job failed" });
+          // A deal that closes before any result (the provider declined it) ends the job at once, refunded.
+          if (m.status === "closed" && m.code === "DECLINED") {
+            stream.push({ type: "closed", outcome: Outcome.Declined });
+            failure = new JobFailedError({ dealId, code: "DECLINED", reason: `${m.reason ?? "the provider declined the job"}; your payment was refunded with its timeout collateral` });
+          }
           break;
         case "deal.opened":
           deal = asPackedDeal(m.deal);

@@ -6,6 +6,7 @@ import type { Logger } from "../core/logger.ts";
 import type { ChainConnection } from "../chain/chainConnection.ts";
 import { ruleOnDeal } from "../chain/market/dealCalls.ts";
 import { readDeal } from "../chain/market/readDeal.ts";
+import { unpackDeal } from "../core/dealPacking.ts";
 import { logChainOutages, watchMarketEvents, type MarketWatcher } from "../chain/market/watchMarketEvents.ts";
 import { domainOf } from "../chain/verifyOffers.ts";
 import type { LoadModuleResult } from "../modules/loadModule.ts";
@@ -91,6 +92,7 @@ export class Mediator {
         pool: this.#p.pool,
         workRoot: this.#p.workRoot,
         moduleCache: this.#modules,
+        maxInstructions: unpackDeal(deal.deal).maxInstructions,
       });
       const posted = deal.result;
       const differences = [

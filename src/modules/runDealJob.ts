@@ -27,6 +27,11 @@ export interface RunDealJobParameters {
   workRoot: string;
   /** Loaded modules by CID, kept between jobs. */
   moduleCache?: Map<string, Promise<LoadModuleResult>>;
+  /**
+   * The deal's instruction ceiling (the job offer's maxInstructions): the budget is the lower of it and the module's
+   * own limit, so a run stopped there posts what the market will price, and every party's run stops at the same count.
+   */
+  maxInstructions?: bigint;
 }
 
 export interface RunDealJobResult {
@@ -51,7 +56,7 @@ export async function runDealJob(params: RunDealJobParameters): Promise<RunDealJ
     cache?.set(cid, loading);
     loading.catch(() => cache?.delete(cid));
   }
-  const loaded = await loading;
+  const loaded = withInstructionCeiling(await loading, params.maxInstructions);
   // The inputs arrive resolved; resolving again checks them against the manifest (types, limits, no extras).
   const inputs = resolveInputs({ manifest: loaded.manifest, given: params.inputs });
   // The pool makes the job's scratch folder (in memory where it can); it is removed synchronously below, as the
@@ -63,6 +68,12 @@ export async function runDealJob(params: RunDealJobParameters): Promise<RunDealJ
     // The result is in the block store now.
     removeJobDir(jobDir);
   }
+}
+
+function withInstructionCeiling(loaded: LoadModuleResult, ceiling: bigint | undefined): LoadModuleResult {
+  const { limits } = loaded.manifest;
+  if (ceiling === undefined || ceiling >= BigInt(limits.instructions)) return loaded;
+  return { ...loaded, manifest: { ...loaded.manifest, limits: { ...limits, instructions: ceiling.toString() } } };
 }
 
 async function runAndStore(params: RunDealJobParameters, loaded: LoadModuleResult, inputs: ResolvedInputs, jobDir: string): Promise<RunDealJobResult> {

@@ -5,6 +5,8 @@ import WebSocket from "ws";
 import { authHeaders, signRequest, type AuthScope } from "../core/api/requestAuth.ts";
 import {
   API_PREFIX,
+  solverHealthSchema,
+  type SolverHealth,
   EVENTS_PATH,
   HELLO_REQUEST,
   apiErrorSchema,
@@ -104,6 +106,10 @@ export class SolverClient {
       });
     }
     return json;
+  }
+
+  async health(): Promise<SolverHealth> {
+    return solverHealthSchema.parse(await this.request("GET", `${API_PREFIX}/health`));
   }
 
   async submitJob(body: SubmitJobBodyInput): Promise<JobRecord> {

@@ -13,7 +13,7 @@ import type { Logger } from "../core/logger.ts";
 import type { ResolvedInputs } from "../core/moduleInputs.ts";
 import type { ChainConnection } from "../chain/chainConnection.ts";
 import { BatchQueue } from "../chain/market/batchQueue.ts";
-import { finalizeDeals, postResults } from "../chain/market/dealCalls.ts";
+import { declineDeal, finalizeDeals, postResults } from "../chain/market/dealCalls.ts";
 import { ensureEscrow } from "../chain/market/escrow.ts";
 import { MarketTxError } from "../chain/market/sendMarketTx.ts";
 import { laneStatus } from "../chain/market/laneStatus.ts";
@@ -308,6 +308,7 @@ export class ResourceProvider {
         pool: this.#p.pool,
         workRoot: this.#p.workRoot,
         moduleCache: this.#modules,
+        maxInstructions: unpackDeal(work.deal).maxInstructions,
       });
       log(`finished: exit code ${run.exitCode}, ${run.result.instructions} instructions, ${run.durationMs.toFixed(1)} ms`);
       work.result = this.#applyFaults(run.result);
@@ -315,10 +316,15 @@ export class ResourceProvider {
       this.#posting.push(work);
       this.#log.info({ dealId, resultCid: run.resultCid.toString(), instructions: run.result.instructions.toString() }, "job done");
     } catch (error) {
-      // A job that cannot run is left to time out: the creator gets the timeout collateral back, as the protocol says.
-      this.#log.error({ dealId, err: String(error) }, "job failed to run");
-      log(`failed: ${error instanceof Error ? error.message : String(error)}`);
+      // A job that cannot run is declined on chain at once: the creator gets its collateral back with this
+      // provider's timeout collateral (what silence would cost), without waiting out the result timeout.
+      const reason = error instanceof Error ? error.message : String(error);
+      this.#log.error({ dealId, err: reason }, "job failed to run; declining the deal");
+      log(`failed: ${reason}`);
       work.state = "closed";
+      await declineDeal(this.#p.conn, work).catch((declineError: unknown) =>
+        this.#log.warn({ dealId, err: String(declineError) }, "could not decline the deal; it will time out"),
+      );
     } finally {
       this.#running--;
     }

@@ -1,11 +1,13 @@
 // Whether a provider may sign the resource offer a solver proposes. The solver is not trusted: the provider signs
 // only terms it recomputed itself from the job offer it was shown, for that job offer and no other, with its own
-// prices, the collateral both sides asked for within its own limits, mediators it trusts, and an expiry it accepts.
+// prices, the collateral both sides asked for within its own limits, a mediator list it trusts whole (the market
+// draws from all of it), and an expiry it accepts.
 import type { Address } from "viem";
 import { jobOfferDigest, type MarketDomainParameters } from "../chain/offers.ts";
 import type { DealProposal } from "../core/api/solverProtocol.ts";
 import { PROPOSAL_LIFETIME_SECONDS, resourceTermsFor } from "../core/market/resourceTerms.ts";
 import { inputsHashOf } from "../core/moduleInputs.ts";
+import { ZERO_ADDRESS } from "../core/dealTypes.ts";
 
 /** Clocks differ between machines: the solver's may run this far ahead of the provider's. */
 const CLOCK_SLACK_SECONDS = 60n;
@@ -38,14 +40,19 @@ export function vetProposal({ proposal, policy, domain, now }: VetProposalParame
   if (resource.jobOfferHash !== digest || dealId !== digest) return "the resource offer is not for the job offer shown";
   if (inputsHashOf(proposal.inputs) !== offer.inputsHash) return "the inputs do not match the offer";
   if (offer.minTimeoutCollateral > policy.maxTimeoutCollateral) return "the timeout collateral asked is too high";
+  if (offer.mediationFee > policy.maxTimeoutCollateral) return "the mediation fee (which the timeout collateral must cover) is too high";
   if (offer.minCollateralMultiple > policy.maxCollateralMultiple) return "the collateral multiple asked is too high";
   const expected = resourceTermsFor({ dealId, offer, capacity: policy, now });
   if (resource.basePrice !== expected.basePrice || resource.pricePerMInstr !== expected.pricePerMInstr) return "the prices are not this provider's";
   if (resource.timeoutCollateral !== expected.timeoutCollateral) return "the timeout collateral is not what the job offer asks";
   if (resource.collateralMultiple !== expected.collateralMultiple) return "the collateral multiple is not what the job offer asks";
-  if (expected.mediatorMask === 0) return "the job offer names no mediator this provider trusts";
-  if (resource.mediatorMask !== expected.mediatorMask) return "the mediators are not the ones this provider trusts";
+  if (!trustsAll(offer.mediators, policy.mediators)) return "the job offer names a mediator this provider does not trust";
   if (resource.expiry <= BigInt(now)) return "the resource offer has expired";
   if (resource.expiry > offer.expiry || resource.expiry > BigInt(now) + PROPOSAL_LIFETIME_SECONDS + CLOCK_SLACK_SECONDS) return "the resource offer's expiry is too far off";
   return undefined;
+}
+
+function trustsAll(named: readonly Address[], trusted: readonly Address[]): boolean {
+  const set = new Set(trusted.map((a) => a.toLowerCase()));
+  return named.every((m) => m === ZERO_ADDRESS || set.has(m.toLowerCase()));
 }

@@ -2,7 +2,8 @@
 //
 // Rules. A job matches an offer when the offer has not expired, has a slot left and enough free CPU, RAM, GPU and
 // disk (capacity is consumed by each match within one call), allows the job's module (or any module), the module
-// is not blocked, both prices are within the job's maxima, they share a mediator, and the job's target provider,
+// is not blocked, both prices are within the job's maxima, the provider trusts every mediator the job names (it
+// accepts the whole list by signing; the market draws from it), and the job's target provider,
 // if it names one, is the offer's provider. A job whose deadline has passed is not matched.
 // Jobs are taken oldest first (createdAt, then id); each takes the cheapest eligible offer by (basePrice,
 // pricePerMInstr), ties broken by offer id, so the result does not depend on the order of the input.
@@ -61,7 +62,7 @@ export const UnmatchedCode = {
   /** No offer has the CPU, RAM, GPU or disk the job needs. */
   insufficientResources: "INSUFFICIENT_RESOURCES",
   /** Offers with enough resources trust none of the job's mediators. */
-  noSharedMediator: "NO_SHARED_MEDIATOR",
+  mediatorsNotTrusted: "MEDIATORS_NOT_TRUSTED",
   /** Offers that fit the job otherwise ask more than its maximum prices. */
   priceTooLow: "PRICE_TOO_LOW",
   /** Offers that would suit the job were used up by older jobs in this round. */
@@ -231,14 +232,17 @@ export function matchOffers(params: MatchOffersParameters): MatchOffersResult {
     let candidates: readonly OfferState[];
     if (target === undefined) {
       // The cheapest fitting offer of the module's bucket and of the any-module bucket; the cheaper one wins.
+      // A mediator no offer trusts rules every offer out.
       let mediatorBits = 0;
+      let known = true;
       for (const m of mediators) {
         const i = mediatorIndex.get(m);
-        if (i !== undefined) mediatorBits |= 1 << i % 31;
+        if (i === undefined) known = false;
+        else mediatorBits |= 1 << i % 31;
       }
       const q: Query = { ...need, job, mediators, perMLimit: upperRank(perMPrices, job.maxPricePerMInstr), mediatorBits, budget: scanLimit };
-      const a = firstFit(moduleBucket, q);
-      const b = firstFit(anyBucket, q);
+      const a = known ? firstFit(moduleBucket, q) : undefined;
+      const b = known ? firstFit(anyBucket, q) : undefined;
       found = a === undefined || (b !== undefined && b.rank < a.rank) ? b : a;
       limited = found === undefined && q.budget <= 0;
       candidates = [];
@@ -294,13 +298,13 @@ function eligible(s: OfferState, job: JobRequest, need: Need, mediators: readonl
     s.ramMiB >= need.ramMiB &&
     s.gpu >= need.gpu &&
     s.diskMiB >= need.diskMiB &&
-    sharesMediator(s, mediators)
+    trustsMediators(s, mediators)
   );
 }
 
-function sharesMediator(s: OfferState, mediators: readonly string[]): boolean {
-  for (const m of mediators) if (s.mediators.has(m)) return true;
-  return false;
+function trustsMediators(s: OfferState, mediators: readonly string[]): boolean {
+  for (const m of mediators) if (!s.mediators.has(m)) return false;
+  return true;
 }
 
 function consume(s: OfferState, need: Need): void {
@@ -396,7 +400,7 @@ function descend(b: Bucket, q: Query, node: number, from: number, to: number, en
     b.gpu[node]! < q.gpu ||
     b.disk[node]! < q.diskMiB ||
     b.perM[node]! > q.perMLimit ||
-    (b.bits[node]! & q.mediatorBits) === 0
+    (b.bits[node]! & q.mediatorBits) !== q.mediatorBits
   ) {
     return -1;
   }
@@ -446,7 +450,7 @@ function explain(
     let depth = 0;
     if (cpu && ram && gpu && disk) {
       depth = 1;
-      if (sharesMediator(s, mediators)) {
+      if (trustsMediators(s, mediators)) {
         depth = 2;
         if (o.basePrice <= job.maxBasePrice && o.pricePerMInstr <= job.maxPricePerMInstr) {
           depth = 3;
@@ -473,8 +477,8 @@ function explain(
     }
     case 1:
       return {
-        code: UnmatchedCode.noSharedMediator,
-        reason: target === undefined ? "no offer shares a mediator with the job" : `${noOffer} that shares a mediator with the job`,
+        code: UnmatchedCode.mediatorsNotTrusted,
+        reason: target === undefined ? "no offer trusts all of the job's mediators" : `${noOffer} that trusts all of the job's mediators`,
       };
     case 2:
       return { code: UnmatchedCode.priceTooLow, reason: `${noOffer} within the job's prices` };

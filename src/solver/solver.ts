@@ -2,7 +2,7 @@
 // resource offer for each match, and opens the deals on chain in batches. It holds no funds: every deal it opens
 // carries both parties' signatures, which the market checks, so it can neither forge nor alter one. It follows the
 // chain to keep each job's status, and tells the parties what happened over their event sockets.
-import { getAbiItem, type Address, type Hex } from "viem";
+import { getAbiItem, isAddressEqual, type Address, type Hex } from "viem";
 import { lilypadMarketAbi } from "../chain/generated/contracts.ts";
 import { inputsHashOf } from "../core/moduleInputs.ts";
 import type { ChainConnection } from "../chain/chainConnection.ts";
@@ -14,7 +14,7 @@ import { MarketTxError } from "../chain/market/sendMarketTx.ts";
 import { logChainOutages, watchMarketEvents, type MarketEvent, type MarketWatcher } from "../chain/market/watchMarketEvents.ts";
 import { domainOf, jobOfferApproved, resourceOfferSigner } from "../chain/verifyOffers.ts";
 import { jobOfferDigest } from "../chain/offers.ts";
-import { DealState, ZERO_ADDRESS, type ResourceOffer, type Signature } from "../core/dealTypes.ts";
+import { DealState, Outcome, ZERO_ADDRESS, type ResourceOffer, type Signature } from "../core/dealTypes.ts";
 import type {
   CapacityBody,
   ClientMessage,
@@ -61,6 +61,8 @@ interface ReadyDeal extends SignedDealOffers {
 const MATCH_INTERVAL_MS = 250;
 /** After the chain failed to answer, the next attempt to open a deal waits this long. */
 const RETRY_OPEN_MS = 1000;
+/** How long a provider whose signed proposal could not open a deal may not offer capacity. */
+const PENALTY_SECONDS = 600;
 const CURSOR_KEY = "chainCursor";
 
 export class Solver {
@@ -71,6 +73,8 @@ export class Solver {
   /** Jobs still in play, by deal id: the store holds the truth, this is its working copy. */
   readonly #jobs = new Map<Hex, StoredJob>();
   readonly #capacity = new Map<Address, StoredCapacity>();
+  /** Lower-case provider address -> unix seconds its penalty ends. */
+  readonly #penalized = new Map<string, number>();
   readonly #proposals = new Map<Hex, Proposal>();
   readonly #opening: BatchQueue<ReadyDeal>;
   readonly #blocked = new Set<Hex>();
@@ -136,6 +140,9 @@ export class Solver {
       throw new SolverError("ALREADY_SUBMITTED", `job ${dealId} was already submitted`, 409);
     }
     if (offer.expiry <= BigInt(now)) throw new SolverError("OFFER_EXPIRED", `the job offer expired at ${offer.expiry}`);
+    if (offer.submitter !== ZERO_ADDRESS && !isAddressEqual(offer.submitter, this.#p.conn.address)) {
+      throw new SolverError("WRONG_SUBMITTER", `the job offer may be opened only by ${offer.submitter}; this solver is ${this.#p.conn.address}`);
+    }
     if (body.deadline > Number(offer.expiry)) throw new SolverError("BAD_DEADLINE", "the deadline is after the offer's expiry");
     if (inputsHashOf(body.inputs) !== offer.inputsHash) {
       throw new SolverError("INPUTS_MISMATCH", "the inputs do not hash to the offer's inputsHash");
@@ -186,6 +193,10 @@ export class Solver {
   /** Records a provider's standing offer, once its escrow covers the timeout collateral of every slot. */
   async putCapacity(provider: Address, body: CapacityBody): Promise<void> {
     if (body.expiresAt <= this.#now()) throw new SolverError("OFFER_EXPIRED", "the capacity offer has already expired");
+    const penaltyEnds = this.#penalized.get(provider.toLowerCase()) ?? 0;
+    if (penaltyEnds > this.#now()) {
+      throw new SolverError("PROVIDER_PENALIZED", `${provider} signed a proposal that could not open a deal; it may offer again at ${penaltyEnds}`, 403);
+    }
     const available = await availableInEscrow(this.#p.conn, provider);
     const needed = body.timeoutCollateral * BigInt(body.slots);
     if (available < needed) {
@@ -380,6 +391,14 @@ export class Solver {
     const proposal = this.#ownProposal(from, dealId);
     const same = (Object.keys(proposal.resource) as (keyof ResourceOffer)[]).every((k) => proposal.resource[k] === resource[k]);
     if (!same) throw new SolverError("TERMS_CHANGED", "the signed resource offer differs from the proposal");
+    // The market takes the provider from the signature: a signature by any other key (an unfunded throwaway) would
+    // make the deal fail on chain. It costs the provider its place, never the job.
+    const signer = resourceOfferSigner(this.#p.conn, resource, signature);
+    if (signer === undefined || !isAddressEqual(signer, from)) {
+      this.#penalize(from, "signed its resource offer with another key");
+      this.#dropProposal(dealId, proposal);
+      throw new SolverError("BAD_SIGNATURE", `the resource offer is not signed by ${from}`);
+    }
     clearTimeout(proposal.timer);
     this.#proposals.delete(dealId);
     const job = this.#jobs.get(dealId);
@@ -390,25 +409,38 @@ export class Solver {
   // ---- opening deals ----
 
   async #openBatch(batch: ReadyDeal[]): Promise<void> {
-    const { receipt, opened } = await openDeals(this.#p.conn, batch);
+    const { receipt, opened, skipped } = await openDeals(this.#p.conn, batch);
     for (const deal of opened) {
       const job = this.#jobs.get(deal.dealId);
       if (job) this.#markOpen(job, deal.deal, receipt.transactionHash);
     }
+    for (const { dealId, reason } of skipped) {
+      const job = this.#jobs.get(dealId);
+      const ready = batch.find((b) => b.dealId === dealId);
+      if (!job || !ready) continue;
+      const [account] = reason.args;
+      if (reason.name === "InsufficientBalance" && typeof account === "string" && isAddressEqual(account as Address, ready.provider)) {
+        // The provider emptied its escrow after signing: it loses its place, the job goes back to the queue.
+        this.#penalize(ready.provider, "could not lock its timeout collateral");
+        this.#setStatus(job, "queued", { provider: undefined });
+        this.#scheduleMatch();
+      } else {
+        this.#fail(job, reason.name, `the market skipped the deal: ${reason.name}(${reason.args.map(String).join(", ")})`);
+      }
+    }
+  }
+
+  /** A provider whose signed proposal could not open a deal loses its capacity offer and may not offer again for a while. */
+  #penalize(provider: Address, why: string): void {
+    this.#log.warn({ provider, why }, `provider ${why}; its capacity is dropped for ${PENALTY_SECONDS} s`);
+    this.#capacity.delete(provider);
+    this.#store.deleteCapacity(provider);
+    this.#penalized.set(provider.toLowerCase(), this.#now() + PENALTY_SECONDS);
   }
 
   async #openFailed(ready: ReadyDeal, error: unknown): Promise<void> {
     const job = this.#jobs.get(ready.dealId);
     if (!job) return;
-    if (error instanceof MarketTxError && error.revert === "InvalidSignature" && resourceOfferSigner(this.#p.conn, ready.resource, ready.resourceSignature) !== ready.provider) {
-      // The provider's signature is checked only now, when the market refused it (checking every one up front
-      // costs a recovery per deal): the provider loses its offer, the job goes back to the queue.
-      this.#log.warn({ dealId: ready.dealId, provider: ready.provider }, "provider signed a bad resource offer; dropping its capacity");
-      this.#capacity.delete(ready.provider);
-      this.#setStatus(job, "queued", { provider: undefined });
-      this.#scheduleMatch();
-      return;
-    }
     if (error instanceof MarketTxError && error.revert) {
       this.#fail(job, error.revert, `the market refused to open the deal: ${describeRevert(error)}`);
     } else {
@@ -464,7 +496,11 @@ export class Solver {
           this.#setStatus(job, "challenged", {});
           break;
         case "DealClosed":
-          this.#setStatus(job, "closed", { outcome: event.args.outcome });
+          if (event.args.outcome === Outcome.Declined) {
+            // The provider said on chain that it cannot run the job; its last log line says why.
+            const why = this.#store.logsOf(job.record.dealId).at(-1)?.line ?? "no reason given";
+            this.#setStatus(job, "closed", { outcome: event.args.outcome, code: "DECLINED", reason: `the provider declined the job (${why})` });
+          } else this.#setStatus(job, "closed", { outcome: event.args.outcome });
           this.#jobs.delete(job.record.dealId);
           break;
       }

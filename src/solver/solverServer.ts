@@ -17,6 +17,7 @@ import {
   helloMessageSchema,
   submitJobBodySchema,
   type ServerMessage,
+  type SolverHealth,
 } from "../core/api/solverProtocol.ts";
 import { toWireJson } from "../core/api/wire.ts";
 import { bytes32Schema } from "../core/primitives.ts";
@@ -116,7 +117,7 @@ export async function startSolver(params: StartSolverParameters): Promise<Runnin
 
   await app.register(websocket, { options: { maxPayload: 1 << 20 } });
 
-  app.get(`${API_PREFIX}/health`, async () => ({
+  app.get(`${API_PREFIX}/health`, async (): Promise<SolverHealth> => ({
     ok: true,
     chainId: conn.network.chainId,
     market: conn.network.contracts.market,

@@ -181,6 +181,10 @@ export class SolverStore {
     this.#writes.write(() => this.#putCapacity.run(capacity.provider, toWireJson(capacity.body), capacity.updatedAt));
   }
 
+  deleteCapacity(provider: Address): void {
+    this.#writes.write(() => this.#db.prepare("DELETE FROM capacity WHERE provider = ?").run(provider));
+  }
+
   capacities(): StoredCapacity[] {
     const rows = this.#db.prepare("SELECT provider, body, updated_at FROM capacity").all() as {
       provider: Address;

@@ -147,7 +147,7 @@ describe("matchOffers", () => {
     );
     assert.deepEqual(pairs(r), ["j1->b-too"]);
     const none = run([job("j1", { mediators: [MED_B] })], [offer("a-only", { mediators: [MED_A] })]);
-    assert.deepEqual(none.unmatched, [{ jobId: "j1", code: UnmatchedCode.noSharedMediator, reason: "no offer shares a mediator with the job" }]);
+    assert.deepEqual(none.unmatched, [{ jobId: "j1", code: UnmatchedCode.mediatorsNotTrusted, reason: "no offer trusts all of the job's mediators" }]);
   });
 
   it("sends a targeted job only to its target provider", () => {
@@ -230,8 +230,8 @@ describe("matchOffers", () => {
         name: "mediator beats price",
         job: job("j", { mediators: [MED_B], maxBasePrice: 10n }),
         offers: [offer("o", { mediators: [MED_A], basePrice: 100n })],
-        code: UnmatchedCode.noSharedMediator,
-        reason: "no offer shares a mediator with the job",
+        code: UnmatchedCode.mediatorsNotTrusted,
+        reason: "no offer trusts all of the job's mediators",
       },
       {
         name: "blocked",

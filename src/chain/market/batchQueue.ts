@@ -1,7 +1,7 @@
 // Gathers items that each need a market transaction (deals to open, results to post, results to accept) and
-// sends them in batches: one transaction in flight at a time, everything that arrived meanwhile in the next. The
-// market reverts a batch whole when one item is bad, so a failed batch is retried item by item: only the bad one
-// fails.
+// sends them in batches: one transaction in flight at a time, everything that arrived meanwhile in the next. When
+// the market reverts a batch whole (an item invalid in itself; opening skips what others could change), the batch
+// is retried item by item: only the bad one fails.
 
 export interface BatchQueueParameters<T> {
   /** Sends one batch in one transaction; throws if the market refused it. */

@@ -51,3 +51,8 @@ export function ruleOnDeal(conn: ChainConnection, ref: DealRef, providerRight: b
 export function finalizeDeals(conn: ChainConnection, refs: readonly DealRef[]): Promise<TransactionReceipt> {
   return sendForDeals(conn, "finalize", "finalizeMany", refs);
 }
+
+/** RP only, while the deal is open: says it will post no result; the JC is settled at once. */
+export function declineDeal(conn: ChainConnection, ref: Pick<DealRef, "dealId" | "deal">): Promise<TransactionReceipt> {
+  return sendMarketTx(conn, { functionName: "decline", args: [ref.dealId, ref.deal] });
+}

@@ -39,6 +39,7 @@ const OUTCOME_NAMES: Record<number, string> = {
   [Outcome.ProviderWrong]: "mediator: provider wrong",
   [Outcome.ResultTimeout]: "result timeout",
   [Outcome.MediationTimeout]: "mediation timeout",
+  [Outcome.Declined]: "declined by the provider",
 };
 
 /** Registers `lilypad run`: one job through the market, on the configured network or an embedded one. */

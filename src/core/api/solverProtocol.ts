@@ -196,4 +196,8 @@ export const serverMessageSchema = z.discriminatedUnion("type", [
 export type ServerMessage = z.output<typeof serverMessageSchema>;
 
 /** The body of every error answer: a stable code and one sentence. */
+/** GET /health: which chain and market the solver serves, and its chain address (the submitter of its deals). */
+export const solverHealthSchema = z.object({ ok: z.literal(true), chainId: z.number().int().positive(), market: addressSchema, solver: addressSchema });
+export type SolverHealth = z.output<typeof solverHealthSchema>;
+
 export const apiErrorSchema = z.object({ code: z.string(), message: z.string() });
