@@ -18,6 +18,8 @@ const contracts = [
   "examples/ExampleJobClient.sol/ExampleJobClient",
   // Test only: a job client whose callback fails (test/contracts/onChainJobs.test.ts).
   "test/RevertingJobClient.sol/RevertingJobClient",
+  // Test only: a creator whose EIP-1271 check burns gas inside transactions (test/contracts/openDeal.test.ts).
+  "test/HostileSignerCreator.sol/HostileSignerCreator",
 ];
 
 execFileSync(process.execPath, [hardhatCli, "build", "--quiet"], { cwd: root, stdio: "inherit" });

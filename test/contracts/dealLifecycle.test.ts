@@ -1,7 +1,8 @@
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
-import { parseEther } from "viem";
-import { DealState } from "../../src/core/dealTypes.ts";
+import { parseEther, parseEventLogs } from "viem";
+import { lilypadMarketAbi } from "../../src/chain/generated/contracts.ts";
+import { DealState, Outcome } from "../../src/core/dealTypes.ts";
 import { costOf } from "../../src/core/pricing.ts";
 import { packDeal } from "../../src/core/dealPacking.ts";
 import {
@@ -9,6 +10,7 @@ import {
   assertConservation,
   balanceOf,
   dealCall,
+  deposit,
   laneStatus,
   expectRevert,
   openDefaultDeal,
@@ -64,24 +66,63 @@ describe("deal lifecycle", () => {
 
   it("the cost is capped at the JC's payment collateral", async () => {
     const before = await snapshot();
-    const d = await openDefaultDeal(f, { paymentCollateral: parseEther("0.2") });
+    const d = await openDefaultDeal(f, { paymentCollateral: parseEther("0.2"), maxInstructions: 10n ** 15n });
     const huge = { ...RESULT, instructions: 10n ** 15n };
     await send(f, dealCall(f, f.rp, "postResult", d, huge));
     await send(f, dealCall(f, f.jc, "accept", d, huge));
     assert.deepEqual(await deltas(before), [-parseEther("0.2"), parseEther("0.2"), 0n]);
   });
 
-  it("challenge, provider wrong: the RP's results collateral goes to the JC, who pays nothing; mediator gets the fee", async () => {
+  it("challenge, provider wrong: the RP's whole stake goes to the JC, who pays nothing; mediator gets the fee", async () => {
     const before = await snapshot();
     const d = await openDefaultDeal(f);
     await send(f, dealCall(f, f.rp, "postResult", d));
     await send(f, dealCall(f, f.jc, "challenge", d));
     assert.equal((await laneStatus(f, d.deal)).state, DealState.Challenged);
     await send(f, ruleTx(f, f.mediator, d, false));
-    const rc = costOf(d.deal, RESULT.instructions) * 3n;
+    // 3 x cost is below the timeout collateral: the stake is the timeout collateral, all of it forfeited.
+    const stake = d.deal.timeoutCollateral;
+    assert.ok(costOf(d.deal, RESULT.instructions) * 3n < stake);
     const fee = d.deal.mediationFee;
-    assert.deepEqual(await deltas(before), [rc - fee, -rc, fee]);
+    assert.deepEqual(await deltas(before), [stake - fee, -stake, fee]);
     await assertConservation(f, everyone());
+  });
+
+  it("junk with 0 instructions at price 0 costs the RP at least what silence would, and the JC never loses (attack 6)", async () => {
+    const before = await snapshot();
+    const d = await openDefaultDeal(f, {}, { basePrice: 0n, pricePerMInstr: 0n });
+    const junk = { ...RESULT, instructions: 0n };
+    await send(f, dealCall(f, f.rp, "postResult", d, junk));
+    await send(f, dealCall(f, f.jc, "challenge", d, junk));
+    await send(f, ruleTx(f, f.mediator, d, false, junk));
+    const [jc, rp, mediator] = await deltas(before);
+    assert.equal(rp, -d.deal.timeoutCollateral, "caught costs exactly what a result timeout would");
+    assert.equal(jc, d.deal.timeoutCollateral - d.deal.mediationFee);
+    assert.ok(jc! >= 0n, "the JC who caught the cheat is not poorer");
+    assert.equal(mediator, d.deal.mediationFee);
+  });
+
+  it("refuses a result that claims more instructions than the job's ceiling (attacks 1 and 9)", async () => {
+    const d = await openDefaultDeal(f, { maxInstructions: 10n ** 9n });
+    const [, claimed, ceiling] = await expectRevert(
+      () => dealCall(f, f.rp, "postResult", d, { ...RESULT, instructions: 2n ** 64n - 1n }),
+      "InstructionsAboveCeiling",
+    );
+    assert.equal(claimed, 2n ** 64n - 1n);
+    assert.equal(ceiling, 10n ** 9n);
+    await send(f, dealCall(f, f.rp, "postResult", d, { ...RESULT, instructions: 10n ** 9n }));
+  });
+
+  it("decline: the RP says it cannot run the job; the JC is settled at once, as on a result timeout", async () => {
+    const before = await snapshot();
+    const d = await openDefaultDeal(f);
+    await expectRevert(() => f.jc.writeContract({ address: f.market, abi: lilypadMarketAbi, functionName: "decline", args: [d.dealId, d.packed] }), "Unauthorized");
+    const receipt = await send(f, f.rp.writeContract({ address: f.market, abi: lilypadMarketAbi, functionName: "decline", args: [d.dealId, d.packed] }));
+    const [closed] = parseEventLogs({ abi: lilypadMarketAbi, logs: receipt.logs, eventName: "DealClosed" });
+    assert.equal(closed?.args.outcome, Outcome.Declined);
+    const tc = d.deal.timeoutCollateral;
+    assert.deepEqual(await deltas(before), [tc, -tc, 0n]);
+    await expectRevert(() => f.rp.writeContract({ address: f.market, abi: lilypadMarketAbi, functionName: "decline", args: [d.dealId, d.packed] }), "WrongState");
   });
 
   it("challenge, provider right: the RP is paid and the JC pays the mediation fee", async () => {
@@ -163,13 +204,17 @@ describe("deal lifecycle", () => {
   });
 
   it("the JC cannot challenge without the mediation fee available", async () => {
-    const d = await openDefaultDeal(f, { mediationFee: parseEther("100000") });
+    const d = await openDefaultDeal(f);
+    // The JC spends the rest of its escrow meanwhile.
+    const { available } = await balanceOf(f, f.jc.account.address);
+    await send(f, f.jc.writeContract({ address: f.market, abi: lilypadMarketAbi, functionName: "withdraw", args: [available] }));
     await send(f, dealCall(f, f.rp, "postResult", d));
     await expectRevert(() => dealCall(f, f.jc, "challenge", d), "InsufficientBalance");
+    await deposit(f, f.jc, available);
   });
 
   it("the RP cannot post a result without the results collateral available", async () => {
-    const d = await openDefaultDeal(f, { paymentCollateral: parseEther("500") }, { collateralMultiple: 10 });
+    const d = await openDefaultDeal(f, { paymentCollateral: parseEther("500"), maxInstructions: 10n ** 12n }, { collateralMultiple: 10 });
     await expectRevert(() => dealCall(f, f.rp, "postResult", d, { ...RESULT, instructions: 10n ** 12n }), "InsufficientBalance");
   });
 });

@@ -24,7 +24,6 @@ import { unpackDeal, type PackedDeal } from "../../src/core/dealPacking.ts";
 import {
   jobOfferSchema,
   resourceOfferCalldata,
-  mediatorMaskFor,
   resourceOfferSchema,
   type Deal,
   type JobOffer,
@@ -128,6 +127,8 @@ export async function jobOffer(f: Fixture, overrides: Partial<z.input<typeof job
     lane: nextLane++,
     seq: 1,
     expiry: (await now(f)) + 3600n,
+    maxInstructions: 10n ** 10n,
+    submitter: f.solver.account.address,
     ...overrides,
   });
 }
@@ -143,7 +144,6 @@ export async function resourceOffer(
     pricePerMInstr: parseEther("0.001"),
     timeoutCollateral: parseEther("2"),
     collateralMultiple: 3,
-    mediatorMask: mediatorMaskFor(job.mediators, [f.mediator.account.address]),
     expiry: (await now(f)) + 3600n,
     ...overrides,
   });

@@ -1,5 +1,7 @@
-// Property test: thousands of random lifecycle sequences (open, post, accept, challenge, rule, finalize,
-// deposit, withdraw, time passing) run against the real market on the dev chain. After every step the
+// Property test: thousands of random lifecycle sequences (open, post, accept, challenge, rule, finalize, decline,
+// deposit, withdraw, time passing) run against the real market on the dev chain, with hostile terms among the
+// random ones: timeouts at and past the protocol's floors and ceiling, zero and maximal prices, extreme collateral
+// multiples, instruction ceilings of 0 and 2^64-1 and counts above them. After every step the
 // chain must agree with the pure settlement model (src/core/settlement.ts) account by account, the vault must
 // hold exactly the sum of all balances, and once every deadline has passed and every deal is finalized no
 // funds may remain locked.
@@ -34,14 +36,36 @@ const RUNS = Number(process.env.LILYPAD_PROPERTY_RUNS ?? 1000);
 const MARGIN = 15;
 
 type Step =
-  | { kind: "open"; jc: number; rp: number; pc: number; tc: number; multiple: number; fee: number; timeout: number }
+  | {
+      kind: "open";
+      jc: number;
+      rp: number;
+      pc: number;
+      tc: number;
+      multiple: number;
+      fee: number;
+      timeouts: [number, number, number];
+      price: "zero" | "default" | "max";
+      maxInstructions: bigint;
+    }
   | { kind: "post"; deal: number; instructions: bigint }
-  | { kind: "accept" | "challenge" | "finalize"; deal: number }
+  | { kind: "accept" | "challenge" | "finalize" | "decline"; deal: number }
   | { kind: "rule"; deal: number; right: boolean }
   | { kind: "advance"; seconds: number }
   | { kind: "withdraw" | "deposit"; party: number; amount: number };
 
 const dealIndex = fc.nat(2);
+const MAX_TIMEOUT = 30 * 86400;
+/** Mostly usable timeouts, sometimes at or just past a floor or the ceiling. */
+const timeout = fc.oneof(
+  { weight: 4, arbitrary: fc.integer({ min: 60, max: 900 }) },
+  { weight: 1, arbitrary: fc.constantFrom(0, 1, 59, 60, 599, 600, MAX_TIMEOUT, MAX_TIMEOUT + 1) },
+);
+const FLOORS = [60, 60, 600] as const;
+const instructions = fc.oneof(
+  { weight: 4, arbitrary: fc.bigInt({ min: 0n, max: 10n ** 12n }) },
+  { weight: 1, arbitrary: fc.constantFrom(0n, 10n ** 13n, 2n ** 64n - 1n) },
+);
 const step: fc.Arbitrary<Step> = fc.oneof(
   {
     weight: 3,
@@ -51,12 +75,15 @@ const step: fc.Arbitrary<Step> = fc.oneof(
       rp: fc.nat(1),
       pc: fc.integer({ min: 1, max: 50 }),
       tc: fc.integer({ min: 1, max: 20 }),
-      multiple: fc.integer({ min: 1, max: 5 }),
-      fee: fc.integer({ min: 0, max: 5 }),
-      timeout: fc.integer({ min: 60, max: 600 }),
+      multiple: fc.oneof({ weight: 4, arbitrary: fc.integer({ min: 1, max: 5 }) }, { weight: 1, arbitrary: fc.constantFrom(1000, 65535) }),
+      fee: fc.integer({ min: 0, max: 25 }),
+      timeouts: fc.tuple(timeout, timeout, timeout),
+      price: fc.constantFrom("zero" as const, "default" as const, "max" as const),
+      maxInstructions: instructions,
     }),
   },
-  { weight: 3, arbitrary: fc.record({ kind: fc.constant("post" as const), deal: dealIndex, instructions: fc.bigInt({ min: 0n, max: 10n ** 12n }) }) },
+  { weight: 3, arbitrary: fc.record({ kind: fc.constant("post" as const), deal: dealIndex, instructions }) },
+  { weight: 1, arbitrary: fc.record({ kind: fc.constant("decline" as const), deal: dealIndex }) },
   { weight: 1, arbitrary: fc.record({ kind: fc.constant("accept" as const), deal: dealIndex }) },
   { weight: 3, arbitrary: fc.record({ kind: fc.constant("challenge" as const), deal: dealIndex }) },
   { weight: 2, arbitrary: fc.record({ kind: fc.constant("finalize" as const), deal: dealIndex }) },
@@ -68,9 +95,14 @@ const step: fc.Arbitrary<Step> = fc.oneof(
   },
 );
 
-const open: Step = { kind: "open", jc: 0, rp: 0, pc: 10, tc: 2, multiple: 3, fee: 1, timeout: 300 };
+const open: Step = { kind: "open", jc: 0, rp: 0, pc: 10, tc: 2, multiple: 3, fee: 1, timeouts: [300, 300, 600], price: "default", maxInstructions: 10n ** 10n };
 const post: Step = { kind: "post", deal: 0, instructions: 5_000_000n };
 const late: Step = { kind: "advance", seconds: 900 };
+const PRICES = {
+  zero: { basePrice: 0n, pricePerMInstr: 0n },
+  default: {},
+  max: { basePrice: parseEther("1"), pricePerMInstr: parseEther("0.01") },
+} as const;
 
 interface ModelDeal {
   opened: OpenedDeal;
@@ -116,6 +148,11 @@ describe("deal lifecycle property: conservation and no stuck funds", () => {
           };
           const close = (d: ModelDeal, outcome: Outcome) => {
             const s = settlementOf(d.opened.deal, outcome, d.result?.instructions ?? 0n);
+            if (outcome === Outcome.ProviderWrong) {
+              // Caught costs the RP at least what silence would, and the JC who caught it never ends poorer.
+              assert.ok(s.provider.unlock - s.provider.credit >= d.opened.deal.timeoutCollateral, "caught costs at least the timeout collateral");
+              assert.ok(s.creator.credit - s.creator.unlock >= 0n, "the JC that caught a cheat is not poorer");
+            }
             apply(d.opened.deal.creator, s.creator);
             apply(d.opened.deal.provider, s.provider);
             apply(d.opened.deal.mediator, s.mediator);
@@ -134,34 +171,41 @@ describe("deal lifecycle property: conservation and no stuck funds", () => {
               case "open": {
                 const jc = s.jc === 0 ? f.jc : f.stranger;
                 const rp = s.rp === 0 ? f.rp : f.otherRp;
-                const job = await jobOffer(f, {
-                  creator: jc.account.address,
-                  lane: lane++,
-                  paymentCollateral: parseEther(String(s.pc)),
-                  mediationFee: parseEther(String(s.fee)),
-                  minTimeoutCollateral: 0n,
-                  minCollateralMultiple: 1,
-                  resultTimeout: s.timeout,
-                  judgingWindow: s.timeout,
-                  mediationTimeout: s.timeout,
-                });
-                const resource = await resourceOffer(f, job, { timeoutCollateral: parseEther(String(s.tc)), collateralMultiple: s.multiple });
+                // Built past the schema, which would refuse the hostile timeouts before the market could.
+                const job = {
+                  ...(await jobOffer(f, {
+                    creator: jc.account.address,
+                    lane: lane++,
+                    paymentCollateral: parseEther(String(s.pc)),
+                    mediationFee: parseEther(String(s.fee)) / 4n,
+                    minTimeoutCollateral: 0n,
+                    minCollateralMultiple: 1,
+                    maxInstructions: s.maxInstructions,
+                  })),
+                  resultTimeout: s.timeouts[0],
+                  judgingWindow: s.timeouts[1],
+                  mediationTimeout: s.timeouts[2],
+                };
+                const resource = await resourceOffer(f, job, { timeoutCollateral: parseEther(String(s.tc)), collateralMultiple: s.multiple, ...PRICES[s.price] });
                 const offers = await signOffers(f, job, resource, { jc, rp });
+                const valid =
+                  s.timeouts.every((x, i) => x >= FLOORS[i]! && x <= MAX_TIMEOUT) && resource.timeoutCollateral >= job.mediationFee;
                 const enough =
                   model.get(jc.account.address)!.available >= job.paymentCollateral &&
                   model.get(rp.account.address)!.available >= resource.timeoutCollateral;
-                if (!enough) return expectFail(() => openDealTx(offers));
+                if (!valid || !enough) return expectFail(() => openDealTx(offers));
                 const opened = await openDeal(f, offers);
                 lock(jc.account.address, job.paymentCollateral);
                 lock(rp.account.address, resource.timeoutCollateral);
-                deals.push({ opened, state: DealState.Open, deadline: (await now(f)) + BigInt(s.timeout) });
+                deals.push({ opened, state: DealState.Open, deadline: (await now(f)) + BigInt(job.resultTimeout) });
                 return;
               }
               case "post": {
                 const result: Result = { cidDigest: `0x${"ab".repeat(32)}`, outputHash: `0x${"cd".repeat(32)}`, instructions: s.instructions };
                 const deal = d!.opened.deal;
                 const topUp = costOf(deal, s.instructions) * BigInt(deal.collateralMultiple) - deal.timeoutCollateral;
-                const ok = d!.state === DealState.Open && t < d!.deadline && model.get(deal.provider)!.available >= topUp;
+                const ok =
+                  d!.state === DealState.Open && t < d!.deadline && s.instructions <= deal.maxInstructions && model.get(deal.provider)!.available >= topUp;
                 const provider = parties.find((p) => p.account.address === deal.provider)!;
                 if (!ok) return expectFail(() => dealCall(f, provider, "postResult", d!.opened, result));
                 const at = await expectOk(dealCall(f, provider, "postResult", d!.opened, result));
@@ -195,6 +239,14 @@ describe("deal lifecycle property: conservation and no stuck funds", () => {
                 await expectOk(dealCall(f, f.stranger, "finalize", d!.opened, d!.result));
                 const outcome = { [DealState.Open]: Outcome.ResultTimeout, [DealState.ResultPosted]: Outcome.Finalized, [DealState.Challenged]: Outcome.MediationTimeout }[d!.state as 1 | 2 | 3];
                 return close(d!, outcome);
+              }
+              case "decline": {
+                const provider = parties.find((p) => p.account.address === d!.opened.deal.provider)!;
+                const write = () =>
+                  provider.writeContract({ address: f.market, abi: lilypadMarketAbi, functionName: "decline", args: [d!.opened.dealId, d!.opened.packed] });
+                if (d!.state !== DealState.Open) return expectFail(write);
+                await expectOk(write());
+                return close(d!, Outcome.Declined);
               }
               case "advance":
                 await f.dev.testClient.increaseTime({ seconds: s.seconds });
@@ -232,7 +284,8 @@ describe("deal lifecycle property: conservation and no stuck funds", () => {
             await agrees();
           }
           // Every deal ends: after all deadlines anyone finalizes what is left, and nothing stays locked.
-          await f.dev.testClient.increaseTime({ seconds: 3 * 600 + 10 * MARGIN });
+          const last = deals.reduce((m, d) => (d.state !== DealState.Closed && d.deadline > m ? d.deadline : m), 0n);
+          await f.dev.testClient.increaseTime({ seconds: Math.max(0, Number(last - (await now(f)))) + 10 * MARGIN });
           await f.dev.testClient.mine({ blocks: 1 });
           while (deals.some((d) => d.state !== DealState.Closed)) await run({ kind: "finalize", deal: 0 });
           await agrees();
@@ -251,6 +304,7 @@ describe("deal lifecycle property: conservation and no stuck funds", () => {
           [[open, post, { kind: "challenge", deal: 0 }, { kind: "rule", deal: 0, right: true }]],
           [[open, post, { kind: "challenge", deal: 0 }, { kind: "rule", deal: 0, right: false }]],
           [[open, late, { kind: "finalize", deal: 0 }]],
+          [[open, { kind: "decline", deal: 0 }]],
           [[open, post, { kind: "challenge", deal: 0 }, late, { kind: "finalize", deal: 0 }]],
         ],
       },

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
-import { parseEther, zeroAddress, type Address } from "viem";
-import { lilypadMarketAbi } from "../../src/chain/generated/contracts.ts";
+import { decodeErrorResult, parseEther, parseEventLogs, zeroAddress, type Address } from "viem";
+import { hostileSignerCreatorAbi, hostileSignerCreatorBytecode, lilypadMarketAbi } from "../../src/chain/generated/contracts.ts";
 import { signJobOffer, signResourceOffer } from "../../src/chain/offers.ts";
 import { DealState, resourceOfferCalldata, type JobOffer } from "../../src/core/dealTypes.ts";
 import {
@@ -18,6 +18,7 @@ import {
   setup,
   signOffers,
   type Fixture,
+  type SignedOffers,
 } from "./fixture.ts";
 
 describe("openDeal: signatures, replay, compatibility", () => {
@@ -143,42 +144,50 @@ describe("openDeal: signatures, replay, compatibility", () => {
     await expectRevert(async () => openDealTx(f, await openWith({}, { collateralMultiple: 1 })), "CollateralTooLow");
   });
 
-  it("refuses zero and overlong timeouts", async () => {
-    for (const bad of [{ resultTimeout: 0 }, { judgingWindow: 0 }, { mediationTimeout: 31 * 86400 }]) {
+  it("refuses timeouts under the protocol's floors (terms nobody can meet) and overlong ones", async () => {
+    for (const bad of [{ resultTimeout: 59 }, { judgingWindow: 59 }, { mediationTimeout: 599 }, { mediationTimeout: 31 * 86400 }]) {
       const job = { ...(await jobOffer(f)), ...bad };
       const o = await signOffers(f, job, await resourceOffer(f, job));
       await expectRevert(() => openDealTx(f, o), "InvalidTimeout");
     }
+    const atFloors = await openWith({ resultTimeout: 60, judgingWindow: 60, mediationTimeout: 600 });
+    assert.equal((await openDeal(f, atFloors)).deal.mediationTimeout, 600);
   });
 
-  it("draws the mediator only among those both parties trust", async () => {
-    const both = sorted(f.mediator.account.address, f.otherMediator.account.address);
-    const job = await jobOffer(f, { mediators: both });
-    const onlySecond = await signOffers(f, job, await resourceOffer(f, job, { mediatorMask: 0b10 }));
-    assert.equal((await openDeal(f, onlySecond)).deal.mediator, both[1]);
+  it("refuses a timeout collateral below the mediation fee (a JC who catches a cheat must never end poorer)", async () => {
+    const o = await openWith({ mediationFee: parseEther("3") }, { timeoutCollateral: parseEther("2") });
+    await expectRevert(() => openDealTx(f, o), "CollateralTooLow");
+  });
 
+  it("draws the mediator from the job's whole list: the provider's signature accepts all of it, so neither party picks", async () => {
+    const both = sorted(f.mediator.account.address, f.otherMediator.account.address);
     const seen = new Set<string>();
-    for (let i = 0; i < 12; i++) {
+    for (let i = 0; i < 16; i++) {
       const j = await jobOffer(f, { mediators: both });
-      seen.add((await openDeal(f, await signOffers(f, j, await resourceOffer(f, j, { mediatorMask: 0b11 })))).deal.mediator);
+      seen.add((await openDeal(f, await signOffers(f, j, await resourceOffer(f, j)))).deal.mediator);
     }
-    assert.ok([...seen].every((m) => both.includes(m as Address)));
-
-    const lone = await jobOffer(f);
-    const none = await signOffers(f, lone, await resourceOffer(f, lone, { mediatorMask: 0b10 }));
-    await expectRevert(() => openDealTx(f, none), "NoCommonMediator");
+    assert.deepEqual([...seen].sort(), [...both].sort(), "both mediators are drawn");
   });
 
-  it("refuses unsorted or gapped mediator lists, which could weigh the draw", async () => {
+  it("refuses a mediator who is a party to the deal", async () => {
+    for (const party of [f.jc.account.address, f.rp.account.address]) {
+      const job = await jobOffer(f, { mediators: sorted(f.mediator.account.address, party) });
+      const [who] = await expectRevert(async () => openDealTx(f, await signOffers(f, job, await resourceOffer(f, job))), "MediatorIsParty");
+      assert.equal(who, party);
+    }
+  });
+
+  it("refuses unsorted, gapped or empty mediator lists, which could weigh the draw", async () => {
     const both = sorted(f.mediator.account.address, f.otherMediator.account.address);
-    for (const mediators of [
-      [both[1]!, both[0]!, zeroAddress, zeroAddress],
-      [both[0]!, both[0]!, zeroAddress, zeroAddress],
-      [both[0]!, zeroAddress, both[1]!, zeroAddress],
+    for (const [mediators, error] of [
+      [[both[1]!, both[0]!, zeroAddress, zeroAddress], "MediatorsNotSorted"],
+      [[both[0]!, both[0]!, zeroAddress, zeroAddress], "MediatorsNotSorted"],
+      [[both[0]!, zeroAddress, both[1]!, zeroAddress], "MediatorsNotSorted"],
+      [[zeroAddress, zeroAddress, zeroAddress, zeroAddress], "NoCommonMediator"],
     ] as const) {
       const job = { ...(await jobOffer(f)), mediators: [...mediators] as JobOffer["mediators"] };
-      const o = await signOffers(f, job, await resourceOffer(f, job, { mediatorMask: 1 }));
-      await expectRevert(() => openDealTx(f, o), "MediatorsNotSorted");
+      const o = await signOffers(f, job, await resourceOffer(f, job));
+      await expectRevert(() => openDealTx(f, o), error);
     }
   });
 
@@ -192,27 +201,82 @@ describe("openDeal: signatures, replay, compatibility", () => {
     assert.equal(rp, f.rp.account.address);
   });
 
-  it("opens many deals in one transaction, atomically", async () => {
+  const batchArgs = (list: readonly SignedOffers[]) =>
+    [list.map((o) => o.job), list.map((o) => o.jobSignature), list.map((o) => resourceOfferCalldata(o.resource)), list.map((o) => o.resourceSignature)] as const;
+  const openBatch = async (list: readonly SignedOffers[]) => {
+    const receipt = await send(f, f.solver.writeContract({ address: f.market, abi: lilypadMarketAbi, functionName: "openDeals", args: batchArgs(list) }));
+    const skipped = parseEventLogs({ abi: lilypadMarketAbi, logs: receipt.logs, eventName: "DealSkipped" }).map((e) => ({
+      dealId: e.args.dealId,
+      error: decodeErrorResult({ abi: lilypadMarketAbi, data: e.args.reason }).errorName,
+    }));
+    const opened = parseEventLogs({ abi: lilypadMarketAbi, logs: receipt.logs, eventName: "DealOpened" }).map((e) => e.args.dealId);
+    return { receipt, skipped, opened };
+  };
+  const dealIdOf = (o: SignedOffers) => o.resource.jobOfferHash;
+
+  it("opens a batch around items a third party spoiled, skipping only those (attacks 5 and 7)", async () => {
     const good = [await openWith(), await openWith()];
-    const bad = await openWith({ expiry: (await now(f)) - 1n });
-    const args = (list: typeof good) =>
-      [list.map((o) => o.job), list.map((o) => o.jobSignature), list.map((o) => resourceOfferCalldata(o.resource)), list.map((o) => o.resourceSignature)] as const;
+    const expired = await openWith({ expiry: (await now(f)) - 1n });
+    // The lane was taken after the solver's simulation (a front-runner, or the JC itself).
+    const taken = await openWith();
+    await openDeal(f, await signOffers(f, { ...taken.job, seq: 1, expiry: taken.job.expiry - 1n }, await resourceOffer(f, { ...taken.job, seq: 1, expiry: taken.job.expiry - 1n })));
+    // A provider whose key holds nothing (an unfunded throwaway) cannot lock its timeout collateral.
+    const throwaway = f.dev.wallet(12);
+    const unfunded = await (async () => {
+      const job = await jobOffer(f);
+      return signOffers(f, job, await resourceOffer(f, job), { rp: throwaway });
+    })();
+    const jc0 = await balanceOf(f, f.jc.account.address);
+    const { skipped, opened } = await openBatch([good[0]!, expired, taken, unfunded, good[1]!]);
+    assert.deepEqual(opened, [dealIdOf(good[0]!), dealIdOf(good[1]!)]);
+    assert.deepEqual(skipped, [
+      { dealId: dealIdOf(expired), error: "OfferExpired" },
+      { dealId: dealIdOf(taken), error: "LaneBusy" },
+      { dealId: dealIdOf(unfunded), error: "InsufficientBalance" },
+    ]);
+    // The JC's collateral for the skipped unfunded deal was released again: only the two good deals hold any.
+    assert.equal((await balanceOf(f, f.jc.account.address)).locked - jc0.locked, good[0]!.job.paymentCollateral + good[1]!.job.paymentCollateral);
+    for (const o of good) assert.equal((await laneStatus(f, { creator: o.job.creator, lane: o.job.lane } as never)).state, DealState.Open);
+  });
+
+  it("reverts a batch whose offers are invalid in themselves (a simulation catches those)", async () => {
+    const good = await openWith();
+    const bad = await openWith({}, { basePrice: parseEther("2") });
     await expectRevert(
-      () => f.solver.writeContract({ address: f.market, abi: lilypadMarketAbi, functionName: "openDeals", args: args([...good, bad]) }),
-      "OfferExpired",
+      () => f.solver.writeContract({ address: f.market, abi: lilypadMarketAbi, functionName: "openDeals", args: batchArgs([good, bad]) }),
+      "PriceTooHigh",
     );
-    for (const o of good) assert.equal((await laneStatus(f, { creator: o.job.creator, lane: o.job.lane } as never)).state, DealState.None);
-    const [jobs, sigs, resources, resourceSigs] = args(good);
+    const [jobs, sigs, resources, resourceSigs] = batchArgs([good]);
     await expectRevert(
       () => f.solver.writeContract({ address: f.market, abi: lilypadMarketAbi, functionName: "openDeals", args: [jobs, sigs.slice(1), resources, resourceSigs] }),
       "LengthMismatch",
     );
-    await send(f, f.solver.writeContract({ address: f.market, abi: lilypadMarketAbi, functionName: "openDeals", args: args(good) }));
-    for (const o of good) assert.equal((await laneStatus(f, { creator: o.job.creator, lane: o.job.lane } as never)).state, DealState.Open);
   });
 
-  it("anyone may submit the deal, and the submitter gains nothing", async () => {
+  it("bounds what a contract creator's signature check may burn: its item is skipped, the rest open (attack 12)", async () => {
+    const hash = await f.stranger.deployContract({ abi: hostileSignerCreatorAbi, bytecode: hostileSignerCreatorBytecode });
+    const hostile = (await f.dev.publicClient.waitForTransactionReceipt({ hash })).contractAddress!;
+    const alone = [await openWith()];
+    const baseline = (await openBatch(alone)).receipt.gasUsed;
+    const job = await jobOffer(f, { creator: hostile });
+    const burner = { job, jobSignature: { r: `0x${"11".repeat(32)}`, vs: `0x${"22".repeat(32)}` }, resource: await resourceOffer(f, job), resourceSignature: await signResourceOffer(f.rp, f.domain, await resourceOffer(f, job)) } as SignedOffers;
+    const withBurner = await openBatch([await openWith(), burner]);
+    assert.deepEqual(withBurner.skipped.map((s) => s.error), ["InvalidSignature"]);
+    assert.equal(withBurner.opened.length, 1);
+    const extra = withBurner.receipt.gasUsed - baseline;
+    assert.ok(extra < 90_000n, `the burner's item cost ${extra} gas, more than its 50,000 allowance and the item's own work`);
+  });
+
+  it("lets only the job offer's submitter open it: nobody can front-run the solver (attack 7)", async () => {
     const o = await openWith();
+    const [caller, submitter] = await expectRevert(() => openDealTx(f, o, f.stranger), "NotSubmitter");
+    assert.equal(caller, f.stranger.account.address);
+    assert.equal(submitter, f.solver.account.address);
+    await openDeal(f, o);
+  });
+
+  it("with no submitter named anyone may submit the deal, and the submitter gains nothing", async () => {
+    const o = await openWith({ submitter: zeroAddress });
     const stranger0 = await balanceOf(f, f.stranger.account.address);
     await openDeal(f, o, f.stranger);
     assert.deepEqual(await balanceOf(f, f.stranger.account.address), stranger0);
