@@ -42,7 +42,7 @@ contract ExampleJobClient is IJobClient {
     /// @return requestId The request's id.
     function requestJob(IOnChainJobCreator.JobRequest calldata request) external returns (uint256 requestId) {
         if (msg.sender != owner) revert NotOwner(msg.sender);
-        token.forceApprove(address(jobCreator), request.payment);
+        token.forceApprove(address(jobCreator), uint256(request.payment) + request.mediationFee);
         return jobCreator.requestJob(request);
     }
 

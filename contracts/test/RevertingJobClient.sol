@@ -38,7 +38,7 @@ contract RevertingJobClient is IJobClient {
     /// @param request The job request.
     /// @return requestId The request's id.
     function requestJob(IOnChainJobCreator.JobRequest calldata request) external returns (uint256 requestId) {
-        token.forceApprove(address(jobCreator), request.payment);
+        token.forceApprove(address(jobCreator), uint256(request.payment) + request.mediationFee);
         return jobCreator.requestJob(request);
     }
 

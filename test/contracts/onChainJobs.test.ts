@@ -43,9 +43,11 @@ import {
   openDeal,
   resourceOffer,
   RESULT,
+  ruleTx,
   send,
   setup,
   type Fixture,
+  type OpenedDeal,
   type SignedOffers,
   type Wallet,
 } from "./fixture.ts";
@@ -76,6 +78,10 @@ interface JobRequest {
   judgingWindow: number;
   mediationTimeout: number;
   expiry: bigint;
+  maxInstructions: bigint;
+  mediationFee: bigint;
+  submitter: Address;
+  judge: Address;
 }
 
 interface Requested {
@@ -167,6 +173,10 @@ describe("on-chain jobs", () => {
       judgingWindow: 600,
       mediationTimeout: 600,
       expiry: (await now(f)) + 3600n,
+      maxInstructions: 10n ** 10n,
+      mediationFee: 0n,
+      submitter: f.solver.account.address,
+      judge: zeroAddress,
       ...overrides,
     };
   }
@@ -259,7 +269,9 @@ describe("on-chain jobs", () => {
     assert.equal(r.job.minTimeoutCollateral, request.minTimeoutCollateral);
     assert.equal(r.job.minCollateralMultiple, request.minCollateralMultiple);
     assert.deepEqual(r.job.mediators, request.mediators);
-    assert.equal(r.job.mediationFee, 0n, "the job creator never challenges, so it owes no mediation fee");
+    assert.equal(r.job.mediationFee, request.mediationFee);
+    assert.equal(r.job.maxInstructions, request.maxInstructions);
+    assert.equal(r.job.submitter, f.solver.account.address);
     assert.equal(r.job.targetProvider, zeroAddress);
     assert.equal(r.job.callback, true);
     assert.equal(r.job.lane, 1);
@@ -279,8 +291,11 @@ describe("on-chain jobs", () => {
     assert.deepEqual(await requestOf(r.requestId), {
       client,
       status: RequestStatus.Pending,
+      challenged: false,
       expiry: r.job.expiry,
       payment: PAYMENT,
+      judge: client,
+      mediationFee: 0n,
       dealId: r.dealId,
     });
     assert.equal(await isValidSignature(r.dealId), EIP1271_MAGIC);
@@ -441,7 +456,7 @@ describe("on-chain jobs", () => {
     assert.deepEqual(await expectRevert(async () => openDealAs(await offersFor(richer)), "InvalidSignature"), [jobCreator]);
     const otherInputs = { ...r.job, inputsHash: keccak256(toHex('{"Message":"rm -rf"}')) };
     await expectRevert(async () => openDealAs(await offersFor(otherInputs)), "InvalidSignature");
-    const withFee = { ...r.job, mediationFee: parseEther("5") };
+    const withFee = { ...r.job, mediationFee: parseEther("1") };
     await expectRevert(async () => openDealAs(await offersFor(withFee)), "InvalidSignature");
     const noCallback = { ...r.job, callback: false };
     await expectRevert(async () => openDealAs(await offersFor(noCallback)), "InvalidSignature");
@@ -653,5 +668,65 @@ describe("on-chain jobs", () => {
     // ...while one that pays for the allowance does, and the client hears of it.
     await send(f, dealCall(f, f.stranger, "finalize", d));
     assert.equal(await clientView("delivered", r.requestId), true);
+  });
+
+  // ------------------------------------------------------------------------- attack 1: garbage for full price
+
+  describe("an on-chain job is protected like any other (attack 1)", () => {
+    const FEE = parseEther("0.5");
+    /** A request judged by the owner's account (f.jc), as a relay running the SDK's checks would judge it. */
+    const judged = () => requestThroughClient({ mediationFee: FEE, judge: f.jc.account.address, maxInstructions: 10n ** 9n });
+    const judgeCall = (fn: "accept" | "challenge", by: Wallet, r: Requested, d: OpenedDeal, result = RESULT) =>
+      by.writeContract({ address: jobCreator, abi: onChainJobCreatorAbi, functionName: fn, args: [r.requestId, d.packed, result] });
+
+    it("a sniper watching JobRequested cannot open the deal: only the request's solver may", async () => {
+      const r = await judged();
+      const [caller] = await expectRevert(async () => openDealAs(await offersFor(r.job, f.otherRp), f.otherRp), "NotSubmitter");
+      assert.equal(caller, f.otherRp.account.address);
+      const d = await openDeal(f, await offersFor(r.job));
+      await advance(f, r.job.resultTimeout + 1);
+      await send(f, dealCall(f, f.stranger, "finalize", d, emptyResult));
+    });
+
+    it("an instruction count of 2^64-1 is refused by the market: the cost cannot be inflated to the whole payment", async () => {
+      const r = await judged();
+      const d = await openDeal(f, await offersFor(r.job));
+      await expectRevert(() => dealCall(f, f.rp, "postResult", d, { ...RESULT, instructions: 2n ** 64n - 1n }), "InstructionsAboveCeiling");
+      await advance(f, r.job.resultTimeout + 1);
+      await send(f, dealCall(f, f.stranger, "finalize", d, emptyResult));
+    });
+
+    it("the judge challenges garbage; the mediator rules it wrong; the client gets its payment, its fee and the RP's stake, and hears 'not ok'", async () => {
+      const client0 = await tokenBalance(client);
+      const r = await judged();
+      assert.equal(await tokenBalance(client), client0 - PAYMENT - FEE, "the fee is deposited with the payment");
+      const d = await openDeal(f, await offersFor(r.job));
+      const garbage = { ...RESULT, cidDigest: keccak256(toHex("garbage")) };
+      await send(f, dealCall(f, f.rp, "postResult", d, garbage));
+      await expectRevert(() => judgeCall("challenge", f.stranger, r, d, garbage), "NotJudge");
+      await send(f, judgeCall("challenge", f.jc, r, d, garbage));
+      assert.equal((await requestOf(r.requestId)).challenged, true);
+      const receipt = await send(f, ruleTx(f, f.mediator.account.address === d.deal.mediator ? f.mediator : f.otherMediator, d, false, garbage));
+      assert.deepEqual(resultReceived(receipt), [{ requestId: r.requestId, ok: false, resultCidDigest: ZERO32 }]);
+      const stake = d.deal.timeoutCollateral;
+      // The fee paid the mediator; the RP's whole stake compensates the client.
+      assert.equal(await claimable(client), PAYMENT + stake);
+      await send(f, f.stranger.writeContract({ address: client, abi: exampleJobClientAbi, functionName: "claimRefunds" }));
+      assert.equal(await tokenBalance(client), client0 - FEE + stake);
+      await assertJobCreatorSolvent([client], 0n, 0n);
+    });
+
+    it("an accepted result returns the unused fee with the change", async () => {
+      const client0 = await tokenBalance(client);
+      const r = await judged();
+      const d = await openDeal(f, await offersFor(r.job));
+      await send(f, dealCall(f, f.rp, "postResult", d));
+      await send(f, judgeCall("accept", f.jc, r, d));
+      const cost = costOf(d.deal, RESULT.instructions);
+      assert.equal(await claimable(client), PAYMENT - cost + FEE);
+      await send(f, f.stranger.writeContract({ address: client, abi: exampleJobClientAbi, functionName: "claimRefunds" }));
+      assert.equal(await tokenBalance(client), client0 - cost);
+      await assertJobCreatorSolvent([client], 0n, 0n);
+    });
   });
 });
