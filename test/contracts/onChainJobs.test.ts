@@ -674,8 +674,13 @@ describe("on-chain jobs", () => {
 
   describe("an on-chain job is protected like any other (attack 1)", () => {
     const FEE = parseEther("0.5");
-    /** A request judged by the owner's account (f.jc), as a relay running the SDK's checks would judge it. */
-    const judged = () => requestThroughClient({ mediationFee: FEE, judge: f.jc.account.address, maxInstructions: 10n ** 9n });
+    /** A fresh client whose request is judged by its owner's account (f.jc), as a relay running the SDK's checks would. */
+    const judged = async () => {
+      const fresh = await deployExampleClient(f.jc);
+      await send(f, f.jc.writeContract({ address: f.token, abi: lilypadTokenAbi, functionName: "transfer", args: [fresh, parseEther("100")] }));
+      const r = await requestThroughClient({ mediationFee: FEE, judge: f.jc.account.address, maxInstructions: 10n ** 9n }, fresh);
+      return { ...r, client: fresh };
+    };
     const judgeCall = (fn: "accept" | "challenge", by: Wallet, r: Requested, d: OpenedDeal, result = RESULT) =>
       by.writeContract({ address: jobCreator, abi: onChainJobCreatorAbi, functionName: fn, args: [r.requestId, d.packed, result] });
 
@@ -686,6 +691,10 @@ describe("on-chain jobs", () => {
       const d = await openDeal(f, await offersFor(r.job));
       await advance(f, r.job.resultTimeout + 1);
       await send(f, dealCall(f, f.stranger, "finalize", d, emptyResult));
+      // The client gets its payment and fee back, plus the timeout collateral.
+      assert.equal(await claimable(r.client), PAYMENT + FEE + d.deal.timeoutCollateral);
+      await send(f, f.stranger.writeContract({ address: r.client, abi: exampleJobClientAbi, functionName: "claimRefunds" }));
+      await assertJobCreatorSolvent([client, r.client], 0n, 0n);
     });
 
     it("an instruction count of 2^64-1 is refused by the market: the cost cannot be inflated to the whole payment", async () => {
@@ -694,12 +703,17 @@ describe("on-chain jobs", () => {
       await expectRevert(() => dealCall(f, f.rp, "postResult", d, { ...RESULT, instructions: 2n ** 64n - 1n }), "InstructionsAboveCeiling");
       await advance(f, r.job.resultTimeout + 1);
       await send(f, dealCall(f, f.stranger, "finalize", d, emptyResult));
+      // The client gets its payment and fee back, plus the timeout collateral.
+      assert.equal(await claimable(r.client), PAYMENT + FEE + d.deal.timeoutCollateral);
+      await send(f, f.stranger.writeContract({ address: r.client, abi: exampleJobClientAbi, functionName: "claimRefunds" }));
+      await assertJobCreatorSolvent([client, r.client], 0n, 0n);
     });
 
     it("the judge challenges garbage; the mediator rules it wrong; the client gets its payment, its fee and the RP's stake, and hears 'not ok'", async () => {
-      const client0 = await tokenBalance(client);
       const r = await judged();
-      assert.equal(await tokenBalance(client), client0 - PAYMENT - FEE, "the fee is deposited with the payment");
+      const own = r.client;
+      const client0 = parseEther("100"); // what judged() funded it with
+      assert.equal(await tokenBalance(own), client0 - PAYMENT - FEE, "the fee is deposited with the payment");
       const d = await openDeal(f, await offersFor(r.job));
       const garbage = { ...RESULT, cidDigest: keccak256(toHex("garbage")) };
       await send(f, dealCall(f, f.rp, "postResult", d, garbage));
@@ -707,26 +721,27 @@ describe("on-chain jobs", () => {
       await send(f, judgeCall("challenge", f.jc, r, d, garbage));
       assert.equal((await requestOf(r.requestId)).challenged, true);
       const receipt = await send(f, ruleTx(f, f.mediator.account.address === d.deal.mediator ? f.mediator : f.otherMediator, d, false, garbage));
-      assert.deepEqual(resultReceived(receipt), [{ requestId: r.requestId, ok: false, resultCidDigest: ZERO32 }]);
+      assert.deepEqual(resultReceived(receipt, own), [{ requestId: r.requestId, ok: false, resultCidDigest: ZERO32 }]);
       const stake = d.deal.timeoutCollateral;
       // The fee paid the mediator; the RP's whole stake compensates the client.
-      assert.equal(await claimable(client), PAYMENT + stake);
-      await send(f, f.stranger.writeContract({ address: client, abi: exampleJobClientAbi, functionName: "claimRefunds" }));
-      assert.equal(await tokenBalance(client), client0 - FEE + stake);
-      await assertJobCreatorSolvent([client], 0n, 0n);
+      assert.equal(await claimable(own), PAYMENT + stake);
+      await send(f, f.stranger.writeContract({ address: own, abi: exampleJobClientAbi, functionName: "claimRefunds" }));
+      assert.equal(await tokenBalance(own), client0 - FEE + stake);
+      await assertJobCreatorSolvent([client, own], 0n, 0n);
     });
 
     it("an accepted result returns the unused fee with the change", async () => {
-      const client0 = await tokenBalance(client);
       const r = await judged();
+      const own = r.client;
+      const client0 = parseEther("100"); // what judged() funded it with
       const d = await openDeal(f, await offersFor(r.job));
       await send(f, dealCall(f, f.rp, "postResult", d));
       await send(f, judgeCall("accept", f.jc, r, d));
       const cost = costOf(d.deal, RESULT.instructions);
-      assert.equal(await claimable(client), PAYMENT - cost + FEE);
-      await send(f, f.stranger.writeContract({ address: client, abi: exampleJobClientAbi, functionName: "claimRefunds" }));
-      assert.equal(await tokenBalance(client), client0 - cost);
-      await assertJobCreatorSolvent([client], 0n, 0n);
+      assert.equal(await claimable(own), PAYMENT - cost + FEE);
+      await send(f, f.stranger.writeContract({ address: own, abi: exampleJobClientAbi, functionName: "claimRefunds" }));
+      assert.equal(await tokenBalance(own), client0 - cost);
+      await assertJobCreatorSolvent([client, own], 0n, 0n);
     });
   });
 });
