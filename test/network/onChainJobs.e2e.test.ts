@@ -21,7 +21,7 @@ import {
   type TransactionReceipt,
 } from "viem";
 import type { ChainConnection } from "../../src/chain/chainConnection.ts";
-import { DevAccountIndex } from "../../src/chain/devAccounts.ts";
+import { DevAccountIndex, devAccount } from "../../src/chain/devAccounts.ts";
 import {
   exampleJobClientAbi,
   exampleJobClientBytecode,
@@ -60,6 +60,10 @@ interface JobRequest {
   judgingWindow: number;
   mediationTimeout: number;
   expiry: bigint;
+  maxInstructions: bigint;
+  mediationFee: bigint;
+  submitter: Address;
+  judge: Address;
 }
 
 /** The module id (the manifest CID's sha2-256 digest) of a shipped module. */
@@ -171,9 +175,13 @@ describe("on-chain jobs through the relay, end to end", () => {
       minCollateralMultiple: 2,
       mediators: [net.mediatorAddress, zeroAddress, zeroAddress, zeroAddress],
       resultTimeout: 60,
-      judgingWindow: 5,
-      mediationTimeout: 60,
+      judgingWindow: 60,
+      mediationTimeout: 600,
       expiry: (await chainNow()) + 600n,
+      maxInstructions: 10n ** 10n,
+      mediationFee: 0n,
+      submitter: devAccount(DevAccountIndex.solver).address,
+      judge: zeroAddress,
       ...overrides,
     };
   }
@@ -238,7 +246,7 @@ describe("on-chain jobs through the relay, end to end", () => {
 
     // Nobody judges it: once the judging window has passed, the provider finalizes the deal, and the market calls the
     // job creator contract back, which calls the client.
-    await net.dev.testClient.increaseTime({ seconds: 10 });
+    await net.dev.testClient.increaseTime({ seconds: 65 });
     await net.dev.testClient.mine({ blocks: 1 });
     await waitFor(
       `the client contract to be called back for request ${r.requestId}`,

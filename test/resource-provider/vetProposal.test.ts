@@ -40,15 +40,17 @@ function jobOffer(overrides: Partial<JobOffer> = {}): JobOffer {
     mediationFee: token / 2n,
     minTimeoutCollateral: token / 10n,
     minCollateralMultiple: 2,
-    mediators: [TRUSTED, STRANGER, ZERO, ZERO],
+    mediators: [TRUSTED, ZERO, ZERO, ZERO],
     targetProvider: ZERO,
     resultTimeout: 120,
     judgingWindow: 120,
-    mediationTimeout: 300,
+    mediationTimeout: 600,
     callback: false,
     lane: 0,
     seq: 1,
     expiry: BigInt(now + 3600),
+    maxInstructions: 10n ** 10n,
+    submitter: devAccount(1).address,
     ...overrides,
   };
 }
@@ -62,10 +64,8 @@ function honest(offer: JobOffer = jobOffer()): DealProposal {
 const vet = (proposal: DealProposal, at = now) => vetProposal({ proposal, policy, domain, now: at });
 
 describe("vetProposal: the provider signs only what it checked itself", () => {
-  it("an honest proposal passes, with the mask naming only the trusted mediator", () => {
-    const p = honest();
-    assert.equal(vet(p), undefined);
-    assert.equal(p.resource.mediatorMask, 0b0001);
+  it("an honest proposal passes", () => {
+    assert.equal(vet(honest()), undefined);
   });
 
   it("a signature asked for job B while job A is shown is refused", () => {
@@ -82,8 +82,6 @@ describe("vetProposal: the provider signs only what it checked itself", () => {
       [{ pricePerMInstr: policy.pricePerMInstr + 1n }, /prices/],
       [{ timeoutCollateral: 5n * token }, /timeout collateral/],
       [{ collateralMultiple: 8 }, /collateral multiple/],
-      [{ mediatorMask: 0b0011 }, /mediators/],
-      [{ mediatorMask: 0b0010 }, /mediators/],
       [{ expiry: BigInt(now - 1) }, /expired/],
       [{ expiry: BigInt(now + 3000) }, /too far off/],
     ];
@@ -92,10 +90,18 @@ describe("vetProposal: the provider signs only what it checked itself", () => {
     }
   });
 
-  it("a job offer asking more than the provider's limits, or naming no trusted mediator, is refused even when proposed faithfully", () => {
+  it("a job offer asking more than the provider's limits, or naming a mediator it does not trust, is refused even when proposed faithfully", () => {
     assert.match(vet(honest(jobOffer({ minCollateralMultiple: 11 }))) ?? "", /collateral multiple asked is too high/);
     assert.match(vet(honest(jobOffer({ minTimeoutCollateral: 11n * token }))) ?? "", /timeout collateral asked is too high/);
-    assert.match(vet(honest(jobOffer({ mediators: [STRANGER, ZERO, ZERO, ZERO] }))) ?? "", /no mediator this provider trusts/);
+    assert.match(vet(honest(jobOffer({ mediationFee: 11n * token }))) ?? "", /mediation fee/);
+    // The market draws from the whole list, so one untrusted name among trusted ones is enough to refuse.
+    const [first, second] = [TRUSTED, STRANGER].sort((a, b) => (BigInt(a) < BigInt(b) ? -1 : 1));
+    assert.match(vet(honest(jobOffer({ mediators: [first!, second!, ZERO, ZERO] }))) ?? "", /mediator this provider does not trust/);
+    assert.match(vet(honest(jobOffer({ mediators: [STRANGER, ZERO, ZERO, ZERO] }))) ?? "", /mediator this provider does not trust/);
+    // The timeout collateral covers the mediation fee, as the market requires.
+    const feeHeavy = honest(jobOffer({ mediationFee: 3n * token }));
+    assert.equal(feeHeavy.resource.timeoutCollateral, 3n * token);
+    assert.equal(vet(feeHeavy), undefined);
     // Within the limits, a higher ask is honoured exactly: the provider signs what the job asks.
     assert.equal(vet(honest(jobOffer({ minCollateralMultiple: 10, minTimeoutCollateral: 10n * token }))), undefined);
   });

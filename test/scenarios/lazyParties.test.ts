@@ -95,7 +95,7 @@ describe("lazy parties: every deadline has a way out", () => {
     await assert.rejects(
       client.run("cowsay:v1", { Message: "anyone there?" }, {
         targetProvider: SILENT,
-        terms: { resultTimeout: 5 },
+        terms: { resultTimeout: 60 },
         onEvent: (e) => {
           events.push(e);
           if (e.type === "deal-opened") {
@@ -128,7 +128,7 @@ describe("lazy parties: every deadline has a way out", () => {
     assert.ok(onChain);
     assert.equal(onChain.provider, SILENT);
     const deal = unpackDeal(onChain.deal);
-    assert.equal(deal.resultTimeout, 5);
+    assert.equal(deal.resultTimeout, 60);
     const s = settlementOf(deal, Outcome.ResultTimeout, 0n);
     assertSettled(s, before, await balancesOf(conn, who, await blockOf(conn, failure.dealId, "DealOpened")), after);
     // In words: the creator's payment came back, and the provider's timeout collateral went to it.
@@ -152,7 +152,7 @@ describe("lazy parties: every deadline has a way out", () => {
     const status = await laneStatus(jc, jc.address, lane);
     assert.equal(status.state, DealState.None);
     const now = Math.floor(Date.now() / 1000);
-    const terms = { ...DEFAULT_JOB_TERMS, judgingWindow: 5 };
+    const terms = { ...DEFAULT_JOB_TERMS, judgingWindow: 60 };
     const offer = buildJobOffer({
       creator: jc.address,
       moduleId: id.digest,
@@ -160,6 +160,8 @@ describe("lazy parties: every deadline has a way out", () => {
       terms,
       mediators: [t.net.mediatorAddress],
       targetProvider: HONEST,
+      maxInstructions: BigInt(manifest.limits.instructions),
+      submitter: (await new SolverClient({ url: t.net.solver.url, account: jc.account, scope: domainOf(jc) }).health()).solver,
       lane,
       seq: status.seq + 1,
       now,
@@ -198,7 +200,7 @@ describe("lazy parties: every deadline has a way out", () => {
     const onChain = await readDeal(conn, dealId);
     assert.ok(onChain);
     const deal = unpackDeal(onChain.deal);
-    assert.equal(deal.judgingWindow, 5);
+    assert.equal(deal.judgingWindow, 60);
     const instructions = onChain.result.instructions;
     assert.equal(instructions, posted.result.instructions);
     const s = settlementOf(deal, Outcome.Finalized, instructions);
@@ -219,7 +221,7 @@ describe("lazy parties: every deadline has a way out", () => {
     const result = await client.run("cowsay:v1", { Message: "rule on me" }, {
       mediationChance: 1,
       targetProvider: HONEST,
-      terms: { mediationTimeout: 5 },
+      terms: { mediationTimeout: 600 },
       onEvent: (e) => {
         events.push(e);
         if (e.type === "submitted") dealId = e.dealId;
@@ -245,7 +247,7 @@ describe("lazy parties: every deadline has a way out", () => {
     const onChain = await readDeal(conn, result.dealId);
     assert.ok(onChain);
     const deal = unpackDeal(onChain.deal);
-    assert.equal(deal.mediationTimeout, 5);
+    assert.equal(deal.mediationTimeout, 600);
     const s = settlementOf(deal, Outcome.MediationTimeout, onChain.result.instructions);
     assertSettled(s, before, await balancesOf(conn, who, await blockOf(conn, result.dealId, "DealChallenged")), after);
     // In words: everyone is exactly where they started.

@@ -22,6 +22,7 @@ const CREATOR_KEY: Hex = "0xac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae78
 const CREATOR = privateKeyToAddress(CREATOR_KEY);
 const PROVIDER = getAddress("0x90f79bf6eb2c4f870365e785982e1f101e93b906");
 const MEDIATOR = getAddress("0x3c44cdddb6a900fa2b585dd299e03d12fa4293bc");
+const SOLVER = getAddress("0x70997970c51812dc3a010c7d01b50e0d17dc79c8");
 const MODULE_ID = keccak256(toHex("solver store test module"));
 const DOMAIN = { chainId: 31337, market: getAddress("0x5fbdb2315678afccb367f032d93f642f64180aa3") };
 
@@ -34,6 +35,8 @@ function storedJob(lane: number, record: Partial<JobRecord> = {}): StoredJob {
     inputsHash: inputsHashOf(inputs),
     terms: DEFAULT_JOB_TERMS,
     mediators: [MEDIATOR],
+    maxInstructions: 10n ** 10n,
+    submitter: SOLVER,
     lane,
     seq: 1,
     now: NOW,
