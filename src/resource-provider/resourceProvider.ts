@@ -3,7 +3,8 @@
 // serves it over HTTP (CAR and plain files), posts it on chain in batches, and finalizes its deals when the job
 // creator lets the judging window pass. It follows the chain itself, so a lost solver message costs nothing.
 import Fastify, { type FastifyInstance } from "fastify";
-import type { Address, Hex } from "viem";
+import { createWalletClient, custom, type Address, type Hex } from "viem";
+import { privateKeyToAccount } from "viem/accounts";
 import type { CapacityBodyInput, DealProposal, ServerMessage } from "../core/api/solverProtocol.ts";
 import type { FreeCapacity } from "../core/market/marketOrders.ts";
 import { DealState, emptyResult, type Result } from "../core/dealTypes.ts";
@@ -58,6 +59,10 @@ export interface ProviderFaults {
   wrongOutputHash?: boolean;
   /** Take deals, then never run them or post anything. */
   neverAnswer?: boolean;
+  /** Sign proposals with this other (throwaway) key instead of the provider's own. */
+  signWithKey?: Hex;
+  /** Fail every run with this message, as a provider that cannot run the job would. */
+  failToRun?: string;
 }
 
 export interface ResourceProviderParameters {
@@ -252,7 +257,9 @@ export class ResourceProvider {
       result: emptyResult,
       proposedAt: Date.now(),
     });
-    const signature = await signResourceOffer(this.#p.conn.wallet, domainOf(this.#p.conn), resource);
+    const throwaway = this.#p.faults?.signWithKey;
+    const signer = throwaway ? createWalletClient({ account: privateKeyToAccount(throwaway), transport: custom({ request: async () => null }) }) : this.#p.conn.wallet;
+    const signature = await signResourceOffer(signer, domainOf(this.#p.conn), resource);
     this.#send({ type: "proposal.signed", dealId, resource, signature });
   }
 
@@ -300,6 +307,7 @@ export class ResourceProvider {
         work.inputs = record.inputs;
       }
       log("running");
+      if (this.#p.faults?.failToRun) throw new Error(this.#p.faults.failToRun);
       const run = await runDealJob({
         moduleId: work.moduleId,
         inputs: work.inputs,

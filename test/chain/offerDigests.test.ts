@@ -31,13 +31,15 @@ describe("offer digests", () => {
           minCollateralMultiple: small(16),
           mediators: fc.array(address, { minLength: 1, maxLength: 4 }),
           targetProvider: address,
-          resultTimeout: fc.integer({ min: 1, max: 2 ** 32 - 1 }),
-          judgingWindow: fc.integer({ min: 1, max: 2 ** 32 - 1 }),
-          mediationTimeout: fc.integer({ min: 1, max: 2 ** 32 - 1 }),
+          resultTimeout: fc.integer({ min: 60, max: 30 * 86400 }),
+          judgingWindow: fc.integer({ min: 60, max: 30 * 86400 }),
+          mediationTimeout: fc.integer({ min: 600, max: 30 * 86400 }),
           callback: fc.boolean(),
           lane: small(32),
           seq: fc.integer({ min: 1, max: 2 ** 32 - 1 }),
           expiry: uint(64),
+          maxInstructions: uint(64),
+          submitter: address,
         }),
         (d, raw) => {
           const offer = jobOfferSchema.parse(raw);
@@ -59,7 +61,6 @@ describe("offer digests", () => {
           pricePerMInstr: uint(96),
           timeoutCollateral: uint(96),
           collateralMultiple: small(16),
-          mediatorMask: fc.integer({ min: 1, max: 255 }),
           expiry: uint(64),
         }),
         (d, raw) => {

@@ -3,6 +3,8 @@
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { parseEther, type Address, type Hex } from "viem";
+import { privateKeyToAddress } from "viem/accounts";
+import { lilypadMarketAbi } from "../../src/chain/generated/contracts.ts";
 import type { ChainConnection } from "../../src/chain/chainConnection.ts";
 import { DevAccountIndex, devAccount } from "../../src/chain/devAccounts.ts";
 import { depositToEscrow } from "../../src/chain/market/escrow.ts";
@@ -24,6 +26,12 @@ const INFLATES = devAccount(7).address;
 const INFLATION = 1000n;
 const OVER_LIMIT = devAccount(9).address;
 const WRONG_HASH = devAccount(11).address;
+/** Offers everything for free, then signs its proposals with an unfunded throwaway key (attack 5). */
+const THROWAWAY_SIGNER = devAccount(12).address;
+const THROWAWAY_KEY: Hex = `0x${"5a".repeat(32)}`;
+/** Cannot run what it takes, and says so on chain. */
+const DECLINES = devAccount(13).address;
+const DECLINE_REASON = 'no module "bafkreifakefakefake"';
 /** 10^12 instructions: a thousand times cowsay's own limit of 10^9. */
 const OVER_LIMIT_INFLATION = 10n ** 12n;
 
@@ -46,6 +54,8 @@ describe("cheating parties lose exactly what the market's rules say", () => {
         // the whole payment: 2 x 10 tokens.
         { account: 9, modules, pricing: { basePrice: parseEther("0.03"), timeoutCollateral: parseEther("5") }, faults: { inflateInstructions: OVER_LIMIT_INFLATION } },
         { account: 11, modules, pricing: { basePrice: parseEther("0.04") }, faults: { wrongOutputHash: true } },
+        { account: 12, modules, pricing: { basePrice: 0n, pricePerMInstr: 0n }, faults: { signWithKey: THROWAWAY_KEY } },
+        { account: 13, modules, pricing: { basePrice: parseEther("0.05") }, faults: { failToRun: DECLINE_REASON } },
       ],
     });
     conn = t.net.connect(JC);
@@ -54,7 +64,7 @@ describe("cheating parties lose exactly what the market's rules say", () => {
     client = await t.client(JC, { keepInEscrow: 0n });
     who = (provider) => ({ creator: conn.address, provider, mediator: t.net.mediatorAddress });
     // A warm-up job: modules loaded everywhere before anything is timed or measured.
-    await client.run("cowsay:v1", { Message: "warm up" });
+    await client.run("cowsay:v1", { Message: "warm up" }, { targetProvider: HONEST });
   });
   after(() => t.close());
 
@@ -114,10 +124,13 @@ describe("cheating parties lose exactly what the market's rules say", () => {
     const { onChain, deal, posted } = await settled(dealId, WRONG_RESULT, Outcome.ProviderWrong, before, after);
     assert.equal(onChain.provider, WRONG_RESULT);
     assert.equal(onChain.result.cidDigest, `0x${"ab".repeat(32)}`);
-    // Here the timeout collateral is the larger stake: the RP gets back all but the results collateral.
-    const rc = resultsCollateralOf(deal, posted);
-    assert.equal(after.provider.available - before.provider.available, -rc);
-    assert.equal(after.creator.available - before.creator.available, rc - deal.mediationFee);
+    // Here the timeout collateral is the larger stake, and the RP forfeits all of it (attack 6): being caught costs at
+    // least what silence would.
+    const stake = providerStakeOf(deal, posted);
+    assert.equal(stake, deal.timeoutCollateral);
+    assert.ok(resultsCollateralOf(deal, posted) < stake);
+    assert.equal(after.provider.available - before.provider.available, -stake);
+    assert.equal(after.creator.available - before.creator.available, stake - deal.mediationFee);
     assert.equal(after.mediator.available - before.mediator.available, deal.mediationFee);
   });
 
@@ -139,29 +152,100 @@ describe("cheating parties lose exactly what the market's rules say", () => {
   });
 
   // Issue 11, attack 9: with no spot check asked for, the creator still checks every cheap thing before accepting.
-  for (const c of [
-    { name: "an instruction count over the module's own limit", provider: () => OVER_LIMIT, reason: /over the module's limit of 1000000000/ },
-    { name: "an output hash that is not the delivered stdout's", provider: () => WRONG_HASH, reason: /output hash/ },
-  ]) {
-    it(`without a spot check, ${c.name} is challenged and the provider loses exactly its results collateral`, async () => {
-      const provider = c.provider();
-      const before = await balancesOf(conn, who(provider));
-      const events: JobEvent[] = [];
-      const result = await client.run("cowsay:v1", { Message: "check the cheap things" }, { targetProvider: provider, onEvent: (e) => events.push(e) });
-      const after = await balancesOf(conn, who(provider));
-      assert.equal(result.outcome, Outcome.ProviderWrong);
-      assert.equal(result.paid, 0n);
-      const challenged = events.find((e) => e.type === "challenged");
-      assert.ok(challenged && challenged.type === "challenged" && c.reason.test(challenged.reason), JSON.stringify(challenged));
+  it("without a spot check, an output hash that is not the delivered stdout's is challenged and the provider loses its whole stake", async () => {
+    const before = await balancesOf(conn, who(WRONG_HASH));
+    const events: JobEvent[] = [];
+    const result = await client.run("cowsay:v1", { Message: "check the cheap things" }, { targetProvider: WRONG_HASH, onEvent: (e) => events.push(e) });
+    const after = await balancesOf(conn, who(WRONG_HASH));
+    assert.equal(result.outcome, Outcome.ProviderWrong);
+    assert.equal(result.paid, 0n);
+    const challenged = events.find((e) => e.type === "challenged");
+    assert.ok(challenged && challenged.type === "challenged" && /output hash/.test(challenged.reason), JSON.stringify(challenged));
 
-      const { deal, posted, s } = await settled(result.dealId, provider, Outcome.ProviderWrong, before, after);
-      // Today's rule: a provider ruled wrong forfeits its results collateral (issue 11, attack 6, is to make that at
-      // least what silence would cost).
-      const rc = resultsCollateralOf(deal, posted);
-      assert.equal(after.provider.available - before.provider.available, -rc);
-      assert.equal(after.creator.available - before.creator.available, rc - deal.mediationFee);
-      assert.equal(after.mediator.available - before.mediator.available, deal.mediationFee);
-      assert.equal(s.payment, 0n);
+    const { deal, posted, s } = await settled(result.dealId, WRONG_HASH, Outcome.ProviderWrong, before, after);
+    const stake = providerStakeOf(deal, posted);
+    assert.equal(after.provider.available - before.provider.available, -stake);
+    assert.equal(after.creator.available - before.creator.available, stake - deal.mediationFee);
+    assert.equal(after.mediator.available - before.mediator.available, deal.mediationFee);
+    assert.equal(s.payment, 0n);
+  });
+
+  it("a count over the job offer's ceiling (cowsay's limit, 10^9) cannot even be posted: the market refuses it, and the provider pays as if silent", async () => {
+    const before = await balancesOf(conn, who(OVER_LIMIT));
+    let dealId: Hex | undefined;
+    let moved: Promise<void> | undefined;
+    await assert.rejects(
+      client.run("cowsay:v1", { Message: "price me high" }, {
+        targetProvider: OVER_LIMIT,
+        onEvent: (e) => {
+          if (e.type === "submitted") dealId = e.dealId;
+          if (e.type === "deal-opened") {
+            moved = (async () => {
+              // The provider runs the job and has its post of 10^12 + n instructions refused; then time passes.
+              await new Promise((r) => setTimeout(r, 4000));
+              const onChain = await readDeal(conn, dealId!);
+              await t.net.dev.testClient.increaseTime({ seconds: unpackDeal(onChain!.deal).resultTimeout + 1 });
+              await t.net.dev.testClient.mine({ blocks: 1 });
+            })();
+          }
+        },
+      }),
+      (error: unknown) => error instanceof JobFailedError && error.code === "RESULT_TIMEOUT",
+    );
+    await moved;
+    const after = await balancesOf(conn, who(OVER_LIMIT));
+    const onChain = await readDeal(conn, dealId!);
+    assert.ok(onChain);
+    const deal = unpackDeal(onChain.deal);
+    assert.equal(deal.maxInstructions, 10n ** 9n, "the SDK signed cowsay's own limit as the ceiling");
+    assert.equal(onChain.result.instructions, 0n, "no result was ever posted");
+    const s = settlementOf(deal, Outcome.ResultTimeout, 0n);
+    assertSettled(s, before, await balancesOf(conn, who(OVER_LIMIT), await blockOf(conn, dealId!, "DealOpened")), after);
+    assert.equal(after.provider.available - before.provider.available, -deal.timeoutCollateral);
+    assert.equal(after.creator.available - before.creator.available, deal.timeoutCollateral);
+  });
+
+  it("a free provider that signs with a throwaway key costs itself its place, never the job (attack 5)", async () => {
+    const honestProviders = [HONEST, devAccount(5).address];
+    for (const message of ["first", "second"]) {
+      const result = await client.run("cowsay:v1", { Message: message });
+      assert.equal(result.outcome, Outcome.Accepted);
+      assert.ok(honestProviders.includes(result.provider), `${result.provider} ran the job`);
+    }
+    // No deal ever opened with the cheat, under either key.
+    const opened = await conn.publicClient.getContractEvents({
+      address: conn.network.contracts.market,
+      abi: lilypadMarketAbi,
+      eventName: "DealOpened",
+      fromBlock: BigInt(conn.network.deployBlock),
     });
-  }
+    const providers = new Set(opened.map((e) => e.args.provider));
+    assert.ok(!providers.has(THROWAWAY_SIGNER) && !providers.has(privateKeyToAddress(THROWAWAY_KEY)));
+  });
+
+  it("a provider that cannot run a job declines it on chain: the creator hears why within seconds and is settled as on a timeout", async () => {
+    const before = await balancesOf(conn, who(DECLINES));
+    const started = performance.now();
+    let failure: JobFailedError | undefined;
+    const events: JobEvent[] = [];
+    await assert.rejects(client.run("cowsay:v1", { Message: "can you?" }, { targetProvider: DECLINES, onEvent: (e) => events.push(e) }), (error: unknown) => {
+      assert.ok(error instanceof JobFailedError, String(error));
+      assert.equal(error.code, "DECLINED");
+      failure = error;
+      return true;
+    });
+    const tookMs = performance.now() - started;
+    assert.ok(tookMs < 20_000, `took ${tookMs.toFixed(0)} ms`);
+    assert.ok(failure);
+    assert.ok(failure.message.includes(DECLINE_REASON), failure.message);
+    assert.deepEqual(events.at(-1), { type: "closed", outcome: Outcome.Declined });
+    const after = await balancesOf(conn, who(DECLINES));
+    const onChain = await readDeal(conn, failure.dealId);
+    assert.ok(onChain);
+    const deal = unpackDeal(onChain.deal);
+    const s = settlementOf(deal, Outcome.Declined, 0n);
+    assertSettled(s, before, await balancesOf(conn, who(DECLINES), await blockOf(conn, failure.dealId, "DealOpened")), after);
+    assert.equal(after.creator.available - before.creator.available, deal.timeoutCollateral);
+    assert.equal(after.provider.available - before.provider.available, -deal.timeoutCollateral);
+  });
 });
