@@ -138,7 +138,7 @@ function describeEvent(event: JobEvent): string | undefined {
     case "deal-opened":
       return `deal opened on chain with ${event.provider}`;
     case "awaiting-result":
-      return `waiting for the result: deadline in ${event.secondsLeft} s (the provider's result timeout, by the chain's clock)`;
+      return `waiting for the result: deadline in ${event.secondsLeft} s`;
     case "log":
       return `  provider: ${event.line}`;
     case "result-posted":
