@@ -28,6 +28,7 @@ import { readFileBytes } from "../storage/readFileBytes.ts";
 import { JobEventStream, type JobEvent } from "./jobEvents.ts";
 import { buildJobOffer } from "./buildJobOffer.ts";
 import { JobFailedError, ResultTimeoutError } from "./errors.ts";
+import { finalizeOverdueDeals, type FinalizeOverdueDealsResult } from "./finalizeOverdueDeals.ts";
 import { DEFAULT_JOB_TERMS, type JobTerms } from "./jobTerms.ts";
 
 import { LanePool } from "./lanePool.ts";
@@ -208,6 +209,14 @@ export class LilypadClient {
       stream.end();
       throw error;
     }
+  }
+
+  /**
+   * Settles this account's deals whose deadline passed (a job left behind by a closed client, a party gone
+   * silent): the given ones, or every overdue deal of the account, as creator or provider.
+   */
+  finalizeOverdueDeals(dealIds?: readonly Hex[]): Promise<FinalizeOverdueDealsResult> {
+    return finalizeOverdueDeals({ conn: this.#p.conn, dealIds });
   }
 
   /** Stops following jobs (they reject with CLIENT_CLOSED; their deals go on on chain) and closes the socket. */
@@ -454,15 +463,14 @@ export class LilypadClient {
         if (error instanceof MarketTxError && error.revert) return;
         throw error;
       }
-    } else if (lane.state === DealState.Closed) {
+    } else {
+      // A posted result comes with the solver's messages; a lane not yet seen open lags behind the deal.
+      if (lane.state !== DealState.Closed) return;
       // Closed with no result seen: by whom does not matter, but how does.
-      const closed = await this.#p.conn.publicClient
+      const closed = await conn.publicClient
         .getLogs({ address: conn.network.contracts.market, event: getAbiItem({ abi: lilypadMarketAbi, name: "DealClosed" }), args: { dealId }, fromBlock: BigInt(conn.network.deployBlock) })
         .catch(() => []);
       if (closed[0]?.args.outcome !== Outcome.ResultTimeout) return;
-    } else {
-      // A result is posted: the solver's messages bring it.
-      return;
     }
     stream.push({ type: "closed", outcome: Outcome.ResultTimeout });
     throw new ResultTimeoutError({
