@@ -11,7 +11,16 @@ export {
   type RunOptions,
 } from "./job-creator/lilypadClient.ts";
 export { JobEventStream, type JobEvent } from "./job-creator/jobEvents.ts";
-export { JobFailedError } from "./job-creator/errors.ts";
+export {
+  DealClosedError,
+  DealNotFoundError,
+  DealNotOverdueError,
+  JobFailedError,
+  NotYourDealError,
+  ResultTimeoutError,
+} from "./job-creator/errors.ts";
+export type { FinalizedDeal, FinalizeOverdueDealsResult, PartyPayout } from "./job-creator/finalizeOverdueDeals.ts";
+export type { DealPhase, DealStatus } from "./job-creator/dealStatus.ts";
 export { networkSchema, type NetworkInfo } from "./core/network.ts";
 export { Outcome } from "./core/dealTypes.ts";
 export { LilypadError } from "./core/errors.ts";

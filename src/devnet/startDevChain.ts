@@ -28,12 +28,20 @@ export const DEV_FUNDING = parseEther("1000000");
 export const DEV_TOKEN_SUPPLY = parseEther("1000000000");
 /** Every dev account starts with this much ether (what Hardhat's simulated network gave). */
 export const DEV_ETHER = parseEther("10000");
+/**
+ * Seconds between the empty blocks an idle dev chain mines. Deadlines are judged by the latest block's
+ * timestamp, and a chain that mines only when a transaction comes would stop its clock while idle: a silent
+ * provider's result deadline would never pass. anvil's mixed mining keeps mining each transaction at once and
+ * also mines a block every this many seconds, so the chain's clock keeps to the wall clock as a real chain's does.
+ */
+export const DEV_BLOCK_TIME = 1;
 
 /**
  * anvil's chain: the dev accounts of the well-known mnemonic, and otherwise what Hardhat's simulated network was,
  * so that gas and limits stay as they were (Osaka, a 60M block gas limit, EIP-7825's per-transaction cap). anvil
  * automines a block per transaction and gives blocks mined in the same second the same timestamp, so a busy
- * devnet's clock keeps to the wall clock and offers signed with real time do not expire early.
+ * devnet's clock keeps to the wall clock and offers signed with real time do not expire early. The block time
+ * (DEV_BLOCK_TIME) is added in startDevChain.
  */
 const ANVIL_CHAIN_ARGS = [
   "--chain-id", String(DEV_CHAIN_ID),
@@ -61,6 +69,11 @@ export interface StartDevChainParameters {
   networkFile?: string;
   /** Called as each startup step begins. */
   onProgress?: (progress: DevChainProgress) => void;
+  /**
+   * Seconds between blocks when no transaction comes (default DEV_BLOCK_TIME); 0 mines only on transactions,
+   * and the chain's clock then stops while it is idle.
+   */
+  blockTime?: number;
 }
 
 export interface DevChain {
@@ -85,7 +98,10 @@ export interface DevChain {
 export async function startDevChain(params: StartDevChainParameters = {}): Promise<DevChain> {
   const progress = params.onProgress ?? (() => {});
   progress({ step: "starting", message: "starting chain" });
-  const anvil = await spawnAnvil({ host: params.listen?.host ?? "127.0.0.1", port: params.listen?.port ?? 0, args: ANVIL_CHAIN_ARGS });
+  const blockTime = params.blockTime ?? DEV_BLOCK_TIME;
+  if (!Number.isInteger(blockTime) || blockTime < 0) throw new RangeError(`blockTime must be a whole number of seconds >= 0, got ${blockTime}`);
+  const mining = blockTime > 0 ? ["--block-time", String(blockTime), "--mixed-mining"] : [];
+  const anvil = await spawnAnvil({ host: params.listen?.host ?? "127.0.0.1", port: params.listen?.port ?? 0, args: [...ANVIL_CHAIN_ARGS, ...mining] });
   try {
     return await prepare({ rpcUrl: anvil.url, params, progress, close: () => anvil.close() });
   } catch (error) {

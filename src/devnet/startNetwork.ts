@@ -43,6 +43,8 @@ export interface StartNetworkParameters {
   home: string;
   /** Where the dev chain (anvil) serves JSON-RPC (default: 127.0.0.1 and a free port). */
   chainListen?: { host?: string; port?: number };
+  /** Seconds between the dev chain's blocks while no transaction comes (default DEV_BLOCK_TIME; 0: none). */
+  blockTime?: number;
   solverPort?: number;
   providers?: ProviderSpec[];
   /** Write the network description (with the solver URL and mediator) here. */
@@ -77,7 +79,7 @@ export interface EmbeddedNetwork {
 
 export async function startNetwork(params: StartNetworkParameters): Promise<EmbeddedNetwork> {
   const log = params.log ?? createLogger({ role: "devnet", level: "silent" });
-  const dev = await startDevChain({ listen: params.chainListen, onProgress: params.onProgress });
+  const dev = await startDevChain({ listen: params.chainListen, blockTime: params.blockTime, onProgress: params.onProgress });
   const closers: (() => Promise<void>)[] = [() => dev.close()];
   const close = async () => {
     for (const c of closers.reverse()) await c().catch(() => {});

@@ -263,6 +263,8 @@ function eventDetail(event: JobEvent): string | undefined {
       return event.resultCid;
     case "challenged":
       return event.reason;
+    case "awaiting-result":
+      return `result deadline in ${event.secondsLeft} s`;
     case "waiting":
       return event.for;
     case "closed":

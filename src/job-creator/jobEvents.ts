@@ -6,6 +6,8 @@ export type JobEvent =
   | { type: "submitted"; dealId: Hex }
   | { type: "matched" }
   | { type: "deal-opened"; provider: Address; txHash: string }
+  /** The deal is open and no result is posted yet: the provider has until `deadline` (unix seconds, the chain's clock). */
+  | { type: "awaiting-result"; deadline: number; secondsLeft: number }
   | { type: "log"; line: string }
   | { type: "result-posted"; result: Result; resultsUrl: string }
   | { type: "downloaded"; resultCid: string }

@@ -27,7 +27,8 @@ import { fetchCar } from "../storage/fetchCar.ts";
 import { readFileBytes } from "../storage/readFileBytes.ts";
 import { JobEventStream, type JobEvent } from "./jobEvents.ts";
 import { buildJobOffer } from "./buildJobOffer.ts";
-import { JobFailedError } from "./errors.ts";
+import { JobFailedError, ResultTimeoutError } from "./errors.ts";
+import { finalizeOverdueDeals, type FinalizeOverdueDealsResult } from "./finalizeOverdueDeals.ts";
 import { DEFAULT_JOB_TERMS, type JobTerms } from "./jobTerms.ts";
 
 import { LanePool } from "./lanePool.ts";
@@ -51,6 +52,14 @@ const SETTLED_FAILURES = new Set(["RESULT_UNAVAILABLE", "RESULT_TIMEOUT", "DECLI
 
 /** How often a job waiting on the socket also asks the solver directly (ms). */
 const FALLBACK_CHECK_MS = 5000;
+/**
+ * How long after its deal opens a job first reads its result deadline from the chain, and then how often (ms):
+ * most results come before the first read, which then costs nothing.
+ */
+const DEADLINE_FIRST_CHECK_MS = 3000;
+const DEADLINE_CHECK_MS = 5000;
+/** How often a job waiting for its result reports the time left (an "awaiting-result" event; ms). */
+const DEADLINE_REPORT_MS = 15_000;
 
 export interface LilypadClientParameters {
   conn: ChainConnection;
@@ -206,6 +215,14 @@ export class LilypadClient {
     }
   }
 
+  /**
+   * Settles this account's deals whose deadline passed (a job left behind by a closed client, a party gone
+   * silent): the given ones, or every overdue deal of the account, as creator or provider.
+   */
+  finalizeOverdueDeals(dealIds?: readonly Hex[]): Promise<FinalizeOverdueDealsResult> {
+    return finalizeOverdueDeals({ conn: this.#p.conn, dealIds });
+  }
+
   /** Stops following jobs (they reject with CLIENT_CLOSED; their deals go on on chain) and closes the socket. */
   async close(): Promise<void> {
     this.#closing.abort();
@@ -284,6 +301,8 @@ export class LilypadClient {
     let result: Result | undefined;
     let wake: (() => void) | undefined;
     let failure: JobFailedError | undefined;
+    /** When the deal was seen open, the result deadline last read, and the time left last reported. */
+    const watch = { openedAt: 0, checkedAt: 0, reportedAt: -Infinity };
     const onMessage = (m: ServerMessage) => {
       switch (m.type) {
         case "job.update":
@@ -298,6 +317,7 @@ export class LilypadClient {
         case "deal.opened":
           deal = asPackedDeal(m.deal);
           provider = m.provider;
+          watch.openedAt ||= performance.now();
           stream.push({ type: "deal-opened", provider: m.provider, txHash: m.txHash });
           break;
         case "job.log":
@@ -326,6 +346,13 @@ export class LilypadClient {
         wake = undefined;
         if (failure) throw failure;
         this.#assertOpen(dealId);
+        // With the deal open and no result yet, the chain says how long the provider has left; past that, the
+        // creator takes its refund.
+        const now = performance.now();
+        if (deal && !result && now - watch.openedAt >= DEADLINE_FIRST_CHECK_MS && now - watch.checkedAt >= DEADLINE_CHECK_MS) {
+          watch.checkedAt = now;
+          await this.#watchResultDeadline(dealId, deal, stream, watch);
+        }
         // The socket is the fast path; asking the solver costs it a signature check, so only now and then.
         if (performance.now() - lastCheck < FALLBACK_CHECK_MS) continue;
         lastCheck = performance.now();
@@ -334,12 +361,12 @@ export class LilypadClient {
         if (record?.deal && !deal) {
           deal = asPackedDeal(record.deal);
           provider = record.provider;
+          watch.openedAt ||= performance.now();
         }
         if (record?.result && record.resultsUrl && !result) {
           result = record.result;
           resultsUrl = record.resultsUrl;
         }
-        if (deal && !result) await this.#finalizeIfProviderSilent(dealId, deal, stream);
       }
       // The result the market holds is the one to judge, whatever the messages said.
       // The market judges only the result it holds: a different announcement makes it refuse (DealMismatch), and
@@ -424,11 +451,51 @@ export class LilypadClient {
     return this.#waitForRuling(ref, receipt.blockNumber, stream);
   }
 
-  /** Past the result deadline with nothing posted, the creator takes its refund and the timeout collateral. */
-  async #finalizeIfProviderSilent(dealId: Hex, deal: PackedDeal, stream: JobEventStream): Promise<void> {
-    if (!(await this.#finalizeIfOverdue({ dealId, deal, result: emptyResult }, DealState.Open))) return;
+  /**
+   * Reads the deal's result deadline and the chain's clock, and reports the time left now and then. Past the
+   * deadline with nothing posted, finalizes the deal (the creator's payment back, plus the provider's timeout
+   * collateral) and throws ResultTimeoutError; so it does when someone else finalized it so. A chain that does not
+   * answer, or a finalize that another transaction made moot, leaves it to the next round.
+   */
+  async #watchResultDeadline(dealId: Hex, deal: PackedDeal, stream: JobEventStream, watch: { reportedAt: number }): Promise<void> {
+    const conn = this.#p.conn;
+    const terms = unpackDeal(deal);
+    const read = await Promise.all([laneStatus(conn, terms.creator, terms.lane), conn.publicClient.getBlock()]).catch(() => undefined);
+    if (!read) return;
+    const [lane, block] = read;
+    const chainTime = Number(block.timestamp);
+    if (lane.state === DealState.Open) {
+      // The lane holds one deal at a time, and this job's deal is open: the lane's deadline is this deal's.
+      if (chainTime <= lane.deadline) {
+        if (performance.now() - watch.reportedAt >= DEADLINE_REPORT_MS) {
+          watch.reportedAt = performance.now();
+          stream.push({ type: "awaiting-result", deadline: lane.deadline, secondsLeft: lane.deadline - chainTime });
+        }
+        return;
+      }
+      try {
+        await finalizeDeals(conn, [{ dealId, deal, result: emptyResult }]);
+      } catch (error) {
+        if (error instanceof MarketTxError && error.revert) return;
+        throw error;
+      }
+    } else {
+      // A posted result comes with the solver's messages; a lane not yet seen open lags behind the deal.
+      if (lane.state !== DealState.Closed) return;
+      // Closed with no result seen: by whom does not matter, but how does.
+      const closed = await conn.publicClient
+        .getLogs({ address: conn.network.contracts.market, event: getAbiItem({ abi: lilypadMarketAbi, name: "DealClosed" }), args: { dealId }, fromBlock: BigInt(conn.network.deployBlock) })
+        .catch(() => []);
+      if (closed[0]?.args.outcome !== Outcome.ResultTimeout) return;
+    }
     stream.push({ type: "closed", outcome: Outcome.ResultTimeout });
-    throw new JobFailedError({ dealId, code: "RESULT_TIMEOUT", reason: "the provider posted no result in time; the payment was refunded and its timeout collateral paid to you" });
+    throw new ResultTimeoutError({
+      dealId,
+      provider: terms.provider,
+      resultTimeout: terms.resultTimeout,
+      refunded: terms.paymentCollateral,
+      compensation: terms.timeoutCollateral,
+    });
   }
 
   /** Finalizes the deal if it is still in `state` and that state's deadline has passed; says whether it did. */

@@ -9,7 +9,7 @@ import { lilypadTokenAbi } from "../../src/chain/generated/contracts.ts";
 import { AnvilNotFoundError, DevChainError, ErrorCode, ListenError, PortInUseError } from "../../src/core/errors.ts";
 import { resolveAnvilBinary } from "../../src/devnet/resolveAnvilBinary.ts";
 import { spawnAnvil } from "../../src/devnet/spawnAnvil.ts";
-import { DEV_CHAIN_ID, DEV_ETHER, DEV_FUNDING, startDevChain, type DevChain } from "../../src/devnet/startDevChain.ts";
+import { DEV_BLOCK_TIME, DEV_CHAIN_ID, DEV_ETHER, DEV_FUNDING, startDevChain, type DevChain } from "../../src/devnet/startDevChain.ts";
 
 const SPAWN_ANVIL = new URL("../../src/devnet/spawnAnvil.ts", import.meta.url).href;
 
@@ -60,16 +60,29 @@ describe("startDevChain", () => {
   });
 
   it("mines a block per transaction, giving blocks of the same second the same timestamp", async () => {
-    const before = await dev.publicClient.getBlockNumber();
     const wallet = dev.wallet(7);
+    const receipts = [];
     for (let i = 0; i < 3; i++) {
       const hash = await wallet.sendTransaction({ to: devAccount(8).address, value: 1n });
-      await dev.publicClient.waitForTransactionReceipt({ hash });
+      receipts.push(await dev.publicClient.waitForTransactionReceipt({ hash }));
     }
-    const blocks = await Promise.all([1n, 2n, 3n].map((n) => dev.publicClient.getBlock({ blockNumber: before + n })));
+    // The idle chain's empty blocks may come between them; each transaction still has a block of its own.
+    const numbers = receipts.map((r) => r.blockNumber);
+    assert.equal(new Set(numbers).size, 3, `blocks ${numbers.join(", ")}`);
+    const blocks = await Promise.all(numbers.map((n) => dev.publicClient.getBlock({ blockNumber: n })));
     assert.ok(blocks.every((b) => b.transactions.length === 1));
     const stamps = blocks.map((b) => b.timestamp);
     assert.ok(stamps[2]! - stamps[0]! <= 1n, `timestamps ${stamps.join(", ")} keep to the wall clock`);
+  });
+
+  it("keeps its clock going while idle: a block every DEV_BLOCK_TIME seconds, with no transaction", async () => {
+    assert.equal(DEV_BLOCK_TIME, 1);
+    const start = await dev.publicClient.getBlock();
+    await new Promise((resolve) => setTimeout(resolve, 3_200));
+    const later = await dev.publicClient.getBlock();
+    assert.ok(later.number >= start.number + 2n, `blocks ${start.number} then ${later.number}`);
+    assert.ok(later.timestamp >= start.timestamp + 2n, `timestamps ${start.timestamp} then ${later.timestamp}`);
+    assert.ok(later.timestamp <= BigInt(Math.ceil(Date.now() / 1000)) + 1n, "and no further than the wall clock");
   });
 
   it("moves its clock and takes snapshots through viem's anvil test client", async () => {
@@ -77,10 +90,30 @@ describe("startDevChain", () => {
     const snapshot = await dev.testClient.snapshot();
     await dev.testClient.increaseTime({ seconds: 600 });
     await dev.testClient.mine({ blocks: 1 });
-    assert.ok((await dev.publicClient.getBlock()).timestamp >= start + 600n);
-    const height = await dev.publicClient.getBlockNumber();
+    const jumped = await dev.publicClient.getBlock();
+    assert.ok(jumped.timestamp >= start + 600n);
     await dev.testClient.revert({ id: snapshot });
-    assert.equal(await dev.publicClient.getBlockNumber(), height - 1n);
+    // The blocks since the snapshot are gone (the idle chain may have mined a new one since).
+    const reverted = await dev.publicClient.getBlock({ blockNumber: jumped.number }).catch(() => undefined);
+    assert.notEqual(reverted?.hash, jumped.hash);
+  });
+});
+
+describe("startDevChain({ blockTime: 0 })", () => {
+  let dev: DevChain;
+  before(async () => {
+    dev = await startDevChain({ blockTime: 0 });
+  });
+  after(() => dev.close());
+
+  it("mines only on transactions: the idle chain's clock stands still", async () => {
+    const start = await dev.publicClient.getBlock();
+    await new Promise((resolve) => setTimeout(resolve, 1_500));
+    assert.equal(await dev.publicClient.getBlockNumber(), start.number);
+  });
+
+  it("refuses a block time that is not a whole number of seconds", async () => {
+    await assert.rejects(startDevChain({ blockTime: 0.5 }), RangeError);
   });
 });
 

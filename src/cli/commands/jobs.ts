@@ -1,11 +1,15 @@
 // `lilypad jobs list|show|logs`: the caller's jobs as the solver knows them (it follows the chain for each).
+// `lilypad jobs finalize`: settles the caller's overdue deals, read from the chain itself.
 import type { Command } from "commander";
 import type { Hex } from "viem";
 import { DevAccountIndex } from "../../chain/devAccounts.ts";
 import { domainOf } from "../../chain/verifyOffers.ts";
 import { InvalidArgumentError } from "../../core/errors.ts";
+import { formatTokens } from "../../core/formatTokens.ts";
+import { outcomeName } from "../../core/outcomeName.ts";
 import { toWireJson } from "../../core/api/wire.ts";
 import { bytes32Schema } from "../../core/primitives.ts";
+import { finalizeOverdueDeals, type FinalizeOverdueDealsResult, type PartyPayout } from "../../job-creator/finalizeOverdueDeals.ts";
 import { SolverClient } from "../../net/solverClient.ts";
 import { loadCliConfig, type ConfigFlags } from "../config.ts";
 import { connectAs, requireNetwork, solverUrlOf } from "../connectNetwork.ts";
@@ -31,7 +35,7 @@ export function registerJobs(program: Command, ctx: CliContext): void {
     if (!parsed.success) throw new InvalidArgumentError({ argument: "<deal-id>", message: "a deal id is 0x followed by 64 hex digits" });
     return parsed.data;
   };
-  const jobs = program.command("jobs").description("your jobs: list them, show one, read or follow its log");
+  const jobs = program.command("jobs").description("your jobs: list them, show one, read or follow its log, finalize overdue deals");
 
   jobs
     .command("list")
@@ -104,4 +108,51 @@ export function registerJobs(program: Command, ctx: CliContext): void {
         await new Promise((r) => setTimeout(r, 500));
       }
     });
+
+  jobs
+    .command("finalize")
+    .description("settle your deals whose deadline passed (a silent provider, creator or mediator), and show what each party got")
+    .argument("[deal-id]", "one deal (default: every overdue deal of yours, as creator or provider)")
+    .option("--json", "print JSON (amounts in wei)")
+    .addHelpText(
+      "after",
+      "\nPast a deal's current deadline anyone may finalize it: a provider that posted no result refunds the creator's\n" +
+        "payment and pays it the provider's timeout collateral; a result nobody judged pays the provider; a challenge\n" +
+        "the mediator never ruled on refunds both. Deadlines are by the chain's clock. `lilypad run` finalizes its\n" +
+        "own job when its provider is silent; this settles what is left, e.g. after the command was stopped.",
+    )
+    .action(async (id: string | undefined, flags: JobsFlags, command: Command) => {
+      const dealId = id === undefined ? undefined : dealIdOf(id);
+      const config = loadCliConfig(ctx, command.optsWithGlobals());
+      const conn = connectAs(await requireNetwork(ctx, config), config, DevAccountIndex.jobCreator);
+      const settled = await finalizeOverdueDeals({ conn, dealIds: dealId ? [dealId] : undefined });
+      if (flags.json) ctx.stdout(`${toWireJson(finalizeJson(settled))}\n`);
+      else ctx.stdout(describeFinalized(settled, conn.address));
+    });
+}
+
+function finalizeJson(settled: FinalizeOverdueDealsResult) {
+  return {
+    txHash: settled.txHash,
+    finalized: settled.finalized.map((d) => ({ ...d, outcome: outcomeName(d.outcome) })),
+    notYetDue: settled.notYetDue.map((d) => ({ dealId: d.dealId, phase: d.phase, deadline: d.deadline, secondsLeft: d.deadline - d.chainTime })),
+  };
+}
+
+function describeFinalized(settled: FinalizeOverdueDealsResult, account: Hex): string {
+  const lines: string[] = [];
+  if (settled.finalized.length === 0) lines.push("no overdue deals to finalize");
+  else lines.push(`finalized ${settled.finalized.length} deal${settled.finalized.length === 1 ? "" : "s"} (tx ${settled.txHash})`);
+  const party = (role: string, p: PartyPayout) =>
+    `  ${role.padEnd(9)}${p.address}${p.address.toLowerCase() === account.toLowerCase() ? " (you)" : ""}  ` +
+    (p.credit === 0n && p.unlock === 0n ? "nothing" : `+${formatTokens(p.credit)} available, -${formatTokens(p.unlock)} locked: net ${signed(p.credit - p.unlock)}`);
+  for (const d of settled.finalized) {
+    lines.push(`${d.dealId}  ${outcomeName(d.outcome)}`, party("creator", d.creator), party("provider", d.provider), party("mediator", d.mediator));
+  }
+  for (const d of settled.notYetDue) lines.push(`${d.dealId}  ${d.phase}, not overdue yet: deadline in ${d.deadline - d.chainTime} s`);
+  return `${lines.join("\n")}\n`;
+}
+
+function signed(amount: bigint): string {
+  return amount < 0n ? `-${formatTokens(-amount)}` : `+${formatTokens(amount)}`;
 }

@@ -9,12 +9,13 @@ import type { ChainConnection } from "../../chain/chainConnection.ts";
 import { resolveModuleOnChain } from "../../chain/moduleRegistry.ts";
 import { DEV_CHAIN_ID } from "../../devnet/startDevChain.ts";
 import { InvalidArgumentError } from "../../core/errors.ts";
+import { TIMEOUT_LIMITS } from "../../core/dealTypes.ts";
 import { createLogger } from "../../core/logger.ts";
 import type { NetworkInfo } from "../../core/network.ts";
-import { Outcome } from "../../core/dealTypes.ts";
+import { outcomeName } from "../../core/outcomeName.ts";
 import { startNetwork, type EmbeddedNetwork } from "../../devnet/startNetwork.ts";
 import type { JobEvent } from "../../job-creator/jobEvents.ts";
-import { LilypadClient, type JobResult } from "../../job-creator/lilypadClient.ts";
+import { DEFAULT_JOB_TERMS, LilypadClient, type JobResult } from "../../job-creator/lilypadClient.ts";
 import { createModuleResolver } from "../../modules/moduleResolver.ts";
 import type { Blockstore } from "../../storage/createBlockstore.ts";
 import { loadCliConfig, type ConfigFlags } from "../config.ts";
@@ -30,17 +31,11 @@ interface RunFlags extends ConfigFlags {
   json?: boolean;
   mediationChance?: string;
   target?: string;
+  resultTimeout?: string;
 }
 
-const OUTCOME_NAMES: Record<number, string> = {
-  [Outcome.Accepted]: "accepted",
-  [Outcome.Finalized]: "finalized",
-  [Outcome.ProviderRight]: "mediator: provider right",
-  [Outcome.ProviderWrong]: "mediator: provider wrong",
-  [Outcome.ResultTimeout]: "result timeout",
-  [Outcome.MediationTimeout]: "mediation timeout",
-  [Outcome.Declined]: "declined by the provider",
-};
+/** The longest result timeout the flag takes: a week. */
+const MAX_RESULT_TIMEOUT = 7 * 24 * 3600;
 
 /** Registers `lilypad run`: one job through the market, on the configured network or an embedded one. */
 export function registerRun(program: Command, ctx: CliContext): Command {
@@ -53,6 +48,10 @@ export function registerRun(program: Command, ctx: CliContext): Command {
     .option("--json", "print one JSON object instead of the job's output and a summary")
     .option("--mediation-chance <p>", "probability 0-1 of sending the result to the mediator as a spot check", "0")
     .option("--target <address>", "only this resource provider may take the job")
+    .option(
+      "--result-timeout <seconds>",
+      `seconds the provider has to post a result once the deal is open; past that your payment is refunded with the provider's timeout collateral (default ${DEFAULT_JOB_TERMS.resultTimeout})`,
+    )
     .addHelpText(
       "after",
       "\nWith no --network and no running devnet, an embedded network (chain, solver, resource provider, mediator)\nstarts in this process for the one job and stops after it.",
@@ -66,6 +65,14 @@ export function registerRun(program: Command, ctx: CliContext): Command {
       }
       if (flags.target !== undefined && !isAddress(flags.target)) {
         throw new InvalidArgumentError({ argument: "--target", message: "must be a 0x-prefixed address" });
+      }
+      const resultTimeout = flags.resultTimeout === undefined ? undefined : Number(flags.resultTimeout);
+      const floor = TIMEOUT_LIMITS.resultTimeout.min;
+      if (resultTimeout !== undefined && !(Number.isInteger(resultTimeout) && resultTimeout >= floor && resultTimeout <= MAX_RESULT_TIMEOUT)) {
+        throw new InvalidArgumentError({
+          argument: "--result-timeout",
+          message: `must be a whole number of seconds from ${floor} (the protocol's floor) to ${MAX_RESULT_TIMEOUT}`,
+        });
       }
       const config = loadCliConfig(ctx, all);
       const progress = (line: string) => {
@@ -110,6 +117,7 @@ export function registerRun(program: Command, ctx: CliContext): Command {
           const result = await client.run(ref, given, {
             mediationChance: chance,
             targetProvider: flags.target as Address | undefined,
+            terms: resultTimeout === undefined ? undefined : { resultTimeout },
             onEvent: (event) => {
               const line = describeEvent(event);
               if (line) progress(line);
@@ -134,6 +142,8 @@ function describeEvent(event: JobEvent): string | undefined {
       return "matched with a resource provider";
     case "deal-opened":
       return `deal opened on chain with ${event.provider}`;
+    case "awaiting-result":
+      return `waiting for the result: deadline in ${event.secondsLeft} s`;
     case "log":
       return `  provider: ${event.line}`;
     case "result-posted":
@@ -147,7 +157,7 @@ function describeEvent(event: JobEvent): string | undefined {
     case "waiting":
       return undefined;
     case "closed":
-      return `deal closed: ${OUTCOME_NAMES[event.outcome] ?? event.outcome}`;
+      return `deal closed: ${outcomeName(event.outcome)}`;
   }
 }
 
@@ -161,7 +171,7 @@ async function report(ctx: CliContext, flags: RunFlags, result: JobResult, block
     resultCid: result.resultCid,
     instructions: result.instructions.toString(),
     paid: result.paid.toString(),
-    outcome: OUTCOME_NAMES[result.outcome] ?? String(result.outcome),
+    outcome: outcomeName(result.outcome),
     savedTo: out,
     elapsedMs: Math.round(result.elapsedMs),
   };

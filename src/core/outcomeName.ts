@@ -1,0 +1,17 @@
+// How a closed deal's outcome reads to a person, as the CLI and the SDK's errors print it.
+import { Outcome } from "./dealTypes.ts";
+
+const NAMES: Record<Outcome, string> = {
+  [Outcome.Accepted]: "accepted",
+  [Outcome.Finalized]: "finalized",
+  [Outcome.ProviderRight]: "mediator: provider right",
+  [Outcome.ProviderWrong]: "mediator: provider wrong",
+  [Outcome.ResultTimeout]: "result timeout",
+  [Outcome.MediationTimeout]: "mediation timeout",
+  [Outcome.Declined]: "declined by the provider",
+};
+
+/** E.g. "result timeout"; an outcome this version does not know reads as its number. */
+export function outcomeName(outcome: number): string {
+  return NAMES[outcome as Outcome] ?? String(outcome);
+}
