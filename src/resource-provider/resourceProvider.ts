@@ -21,7 +21,7 @@ import { logChainOutages, watchMarketEvents, type MarketEvent, type MarketWatche
 import { signResourceOffer } from "../chain/offers.ts";
 import { domainOf } from "../chain/verifyOffers.ts";
 import type { LoadModuleResult } from "../modules/loadModule.ts";
-import { runDealJob } from "../modules/runDealJob.ts";
+import { runDealJob, type DealJobFailed } from "../modules/runDealJob.ts";
 import type { SandboxPool } from "../sandbox/sandboxPool.ts";
 import { carRoutes } from "../storage/carRoutes.ts";
 import type { Blockstore } from "../storage/createBlockstore.ts";
@@ -309,6 +309,7 @@ export class ResourceProvider {
         workRoot: this.#p.workRoot,
         moduleCache: this.#modules,
       });
+      if (run.kind === "failed") return this.#abandon(work, run);
       log(`finished: exit code ${run.exitCode}, ${run.result.instructions} instructions, ${run.durationMs.toFixed(1)} ms`);
       work.result = this.#applyFaults(run.result);
       work.state = "posting";
@@ -322,6 +323,18 @@ export class ResourceProvider {
     } finally {
       this.#running--;
     }
+  }
+
+  /**
+   * A run the sandbox stopped where another honest run might not have been (the wall clock, the host's stack or
+   * memory, a crash, a limit of the js engine): posting it would be posting something a mediator cannot
+   * reproduce, so nothing is posted and the deal runs into its result timeout. This is where the market's decline
+   * call goes when it lands (a way out that costs the provider less than its timeout collateral).
+   */
+  #abandon(work: DealWork, failed: DealJobFailed): void {
+    this.#log.warn({ dealId: work.dealId, reason: failed.reason, err: failed.message }, "the run is no result; posting nothing");
+    this.#send({ type: "job.log", dealId: work.dealId, line: `failed: ${failed.reason}: ${failed.message}`.slice(0, 4000) });
+    work.state = "closed";
   }
 
   /**
