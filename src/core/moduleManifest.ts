@@ -66,6 +66,16 @@ export type ModuleInput = z.output<typeof moduleInputSchema>;
 export const moduleEngineSchema = z.enum(["wasm", "js", "docker", "bacalhau"]);
 export type ModuleEngine = z.infer<typeof moduleEngineSchema>;
 
+/**
+ * Whether the protocol meters an engine's runs exactly: instructions counted and memory and output limited by code
+ * rewritten into the module, so that every honest run of a job counts and stops identically. Only wasm. The js
+ * engine's limits are watchdogs on the host (wall clock, sampled resident memory) and it counts nothing, so its
+ * modules are priced per run and no stop of theirs is a result (src/core/sandboxLimits.ts).
+ */
+export function isExactlyMetered(engine: ModuleEngine): boolean {
+  return engine === "wasm";
+}
+
 export const moduleManifestSchema = z
   .object({
     manifestVersion: z.literal(1),
@@ -124,6 +134,9 @@ export const moduleManifestSchema = z
     }
     if (m.engine === "wasm" && m.pricing !== "metered") {
       ctx.addIssue({ code: "custom", message: "wasm modules are metered", path: ["pricing"] });
+    }
+    if (!isExactlyMetered(m.engine) && m.pricing === "metered") {
+      ctx.addIssue({ code: "custom", message: `${m.engine} modules are not metered exactly, so they are priced per run`, path: ["pricing"] });
     }
     if (m.engine === "js" && !m.artifact.entry) {
       ctx.addIssue({ code: "custom", message: "js modules name their entry file", path: ["artifact", "entry"] });

@@ -1,14 +1,20 @@
 // Runs the job a deal names, the way every party must: the resource provider to produce the result, the mediator
 // to check it, a job creator to spot-check it. The job is a pure function of (module, inputs): the random seed is
-// the inputs' hash, so any honest re-run gives the same result CID and the same instruction count.
+// the inputs' hash, so any honest re-run gives the same result CID and the same instruction count. A run the
+// sandbox stopped where another honest run might not have (the wall clock, the host's stack or memory, a crash, any
+// limit of an engine not metered exactly) is no result: it comes back as `failed`, for the caller to post nothing
+// (the provider) or not to rule on it (the mediator).
 import { mkdir, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import type { CID } from "multiformats/cid";
 import { hexToBytes, keccak256, type Hex } from "viem";
-import { InvalidInputError, LilypadError } from "../core/errors.ts";
+import { InvalidArgumentError, InvalidInputError } from "../core/errors.ts";
 import { inputsHashOf, resolveInputs, type ResolvedInputs } from "../core/moduleInputs.ts";
 import { moduleCidOfDigest } from "../core/moduleId.ts";
 import type { Result } from "../core/dealTypes.ts";
+import type { ModuleManifest } from "../core/moduleManifest.ts";
+import { LIMIT_EXIT_CODE, limitIsResult, type SandboxLimitCode } from "../core/sandboxLimits.ts";
+import { SandboxLimitError } from "../sandbox/errors.ts";
 import { removeJobDir } from "../sandbox/placeJobInputs.ts";
 import { runJob } from "../sandbox/runJob.ts";
 import type { SandboxPool } from "../sandbox/sandboxPool.ts";
@@ -32,18 +38,42 @@ export interface RunDealJobParameters {
    * own limit, so a run stopped there posts what the market will price, and every party's run stops at the same count.
    */
   maxInstructions?: bigint;
+  /**
+   * Runs under this multiple of the manifest's wall clock (`limits.timeoutMs`; default 1). The wall clock is no part
+   * of the result (a run stopped by it is `failed`), so a mediator may give a re-run longer than the provider had.
+   */
+  wallClockFactor?: number;
 }
 
-export interface RunDealJobResult {
+/** The job ran to a result: it ended on its own or at a limit every honest run reaches identically. */
+export interface DealJobResult {
+  kind: "result";
   resultCid: CID;
   /** What goes on chain. */
   result: Result;
   exitCode: number;
+  /** The limit the result records (exit code 137 and a `limit` file), when the sandbox stopped the job at one. */
+  limit?: SandboxLimitCode;
   durationMs: number;
 }
 
+/** The run says nothing about the job: another honest run could have ended otherwise. Nothing was stored. */
+export interface DealJobFailed {
+  kind: "failed";
+  /** Where the sandbox stopped it. */
+  reason: SandboxLimitCode;
+  message: string;
+  durationMs: number;
+}
+
+export type RunDealJobResult = DealJobResult | DealJobFailed;
+
 export async function runDealJob(params: RunDealJobParameters): Promise<RunDealJobResult> {
   const { blockstore, workRoot } = params;
+  const factor = params.wallClockFactor ?? 1;
+  if (!Number.isFinite(factor) || factor < 1) {
+    throw new InvalidArgumentError({ argument: "wallClockFactor", message: "wallClockFactor must be a finite number of at least 1" });
+  }
   if (inputsHashOf(params.inputs) !== params.inputsHash) {
     throw new InvalidInputError({ key: "(all)", reason: "the inputs do not hash to the deal's inputsHash" });
   }
@@ -79,49 +109,58 @@ function withInstructionCeiling(loaded: LoadModuleResult, ceiling: bigint | unde
 async function runAndStore(params: RunDealJobParameters, loaded: LoadModuleResult, inputs: ResolvedInputs, jobDir: string): Promise<RunDealJobResult> {
   const { blockstore, pool, workRoot } = params;
   const started = performance.now();
-  let run: { resultDir: string; exitCode: number; instructions: bigint; durationMs: number };
+  const manifest = withWallClock(loaded.manifest, params.wallClockFactor ?? 1);
+  let run: { resultDir: string; exitCode: number; instructions: bigint; durationMs: number; limit?: SandboxLimitCode };
   try {
     run = await runJob({
-    pool,
-    moduleCid: loaded.cid,
-    manifest: loaded.manifest,
-    artifact: loaded.artifact,
-    inputs,
-    jobDir,
-    seed: hexToBytes(params.inputsHash),
-    workRoot,
-  });
+      pool,
+      moduleCid: loaded.cid,
+      manifest,
+      artifact: loaded.artifact,
+      inputs,
+      jobDir,
+      seed: hexToBytes(params.inputsHash),
+      workRoot,
+    });
   } catch (error) {
-    if (!(error instanceof LilypadError) || !LIMIT_CODES.has(error.code)) throw error;
-    run = await limitResult(jobDir, error.code, error.code === "INSTRUCTION_BUDGET_EXCEEDED" ? BigInt(loaded.manifest.limits.instructions) : 0n, started);
+    if (!(error instanceof SandboxLimitError)) throw error;
+    if (!limitIsResult(error.limit, manifest.engine)) {
+      return { kind: "failed", reason: error.limit, message: error.message, durationMs: performance.now() - started };
+    }
+    const instructions = error.limit === "INSTRUCTION_BUDGET_EXCEEDED" ? BigInt(manifest.limits.instructions) : 0n;
+    run = await limitResult(jobDir, error.limit, instructions, started);
   }
   const { cid: resultCid } = await addDirectory({ blockstore, path: run.resultDir });
   const stdout = await readFile(join(run.resultDir, "stdout"));
   return {
+    kind: "result",
     resultCid,
     result: { cidDigest: resultDigestOf(resultCid), outputHash: keccak256(stdout), instructions: run.instructions },
     exitCode: run.exitCode,
+    limit: run.limit,
     durationMs: run.durationMs,
   };
 }
 
-/**
- * Limits a job hits are results too: the job ran, and an honest re-run hits the same limit. Recording them (instead
- * of posting nothing) keeps a creator from draining providers' timeout collateral with jobs built to exceed their
- * limits. The record holds only the limit's code, so that every honest run writes the same bytes; a job stopped at
- * its instruction budget is paid for the whole budget.
- */
-const LIMIT_CODES = new Set(["INSTRUCTION_BUDGET_EXCEEDED", "MEMORY_LIMIT_EXCEEDED", "OUTPUT_LIMIT_EXCEEDED", "TIMEOUT"]);
-export const LIMIT_EXIT_CODE = 137;
+function withWallClock(manifest: ModuleManifest, factor: number): ModuleManifest {
+  if (factor === 1) return manifest;
+  return { ...manifest, limits: { ...manifest.limits, timeoutMs: Math.ceil(manifest.limits.timeoutMs * factor) } };
+}
 
-async function limitResult(jobDir: string, code: string, instructions: bigint, started: number) {
+/**
+ * Limits that every honest run reaches identically (limitIsResult) are results too: the job ran, and an honest
+ * re-run stops at the same place. Recording them (instead of posting nothing) keeps a creator from draining
+ * providers' timeout collateral with jobs built to exceed their budgets. The record holds only the limit's code, so
+ * that every honest run writes the same bytes; a job stopped at its instruction budget is paid for the whole budget.
+ */
+async function limitResult(jobDir: string, code: SandboxLimitCode, instructions: bigint, started: number) {
   const resultDir = join(jobDir, "limit-result");
   await mkdir(resultDir, { recursive: true });
   await writeFile(join(resultDir, "stdout"), "");
   await writeFile(join(resultDir, "stderr"), `the job was stopped: ${code}\n`);
   await writeFile(join(resultDir, "exitCode"), `${LIMIT_EXIT_CODE}\n`);
   await writeFile(join(resultDir, "limit"), `${code}\n`);
-  return { resultDir, exitCode: LIMIT_EXIT_CODE, instructions, durationMs: performance.now() - started };
+  return { resultDir, exitCode: LIMIT_EXIT_CODE, instructions, limit: code, durationMs: performance.now() - started };
 }
 
 /** The 32-byte sha2-256 digest the market stores for a result directory's CID. */

@@ -318,24 +318,33 @@ export class ResourceProvider {
         moduleCache: this.#modules,
         maxInstructions: unpackDeal(work.deal).maxInstructions,
       });
+      if (run.kind === "failed") return await this.#decline(work, `${run.reason}: ${run.message}`);
       log(`finished: exit code ${run.exitCode}, ${run.result.instructions} instructions, ${run.durationMs.toFixed(1)} ms`);
       work.result = this.#applyFaults(run.result);
       work.state = "posting";
       this.#posting.push(work);
       this.#log.info({ dealId, resultCid: run.resultCid.toString(), instructions: run.result.instructions.toString() }, "job done");
     } catch (error) {
-      // A job that cannot run is declined on chain at once: the creator gets its collateral back with this
-      // provider's timeout collateral (what silence would cost), without waiting out the result timeout.
-      const reason = error instanceof Error ? error.message : String(error);
-      this.#log.error({ dealId, err: reason }, "job failed to run; declining the deal");
-      log(`failed: ${reason}`);
-      work.state = "closed";
-      await declineDeal(this.#p.conn, work).catch((declineError: unknown) =>
-        this.#log.warn({ dealId, err: String(declineError) }, "could not decline the deal; it will time out"),
-      );
+      await this.#decline(work, error instanceof Error ? error.message : String(error));
     } finally {
       this.#running--;
     }
+  }
+
+  /**
+   * A job that could not run, or a run the sandbox stopped where another honest run might not have been (the wall
+   * clock, the host's stack or memory, a crash, a limit of the js engine: posting it would be posting something a
+   * mediator cannot reproduce), is declined on chain at once. The creator gets its collateral back with this
+   * provider's timeout collateral (what silence would cost) without waiting out the result timeout, and hears why
+   * from the log line sent first.
+   */
+  async #decline(work: DealWork, reason: string): Promise<void> {
+    this.#log.warn({ dealId: work.dealId, err: reason }, "the job gave no result; declining the deal");
+    this.#send({ type: "job.log", dealId: work.dealId, line: `failed: ${reason}`.slice(0, 4000) });
+    work.state = "closed";
+    await declineDeal(this.#p.conn, work).catch((error: unknown) =>
+      this.#log.warn({ dealId: work.dealId, err: String(error) }, "could not decline the deal; it will time out"),
+    );
   }
 
   /**

@@ -22,13 +22,19 @@ export interface RunRequest {
   memoryPages: number;
 }
 
+/**
+ * How a run ended. The first five are reproducible (the same job ends the same way on every machine); the host's
+ * stack and memory are not (src/core/sandboxLimits.ts).
+ */
 export type RunOutcome =
   | { kind: "exited"; exitCode: number }
   | { kind: "trapped"; message: string }
   | { kind: "instruction-budget" }
   | { kind: "memory-limit"; message: string }
   | { kind: "output-limit" }
-  | { kind: "invalid-module"; message: string };
+  | { kind: "invalid-module"; message: string }
+  | { kind: "stack-overflow"; message: string }
+  | { kind: "host-out-of-memory"; message: string };
 
 export interface RunReply {
   type: "done";

@@ -1,11 +1,28 @@
-// Typed errors of the sandbox: each names the limit a job hit, with the stable code programs match on.
+// Typed errors of the sandbox: each names the limit a job hit, with its code from the one catalogue of limits
+// (src/core/sandboxLimits.ts), which also says whether an honest re-run would stop there too.
 import { LilypadError } from "../core/errors.ts";
+import { SANDBOX_LIMITS, type SandboxLimitCode } from "../core/sandboxLimits.ts";
 
-export class InstructionBudgetExceededError extends LilypadError {
+/** The sandbox stopped the job before it ended on its own; `limit` (the same as `code`) says where. */
+export class SandboxLimitError extends LilypadError {
+  readonly limit: SandboxLimitCode;
+  constructor(params: { limit: SandboxLimitCode; message: string; hint?: string; cause?: unknown }) {
+    super({ code: params.limit, message: params.message, hint: params.hint, cause: params.cause });
+    this.name = "SandboxLimitError";
+    this.limit = params.limit;
+  }
+
+  /** Whether every honest run of the same job stops here identically (for an exactly metered engine). */
+  get reproducible(): boolean {
+    return SANDBOX_LIMITS[this.limit].reproducible;
+  }
+}
+
+export class InstructionBudgetExceededError extends SandboxLimitError {
   readonly budget: bigint;
   constructor(params: { budget: bigint }) {
     super({
-      code: "INSTRUCTION_BUDGET_EXCEEDED",
+      limit: "INSTRUCTION_BUDGET_EXCEEDED",
       message: `the module executed more than its budget of ${params.budget} instructions`,
       hint: "raise limits.instructions in the manifest, or give the job smaller inputs",
     });
@@ -14,11 +31,11 @@ export class InstructionBudgetExceededError extends LilypadError {
   }
 }
 
-export class MemoryLimitExceededError extends LilypadError {
+export class MemoryLimitExceededError extends SandboxLimitError {
   readonly memoryMiB: number;
   constructor(params: { memoryMiB: number; detail: string }) {
     super({
-      code: "MEMORY_LIMIT_EXCEEDED",
+      limit: "MEMORY_LIMIT_EXCEEDED",
       message: `the module ran out of its ${params.memoryMiB} MiB of memory (${params.detail})`,
       hint: "raise limits.memoryMiB in the manifest",
     });
@@ -27,11 +44,11 @@ export class MemoryLimitExceededError extends LilypadError {
   }
 }
 
-export class OutputLimitExceededError extends LilypadError {
+export class OutputLimitExceededError extends SandboxLimitError {
   readonly outputBytes: number;
   constructor(params: { outputBytes: number }) {
     super({
-      code: "OUTPUT_LIMIT_EXCEEDED",
+      limit: "OUTPUT_LIMIT_EXCEEDED",
       message: `the module wrote more than its limit of ${params.outputBytes} bytes of output`,
       hint: "raise limits.outputBytes in the manifest",
     });
@@ -40,11 +57,11 @@ export class OutputLimitExceededError extends LilypadError {
   }
 }
 
-export class WallClockTimeoutError extends LilypadError {
+export class WallClockTimeoutError extends SandboxLimitError {
   readonly timeoutMs: number;
   constructor(params: { timeoutMs: number }) {
     super({
-      code: "TIMEOUT",
+      limit: "TIMEOUT",
       message: `the job ran longer than its ${params.timeoutMs} ms limit and was killed`,
       hint: "raise limits.timeoutMs in the manifest",
     });
@@ -53,17 +70,41 @@ export class WallClockTimeoutError extends LilypadError {
   }
 }
 
-export class InvalidModuleError extends LilypadError {
-  constructor(params: { reason: string; cause?: unknown }) {
-    super({ code: "INVALID_MODULE", message: `the module cannot run here: ${params.reason}`, cause: params.cause });
-    this.name = "InvalidModuleError";
+/** The module recursed deeper than the host's native stack holds, which depends on how V8 compiled it so far. */
+export class StackOverflowError extends SandboxLimitError {
+  constructor(params: { detail: string }) {
+    super({
+      limit: "STACK_OVERFLOW",
+      message: `the module overflowed the host's call stack (${params.detail})`,
+      hint: "recurse less deeply: how deep a module may go depends on the host, so no result is recorded",
+    });
+    this.name = "StackOverflowError";
+  }
+}
+
+/** The host refused memory the job's limit allows: a fact about the machine, not the job. */
+export class HostOutOfMemoryError extends SandboxLimitError {
+  constructor(params: { detail: string }) {
+    super({
+      limit: "HOST_OUT_OF_MEMORY",
+      message: `the host could not give the module the memory its limit allows (${params.detail})`,
+      hint: "run fewer jobs at once on this machine, or give it more memory",
+    });
+    this.name = "HostOutOfMemoryError";
   }
 }
 
 /** The sandbox's child process died for a reason other than a limit (a bug or the host killing it). */
-export class SandboxCrashError extends LilypadError {
+export class SandboxCrashError extends SandboxLimitError {
   constructor(params: { detail: string }) {
-    super({ code: "SANDBOX_CRASHED", message: `the sandbox process crashed: ${params.detail}` });
+    super({ limit: "SANDBOX_CRASHED", message: `the sandbox process crashed: ${params.detail}` });
     this.name = "SandboxCrashError";
+  }
+}
+
+export class InvalidModuleError extends LilypadError {
+  constructor(params: { reason: string; cause?: unknown }) {
+    super({ code: "INVALID_MODULE", message: `the module cannot run here: ${params.reason}`, cause: params.cause });
+    this.name = "InvalidModuleError";
   }
 }

@@ -1,9 +1,10 @@
-// Instrumented binaries are cached on disk by module CID and limits: the pass runs once per module version.
+// Instrumented binaries are cached on disk by module CID, limits and counting rule (METERING_VERSION): the pass runs
+// once per module version.
 import { randomUUID } from "node:crypto";
 import { existsSync } from "node:fs";
 import { mkdir, rename, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { instrumentModule } from "./metering/instrumentModule.ts";
+import { instrumentModule, METERING_VERSION } from "./metering/instrumentModule.ts";
 
 export interface InstrumentedModulePathParameters {
   cacheDir: string;
@@ -17,7 +18,7 @@ export interface InstrumentedModulePathParameters {
 const inProgress = new Map<string, Promise<string>>();
 
 export async function instrumentedModulePath(params: InstrumentedModulePathParameters): Promise<string> {
-  const path = join(params.cacheDir, `${params.moduleCid}-${params.instructionBudget}-${params.maxMemoryPages}.wasm`);
+  const path = join(params.cacheDir, `m${METERING_VERSION}-${params.moduleCid}-${params.instructionBudget}-${params.maxMemoryPages}.wasm`);
   if (existsSync(path)) return path;
   let pending = inProgress.get(path);
   if (!pending) {

@@ -8,10 +8,12 @@ import type { ModuleManifest } from "../core/moduleManifest.ts";
 import { fillTemplate, type ResolvedInputs } from "../core/moduleInputs.ts";
 import type { RunOutcome } from "./childProtocol.ts";
 import {
+  HostOutOfMemoryError,
   InstructionBudgetExceededError,
   InvalidModuleError,
   MemoryLimitExceededError,
   OutputLimitExceededError,
+  StackOverflowError,
 } from "./errors.ts";
 import { instrumentedModulePath } from "./instrumentedModulePath.ts";
 import { placeJobInputs } from "./placeJobInputs.ts";
@@ -102,7 +104,10 @@ export async function runWasmJob(params: RunWasmJobParameters): Promise<RunWasmJ
   };
 }
 
-/** Exits and traps are results; running into a limit is an error, typed by the limit. */
+/**
+ * Exits and traps are results; running into a limit is an error, typed by the limit (whether that stop is a result
+ * too is the catalogue's call: src/core/sandboxLimits.ts).
+ */
 async function exitCodeOf(outcome: RunOutcome, manifest: ModuleManifest, budget: bigint, stderrPath: string): Promise<number> {
   switch (outcome.kind) {
     case "exited":
@@ -118,5 +123,9 @@ async function exitCodeOf(outcome: RunOutcome, manifest: ModuleManifest, budget:
       throw new OutputLimitExceededError({ outputBytes: manifest.limits.outputBytes });
     case "invalid-module":
       throw new InvalidModuleError({ reason: outcome.message });
+    case "stack-overflow":
+      throw new StackOverflowError({ detail: outcome.message });
+    case "host-out-of-memory":
+      throw new HostOutOfMemoryError({ detail: outcome.message });
   }
 }

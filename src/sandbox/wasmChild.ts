@@ -6,8 +6,7 @@ import { closeSync, openSync, readFileSync } from "node:fs";
 import { WASI } from "node:wasi";
 import type { RunOutcome, RunReply, RunRequest } from "./childProtocol.ts";
 import { deterministicWasi, type WasiImports } from "./deterministicWasi.ts";
-import { EXHAUSTED_EXPORT, INSTRUCTIONS_EXPORT, MEMORY_DENIED_EXPORT } from "./metering/instrumentModule.ts";
-
+import { EXHAUSTED_EXPORT, HOST_REFUSED_EXPORT, INSTRUCTIONS_EXPORT, MEMORY_DENIED_EXPORT } from "./metering/instrumentModule.ts";
 
 const compiled = new Map<string, WebAssembly.Module>();
 const MAX_CACHED_MODULES = 32;
@@ -31,15 +30,16 @@ function run(request: RunRequest): RunReply {
     // The counter is an i64 that the host reads as unsigned.
     return counter instanceof WebAssembly.Global ? BigInt.asUintN(64, BigInt(counter.value as bigint)) : 0n;
   };
-  const exhausted = (): boolean => {
-    const flag = instance?.exports[EXHAUSTED_EXPORT];
+  const raised = (name: string): boolean => {
+    const flag = instance?.exports[name];
     return flag instanceof WebAssembly.Global && flag.value === 1;
   };
+  const exhausted = () => raised(EXHAUSTED_EXPORT);
   // The metering pass raises this flag when a memory.grow is refused at the job's memory limit.
-  const memoryAtCap = (): boolean => {
-    const flag = instance?.exports[MEMORY_DENIED_EXPORT];
-    return flag instanceof WebAssembly.Global && flag.value === 1;
-  };
+  const memoryAtCap = () => raised(MEMORY_DENIED_EXPORT);
+  // And this one when the host refused a memory.grow the limit allows: whatever the module made of that, the run
+  // says something about this machine, not the job.
+  const hostRefused = () => raised(HOST_REFUSED_EXPORT);
   let outcome: RunOutcome;
   try {
     const wasi = new WASI({
@@ -66,15 +66,22 @@ function run(request: RunRequest): RunReply {
     try {
       instance = new WebAssembly.Instance(compiledModule.module, { wasi_snapshot_preview1: wasiImports.imports });
     } catch (error) {
+      // The memory is allocated here: a host short of memory fails the instantiation, a module cannot.
+      if (isOutOfMemory(error)) return reply(request, { kind: "host-out-of-memory", message: (error as Error).message }, 0n, cached);
       return reply(request, { kind: "invalid-module", message: (error as Error).message }, 0n, cached);
     }
     try {
       const exitCode = wasi.start(instance);
-      if (outputExceeded) outcome = { kind: "output-limit" };
+      if (hostRefused()) outcome = { kind: "host-out-of-memory", message: `exited with ${exitCode} after the host refused a memory.grow` };
+      else if (outputExceeded) outcome = { kind: "output-limit" };
       else if (exitCode !== 0 && memoryAtCap()) outcome = { kind: "memory-limit", message: `exited with ${exitCode} at the memory limit` };
       else outcome = { kind: "exited", exitCode };
     } catch (error) {
       if (exhausted()) outcome = { kind: "instruction-budget" };
+      else if (hostRefused() || isOutOfMemory(error)) outcome = { kind: "host-out-of-memory", message: String(error) };
+      // How deep a module may recurse depends on V8's frame sizes, which change when it tiers a function up on a
+      // background thread: reproducible neither across machines nor across runs.
+      else if (isStackOverflow(error)) outcome = { kind: "stack-overflow", message: (error as Error).message };
       else if (outputExceeded) outcome = { kind: "output-limit" };
       else if (memoryAtCap()) outcome = { kind: "memory-limit", message: (error as Error).message };
       else outcome = { kind: "trapped", message: error instanceof WebAssembly.RuntimeError ? error.message : String(error) };
@@ -83,6 +90,14 @@ function run(request: RunRequest): RunReply {
     for (const fd of fds) closeSync(fd);
   }
   return reply(request, outcome, instructions(), cached);
+}
+
+function isStackOverflow(error: unknown): boolean {
+  return error instanceof RangeError && /call stack/i.test(error.message);
+}
+
+function isOutOfMemory(error: unknown): boolean {
+  return error instanceof RangeError && /out of memory/i.test(error.message);
 }
 
 function reply(request: RunRequest, outcome: RunOutcome, instructions: bigint, cached: boolean): RunReply {

@@ -59,6 +59,9 @@ describe("module manifest", () => {
       /\{\{Nope\}\} names no input/,
     );
     assert.throws(() => parseManifest({ ...base, engine: "js" }, "js.json"), /js modules name their entry file/);
+    // Only wasm is metered exactly: a js module priced by instructions would post counts of 0 as if metered.
+    check({ ...base, engine: "js", artifact: { ...base.artifact, entry: "main.mjs" } }, /js modules are not metered exactly, so they are priced per run/);
+    check({ ...base, pricing: "per-run" }, /wasm modules are metered/);
     assert.throws(() => parseManifest("not an object", "x"), InvalidManifestError);
   });
 

@@ -4,11 +4,13 @@ import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
+import { limitIsResult } from "../../src/core/sandboxLimits.ts";
 import {
   InstructionBudgetExceededError,
   InvalidModuleError,
   MemoryLimitExceededError,
   OutputLimitExceededError,
+  StackOverflowError,
   WallClockTimeoutError,
 } from "../../src/sandbox/errors.ts";
 import { FIXED_REALTIME_NS } from "../../src/sandbox/deterministicWasi.ts";
@@ -126,6 +128,34 @@ describe("wasm sandbox", () => {
       (e: unknown) => e instanceof WallClockTimeoutError && e.code === "TIMEOUT",
     );
     assert.equal((await run(modules.hello)).exitCode, 0);
+  });
+
+  it("bulk memory costs by size: big fills in a loop count by their bytes, identically in every run", async () => {
+    // 40 fills of 60 KiB: the loop's own instructions plus 40 x 7680 (one per 8 bytes); of 8 bytes: plus 40 x 1.
+    const big = modules.bulkFiller(61_440, 40);
+    const small = modules.bulkFiller(8, 40);
+    const limits = { instructions: "10000000", memoryMiB: 1 };
+    const runs = [await run(big, { limits }), await run(big, { limits }), await run(big, { limits, cid: "another-cache-entry" })];
+    for (const r of runs) {
+      assert.equal(r.exitCode, 0);
+      assert.equal(await readFile(join(r.resultDir, "stdout"), "utf8"), "filled\n");
+    }
+    assert.equal(new Set(runs.map((r) => r.instructions)).size, 1, `counts differ: ${runs.map((r) => r.instructions)}`);
+    const smallRun = await run(small, { limits });
+    assert.equal(runs[0]!.instructions - smallRun.instructions, 40n * (7680n - 1n));
+    // A budget that pays for 10 of the big fills, not 40: the budget stops the job, not the wall clock.
+    await assert.rejects(run(big, { limits: { ...limits, instructions: String(smallRun.instructions + 10n * 7680n) } }), InstructionBudgetExceededError);
+  });
+
+  it("a stack overflow is the host's limit, not the job's: typed, and no result", async () => {
+    await assert.rejects(run(modules.deepRecursion, { limits: { instructions: "100000000000" } }), (e: unknown) => {
+      assert.ok(e instanceof StackOverflowError, String(e));
+      assert.equal(e.code, "STACK_OVERFLOW");
+      assert.equal(e.reproducible, false);
+      assert.equal(limitIsResult(e.limit, "wasm"), false);
+      return true;
+    });
+    assert.equal((await run(modules.hello)).exitCode, 0, "the child keeps serving");
   });
 
   it("refuses a module that imports anything but WASI", async () => {

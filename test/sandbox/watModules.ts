@@ -128,3 +128,32 @@ export const politeAllocator = wat(`(module ${WASI}
   (func (export "_start")
     (loop $l
       (br_if $l (i32.ne (memory.grow (i32.const 1)) (i32.const -1))))))`);
+
+/** Recurses without end: the host's stack overflows long before a large budget runs out. */
+export const deepRecursion = wat(`(module ${WASI}
+  (func $down (param $n i32) (result i32) (i32.add (i32.const 1) (call $down (i32.add (local.get $n) (i32.const 1)))))
+  (func (export "_start") (drop (call $down (i32.const 0)))))`);
+
+/** Fills `bytes` bytes of memory `times` times (one memory.fill each), then prints "filled\n". */
+export const bulkFiller = (bytes: number, times: number) =>
+  wat(`(module ${WASI}
+  (data (i32.const 0x200) "filled\\n")
+  (func (export "_start") (local $k i32)
+    (local.set $k (i32.const ${times}))
+    (block $done
+      (loop $again
+        (br_if $done (i32.eqz (local.get $k)))
+        (memory.fill (i32.const 0x1000) (local.get $k) (i32.const ${bytes}))
+        (local.set $k (i32.sub (local.get $k) (i32.const 1)))
+        (br $again)))
+    (drop (call $write (i32.const 1) (i32.const 0x200) (i32.const 7)))))`);
+
+/** Counts to `n` and prints "done\n": a job whose wall-clock time grows with `n` and whose result does not. */
+export const countTo = (n: number) =>
+  wat(`(module ${WASI}
+  (data (i32.const 0x200) "done\\n")
+  (func (export "_start") (local $i i32)
+    (loop $l
+      (local.set $i (i32.add (local.get $i) (i32.const 1)))
+      (br_if $l (i32.lt_u (local.get $i) (i32.const ${n}))))
+    (drop (call $write (i32.const 1) (i32.const 0x200) (i32.const 5)))))`);

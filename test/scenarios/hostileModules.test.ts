@@ -9,10 +9,13 @@
 //   is ruled wrong (it loses its results collateral, the creator pays nothing);
 // - a module that ends on its own, however hostile (escape attempts, a permission error), gives a result recording
 //   what happened (its stdout, stderr and exit code), accepted and paid like any other;
-// - a module that runs into a sandbox limit (instructions, wall clock, memory, output) is stopped by the provider's
-//   sandbox, and the provider posts a result recording which limit (exit code 137, a `limit` file): an honest
-//   re-run writes the same bytes, so the mediator agrees, and the creator pays (for the whole instruction budget
-//   when that was the limit);
+// - a wasm module that runs into a limit every honest run reaches identically (instructions, memory, output:
+//   src/core/sandboxLimits.ts) is stopped by the provider's sandbox, and the provider posts a result recording
+//   which limit (exit code 137, a `limit` file): an honest re-run writes the same bytes, so the mediator agrees,
+//   and the creator pays (for the whole instruction budget when that was the limit);
+// - a module stopped where another honest run might not have been (the wall clock, any limit of the js engine,
+//   which is not metered exactly) gives no result: the provider posts nothing and says why, and the deal ends at
+//   its result timeout (the creator takes the provider's timeout collateral, until the market has a decline call);
 // - the provider keeps serving: a cowsay job right after all of that runs on it and is accepted.
 import assert from "node:assert/strict";
 import { existsSync } from "node:fs";
@@ -22,16 +25,18 @@ import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { exporter } from "ipfs-unixfs-exporter";
 import { CID } from "multiformats/cid";
-import type { Address } from "viem";
+import type { Address, Hex } from "viem";
 import { DevAccountIndex, devAccount } from "../../src/chain/devAccounts.ts";
 import { escrowBalance } from "../../src/chain/market/escrow.ts";
 import { readDeal } from "../../src/chain/market/readDeal.ts";
 import { unpackDeal } from "../../src/core/dealPacking.ts";
+import { laneStatus } from "../../src/chain/market/laneStatus.ts";
 import { Outcome } from "../../src/core/dealTypes.ts";
 import { inputsHashOf } from "../../src/core/moduleInputs.ts";
 import { settlementOf } from "../../src/core/settlement.ts";
+import { JobFailedError } from "../../src/job-creator/errors.ts";
 import type { LilypadClient } from "../../src/job-creator/lilypadClient.ts";
-import type { Ruling } from "../../src/mediator/mediator.ts";
+import type { Abstention, Ruling } from "../../src/mediator/mediator.ts";
 import { compileModule, repoRoot } from "../../src/modules/compileAssemblyScript.ts";
 import { createModuleResolver } from "../../src/modules/moduleResolver.ts";
 import { packageModule } from "../../src/modules/packageModule.ts";
@@ -57,6 +62,7 @@ const FIXTURE_MODULES: Record<string, string | undefined> = {
   "hostile-js-membomb": undefined,
   "hostile-js-stdoutflood": undefined,
   "hostile-js-read-passwd": undefined,
+  "slow-on-mediator": undefined,
 };
 
 async function hostileWasm(name: string): Promise<Uint8Array> {
@@ -65,12 +71,13 @@ async function hostileWasm(name: string): Promise<Uint8Array> {
 }
 
 /** Copies the fixture folder (with its wasm program, if any) to `work` and packages it into the block store. */
-async function packageFixture(name: string, work: string, blockstore: Blockstore): Promise<string> {
+async function packageFixture(name: string, work: string, blockstore: Blockstore): Promise<{ cid: string; artifactCid: string }> {
   const dir = join(work, "modules", name);
   await cp(join(FIXTURES, name), dir, { recursive: true });
   const program = FIXTURE_MODULES[name];
   if (program) await writeFile(join(dir, "module.wasm"), await hostileWasm(program));
-  return (await packageModule({ dir, blockstore })).cid;
+  const { cid, manifest } = await packageModule({ dir, blockstore });
+  return { cid, artifactCid: manifest.artifact.cid };
 }
 
 /** A file of a result directory, read from the block store (verified block by block). */
@@ -91,7 +98,9 @@ describe("hostile and non-deterministic modules through the network", () => {
   let blockstore: Blockstore;
   let client: LilypadClient;
   const cids: Record<string, string> = {};
+  const artifactCids: Record<string, string> = {};
   const rulings: Ruling[] = [];
+  const abstentions: Abstention[] = [];
   const rulingWaiters = new Set<() => void>();
   /**
    * The mediator's ruling on a deal, once its listener has run: the creator may see the deal closed (through the
@@ -117,12 +126,17 @@ describe("hostile and non-deterministic modules through the network", () => {
   before(async () => {
     work = await mkdtemp(join(tmpdir(), "lilypad-hostile-"));
     blockstore = await createBlockstore({ path: join(work, "blocks") });
-    for (const name of Object.keys(FIXTURE_MODULES)) cids[name] = await packageFixture(name, work, blockstore);
+    for (const name of Object.keys(FIXTURE_MODULES)) {
+      const packaged = await packageFixture(name, work, blockstore);
+      cids[name] = packaged.cid;
+      artifactCids[name] = packaged.artifactCid;
+    }
     t = await startTestNetwork({ blockstore, providers: [{ account: PROVIDER_INDEX, slots: 8 }], sandboxSize: 2 });
     t.net.mediator.onRuling((ruling) => {
       rulings.push(ruling);
       for (const waiter of [...rulingWaiters]) waiter();
     });
+    t.net.mediator.onAbstention((abstention) => abstentions.push(abstention));
     client = await t.client(DevAccountIndex.jobCreator, { blockstore, resolveModule: createModuleResolver({ blockstore, workDir: join(work, "resolver") }) });
     // The creator's first job deposits its escrow: done here so that the escrow figures below see only the jobs.
     await client.run("cowsay:v1", { Message: "warm up" });
@@ -230,7 +244,6 @@ describe("hostile and non-deterministic modules through the network", () => {
   it("wasm modules that run into a limit: the result records the limit, and a re-run by the mediator agrees", async () => {
     await runIntoLimits([
       { module: "hostile-wasm-loop", limit: "INSTRUCTION_BUDGET_EXCEEDED", mediate: true },
-      { module: "hostile-wasm-spin", limit: "TIMEOUT" },
       // The 16 MiB cap refuses every memory.grow past it; the program retries for ever, so the budget ends it.
       { module: "hostile-wasm-membomb", limit: "INSTRUCTION_BUDGET_EXCEEDED" },
       // Writes past 1 MiB are refused; the program ignores the errors and writes on, so the budget ends it too
@@ -239,12 +252,130 @@ describe("hostile and non-deterministic modules through the network", () => {
     ]);
   });
 
-  it("js modules that run into a limit: the provider kills them and records which limit", async () => {
-    await runIntoLimits([
-      { module: "hostile-js-spin", limit: "TIMEOUT" },
-      { module: "hostile-js-membomb", limit: "MEMORY_LIMIT_EXCEEDED" },
-      { module: "hostile-js-stdoutflood", limit: "OUTPUT_LIMIT_EXCEEDED", mediate: true },
-    ]);
+  it("a wall-clock limit, or any limit of the js engine, is no result: the provider posts nothing and the deal ends at its result timeout", async () => {
+    // How far a job gets before a wall clock or a sampled watchdog stops it depends on the machine and its load: a
+    // TIMEOUT record would be a result that an honest re-run, alone on its machine, does not reproduce (issue 11,
+    // attack 11). So the provider says why in the job's log, posts nothing, and the creator takes the deal back
+    // with the provider's timeout collateral once the result deadline passes (moved here with the chain's clock:
+    // the deadlines are short because the chain's clock stays ahead afterwards, and later offers expire by it).
+    const conn = t.net.connect(DevAccountIndex.jobCreator);
+    const providerBefore = await escrowTotal(t, PROVIDER);
+    const cases = [
+      { module: "hostile-wasm-spin", reason: "TIMEOUT" },
+      { module: "hostile-js-spin", reason: "TIMEOUT" },
+      // The js engine's memory limit is a watchdog on resident memory, sampled every 50 ms.
+      { module: "hostile-js-membomb", reason: "MEMORY_LIMIT_EXCEEDED" },
+      // Its output limit is exact, but whether a js run gets that far before its wall clock is not.
+      { module: "hostile-js-stdoutflood", reason: "OUTPUT_LIMIT_EXCEEDED" },
+    ];
+    const failures = await Promise.all(
+      cases.map(async ({ module }) => {
+        let dealId: Hex | undefined;
+        let moved: Promise<void> | undefined;
+        const logs: string[] = [];
+        const events: string[] = [];
+        const error = await client
+          .run(cids[module]!, {}, {
+            targetProvider: PROVIDER,
+            mediationChance: 1,
+            terms: { resultTimeout: 12 },
+            onEvent: (e) => {
+              events.push(e.type);
+              if (e.type === "submitted") dealId = e.dealId;
+              if (e.type === "log" && e.line.startsWith("failed:")) {
+                logs.push(e.line);
+                moved ??= (async () => {
+                  assert.ok(dealId);
+                  const onChain = await readDeal(conn, dealId);
+                  assert.ok(onChain);
+                  const deadline = (await laneStatus(conn, conn.address, unpackDeal(onChain.deal).lane)).deadline;
+                  const now = Number((await t.net.dev.publicClient.getBlock()).timestamp);
+                  if (deadline >= now) await t.net.dev.testClient.increaseTime({ seconds: deadline - now + 1 });
+                  await t.net.dev.testClient.mine({ blocks: 1 });
+                })();
+              }
+            },
+          })
+          .then(
+            () => assert.fail(`${module}: the job gave a result`),
+            (e: unknown) => e,
+          );
+        await moved;
+        return { module, error, dealId, logs, events };
+      }),
+    );
+    let providerDelta = 0n;
+    for (const [i, { module, error, dealId, logs, events }] of failures.entries()) {
+      assert.ok(error instanceof JobFailedError, `${module}: ${String(error)}`);
+      assert.equal(error.code, "RESULT_TIMEOUT", module);
+      assert.ok(!events.includes("result-posted"), `${module}: nothing was posted`);
+      assert.equal(logs.length, 1, `${module}: the provider said why`);
+      assert.ok(logs[0]!.startsWith(`failed: ${cases[i]!.reason}: `), `${module}: ${logs[0]}`);
+      assert.ok(dealId);
+      const onChain = await readDeal(conn, dealId);
+      assert.ok(onChain);
+      const deal = unpackDeal(onChain.deal);
+      const settlement = settlementOf(deal, Outcome.ResultTimeout, 0n);
+      assert.equal(settlement.provider.credit - settlement.provider.unlock, -deal.timeoutCollateral);
+      providerDelta += settlement.provider.credit - settlement.provider.unlock;
+    }
+    // No mediator was asked: there was nothing to judge. The provider lost exactly its timeout collateral per deal.
+    assert.equal((await escrowTotal(t, PROVIDER)) - providerBefore, providerDelta);
+  });
+
+  it("a mediator whose re-run the wall clock stops, even given 4x as long, does not rule: both sides are refunded", async () => {
+    // The provider's run prints "done". The mediator's copy of the module stalls (a file beside it says so), as a
+    // job would on a mediator too busy or too slow to finish it: its re-run is stopped by the wall clock, and again
+    // with RETRY_WALL_CLOCK_FACTOR times the clock. That says nothing about the provider, so the mediator abstains
+    // and the deal closes at its mediation timeout (moved here with the chain's clock) with everyone refunded.
+    const name = "slow-on-mediator";
+    const mediatorCopy = join(t.home, "mediator", "work", "artifacts", artifactCids[name]!);
+    await cp(join(FIXTURES, name, "main.mjs"), join(mediatorCopy, "main.mjs"));
+    await writeFile(join(mediatorCopy, "stall"), "");
+    const conn = t.net.connect(DevAccountIndex.jobCreator);
+    const providerBefore = await escrowTotal(t, PROVIDER);
+    const mediatorBefore = await escrowTotal(t, MEDIATOR);
+    let dealId: Hex | undefined;
+    let moved: Promise<void> | undefined;
+    const result = await client.run(cids[name]!, {}, {
+      mediationChance: 1,
+      targetProvider: PROVIDER,
+      terms: { mediationTimeout: 12 },
+      onEvent: (e) => {
+        if (e.type === "submitted") dealId = e.dealId;
+        if (e.type === "waiting") {
+          moved = (async () => {
+            const deadline = Date.now() + 60_000;
+            while (!abstentions.some((a) => a.dealId === dealId)) {
+              assert.ok(Date.now() < deadline, "the mediator neither ruled nor abstained");
+              await new Promise((resolve) => setTimeout(resolve, 100));
+            }
+            assert.ok(dealId);
+            const onChain = await readDeal(conn, dealId);
+            assert.ok(onChain);
+            const lane = await laneStatus(conn, conn.address, unpackDeal(onChain.deal).lane);
+            const now = Number((await t.net.dev.publicClient.getBlock()).timestamp);
+            if (lane.deadline >= now) await t.net.dev.testClient.increaseTime({ seconds: lane.deadline - now + 1 });
+            await t.net.dev.testClient.mine({ blocks: 1 });
+          })();
+        }
+      },
+    });
+    await moved;
+    assert.equal(result.outcome, Outcome.MediationTimeout);
+    assert.equal(result.paid, 0n);
+    assert.equal(text(result.stdout), "done\n", "the provider's result was good; the mediator could not check it");
+    const abstention = abstentions.find((a) => a.dealId === result.dealId);
+    assert.ok(abstention);
+    assert.match(abstention.reason, /TIMEOUT/);
+    assert.equal(rulings.find((r) => r.dealId === result.dealId), undefined, "no ruling");
+    // Exactly as the rules say for a mediation timeout: the provider and the mediator end where they started.
+    const onChain = await readDeal(conn, result.dealId);
+    assert.ok(onChain);
+    const settlement = settlementOf(unpackDeal(onChain.deal), Outcome.MediationTimeout, result.instructions);
+    assert.equal(settlement.provider.credit - settlement.provider.unlock, 0n);
+    assert.equal((await escrowTotal(t, PROVIDER)) - providerBefore, 0n);
+    assert.equal((await escrowTotal(t, MEDIATOR)) - mediatorBefore, 0n);
   });
 
   it("the provider keeps serving: a cowsay job right after all of that runs on it and is accepted", async () => {

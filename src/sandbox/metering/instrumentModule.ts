@@ -6,7 +6,10 @@
 // - once the count passes the budget, injected code sets a second global, exported as `__lilypad_exhausted`, to 1
 //   and traps with `unreachable` (at the next check: function entries, loop headers, and before control can reach
 //   the host), so the host can tell budget exhaustion from the module's own traps;
-// - the module's memory gets a maximum of at most `maxMemoryPages`; an imported memory is refused.
+// - bulk memory and table instructions cost by size, read from their length operand at run time;
+// - the module's memory gets a maximum of at most `maxMemoryPages`; an imported memory is refused. A memory.grow
+//   refused by that maximum raises `__lilypad_memory_denied`; one refused by the host although the maximum allows
+//   it raises `__lilypad_host_refused` (copyInstructions.ts).
 //
 // Nothing is added to the function, type, table or import index spaces, so every function index, table entry and
 // import stays valid, and the name section (if any) remains correct. Sections other than memory, global, export
@@ -28,8 +31,18 @@ export const INSTRUCTIONS_EXPORT = "__lilypad_instructions";
 export const EXHAUSTED_EXPORT = "__lilypad_exhausted";
 /** Export name of the mutable i32 global set to 1 when a memory.grow was refused at the memory limit. */
 export const MEMORY_DENIED_EXPORT = "__lilypad_memory_denied";
+/** Export name of the mutable i32 global set to 1 when the host refused a memory.grow that the limit allows. */
+export const HOST_REFUSED_EXPORT = "__lilypad_host_refused";
+/**
+ * Names the counting rule: instrumented binaries cached on disk are keyed by it, so that a provider that upgrades
+ * never runs a binary counted by an older rule (and posts counts an upgraded mediator does not reproduce).
+ */
+export const METERING_VERSION = 2;
 
-/** Largest budget accepted: the counter passes the budget by at most one function's loop-free code, so it never wraps. */
+/**
+ * Largest budget accepted: the counter passes the budget by at most one function's loop-free code or one bulk
+ * instruction's size (under 2^32), so read as unsigned it never wraps.
+ */
 export const MAX_INSTRUCTION_BUDGET = (1n << 63n) - 1n;
 /** 4 GiB of 64 KiB pages, the most a 32-bit memory can address. */
 export const MAX_MEMORY_PAGES = 65536;
@@ -86,19 +99,21 @@ export function instrumentModule(params: InstrumentModuleParameters): Instrument
   const globals = appendToVectorSection({
     existing: globalSection === undefined ? undefined : sectionReader(wasm, globalSection),
     entries: meteringGlobalEntries(),
-    entryCount: 4,
+    entryCount: 6,
   });
   const counterGlobal = importedGlobals + globals.previousCount;
   const exhaustedGlobal = counterGlobal + 1;
-  const growScratchGlobal = counterGlobal + 2;
+  const scratchGlobal = counterGlobal + 2;
   const memoryDeniedGlobal = counterGlobal + 3;
+  const growDeltaGlobal = counterGlobal + 4;
+  const hostRefusedGlobal = counterGlobal + 5;
 
   const exportSection = find(SectionId.export);
   if (exportSection !== undefined) checkExports(sectionReader(wasm, exportSection), counterGlobal);
   const exports = appendToVectorSection({
     existing: exportSection === undefined ? undefined : sectionReader(wasm, exportSection),
-    entries: meteringExportEntries(counterGlobal, exhaustedGlobal, memoryDeniedGlobal),
-    entryCount: 3,
+    entries: meteringExportEntries(counterGlobal, exhaustedGlobal, memoryDeniedGlobal, hostRefusedGlobal),
+    entryCount: 4,
   });
 
   const codeSection = find(SectionId.code);
@@ -112,8 +127,11 @@ export function instrumentModule(params: InstrumentModuleParameters): Instrument
           exhaustedGlobal,
           budgetImmediate: budgetImmediate.toBytes(),
           importedFunctions,
-          growScratchGlobal,
+          scratchGlobal,
+          growDeltaGlobal,
           memoryDeniedGlobal,
+          hostRefusedGlobal,
+          memoryMaxPages: memory?.maxPages ?? 0,
         });
 
   const replaced = new Map<number, Uint8Array>([
@@ -148,13 +166,16 @@ function checkParameters(params: InstrumentModuleParameters): void {
   }
 }
 
-/** The counter (mut i64), the exhausted flag, memory.grow's scratch and the memory-denied flag (mut i32), all 0. */
+/**
+ * The counter (mut i64), then five mut i32s: the exhausted flag, a scratch, the memory-denied flag, memory.grow's
+ * delta and the host-refused flag, all 0.
+ */
 function meteringGlobalEntries(): Uint8Array {
   const i32Zero = [ValType.i32, 0x01, Op.i32Const, 0x00, Op.end];
-  return Uint8Array.of(ValType.i64, 0x01, Op.i64Const, 0x00, Op.end, ...i32Zero, ...i32Zero, ...i32Zero);
+  return Uint8Array.of(ValType.i64, 0x01, Op.i64Const, 0x00, Op.end, ...i32Zero, ...i32Zero, ...i32Zero, ...i32Zero, ...i32Zero);
 }
 
-function meteringExportEntries(counterGlobal: number, exhaustedGlobal: number, memoryDeniedGlobal: number): Uint8Array {
+function meteringExportEntries(counterGlobal: number, exhaustedGlobal: number, memoryDeniedGlobal: number, hostRefusedGlobal: number): Uint8Array {
   const out = new ByteWriter(64);
   out.name(INSTRUCTIONS_EXPORT);
   out.byte(ExternalKind.global);
@@ -165,6 +186,9 @@ function meteringExportEntries(counterGlobal: number, exhaustedGlobal: number, m
   out.name(MEMORY_DENIED_EXPORT);
   out.byte(ExternalKind.global);
   out.u32(memoryDeniedGlobal);
+  out.name(HOST_REFUSED_EXPORT);
+  out.byte(ExternalKind.global);
+  out.u32(hostRefusedGlobal);
   return out.toBytes();
 }
 

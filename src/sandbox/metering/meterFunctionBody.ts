@@ -6,9 +6,12 @@
 // falling through: a taken branch skips the `end` of the block it leaves (the branch itself counts); an `if` whose
 // condition is false jumps past the `else` to the else-arm (or past the `end`, without one); a then-arm that
 // falls into `else` counts the `else` and then skips the `end`; `catch`, `catch_all` and `delegate` behave like
-// `else`. A call counts 1 in the caller, and the callee counts its own instructions. Instructions the pass
-// injects never count. So a run that returns (or leaves through an import, like WASI's proc_exit) has counted
-// exactly the original instructions it executed, and the count depends only on the module and its inputs.
+// `else`. A call counts 1 in the caller, and the callee counts its own instructions. A bulk memory or table
+// instruction (memory.fill/copy/init, table.fill/copy/init/grow) counts 1 plus its size: one more per 8 bytes,
+// or per table entry, of its length operand, charged just before it runs (copyInstructions.ts). Instructions the
+// pass injects never count. So a run that returns (or leaves through an import, like WASI's proc_exit) has
+// counted exactly the original instructions it executed and the sizes of its bulk instructions, and the count
+// depends only on the module and its inputs.
 //
 // HOW. The body is cut into segments (segmentFunctionBody.ts): stretches control enters only at the top and
 // leaves only at the bottom, barring traps and exceptions. Every path through the function must add exactly the
@@ -29,32 +32,20 @@
 // THE BUDGET. A charge is followed by `if (counter > budget) { exhausted = 1; unreachable }` when its segment
 // starts at the function entry or a loop header (so no loop or recursion escapes the check), or ends in an
 // instruction that may hand control to the host: returning or branching out of the function, a tail call, a call
-// to an import, or a call through a table or reference. So the host never sees the counter above the budget: not
+// to an import, or a call through a table or reference; and after every bulk instruction's size charge, before
+// it runs, so a large one never runs past the budget. So the host never sees the counter above the budget: not
 // in an import, not after a return; a run stopped for its budget traps with the flag set; the module's own traps
 // leave the flag at 0. Between checks the counter may pass the budget by at most the loop-free code of one
 // function. Because charges cover folded code that an exit may skip, a run may be stopped when its remaining
 // budget is short of a charge even if it would have taken the exit and finished within budget.
 import type { ByteWriter } from "./byteWriter.ts";
+import { copyInstructions } from "./copyInstructions.ts";
+import { emitAdd, emitCharge, type MeteringTarget } from "./emitMetering.ts";
 import { EMPTY_BLOCK_TYPE, Op } from "./opcodes.ts";
 import { segmentFunctionBody } from "./segmentFunctionBody.ts";
-import { readInstruction } from "./readInstruction.ts";
-import { WasmReader } from "./wasmReader.ts";
+import type { WasmReader } from "./wasmReader.ts";
 
-/** Where the metering state lives, and the budget it enforces. */
-export interface MeteringTarget {
-  /** Index of the mutable i64 instruction counter global. */
-  counterGlobal: number;
-  /** Index of the mutable i32 exhausted flag global. */
-  exhaustedGlobal: number;
-  /** The budget, already encoded as an i64.const immediate (signed LEB128). */
-  budgetImmediate: Uint8Array;
-  /** Imported functions: calls to them reach the host, so they are preceded by a budget check. */
-  importedFunctions: number;
-  /** Index of the i32 scratch global that holds memory.grow's result while it is checked. */
-  growScratchGlobal: number;
-  /** Index of the i32 flag set to 1 when a memory.grow is refused (the memory limit was reached). */
-  memoryDeniedGlobal: number;
-}
+export type { MeteringTarget };
 
 export interface MeterFunctionBodyParameters {
   /** A reader over exactly one function body (locals and code, without the size prefix). */
@@ -123,7 +114,7 @@ export function meterFunctionBody(params: MeterFunctionBodyParameters): MeterFun
     if (then >= 0) {
       // `end` is one byte and the last of this segment: insert `else counter += join - then` before it.
       const delta = joinCharge(addsElseJoin[i]!) - charged[then]!;
-      copyCode(out, bytes, start, end - 1, target);
+      copyInstructions(out, bytes, start, end - 1, target);
       if (delta !== 0) {
         out.byte(Op.else);
         emitAdd(out, target, delta);
@@ -133,80 +124,16 @@ export function meterFunctionBody(params: MeterFunctionBodyParameters): MeterFun
     }
     const brIf = brIfAt[i]!;
     if (brIf < 0) {
-      copyCode(out, bytes, start, end, target);
+      copyInstructions(out, bytes, start, end, target);
       continue;
     }
-    copyCode(out, bytes, start, brIf, target);
+    copyInstructions(out, bytes, start, brIf, target);
     // The taken edge skips the rest of the chain charged ahead, and enters the join if that is charged on edges.
     const adjustment = joinCharge(brIfJoin[i]!) - charged[i + 1]!;
-    if (adjustment === 0) copyCode(out, bytes, brIf, end, target);
+    if (adjustment === 0) copyInstructions(out, bytes, brIf, end, target);
     else emitAdjustingBrIf(out, target, brIfLabel[i]!, adjustment);
   }
   return { charges, instructions: segments.instructions };
-}
-
-/**
- * Copies original instructions, following each memory.grow with a check of its result: -1 means the memory's
- * maximum (the job's limit) refused the growth, which sets the memory-denied flag so the host can tell a memory
- * limit from any other failure. The injected code is not counted and opens no label that code could branch to.
- */
-function copyCode(out: ByteWriter, bytes: Uint8Array, start: number, end: number, target: MeteringTarget): void {
-  const reader = new WasmReader(bytes, start, end);
-  let copied = start;
-  while (reader.pos < end) {
-    if (readInstruction(reader) !== Op.memoryGrow) continue;
-    out.bytes(bytes.subarray(copied, reader.pos));
-    out.byte(Op.globalSet);
-    out.u32(target.growScratchGlobal);
-    out.byte(Op.globalGet);
-    out.u32(target.growScratchGlobal);
-    out.byte(Op.globalGet);
-    out.u32(target.growScratchGlobal);
-    out.byte(Op.i32Const);
-    out.byte(0x7f); // -1
-    out.byte(Op.i32Eq);
-    out.byte(Op.if);
-    out.byte(EMPTY_BLOCK_TYPE);
-    emitRaiseFlag(out, target.memoryDeniedGlobal);
-    out.byte(Op.end);
-    copied = reader.pos;
-  }
-  out.bytes(bytes.subarray(copied, end));
-}
-
-/** flag = 1 (an i32 global the host reads after the run) */
-function emitRaiseFlag(out: ByteWriter, flagGlobal: number): void {
-  out.byte(Op.i32Const);
-  out.byte(1);
-  out.byte(Op.globalSet);
-  out.u32(flagGlobal);
-}
-
-/** counter += delta (delta may be negative) */
-function emitAdd(out: ByteWriter, target: MeteringTarget, delta: number): void {
-  out.byte(Op.globalGet);
-  out.u32(target.counterGlobal);
-  out.byte(Op.i64Const);
-  out.sNonNegative(Math.abs(delta));
-  out.byte(delta >= 0 ? Op.i64Add : Op.i64Sub);
-  out.byte(Op.globalSet);
-  out.u32(target.counterGlobal);
-}
-
-/** counter += delta; and with `check`: if (counter > budget) { exhausted = 1; unreachable } */
-function emitCharge(out: ByteWriter, target: MeteringTarget, delta: number, check: boolean): void {
-  if (delta !== 0) emitAdd(out, target, delta);
-  if (!check) return;
-  out.byte(Op.globalGet);
-  out.u32(target.counterGlobal);
-  out.byte(Op.i64Const);
-  out.bytes(target.budgetImmediate);
-  out.byte(Op.i64GtU);
-  out.byte(Op.if);
-  out.byte(EMPTY_BLOCK_TYPE);
-  emitRaiseFlag(out, target.exhaustedGlobal);
-  out.byte(Op.unreachable);
-  out.byte(Op.end);
 }
 
 /** `br_if label` as `if counter += adjustment; br label+1 end` (the `if` adds one level of nesting). */

@@ -29,6 +29,7 @@ export const Op = {
   tryTable: 0x1f,
   globalGet: 0x23,
   globalSet: 0x24,
+  memorySize: 0x3f,
   memoryGrow: 0x40,
   i32Const: 0x41,
   i64Const: 0x42,
@@ -38,6 +39,8 @@ export const Op = {
   i64GtU: 0x56,
   i64Add: 0x7c,
   i64Sub: 0x7d,
+  i64ShrU: 0x88,
+  i64ExtendI32U: 0xad,
   refNull: 0xd0,
   brOnNull: 0xd5,
   brOnNonNull: 0xd6,
@@ -45,6 +48,17 @@ export const Op = {
   prefixMisc: 0xfc,
   prefixSimd: 0xfd,
   prefixThreads: 0xfe,
+} as const;
+
+/** Sub-opcodes (after the 0xfc prefix) of the instructions whose work grows with their length operand. */
+export const MiscOp = {
+  memoryInit: 8,
+  memoryCopy: 10,
+  memoryFill: 11,
+  tableInit: 12,
+  tableCopy: 14,
+  tableGrow: 15,
+  tableFill: 17,
 } as const;
 
 /** The empty block type (`[] -> []`). */

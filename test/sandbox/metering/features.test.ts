@@ -267,7 +267,7 @@ describe("WebAssembly features", () => {
   it("adds the global and export sections a module lacks, in the right place", async () => {
     const empty = instrument(wat(`(module)`));
     const { instance } = await WebAssembly.instantiate(empty.wasm);
-    assert.deepEqual(Object.keys(instance.exports), ["__lilypad_instructions", "__lilypad_exhausted", "__lilypad_memory_denied"]);
+    assert.deepEqual(Object.keys(instance.exports), ["__lilypad_instructions", "__lilypad_exhausted", "__lilypad_memory_denied", "__lilypad_host_refused"]);
     // Sections that must follow the new ones: start, element, data count, code, data.
     const late = wat(`(module
       (table 1 funcref) (memory 1)

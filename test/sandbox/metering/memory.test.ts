@@ -1,7 +1,37 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
+import { ByteWriter } from "../../../src/sandbox/metering/byteWriter.ts";
 import { ImportedMemoryError, MemoryLimitError, UnsupportedWasmError } from "../../../src/sandbox/metering/errors.ts";
+import { HOST_REFUSED_EXPORT, MEMORY_DENIED_EXPORT } from "../../../src/sandbox/metering/instrumentModule.ts";
+import { capMemorySection } from "../../../src/sandbox/metering/memorySection.ts";
+import { readSections, sectionReader, writeSection } from "../../../src/sandbox/metering/moduleSections.ts";
+import { SectionId } from "../../../src/sandbox/metering/opcodes.ts";
 import { instrument, meter, wat } from "./helpers.ts";
+
+/**
+ * An instrumented binary whose memory maximum is lowered to `pages` afterwards, while its grow checks still know
+ * the cap it was instrumented with: the engine then refuses growth the cap allows, as a host out of memory would.
+ */
+function withHostShortOfMemory(instrumented: Uint8Array, pages: number): Uint8Array<ArrayBuffer> {
+  const out = new ByteWriter(instrumented.length + 16);
+  out.bytes(instrumented.subarray(0, 8));
+  for (const section of readSections(instrumented)) {
+    if (section.id === SectionId.memory) writeSection(out, SectionId.memory, capMemorySection(sectionReader(instrumented, section), pages).payload);
+    else out.bytes(instrumented.subarray(section.start, section.payloadEnd));
+  }
+  return out.toBytes();
+}
+
+async function flagsAfter(wasm: Uint8Array<ArrayBuffer>, grows: number[]): Promise<{ results: number[]; denied: number; hostRefused: number }> {
+  const { instance } = await WebAssembly.instantiate(wasm);
+  const grow = instance.exports.grow as (pages: number) => number;
+  const results = grows.map((pages) => grow(pages));
+  return {
+    results,
+    denied: (instance.exports[MEMORY_DENIED_EXPORT] as WebAssembly.Global).value as number,
+    hostRefused: (instance.exports[HOST_REFUSED_EXPORT] as WebAssembly.Global).value as number,
+  };
+}
 
 const growable = (memory: string) =>
   wat(`(module
@@ -57,6 +87,18 @@ describe("memory cap", () => {
     const bytes = wat(`(module (func (export "f") (result i32) (i32.const 7)))`);
     assert.equal(instrument(bytes).memoryMaxPages, undefined);
     assert.equal((await meter(bytes)).call("f"), 7);
+  });
+
+  it("tells a growth refused at the limit (reproducible) from one the host refused under the limit (not)", async () => {
+    const capped = instrument(growable("(memory 1)"), 1n << 40n, 8).wasm;
+    // Past the cap: the limit refused it, the same on every machine.
+    assert.deepEqual(await flagsAfter(capped, [3, 5]), { results: [1, -1], denied: 1, hostRefused: 0 });
+    // A module's own smaller maximum refuses the same way.
+    assert.deepEqual(await flagsAfter(instrument(growable("(memory 1 2)"), 1n << 40n, 8).wasm, [2]), { results: [-1], denied: 1, hostRefused: 0 });
+    // Growth within the cap that the engine refuses anyway: a fact about the host, not the job.
+    assert.deepEqual(await flagsAfter(withHostShortOfMemory(capped, 4), [2, 2]), { results: [1, -1], denied: 0, hostRefused: 1 });
+    // Growing by an amount whose sum with the size passes 2^32 pages is the limit's refusal, not the host's.
+    assert.deepEqual(await flagsAfter(capped, [-1]), { results: [-1], denied: 1, hostRefused: 0 });
   });
 
   it("keeps an exported memory exported, with its data", async () => {

@@ -1,7 +1,9 @@
 // A deliberately naive reference for the counting rule: `counter += 1` in front of every original instruction.
 // An instruction placed there runs exactly when the instruction does (an `end` or `else` only on fall-through,
 // dead code never), so this counts executed instructions by construction, with none of the segmentation,
-// folding or dead-code reasoning of the real pass. Tests compare the two on real programs.
+// folding or dead-code reasoning of the real pass. Bulk memory and table instructions also add their size, read
+// from their length operand just before they run: one per 8 bytes (memory.init/copy/fill) or per entry
+// (table.init/copy/grow/fill). Tests compare the two on real programs.
 import { appendToVectorSection } from "../../../src/sandbox/metering/appendToVectorSection.ts";
 import { ByteWriter } from "../../../src/sandbox/metering/byteWriter.ts";
 import { readSections, sectionReader, writeSection } from "../../../src/sandbox/metering/moduleSections.ts";
@@ -48,8 +50,9 @@ export function instrumentEveryInstruction(wasm: Uint8Array): Uint8Array<ArrayBu
   const globalSection = sections.find((s) => s.id === 6);
   const globals = appendToVectorSection({
     existing: globalSection && sectionReader(wasm, globalSection),
-    entries: Uint8Array.of(0x7e, 0x01, 0x42, 0x00, 0x0b),
-    entryCount: 1,
+    // The counter (mut i64) and a scratch for a bulk instruction's length (mut i32).
+    entries: Uint8Array.of(0x7e, 0x01, 0x42, 0x00, 0x0b, 0x7f, 0x01, 0x41, 0x00, 0x0b),
+    entryCount: 2,
   });
   const counter = importedGlobals + globals.previousCount;
   const exportEntry = new ByteWriter(32);
@@ -88,8 +91,15 @@ function everyInstruction(wasm: Uint8Array, code: WasmReader, counter: number): 
     body.bytes(wasm.subarray(start, r.pos));
     while (!r.atEnd) {
       const at = r.pos;
-      readInstruction(r);
+      const op = readInstruction(r);
       body.bytes([0x23, ...leb(counter), 0x42, 0x01, 0x7c, 0x24, ...leb(counter)]);
+      const shift = op === 0xfc ? SIZE_SHIFTS[wasm[at + 1]!] : undefined;
+      if (shift !== undefined) {
+        // length: scratch = it (left on the stack); counter += length >> shift
+        const scratch = counter + 1;
+        body.bytes([0x24, ...leb(scratch), 0x23, ...leb(scratch), 0x23, ...leb(counter), 0x23, ...leb(scratch), 0xad]);
+        body.bytes([0x42, shift, 0x88, 0x7c, 0x24, ...leb(counter)]);
+      }
       body.bytes(wasm.subarray(at, r.pos));
     }
     out.u32(body.length);
@@ -97,6 +107,9 @@ function everyInstruction(wasm: Uint8Array, code: WasmReader, counter: number): 
   }
   return out.toBytes();
 }
+
+/** 0xfc sub-opcodes (all below 128, one byte) of the sized instructions, and the shift of their length. */
+const SIZE_SHIFTS: Record<number, number> = { 8: 3, 10: 3, 11: 3, 12: 0, 14: 0, 15: 0, 17: 0 };
 
 function leb(value: number): number[] {
   const w = new ByteWriter(8);

@@ -1,0 +1,66 @@
+// The few code sequences the metering pass injects: adding to the counter, checking it against the budget, and
+// raising a flag the host reads after the run. None of them counts as an instruction, and none opens a label
+// that the module's own branches could target (an `if` adds a nesting level, which callers account for).
+import type { ByteWriter } from "./byteWriter.ts";
+import { EMPTY_BLOCK_TYPE, Op } from "./opcodes.ts";
+
+/** Where the metering state lives, and the budget it enforces. */
+export interface MeteringTarget {
+  /** Index of the mutable i64 instruction counter global. */
+  counterGlobal: number;
+  /** Index of the mutable i32 exhausted flag global. */
+  exhaustedGlobal: number;
+  /** The budget, already encoded as an i64.const immediate (signed LEB128). */
+  budgetImmediate: Uint8Array;
+  /** Imported functions: calls to them reach the host, so they are preceded by a budget check. */
+  importedFunctions: number;
+  /** Index of an i32 scratch global: memory.grow's result, or a bulk instruction's length, while it is read. */
+  scratchGlobal: number;
+  /** Index of the i32 scratch global holding memory.grow's operand (pages asked for) while it runs. */
+  growDeltaGlobal: number;
+  /** Index of the i32 flag set to 1 when a memory.grow is refused by the memory's maximum (the job's limit). */
+  memoryDeniedGlobal: number;
+  /** Index of the i32 flag set to 1 when a memory.grow the maximum allows is refused anyway: by the host. */
+  hostRefusedGlobal: number;
+  /** The memory's maximum in pages after capping (0 for a module without memory, where memory.grow cannot occur). */
+  memoryMaxPages: number;
+}
+
+/** flag = 1 (an i32 global the host reads after the run) */
+export function emitRaiseFlag(out: ByteWriter, flagGlobal: number): void {
+  out.byte(Op.i32Const);
+  out.byte(1);
+  out.byte(Op.globalSet);
+  out.u32(flagGlobal);
+}
+
+/** counter += delta (delta may be negative) */
+export function emitAdd(out: ByteWriter, target: MeteringTarget, delta: number): void {
+  out.byte(Op.globalGet);
+  out.u32(target.counterGlobal);
+  out.byte(Op.i64Const);
+  out.sNonNegative(Math.abs(delta));
+  out.byte(delta >= 0 ? Op.i64Add : Op.i64Sub);
+  out.byte(Op.globalSet);
+  out.u32(target.counterGlobal);
+}
+
+/** if (counter > budget) { exhausted = 1; unreachable } */
+export function emitBudgetCheck(out: ByteWriter, target: MeteringTarget): void {
+  out.byte(Op.globalGet);
+  out.u32(target.counterGlobal);
+  out.byte(Op.i64Const);
+  out.bytes(target.budgetImmediate);
+  out.byte(Op.i64GtU);
+  out.byte(Op.if);
+  out.byte(EMPTY_BLOCK_TYPE);
+  emitRaiseFlag(out, target.exhaustedGlobal);
+  out.byte(Op.unreachable);
+  out.byte(Op.end);
+}
+
+/** counter += delta; and with `check`, the budget check. */
+export function emitCharge(out: ByteWriter, target: MeteringTarget, delta: number, check: boolean): void {
+  if (delta !== 0) emitAdd(out, target, delta);
+  if (check) emitBudgetCheck(out, target);
+}
