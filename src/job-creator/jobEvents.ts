@@ -8,7 +8,8 @@ export type JobEvent =
   | { type: "deal-opened"; provider: Address; txHash: string }
   | { type: "log"; line: string }
   | { type: "result-posted"; result: Result; resultsUrl: string }
-  | { type: "downloaded"; resultCid: string }
+  /** `from`: the URL it came from (the provider's, or the mediator's after a ruling the provider was right). */
+  | { type: "downloaded"; resultCid: string; from: string }
   | { type: "accepted" }
   | { type: "challenged"; reason: string }
   | { type: "waiting"; for: "mediator" }

@@ -3,22 +3,25 @@
 // the inputs' hash, so any honest re-run gives the same result CID and the same instruction count.
 import { mkdir, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import type { CID } from "multiformats/cid";
+import { CID } from "multiformats/cid";
 import { hexToBytes, keccak256, type Hex } from "viem";
 import { InvalidInputError, LilypadError } from "../core/errors.ts";
 import { inputsHashOf, resolveInputs, type ResolvedInputs } from "../core/moduleInputs.ts";
 import { moduleCidOfDigest } from "../core/moduleId.ts";
 import type { Result } from "../core/dealTypes.ts";
+import type { ModuleManifest } from "../core/moduleManifest.ts";
 import { removeJobDir } from "../sandbox/placeJobInputs.ts";
 import { runJob } from "../sandbox/runJob.ts";
 import type { SandboxPool } from "../sandbox/sandboxPool.ts";
 import { addDirectory } from "../storage/addDirectory.ts";
 import type { Blockstore } from "../storage/createBlockstore.ts";
+import { readFileBytes } from "../storage/readFileBytes.ts";
 import { loadModule, type LoadModuleResult } from "./loadModule.ts";
 
 export interface RunDealJobParameters {
   /** The deal's module id (the digest of the module's CID). */
   moduleId: Hex;
+  /** The module's manifest and artifact, and each file input's content (by its CID), must be in the blockstore. */
   inputs: ResolvedInputs;
   /** The deal's inputsHash: the inputs must hash to it. */
   inputsHash: Hex;
@@ -38,12 +41,29 @@ export interface RunDealJobResult {
 }
 
 export async function runDealJob(params: RunDealJobParameters): Promise<RunDealJobResult> {
-  const { blockstore, workRoot } = params;
   if (inputsHashOf(params.inputs) !== params.inputsHash) {
     throw new InvalidInputError({ key: "(all)", reason: "the inputs do not hash to the deal's inputsHash" });
   }
-  const cid = moduleCidOfDigest(params.moduleId);
-  const cache = params.moduleCache;
+  const loaded = await loadDealModule(params);
+  // The inputs arrive resolved; resolving again checks them against the manifest (types, limits, no extras).
+  const inputs = resolveInputs({ manifest: loaded.manifest, given: params.inputs });
+  // The pool makes the job's scratch folder (in memory where it can); it is removed synchronously below, as the
+  // sandbox makes its files (see runWasmJob): microseconds per call, on every job.
+  const jobDir = params.pool.newJobDir();
+  try {
+    const inputFiles = await writeInputFiles(params.blockstore, loaded.manifest, inputs, join(jobDir, "files"));
+    return await runAndStore(params, loaded, inputs, inputFiles, jobDir);
+  } finally {
+    // The result is in the block store now.
+    removeJobDir(jobDir);
+  }
+}
+
+export type LoadDealModuleParameters = Pick<RunDealJobParameters, "moduleId" | "blockstore" | "workRoot" | "moduleCache">;
+
+/** The deal's module from the blockstore (shipped modules are packaged into it first), through the cache. */
+export async function loadDealModule({ moduleId, blockstore, workRoot, moduleCache: cache }: LoadDealModuleParameters): Promise<LoadModuleResult> {
+  const cid = moduleCidOfDigest(moduleId);
   let loading = cache?.get(cid);
   if (!loading) {
     await mkdir(workRoot, { recursive: true });
@@ -51,21 +71,33 @@ export async function runDealJob(params: RunDealJobParameters): Promise<RunDealJ
     cache?.set(cid, loading);
     loading.catch(() => cache?.delete(cid));
   }
-  const loaded = await loading;
-  // The inputs arrive resolved; resolving again checks them against the manifest (types, limits, no extras).
-  const inputs = resolveInputs({ manifest: loaded.manifest, given: params.inputs });
-  // The pool makes the job's scratch folder (in memory where it can); it is removed synchronously below, as the
-  // sandbox makes its files (see runWasmJob): microseconds per call, on every job.
-  const jobDir = params.pool.newJobDir();
-  try {
-    return await runAndStore(params, loaded, inputs, jobDir);
-  } finally {
-    // The result is in the block store now.
-    removeJobDir(jobDir);
-  }
+  return loading;
 }
 
-async function runAndStore(params: RunDealJobParameters, loaded: LoadModuleResult, inputs: ResolvedInputs, jobDir: string): Promise<RunDealJobResult> {
+/** Each file input's content, from the blockstore (verified, at most the manifest's maxBytes), as a file in `dir`. */
+async function writeInputFiles(blockstore: Blockstore, manifest: ModuleManifest, inputs: ResolvedInputs, dir: string): Promise<Record<string, string>> {
+  const files: Record<string, string> = {};
+  for (const spec of manifest.inputs) {
+    if (spec.type !== "file" || !Object.hasOwn(inputs, spec.name)) continue;
+    const cid = String(inputs[spec.name]);
+    if (files[cid] !== undefined) continue;
+    const bytes = await readFileBytes({ blockstore, cid: CID.parse(cid), maxBytes: spec.maxBytes }).catch((error: unknown) => {
+      throw new InvalidInputError({ key: spec.name, reason: `its file ${cid} cannot be read (${error instanceof Error ? error.message : String(error)})` });
+    });
+    await mkdir(dir, { recursive: true });
+    files[cid] = join(dir, cid);
+    await writeFile(files[cid], bytes);
+  }
+  return files;
+}
+
+async function runAndStore(
+  params: RunDealJobParameters,
+  loaded: LoadModuleResult,
+  inputs: ResolvedInputs,
+  inputFiles: Record<string, string>,
+  jobDir: string,
+): Promise<RunDealJobResult> {
   const { blockstore, pool, workRoot } = params;
   const started = performance.now();
   let run: { resultDir: string; exitCode: number; instructions: bigint; durationMs: number };
@@ -76,6 +108,7 @@ async function runAndStore(params: RunDealJobParameters, loaded: LoadModuleResul
     manifest: loaded.manifest,
     artifact: loaded.artifact,
     inputs,
+    inputFiles,
     jobDir,
     seed: hexToBytes(params.inputsHash),
     workRoot,
