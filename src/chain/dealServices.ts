@@ -1,6 +1,6 @@
 // Where a deal's parties can be reached, found from the chain alone: the provider and the creator named in the
 // deal, and the solver that sent the transaction opening it, each at the URL it registered in the service registry.
-import { getAbiItem, type Address, type Hex } from "viem";
+import { getAbiItem, getAddress, type Address, type Hex } from "viem";
 import type { ChainConnection } from "./chainConnection.ts";
 import { lilypadMarketAbi } from "./generated/contracts.ts";
 import { ServiceRole, serviceUrlOf } from "./serviceRegistry.ts";
@@ -42,7 +42,7 @@ async function openerOf(conn: ChainConnection, dealId: Hex): Promise<Address | u
       fromBlock: BigInt(conn.network.deployBlock),
     });
     if (!opened?.transactionHash) return undefined;
-    return (await conn.publicClient.getTransaction({ hash: opened.transactionHash })).from;
+    return getAddress((await conn.publicClient.getTransaction({ hash: opened.transactionHash })).from);
   } catch {
     return undefined;
   }
