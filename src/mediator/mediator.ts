@@ -121,7 +121,9 @@ export class Mediator {
     this.#stopped = true;
     this.#watcher?.stop();
     for (const timer of this.#timers) clearTimeout(timer);
-    await this.#http?.close();
+    const http = this.#http;
+    this.#http = undefined;
+    await http?.close();
   }
 
   #mediateChallenged(): void {
