@@ -7,6 +7,7 @@ import { join } from "node:path";
 import { parseEther, type Address, type Hex } from "viem";
 import { connectChain, type ChainConnection } from "../chain/chainConnection.ts";
 import { devAccount, DevAccountIndex, devPrivateKey } from "../chain/devAccounts.ts";
+import { registerService, ServiceRole } from "../chain/serviceRegistry.ts";
 import { startDevChain, type DevChain, type DevChainProgress } from "./startDevChain.ts";
 import { createLogger, type Logger } from "../core/logger.ts";
 import type { NetworkInfo } from "../core/network.ts";
@@ -89,13 +90,16 @@ export async function startNetwork(params: StartNetworkParameters): Promise<Embe
     // The roles here share the dev chain's transport (no retries); other processes use its JSON-RPC URL.
     const connect = (index: number) => connectChain({ network: dev.network, privateKey: devPrivateKey(index), transport: dev.transport });
     const mediatorAddress = devAccount(DevAccountIndex.mediator).address;
+    const solverConn = connect(DevAccountIndex.solver);
     const solver = await startSolver({
-      conn: connect(DevAccountIndex.solver),
+      conn: solverConn,
       databasePath: join(params.home, "solver", "solver.db"),
       log: log.child({ role: "solver" }),
       port: params.solverPort ?? 0,
     });
     closers.push(() => solver.close());
+    // A mediator finds the solver of a deal it did not see matched (the sender of the deal's opening transaction) here.
+    await registerService(solverConn, { role: ServiceRole.Solver, url: solver.url });
     const network: NetworkInfo = { ...dev.network, solverUrl: solver.url, mediators: [mediatorAddress] };
 
     const sandboxes: SandboxPool[] = [];

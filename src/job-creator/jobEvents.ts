@@ -10,7 +10,8 @@ export type JobEvent =
   | { type: "awaiting-result"; deadline: number; secondsLeft: number }
   | { type: "log"; line: string }
   | { type: "result-posted"; result: Result; resultsUrl: string }
-  | { type: "downloaded"; resultCid: string }
+  /** `from`: the URL it came from (the provider's, or the mediator's after a ruling the provider was right). */
+  | { type: "downloaded"; resultCid: string; from: string }
   | { type: "accepted" }
   | { type: "challenged"; reason: string }
   | { type: "waiting"; for: "mediator" }

@@ -19,6 +19,7 @@ import { acceptResults, challengeResult, finalizeDeals, type DealRef } from "../
 import { MarketTxError } from "../chain/market/sendMarketTx.ts";
 import { ensureEscrow } from "../chain/market/escrow.ts";
 import { readDeal } from "../chain/market/readDeal.ts";
+import { ServiceRole, serviceUrlOf } from "../chain/serviceRegistry.ts";
 import { jobOfferDigest, signJobOffer } from "../chain/offers.ts";
 import { domainOf } from "../chain/verifyOffers.ts";
 import { SolverClient, SolverRequestError, type EventStream } from "../net/solverClient.ts";
@@ -32,7 +33,7 @@ import { finalizeOverdueDeals, type FinalizeOverdueDealsResult } from "./finaliz
 import { DEFAULT_JOB_TERMS, type JobTerms } from "./jobTerms.ts";
 
 import { LanePool } from "./lanePool.ts";
-import { resultCidOfDigest } from "./resultCid.ts";
+import { resultCidOfDigest } from "../core/resultCid.ts";
 import { suspectResult } from "./suspectResult.ts";
 
 /** What the creator found before judging: whether the result downloaded, and why it challenges, if it does. */
@@ -49,6 +50,9 @@ export { DEFAULT_JOB_TERMS, type JobTerms };
 
 /** Failures after which the job's lane is known free: its deal closed, or the market never opened one. */
 const SETTLED_FAILURES = new Set(["RESULT_UNAVAILABLE", "RESULT_TIMEOUT", "DECLINED"]);
+
+/** The largest result downloaded. */
+const MAX_RESULT_BYTES = 256 * 1024 * 1024;
 
 /** How often a job waiting on the socket also asks the solver directly (ms). */
 const FALLBACK_CHECK_MS = 5000;
@@ -386,6 +390,9 @@ export class LilypadClient {
         verdict = await this.#check(ref, resultsUrl, job.manifest, job.options, stream);
         outcome = await this.#judge(ref, verdict, stream);
       }
+      // A result the mediator ruled right is one it re-ran and holds: a provider that would not serve it to this
+      // creator does not keep it from the creator that paid for it.
+      if (!verdict.downloaded && outcome === Outcome.ProviderRight) verdict = await this.#downloadFromMediator(ref, verdict, stream);
       const { downloaded, resultCid } = verdict;
       const terms = unpackDeal(deal);
       const paid = outcome === Outcome.ProviderWrong || outcome === Outcome.MediationTimeout ? 0n : costOf(terms, result.instructions);
@@ -415,8 +422,8 @@ export class LilypadClient {
   async #check(ref: DealRef, resultsUrl: string, manifest: ModuleManifest, options: RunOptions, stream: JobEventStream): Promise<Verdict> {
     const resultCid = resultCidOfDigest(ref.result.cidDigest);
     try {
-      await fetchCar({ url: resultsUrl, root: resultCid, blockstore: this.#p.blockstore, maxBytes: 256 * 1024 * 1024 });
-      stream.push({ type: "downloaded", resultCid: resultCid.toString() });
+      await fetchCar({ url: resultsUrl, root: resultCid, blockstore: this.#p.blockstore, maxBytes: MAX_RESULT_BYTES });
+      stream.push({ type: "downloaded", resultCid: resultCid.toString(), from: resultsUrl });
     } catch (error) {
       stream.push({ type: "log", line: `could not download a valid result: ${error instanceof Error ? error.message : String(error)}` });
       return { resultCid, downloaded: false, challenge: "the result could not be downloaded or verified" };
@@ -432,6 +439,21 @@ export class LilypadClient {
     if (suspicion) stream.push({ type: "log", line: `suspect result: ${suspicion}` });
     const challenge = suspicion ?? (Math.random() < (options.mediationChance ?? 0) ? "spot check" : undefined);
     return { resultCid, downloaded: true, challenge, stdout };
+  }
+
+  /** Downloads a result from the deal's mediator, at the URL it registered on chain; the verdict unchanged if it cannot. */
+  async #downloadFromMediator(ref: DealRef, verdict: Verdict, stream: JobEventStream): Promise<Verdict> {
+    const mediator = unpackDeal(ref.deal).mediator;
+    try {
+      const url = await serviceUrlOf(this.#p.conn, { service: mediator, role: ServiceRole.Mediator });
+      if (url === undefined) throw new Error(`mediator ${mediator} registered no URL`);
+      await fetchCar({ url, root: verdict.resultCid, blockstore: this.#p.blockstore, maxBytes: MAX_RESULT_BYTES });
+      stream.push({ type: "downloaded", resultCid: verdict.resultCid.toString(), from: url });
+      return { ...verdict, downloaded: true, stdout: undefined };
+    } catch (error) {
+      stream.push({ type: "log", line: `could not download the result from the mediator: ${error instanceof Error ? error.message : String(error)}` });
+      return verdict;
+    }
   }
 
   /** The stdout file of a downloaded result, from the block store. */

@@ -1,37 +1,67 @@
-// The mediator: when a deal it was chosen for is challenged, it fetches the job's inputs, re-runs the job in its
-// own metered sandbox, and rules on chain: the provider is right only if the result CID, the output hash and the
-// instruction count all match its own run exactly. Runs are deterministic, so an honest provider always matches.
-// A re-run the sandbox stopped where another run might not have been (the wall clock, the host) decides nothing:
-// after a retry with a longer wall clock the mediator abstains (judgeRerun.ts).
+// The mediator: when a deal it was chosen for is challenged, it gathers the job (inputs, module, input files) from
+// whoever has it, re-runs it in its own metered sandbox, checks that the provider delivers the result it posted,
+// and rules on chain. The provider is right only if the result CID, the output hash and the instruction count all
+// match the mediator's own run exactly, and its registered URL serves that result. Runs are deterministic, so an
+// honest provider that serves its result always is. A re-run the sandbox stopped where another run might not have
+// been (the wall clock, the host) decides nothing: after a retry with a longer wall clock the mediator abstains
+// (judgeRerun.ts).
+//
+// Nothing here depends on which solver matched the deal or on this mediator having seen it before: the deal's
+// on-chain data names the module (moduleId), the inputs (inputsHash), the provider, the creator and the solver (the
+// sender of the opening transaction), and the service registry says where each can be reached. Every answer is
+// checked against those hashes. The mediator serves what it gathered and ran (results, inputs) at its own
+// registered URL, so a creator that paid for a result can always get it.
+import Fastify, { type FastifyInstance } from "fastify";
 import type { Address, Hex } from "viem";
 import type { Logger } from "../core/logger.ts";
-import type { ChainConnection } from "../chain/chainConnection.ts";
-import { ruleOnDeal } from "../chain/market/dealCalls.ts";
-import { readDeal } from "../chain/market/readDeal.ts";
 import { unpackDeal } from "../core/dealPacking.ts";
+import { resultCidOfDigest } from "../core/resultCid.ts";
+import type { ChainConnection } from "../chain/chainConnection.ts";
+import { dealServicesOf, type DealServices } from "../chain/dealServices.ts";
+import { ruleOnDeal } from "../chain/market/dealCalls.ts";
+import { readDeal, type DealOnChain } from "../chain/market/readDeal.ts";
 import { logChainOutages, watchMarketEvents, type MarketWatcher } from "../chain/market/watchMarketEvents.ts";
+import { registerService, ServiceRole } from "../chain/serviceRegistry.ts";
 import { domainOf } from "../chain/verifyOffers.ts";
+import { gatherDealJob, type DealJobSources } from "../modules/gatherDealJob.ts";
 import type { LoadModuleResult } from "../modules/loadModule.ts";
 import { runDealJob } from "../modules/runDealJob.ts";
 import { judgeRerun } from "./judgeRerun.ts";
 import type { SandboxPool } from "../sandbox/sandboxPool.ts";
+import { carRoutes } from "../storage/carRoutes.ts";
 import type { Blockstore } from "../storage/createBlockstore.ts";
+import { jobInputsRoutes } from "../storage/jobInputsRoutes.ts";
+import { verifyServedCar } from "../storage/verifyServedCar.ts";
 import { SolverClient } from "../net/solverClient.ts";
+
+/** The largest result the mediator downloads to check delivery (what the SDK downloads at most). */
+const MAX_RESULT_BYTES = 256 * 1024 * 1024;
+/** A deal that could not be mediated is tried again after this, doubling up to MAX_RETRY_MS. */
+const FIRST_RETRY_MS = 1000;
+const MAX_RETRY_MS = 30_000;
 
 export interface MediatorParameters {
   conn: ChainConnection;
-  solverUrl: string;
   log: Logger;
   blockstore: Blockstore;
   pool: SandboxPool;
   workRoot: string;
+  /** A solver to ask for a deal's inputs besides the one that opened the deal (found on chain). */
+  solverUrl?: string;
+  /** Stores (base URLs serving `/ipfs` and `/inputs`) to ask for what a deal's parties do not serve. */
+  stores?: string[];
+  /** Where to serve results and inputs (default 127.0.0.1, a free port); registered as this mediator's URL. */
+  host?: string;
+  port?: number;
+  /** Tries at reading the provider's result before ruling it undelivered, 1, 2, 4, ... s apart (default 4). */
+  deliveryAttempts?: number;
   now?: () => number;
 }
 
 export interface Ruling {
   dealId: Hex;
   providerRight: boolean;
-  /** What differed, when the provider was wrong. */
+  /** What differed, or what was not delivered, when the provider was wrong. */
   reason?: string;
 }
 
@@ -45,18 +75,29 @@ export class Mediator {
   readonly address: Address;
   readonly #p: MediatorParameters;
   readonly #log: Logger;
-  readonly #solver: SolverClient;
   readonly #modules = new Map<string, Promise<LoadModuleResult>>();
+  /** Deals challenged to this mediator and not closed yet. */
+  readonly #challenged = new Set<Hex>();
+  /** Deals being mediated, or waiting to be tried again. */
   readonly #handled = new Set<Hex>();
+  readonly #failures = new Map<Hex, number>();
+  readonly #timers = new Set<NodeJS.Timeout>();
   readonly #listeners = new Set<(ruling: Ruling) => void>();
   readonly #abstentionListeners = new Set<(abstention: Abstention) => void>();
   #watcher: MarketWatcher | undefined;
+  #http: FastifyInstance | undefined;
+  #url = "";
+  #stopped = false;
 
   constructor(params: MediatorParameters) {
     this.#p = params;
     this.address = params.conn.address;
     this.#log = params.log.child({ mediator: this.address });
-    this.#solver = new SolverClient({ url: params.solverUrl, account: params.conn.account, scope: domainOf(params.conn), now: params.now });
+  }
+
+  /** Where this mediator serves the results it re-ran and the inputs it gathered (registered on chain). */
+  get url(): string {
+    return this.#url;
   }
 
   /** Called after each ruling is on chain. */
@@ -70,27 +111,44 @@ export class Mediator {
   }
 
   async start(): Promise<void> {
-    const challenged = new Set<Hex>();
+    this.#http = Fastify({ logger: false });
+    await this.#http.register(carRoutes, { blockstore: this.#p.blockstore });
+    await this.#http.register(jobInputsRoutes, { blockstore: this.#p.blockstore });
+    this.#url = await this.#http.listen({ host: this.#p.host ?? "127.0.0.1", port: this.#p.port ?? 0 });
+    await registerService(this.#p.conn, { role: ServiceRole.Mediator, url: this.#url });
     this.#watcher = watchMarketEvents(this.#p.conn, {
       onEvents: async (events) => {
         for (const event of events) {
-          if (event.eventName === "DealChallenged" && event.args.mediator === this.address) challenged.add(event.args.dealId);
-          if (event.eventName === "DealClosed") challenged.delete(event.args.dealId);
+          if (event.eventName === "DealChallenged" && event.args.mediator === this.address) this.#challenged.add(event.args.dealId);
+          if (event.eventName === "DealClosed") {
+            this.#challenged.delete(event.args.dealId);
+            this.#failures.delete(event.args.dealId);
+          }
         }
-        for (const dealId of challenged) {
-          if (this.#handled.has(dealId)) continue;
-          this.#handled.add(dealId);
-          void this.#mediate(dealId);
-        }
+        this.#mediateChallenged();
       },
       ...logChainOutages(this.#log),
     });
     await this.#watcher.poll();
-    this.#log.info("mediator ready");
+    this.#log.info({ url: this.#url }, "mediator ready");
   }
 
   async stop(): Promise<void> {
+    this.#stopped = true;
     this.#watcher?.stop();
+    for (const timer of this.#timers) clearTimeout(timer);
+    const http = this.#http;
+    this.#http = undefined;
+    await http?.close();
+  }
+
+  #mediateChallenged(): void {
+    if (this.#stopped) return;
+    for (const dealId of this.#challenged) {
+      if (this.#handled.has(dealId)) continue;
+      this.#handled.add(dealId);
+      void this.#mediate(dealId);
+    }
   }
 
   async #mediate(dealId: Hex): Promise<void> {
@@ -98,14 +156,23 @@ export class Mediator {
     try {
       const deal = await readDeal(this.#p.conn, dealId);
       if (!deal) throw new Error("no such deal on chain");
-      const { record } = await this.#solver.getJob(dealId);
+      const services = await dealServicesOf(this.#p.conn, { dealId, provider: deal.provider, creator: unpackDeal(deal.deal).creator });
+      const job = await gatherDealJob({
+        moduleId: deal.moduleId,
+        inputsHash: deal.inputsHash,
+        blockstore: this.#p.blockstore,
+        workRoot: this.#p.workRoot,
+        moduleCache: this.#modules,
+        sources: async () => this.#sourcesOf(dealId, services),
+      });
+      if (job.fetched.length > 0) log.info({ fetched: job.fetched }, "gathered the job");
       const posted = deal.result;
       const verdict = await judgeRerun({
         posted,
         rerun: ({ wallClockFactor }) =>
           runDealJob({
             moduleId: deal.moduleId,
-            inputs: record.inputs,
+            inputs: job.inputs,
             inputsHash: deal.inputsHash,
             blockstore: this.#p.blockstore,
             pool: this.#p.pool,
@@ -121,17 +188,75 @@ export class Mediator {
         // deal closes at the mediation timeout and both sides are refunded.
         log.warn({ reason: verdict.reason }, "not ruling");
         for (const listener of this.#abstentionListeners) listener({ dealId, reason: verdict.reason });
+        this.#failures.delete(dealId);
         return;
       }
-      const { providerRight } = verdict;
+      let { providerRight, reason } = verdict;
+      // The right result is worth nothing to a creator that cannot get it: the provider must serve it too. (Its CID
+      // is the re-run's here, so the mediator checks the provider's copy, block by block.)
+      if (providerRight) {
+        const undelivered = await this.#undelivered(deal, services, resultCidOfDigest(posted.cidDigest).toString());
+        if (undelivered) [providerRight, reason] = [false, undelivered];
+      }
       await ruleOnDeal(this.#p.conn, { dealId, deal: deal.deal, result: posted }, providerRight);
-      const ruling: Ruling = { dealId, providerRight, reason: verdict.reason };
-      log.info({ providerRight, reason: ruling.reason }, "ruled");
+      const ruling: Ruling = { dealId, providerRight, reason };
+      log.info({ providerRight, reason, resultsUrl: providerRight ? this.#url : undefined }, "ruled");
+      this.#failures.delete(dealId);
       for (const listener of this.#listeners) listener(ruling);
     } catch (error) {
-      // Without a ruling the deal closes at the mediation timeout and both sides are refunded.
-      log.error({ err: String(error) }, "could not mediate");
-      this.#handled.delete(dealId);
+      // Tried again, with back-off, while the deal stays challenged. Without a ruling the deal closes at the
+      // mediation timeout and both sides are refunded.
+      const failures = (this.#failures.get(dealId) ?? 0) + 1;
+      this.#failures.set(dealId, failures);
+      const retryInMs = Math.min(FIRST_RETRY_MS * 2 ** (failures - 1), MAX_RETRY_MS);
+      log.error({ err: String(error), retryInMs }, "could not mediate");
+      this.#later(retryInMs, () => {
+        this.#handled.delete(dealId);
+        this.#mediateChallenged();
+      });
     }
+  }
+
+  /** Everything this mediator may ask, in order: the deal's provider, its creator, the configured stores, then solvers. */
+  #sourcesOf(dealId: Hex, services: DealServices): DealJobSources {
+    const stores = [...new Set([services.provider, services.creator, ...(this.#p.stores ?? [])].filter((u): u is string => u !== undefined))];
+    const solverUrls = [...new Set([services.solver?.url, this.#p.solverUrl].filter((u): u is string => u !== undefined))];
+    const { conn, now } = this.#p;
+    return {
+      stores,
+      inputs: solverUrls.map((url) => ({
+        name: `solver ${url}`,
+        get: async () => (await new SolverClient({ url, account: conn.account, scope: domainOf(conn), now }).getJob(dealId)).record.inputs,
+      })),
+    };
+  }
+
+  /**
+   * Why the provider's result is not delivered, or undefined when it is: its registered URL must serve the whole
+   * DAG under the result CID, every block verified. Tried `deliveryAttempts` times, 1, 2, 4, ... s apart.
+   */
+  async #undelivered(deal: DealOnChain, services: DealServices, resultCid: string): Promise<string | undefined> {
+    if (services.provider === undefined) return `the result ${resultCid} was not delivered: provider ${deal.provider} registered no URL`;
+    const attempts = this.#p.deliveryAttempts ?? 4;
+    let failure = "";
+    for (let attempt = 0; attempt < attempts; attempt++) {
+      if (attempt > 0) await new Promise<void>((resolve) => this.#later(FIRST_RETRY_MS * 2 ** (attempt - 1), resolve));
+      try {
+        await verifyServedCar({ url: services.provider, root: resultCid, maxBytes: MAX_RESULT_BYTES });
+        return undefined;
+      } catch (error) {
+        failure = error instanceof Error ? error.message : String(error);
+      }
+    }
+    return `the result ${resultCid} was not delivered (${failure})`;
+  }
+
+  #later(ms: number, run: () => void): void {
+    const timer = setTimeout(() => {
+      this.#timers.delete(timer);
+      run();
+    }, ms);
+    timer.unref();
+    this.#timers.add(timer);
   }
 }

@@ -6,11 +6,12 @@
 // (the provider) or not to rule on it (the mediator).
 import { mkdir, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import type { CID } from "multiformats/cid";
+import { CID } from "multiformats/cid";
 import { hexToBytes, keccak256, type Hex } from "viem";
 import { InvalidArgumentError, InvalidInputError } from "../core/errors.ts";
 import { inputsHashOf, resolveInputs, type ResolvedInputs } from "../core/moduleInputs.ts";
 import { moduleCidOfDigest } from "../core/moduleId.ts";
+import { resultDigestOf } from "../core/resultCid.ts";
 import type { Result } from "../core/dealTypes.ts";
 import type { ModuleManifest } from "../core/moduleManifest.ts";
 import { LIMIT_EXIT_CODE, limitIsResult, type SandboxLimitCode } from "../core/sandboxLimits.ts";
@@ -20,11 +21,13 @@ import { runJob } from "../sandbox/runJob.ts";
 import type { SandboxPool } from "../sandbox/sandboxPool.ts";
 import { addDirectory } from "../storage/addDirectory.ts";
 import type { Blockstore } from "../storage/createBlockstore.ts";
+import { readFileBytes } from "../storage/readFileBytes.ts";
 import { loadModule, type LoadModuleResult } from "./loadModule.ts";
 
 export interface RunDealJobParameters {
   /** The deal's module id (the digest of the module's CID). */
   moduleId: Hex;
+  /** The module's manifest and artifact, and each file input's content (by its CID), must be in the blockstore. */
   inputs: ResolvedInputs;
   /** The deal's inputsHash: the inputs must hash to it. */
   inputsHash: Hex;
@@ -69,7 +72,6 @@ export interface DealJobFailed {
 export type RunDealJobResult = DealJobResult | DealJobFailed;
 
 export async function runDealJob(params: RunDealJobParameters): Promise<RunDealJobResult> {
-  const { blockstore, workRoot } = params;
   const factor = params.wallClockFactor ?? 1;
   if (!Number.isFinite(factor) || factor < 1) {
     throw new InvalidArgumentError({ argument: "wallClockFactor", message: "wallClockFactor must be a finite number of at least 1" });
@@ -77,8 +79,26 @@ export async function runDealJob(params: RunDealJobParameters): Promise<RunDealJ
   if (inputsHashOf(params.inputs) !== params.inputsHash) {
     throw new InvalidInputError({ key: "(all)", reason: "the inputs do not hash to the deal's inputsHash" });
   }
-  const cid = moduleCidOfDigest(params.moduleId);
-  const cache = params.moduleCache;
+  const loaded = withInstructionCeiling(await loadDealModule(params), params.maxInstructions);
+  // The inputs arrive resolved; resolving again checks them against the manifest (types, limits, no extras).
+  const inputs = resolveInputs({ manifest: loaded.manifest, given: params.inputs });
+  // The pool makes the job's scratch folder (in memory where it can); it is removed synchronously below, as the
+  // sandbox makes its files (see runWasmJob): microseconds per call, on every job.
+  const jobDir = params.pool.newJobDir();
+  try {
+    const inputFiles = await writeInputFiles(params.blockstore, loaded.manifest, inputs, join(jobDir, "files"));
+    return await runAndStore(params, loaded, inputs, inputFiles, jobDir);
+  } finally {
+    // The result is in the block store now.
+    removeJobDir(jobDir);
+  }
+}
+
+export type LoadDealModuleParameters = Pick<RunDealJobParameters, "moduleId" | "blockstore" | "workRoot" | "moduleCache">;
+
+/** The deal's module from the blockstore (shipped modules are packaged into it first), through the cache. */
+export async function loadDealModule({ moduleId, blockstore, workRoot, moduleCache: cache }: LoadDealModuleParameters): Promise<LoadModuleResult> {
+  const cid = moduleCidOfDigest(moduleId);
   let loading = cache?.get(cid);
   if (!loading) {
     await mkdir(workRoot, { recursive: true });
@@ -86,18 +106,7 @@ export async function runDealJob(params: RunDealJobParameters): Promise<RunDealJ
     cache?.set(cid, loading);
     loading.catch(() => cache?.delete(cid));
   }
-  const loaded = withInstructionCeiling(await loading, params.maxInstructions);
-  // The inputs arrive resolved; resolving again checks them against the manifest (types, limits, no extras).
-  const inputs = resolveInputs({ manifest: loaded.manifest, given: params.inputs });
-  // The pool makes the job's scratch folder (in memory where it can); it is removed synchronously below, as the
-  // sandbox makes its files (see runWasmJob): microseconds per call, on every job.
-  const jobDir = params.pool.newJobDir();
-  try {
-    return await runAndStore(params, loaded, inputs, jobDir);
-  } finally {
-    // The result is in the block store now.
-    removeJobDir(jobDir);
-  }
+  return loading;
 }
 
 function withInstructionCeiling(loaded: LoadModuleResult, ceiling: bigint | undefined): LoadModuleResult {
@@ -106,7 +115,30 @@ function withInstructionCeiling(loaded: LoadModuleResult, ceiling: bigint | unde
   return { ...loaded, manifest: { ...loaded.manifest, limits: { ...limits, instructions: ceiling.toString() } } };
 }
 
-async function runAndStore(params: RunDealJobParameters, loaded: LoadModuleResult, inputs: ResolvedInputs, jobDir: string): Promise<RunDealJobResult> {
+/** Each file input's content, from the blockstore (verified, at most the manifest's maxBytes), as a file in `dir`. */
+async function writeInputFiles(blockstore: Blockstore, manifest: ModuleManifest, inputs: ResolvedInputs, dir: string): Promise<Record<string, string>> {
+  const files: Record<string, string> = {};
+  for (const spec of manifest.inputs) {
+    if (spec.type !== "file" || !Object.hasOwn(inputs, spec.name)) continue;
+    const cid = String(inputs[spec.name]);
+    if (files[cid] !== undefined) continue;
+    const bytes = await readFileBytes({ blockstore, cid: CID.parse(cid), maxBytes: spec.maxBytes }).catch((error: unknown) => {
+      throw new InvalidInputError({ key: spec.name, reason: `its file ${cid} cannot be read (${error instanceof Error ? error.message : String(error)})` });
+    });
+    await mkdir(dir, { recursive: true });
+    files[cid] = join(dir, cid);
+    await writeFile(files[cid], bytes);
+  }
+  return files;
+}
+
+async function runAndStore(
+  params: RunDealJobParameters,
+  loaded: LoadModuleResult,
+  inputs: ResolvedInputs,
+  inputFiles: Record<string, string>,
+  jobDir: string,
+): Promise<RunDealJobResult> {
   const { blockstore, pool, workRoot } = params;
   const started = performance.now();
   const manifest = withWallClock(loaded.manifest, params.wallClockFactor ?? 1);
@@ -118,6 +150,7 @@ async function runAndStore(params: RunDealJobParameters, loaded: LoadModuleResul
       manifest,
       artifact: loaded.artifact,
       inputs,
+      inputFiles,
       jobDir,
       seed: hexToBytes(params.inputsHash),
       workRoot,
@@ -161,9 +194,4 @@ async function limitResult(jobDir: string, code: SandboxLimitCode, instructions:
   await writeFile(join(resultDir, "exitCode"), `${LIMIT_EXIT_CODE}\n`);
   await writeFile(join(resultDir, "limit"), `${code}\n`);
   return { resultDir, exitCode: LIMIT_EXIT_CODE, instructions, limit: code, durationMs: performance.now() - started };
-}
-
-/** The 32-byte sha2-256 digest the market stores for a result directory's CID. */
-export function resultDigestOf(cid: CID): Hex {
-  return `0x${Buffer.from(cid.multihash.digest).toString("hex")}` as Hex;
 }

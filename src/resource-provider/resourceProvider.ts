@@ -2,7 +2,10 @@
 // proposed and wants, runs the job in the metered sandbox once the deal is open on chain, stores the result and
 // serves it over HTTP (CAR and plain files), posts it on chain in batches, and finalizes its deals when the job
 // creator lets the judging window pass. It follows the chain itself, so a lost solver message costs nothing.
-import Fastify, { type FastifyInstance } from "fastify";
+// It registers its URL in the service registry and serves there, besides its results, everything a mediator needs
+// to re-run its deals: their inputs (by inputsHash), modules and input files (by CID). A mediator rules it right
+// only if that URL delivers the result it posted.
+import Fastify, { type FastifyInstance, type FastifyReply } from "fastify";
 import { createWalletClient, custom, type Address, type Hex } from "viem";
 import { privateKeyToAccount } from "viem/accounts";
 import type { CapacityBodyInput, DealProposal, ServerMessage } from "../core/api/solverProtocol.ts";
@@ -20,12 +23,15 @@ import { MarketTxError } from "../chain/market/sendMarketTx.ts";
 import { laneStatus } from "../chain/market/laneStatus.ts";
 import { logChainOutages, watchMarketEvents, type MarketEvent, type MarketWatcher } from "../chain/market/watchMarketEvents.ts";
 import { signResourceOffer } from "../chain/offers.ts";
+import { registerService, ServiceRole, serviceUrlOf } from "../chain/serviceRegistry.ts";
 import { domainOf } from "../chain/verifyOffers.ts";
+import { gatherDealJob } from "../modules/gatherDealJob.ts";
 import type { LoadModuleResult } from "../modules/loadModule.ts";
 import { runDealJob } from "../modules/runDealJob.ts";
 import type { SandboxPool } from "../sandbox/sandboxPool.ts";
 import { carRoutes } from "../storage/carRoutes.ts";
 import type { Blockstore } from "../storage/createBlockstore.ts";
+import { jobInputsRoutes } from "../storage/jobInputsRoutes.ts";
 import { SolverClient, type EventStream } from "../net/solverClient.ts";
 import { vetProposal, type ProposalPolicy } from "./vetProposal.ts";
 
@@ -63,6 +69,10 @@ export interface ProviderFaults {
   signWithKey?: Hex;
   /** Fail every run with this message, as a provider that cannot run the job would. */
   failToRun?: string;
+  /** Post the right result and never serve it (its inputs, module and input files are still served). */
+  withholdResult?: boolean;
+  /** Answer the first this-many requests for each of its results with 404, then serve it. */
+  refuseFirstResultRequests?: number;
 }
 
 export interface ResourceProviderParameters {
@@ -82,7 +92,9 @@ export interface ResourceProviderParameters {
   modules: Hex[] | "any";
   /** Keep at least this much available in escrow, depositing from the wallet when short (0 = never deposit). */
   keepInEscrow?: bigint;
-  /** Where to serve results (default 127.0.0.1, a free port). */
+  /** Stores (base URLs serving `/ipfs` and `/inputs`) to fetch modules and input files from, after the creator's URL. */
+  stores?: string[];
+  /** Where to serve results (default 127.0.0.1, a free port); registered on chain as this provider's URL. */
   host?: string;
   port?: number;
   /** Capacity offers live this long and are refreshed at half-life. */
@@ -133,6 +145,8 @@ export class ResourceProvider {
   /** The latest chain time seen (block timestamp). */
   #chainTime = 0;
   #resultsUrl = "";
+  /** Its results' CIDs, each with the requests still to refuse, when a fault withholds them. */
+  readonly #withheld = new Map<string, number>();
 
   constructor(params: ResourceProviderParameters) {
     this.#p = params;
@@ -167,8 +181,14 @@ export class ResourceProvider {
     }
     this.#chainTime = Number((await this.#p.conn.publicClient.getBlock()).timestamp);
     this.#http = Fastify({ logger: false });
+    if (this.#p.faults?.withholdResult || this.#p.faults?.refuseFirstResultRequests) this.#http.addHook("onRequest", async (request, reply) => this.#withhold(request.url, reply));
     await this.#http.register(carRoutes, { blockstore: this.#p.blockstore });
+    await this.#http.register(jobInputsRoutes, { blockstore: this.#p.blockstore });
     this.#resultsUrl = await this.#http.listen({ host: this.#p.host ?? "127.0.0.1", port: this.#p.port ?? 0 });
+    // Before any capacity is offered: a mediator looks the provider's results up at this URL.
+    if (await registerService(this.#p.conn, { role: ServiceRole.ResourceProvider, url: this.#resultsUrl })) {
+      this.#log.info({ url: this.#resultsUrl }, "registered its URL on chain");
+    }
     this.#watcher = watchMarketEvents(this.#p.conn, {
       onEvents: (events) => this.#onChainEvents(events),
       ...logChainOutages(this.#log),
@@ -301,11 +321,26 @@ export class ResourceProvider {
     this.#running++;
     const log = (line: string) => this.#send({ type: "job.log", dealId, line });
     try {
-      if (!work.inputs) {
-        // A deal we learned of from the chain alone (a restart): the solver keeps its inputs for its parties.
-        const { record } = await this.#solver.getJob(dealId);
-        work.inputs = record.inputs;
-      }
+      // The proposal's inputs, or (a deal learned of from the chain alone: a restart) the solver's record of them;
+      // a module or an input file not here yet from the creator's registered URL or the configured stores. The
+      // inputs are kept, so that a mediator can ask this provider for them.
+      const job = await gatherDealJob({
+        moduleId: work.moduleId,
+        inputsHash: work.inputsHash,
+        inputs: work.inputs,
+        blockstore: this.#p.blockstore,
+        workRoot: this.#p.workRoot,
+        moduleCache: this.#modules,
+        sources: async () => {
+          const creator = await serviceUrlOf(this.#p.conn, { service: unpackDeal(work.deal).creator, role: ServiceRole.JobCreator }).catch(() => undefined);
+          return {
+            stores: [...(creator === undefined ? [] : [creator]), ...(this.#p.stores ?? [])],
+            inputs: [{ name: `solver ${this.#solver.url}`, get: async () => (await this.#solver.getJob(dealId)).record.inputs }],
+          };
+        },
+      });
+      if (job.fetched.length > 0) this.#log.info({ dealId, fetched: job.fetched }, "gathered the job");
+      work.inputs = job.inputs;
       log("running");
       if (this.#p.faults?.failToRun) throw new Error(this.#p.faults.failToRun);
       const run = await runDealJob({
@@ -321,6 +356,9 @@ export class ResourceProvider {
       if (run.kind === "failed") return await this.#decline(work, `${run.reason}: ${run.message}`);
       log(`finished: exit code ${run.exitCode}, ${run.result.instructions} instructions, ${run.durationMs.toFixed(1)} ms`);
       work.result = this.#applyFaults(run.result);
+      if (this.#p.faults?.withholdResult || this.#p.faults?.refuseFirstResultRequests) {
+        this.#withheld.set(run.resultCid.toString(), this.#p.faults.withholdResult ? Infinity : this.#p.faults.refuseFirstResultRequests ?? 0);
+      }
       work.state = "posting";
       this.#posting.push(work);
       this.#log.info({ dealId, resultCid: run.resultCid.toString(), instructions: run.result.instructions.toString() }, "job done");
@@ -379,6 +417,15 @@ export class ResourceProvider {
       outputHash: faults.wrongOutputHash ? (`0x${"cd".repeat(32)}` as Hex) : result.outputHash,
       instructions: result.instructions + (faults.inflateInstructions ?? 0n),
     };
+  }
+
+  /** The withholding faults: a request for one of its results (a CAR or a file in it) is refused while they say so. */
+  #withhold(url: string, reply: FastifyReply): FastifyReply | undefined {
+    const cid = /^\/ipfs\/([^/?]+)/.exec(url)?.[1];
+    const left = cid === undefined ? undefined : this.#withheld.get(cid);
+    if (cid === undefined || left === undefined || left <= 0) return undefined;
+    this.#withheld.set(cid, left - 1);
+    return reply.code(404).send({ code: "CONTENT_NOT_FOUND", message: `${cid} not found` });
   }
 
   #announce(work: DealWork): void {

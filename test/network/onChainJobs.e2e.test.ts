@@ -35,7 +35,7 @@ import { canonicalJsonBytes } from "../../src/core/canonicalJson.ts";
 import { createLogger } from "../../src/core/logger.ts";
 import { startNetwork, type EmbeddedNetwork } from "../../src/devnet/startNetwork.ts";
 import { OnChainJobRelay, type DroppedRequest, type RelayedRequest } from "../../src/job-creator/onChainRelay.ts";
-import { resultCidOfDigest } from "../../src/job-creator/resultCid.ts";
+import { resultCidOfDigest } from "../../src/core/resultCid.ts";
 import { readShippedCatalog } from "../../src/modules/moduleCatalog.ts";
 import { SolverClient } from "../../src/net/solverClient.ts";
 import { createBlockstore, type CreateBlockstoreResult } from "../../src/storage/createBlockstore.ts";

@@ -5,6 +5,7 @@ import { join } from "node:path";
 import type { Command } from "commander";
 import { parseEther, type Address, type Hex } from "viem";
 import { DevAccountIndex } from "../../chain/devAccounts.ts";
+import { registerService, ServiceRole } from "../../chain/serviceRegistry.ts";
 import { InvalidArgumentError } from "../../core/errors.ts";
 import { createLogger } from "../../core/logger.ts";
 import { lilypadPaths } from "../../core/paths.ts";
@@ -56,13 +57,16 @@ export function registerRoles(program: Command, ctx: CliContext): void {
       const network = await requireNetwork(ctx, config);
       const paths = lilypadPaths({ env: ctx.env, homedir: ctx.homedir });
       await runUntilSignal(ctx, "solver", async () => {
+        const conn = connectAs(network, config, DevAccountIndex.solver);
         const solver = await startSolver({
-          conn: connectAs(network, config, DevAccountIndex.solver),
+          conn,
           databasePath: flags.database ?? join(paths.home, "solver", "solver.db"),
           log: createLogger({ role: "solver", level: config.logLevel }),
           host: flags.host,
           port: portOf(flags.port, 8546),
         });
+        // Mediators find the solver of a deal they did not see matched (the sender of its opening transaction) here.
+        await registerService(conn, { role: ServiceRole.Solver, url: solver.url });
         ctx.stderr(`solver listening on ${solver.url}\n`);
         return solver;
       });
@@ -127,7 +131,9 @@ export function registerRoles(program: Command, ctx: CliContext): void {
   program
     .command("mediator")
     .description("run a mediator: re-runs challenged jobs and rules on chain")
-    .action(async (_flags: ConfigFlags, command: Command) => {
+    .option("--host <host>", "interface to serve the results it re-ran on", "127.0.0.1")
+    .option("--port <port>", "results port (0: a free one)", "0")
+    .action(async (flags: ListenFlags, command: Command) => {
       const config = loadCliConfig(ctx, command.optsWithGlobals());
       const network = await requireNetwork(ctx, config);
       const paths = lilypadPaths({ env: ctx.env, homedir: ctx.homedir });
@@ -140,9 +146,11 @@ export function registerRoles(program: Command, ctx: CliContext): void {
           blockstore: await createBlockstore({ path: paths.blocksDir }),
           pool,
           workRoot: paths.workDir,
+          host: flags.host,
+          port: portOf(flags.port, 0),
         });
         await mediator.start();
-        ctx.stderr(`mediator ${mediator.address} watching for challenges\n`);
+        ctx.stderr(`mediator ${mediator.address} watching for challenges, serving results on ${mediator.url}\n`);
         return {
           close: async () => {
             await mediator.stop();

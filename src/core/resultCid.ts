@@ -8,3 +8,8 @@ import { hexToBytes, type Hex } from "viem";
 export function resultCidOfDigest(digest: Hex): CID {
   return CID.create(1, dagPb.code, createDigest(sha256.code, hexToBytes(digest)));
 }
+
+/** The 32-byte sha2-256 digest the market stores for a result directory's CID. */
+export function resultDigestOf(cid: CID): Hex {
+  return `0x${Buffer.from(cid.multihash.digest).toString("hex")}` as Hex;
+}
