@@ -5,7 +5,9 @@ pragma solidity ^0.8.28;
 /// @dev The TypeScript schemas in `src/core/` mirror these field for field; the EIP-712 type strings in
 /// `DealTypeHashes` must list the fields in exactly this order.
 interface IDealTypes {
-    /// @notice What a job creator (JC) signs off chain: the job and the most it will pay.
+    /// @notice What a job creator (JC) signs off chain: the job and the most it will pay. The signed EIP-712
+    /// `JobOffer` ends with `address submitter` after these fields; calldata leaves it out (the market fills in the
+    /// caller), so it costs no calldata and binds the deal to the JC's solver.
     /// @dev Static (no dynamic members) so that decoding and hashing it stay cheap.
     struct JobOffer {
         address creator;
@@ -27,7 +29,8 @@ interface IDealTypes {
         uint32 seq; // must exceed the lane's last sequence number: the replay guard
         uint64 expiry; // unix seconds after which the offer cannot open a deal
         uint64 maxInstructions; // the most instructions a result may claim (and be priced for); 0: per-run only
-        address submitter; // the only account that may open the deal (the JC's solver); zero for anyone
+        // Signed but not in calldata: `address submitter`, the only account that may open the deal (the JC's
+        // solver; zero for anyone). The market hashes the offer with the caller as its submitter.
     }
 
     /// @notice What a resource provider (RP) signs: its price and collateral for one specific job offer.

@@ -53,8 +53,6 @@ interface ILilypadMarket is IDealTypes {
     error NoCommonMediator();
     /// @notice A mediator of the job offer is its creator or the provider: no one mediates their own deal.
     error MediatorIsParty(address mediator);
-    /// @notice The job offer names another submitter: only it may open the deal.
-    error NotSubmitter(address caller, address submitter);
     /// @notice The result claims more instructions than the job offer's ceiling.
     error InstructionsAboveCeiling(bytes32 dealId, uint64 instructions, uint64 maxInstructions);
     /// @notice Too little gas was forwarded to give a contract creator's signature check its allowance.
@@ -165,10 +163,11 @@ interface ILilypadMarket is IDealTypes {
     /// @param results Their results.
     function finalizeMany(bytes32[] calldata dealIds, uint256[5][] calldata deals, Result[] calldata results) external;
 
-    /// @notice The EIP-712 digest of a job offer: the id of the deal it opens.
+    /// @notice The EIP-712 digest of a job offer signed for `submitter`: the id of the deal it opens.
     /// @param job The job offer.
+    /// @param submitter The account the offer lets open the deal (zero for anyone).
     /// @return The digest.
-    function hashJobOffer(JobOffer calldata job) external view returns (bytes32);
+    function hashJobOffer(JobOffer calldata job, address submitter) external view returns (bytes32);
 
     /// @notice The EIP-712 digest of a resource offer signed for the job offer whose digest is `jobOfferHash`.
     /// @param resource The resource offer.

@@ -40,9 +40,14 @@ interface IOnChainJobCreator {
         Cancelled
     }
 
-    /// @notice A client asked for a job; relayers forward `offer` to a solver.
+    /// @notice A client asked for a job; relayers forward `offer`, signed for `submitter`, to that solver.
     event JobRequested(
-        uint256 indexed requestId, address indexed client, bytes32 indexed dealId, IDealTypes.JobOffer offer, string inputs
+        uint256 indexed requestId,
+        address indexed client,
+        bytes32 indexed dealId,
+        IDealTypes.JobOffer offer,
+        address submitter,
+        string inputs
     );
     /// @notice The job's deal closed and the client was called back.
     event JobCompleted(

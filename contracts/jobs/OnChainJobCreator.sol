@@ -68,16 +68,15 @@ contract OnChainJobCreator is IOnChainJobCreator, IDealCallback, IERC1271, Reent
             lane: _laneOf(requestId),
             seq: _seqOf(requestId),
             expiry: request.expiry,
-            maxInstructions: request.maxInstructions,
-            submitter: request.submitter
+            maxInstructions: request.maxInstructions
         });
-        bytes32 dealId = market.hashJobOffer(offer);
+        bytes32 dealId = market.hashJobOffer(offer, request.submitter);
         address judge = request.judge == address(0) ? msg.sender : request.judge;
         _requests[requestId] = Request(
             msg.sender, RequestStatus.Pending, false, request.expiry, request.payment, judge, request.mediationFee, dealId
         );
         _requestOfDeal[dealId] = requestId;
-        emit JobRequested(requestId, msg.sender, dealId, offer, request.inputs);
+        emit JobRequested(requestId, msg.sender, dealId, offer, request.submitter, request.inputs);
 
         uint256 deposit = uint256(request.payment) + request.mediationFee;
         token.safeTransferFrom(msg.sender, address(this), deposit);

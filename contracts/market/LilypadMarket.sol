@@ -54,7 +54,8 @@ contract LilypadMarket is ILilypadMarket, Escrow, ModuleRegistry, EIP712 {
     uint256 private constant SEQ_SHIFT = 40;
     uint256 private constant COMMITMENT_SHIFT = 72;
 
-    mapping(address creator => mapping(uint32 lane => uint256)) private _lanes;
+    /// @dev Keyed by `creator << 32 | lane` (see `_laneKey`): one keccak per access instead of two.
+    mapping(uint256 laneKey => uint256) private _lanes;
 
     /// @param token_ The escrowed ERC-20 token.
     /// @param governance The only address that can block modules.
@@ -69,7 +70,7 @@ contract LilypadMarket is ILilypadMarket, Escrow, ModuleRegistry, EIP712 {
         ResourceOffer calldata resource,
         Signature calldata resourceSignature
     ) external nonReentrant returns (bytes32) {
-        return _openDeal(job, jobSignature, resource, resourceSignature, false);
+        return _openDeal(job, jobSignature, resource, resourceSignature);
     }
 
     /// @inheritdoc ILilypadMarket
@@ -86,12 +87,15 @@ contract LilypadMarket is ILilypadMarket, Escrow, ModuleRegistry, EIP712 {
         dealIds = new bytes32[](n);
         for (uint256 i; i < n; ++i) {
             uint256 memoryMark = _memoryMark();
-            dealIds[i] = _openDeal(jobs[i], jobSignatures[i], resources[i], resourceSignatures[i], true);
+            dealIds[i] = _openDeal(jobs[i], jobSignatures[i], resources[i], resourceSignatures[i]);
             _releaseMemory(memoryMark);
         }
     }
 
-    /// @dev In a batch (`skip`), what a third party can change between the submitter's simulation and the
+    /// @dev The job offer's digest is computed with the caller as its `submitter` (the market fills it in, as it
+    /// fills in the resource offer's `jobOfferHash`), so a signature made for one submitter fails for any other: nobody
+    /// can front-run the JC's solver. An offer signed with submitter zero is open to anyone.
+    /// In a batch (`openDeals`), what a third party can change between the submitter's simulation and the
     /// block (a lane used, a balance withdrawn, an expiry passed, a contract signer's answer, a module blocked)
     /// skips the item with `DealSkipped` instead of reverting everyone's deals; it returns a zero id. What the
     /// offers themselves get wrong reverts: a simulation always catches it.
@@ -99,53 +103,55 @@ contract LilypadMarket is ILilypadMarket, Escrow, ModuleRegistry, EIP712 {
         JobOffer calldata job,
         Signature calldata jobSignature,
         ResourceOffer calldata resource,
-        Signature calldata resourceSignature,
-        bool skip
+        Signature calldata resourceSignature
     ) private returns (bytes32 dealId) {
-        if (job.submitter != address(0) && job.submitter != msg.sender) revert NotSubmitter(msg.sender, job.submitter);
-        dealId = _hashTypedDataV4(_jobOfferStructHash(job));
+        dealId = _hashTypedDataV4(_jobOfferStructHash(job, msg.sender));
+        if (!_isValidSignature(job.creator, dealId, jobSignature)) {
+            bytes32 openToAnyone = _hashTypedDataV4(_jobOfferStructHash(job, address(0)));
+            if (!_isValidSignature(job.creator, openToAnyone, jobSignature)) {
+                return _reject(dealId, abi.encodeWithSelector(InvalidSignature.selector, job.creator));
+            }
+            dealId = openToAnyone;
+        }
         address provider = _recoverSigner(_hashTypedDataV4(_resourceOfferStructHash(resource, dealId)), resourceSignature);
         _checkCompatible(job, resource, provider);
-        address mediator = _drawMediator(dealId, job.mediators, job.creator, provider);
-        if (job.expiry < block.timestamp) return _reject(skip, dealId, abi.encodeWithSelector(OfferExpired.selector, job.expiry));
+        if (job.expiry < block.timestamp) return _reject(dealId, abi.encodeWithSelector(OfferExpired.selector, job.expiry));
         if (resource.expiry < block.timestamp) {
-            return _reject(skip, dealId, abi.encodeWithSelector(OfferExpired.selector, resource.expiry));
+            return _reject(dealId, abi.encodeWithSelector(OfferExpired.selector, resource.expiry));
         }
-        uint256 lane = _lanes[job.creator][job.lane];
+        uint256 lane = _lanes[_laneKey(job.creator, job.lane)];
         DealState laneState = _stateOf(lane);
         if (laneState != DealState.None && laneState != DealState.Closed) {
-            return _reject(skip, dealId, abi.encodeWithSelector(LaneBusy.selector, job.creator, job.lane));
+            return _reject(dealId, abi.encodeWithSelector(LaneBusy.selector, job.creator, job.lane));
         }
         if (job.seq <= _seqOf(lane)) {
             return _reject(
-                skip, dealId, abi.encodeWithSelector(StaleSequence.selector, job.creator, job.lane, job.seq, _seqOf(lane))
+                dealId, abi.encodeWithSelector(StaleSequence.selector, job.creator, job.lane, job.seq, _seqOf(lane))
             );
         }
-        if (!_isValidSignature(job.creator, dealId, jobSignature)) {
-            return _reject(skip, dealId, abi.encodeWithSelector(InvalidSignature.selector, job.creator));
-        }
         if (isModuleBlocked(job.moduleId)) {
-            return _reject(skip, dealId, abi.encodeWithSelector(ModuleIsBlocked.selector, job.moduleId));
+            return _reject(dealId, abi.encodeWithSelector(ModuleIsBlocked.selector, job.moduleId));
         }
         bytes memory shortfall = _tryLock(job.creator, job.paymentCollateral);
-        if (shortfall.length != 0) return _reject(skip, dealId, shortfall);
+        if (shortfall.length != 0) return _reject(dealId, shortfall);
         shortfall = _tryLock(provider, resource.timeoutCollateral);
         if (shortfall.length != 0) {
             _settle(job.creator, job.paymentCollateral, job.paymentCollateral);
-            return _reject(skip, dealId, shortfall);
+            return _reject(dealId, shortfall);
         }
         // The deal's terms, packed straight from the offers (layout in IDealTypes.Deal).
         uint256[5] memory packed = [
             uint256(uint160(job.creator)) | (uint256(resource.basePrice) << 160),
             uint256(uint160(provider)) | (uint256(resource.pricePerMInstr) << 160),
-            uint256(uint160(mediator)) | (uint256(job.mediationFee) << 160),
+            uint256(uint160(_drawMediator(dealId, job.mediators, job.creator, provider)))
+                | (uint256(job.mediationFee) << 160),
             uint256(job.paymentCollateral) | (uint256(resource.timeoutCollateral) << 96)
                 | (uint256(job.lane) << 192) | (uint256(job.judgingWindow) << 224),
             uint256(job.mediationTimeout) | (uint256(resource.collateralMultiple) << 32)
                 | (job.callback ? 1 << 48 : 0) | (uint256(job.resultTimeout) << 56)
                 | (uint256(job.maxInstructions) << 88)
         ];
-        _lanes[job.creator][job.lane] = _laneSlot(
+        _lanes[_laneKey(job.creator, job.lane)] = _laneSlot(
             DealState.Open,
             uint32(block.timestamp) + job.resultTimeout,
             job.seq,
@@ -154,9 +160,10 @@ contract LilypadMarket is ILilypadMarket, Escrow, ModuleRegistry, EIP712 {
         emit DealOpened(dealId, provider, job.moduleId, job.inputsHash, packed);
     }
 
-    /// @dev Reverts with `reason` outside a batch; inside one, records the skipped deal and returns a zero id.
-    function _reject(bool skip, bytes32 dealId, bytes memory reason) private returns (bytes32) {
-        if (!skip) {
+    /// @dev Reverts with `reason` outside a batch; inside one, records the skipped deal and returns a zero id. (Read
+    /// from the call's selector rather than passed down: an extra parameter costs every deal stack shuffling.)
+    function _reject(bytes32 dealId, bytes memory reason) private returns (bytes32) {
+        if (msg.sig != this.openDeals.selector) {
             assembly ("memory-safe") {
                 revert(add(reason, 0x20), mload(reason))
             }
@@ -231,18 +238,19 @@ contract LilypadMarket is ILilypadMarket, Escrow, ModuleRegistry, EIP712 {
     {
         uint256 count;
         address previous;
+        bool ended;
         for (uint256 i; i < 4; ++i) {
             address m = list[i];
-            if (m == address(0)) break;
-            if (m <= previous) revert MediatorsNotSorted();
+            if (m == address(0)) {
+                ended = true;
+                continue;
+            }
+            if (ended || m <= previous) revert MediatorsNotSorted();
             if (m == creator || m == provider) revert MediatorIsParty(m);
             previous = m;
             ++count;
         }
         if (count == 0) revert NoCommonMediator();
-        for (uint256 i = count; i < 4; ++i) {
-            if (list[i] != address(0)) revert MediatorsNotSorted();
-        }
         if (count == 1) return list[0];
         return list[uint256(keccak256(abi.encode(dealId, blockhash(block.number - 1), block.prevrandao))) % count];
     }
@@ -273,7 +281,7 @@ contract LilypadMarket is ILilypadMarket, Escrow, ModuleRegistry, EIP712 {
         uint256 resultsCollateral = _cost(deal, result.instructions) * _collateralMultiple(deal);
         // The timeout collateral already locked backs the result; lock more only if the result is worth more.
         if (resultsCollateral > _timeoutCollateral(deal)) _lock(_provider(deal), resultsCollateral - _timeoutCollateral(deal));
-        _lanes[_creator(deal)][_lane(deal)] = _laneSlot(
+        _lanes[_laneKey(_creator(deal), _lane(deal))] = _laneSlot(
             DealState.ResultPosted,
             uint32(block.timestamp) + _judgingWindow(deal),
             _seqOf(lane),
@@ -309,7 +317,7 @@ contract LilypadMarket is ILilypadMarket, Escrow, ModuleRegistry, EIP712 {
         uint256 lane = _requireState(dealId, deal, DealState.ResultPosted, _resultDigest(dealId, deal, result));
         _requireBefore(dealId, lane);
         _lock(_creator(deal), _mediationFee(deal));
-        _lanes[_creator(deal)][_lane(deal)] = _laneSlot(
+        _lanes[_laneKey(_creator(deal), _lane(deal))] = _laneSlot(
             DealState.Challenged, uint32(block.timestamp) + _mediationTimeout(deal), _seqOf(lane), _commitmentOf(lane)
         );
         emit DealChallenged(dealId, _mediator(deal));
@@ -354,7 +362,7 @@ contract LilypadMarket is ILilypadMarket, Escrow, ModuleRegistry, EIP712 {
     }
 
     function _finalize(bytes32 dealId, uint256[5] calldata deal, Result calldata result) private {
-        uint256 lane = _lanes[_creator(deal)][_lane(deal)];
+        uint256 lane = _lanes[_laneKey(_creator(deal), _lane(deal))];
         DealState state = _stateOf(lane);
         if (state == DealState.Open) {
             _checkLane(dealId, lane, state, _dealDigest(dealId, deal));
@@ -423,7 +431,7 @@ contract LilypadMarket is ILilypadMarket, Escrow, ModuleRegistry, EIP712 {
         uint256 refund
     ) private {
         // The lane keeps its sequence number (the replay guard), so the slot stays non-zero for the next deal.
-        _lanes[_creator(deal)][_lane(deal)] = _laneSlot(DealState.Closed, 0, seq, 0);
+        _lanes[_laneKey(_creator(deal), _lane(deal))] = _laneSlot(DealState.Closed, 0, seq, 0);
         emit DealClosed(dealId, outcome);
         if (_callback(deal)) _notifyCreator(dealId, _creator(deal), outcome, resultCidDigest, refund);
     }
@@ -457,7 +465,7 @@ contract LilypadMarket is ILilypadMarket, Escrow, ModuleRegistry, EIP712 {
         view
         returns (uint256 lane)
     {
-        lane = _lanes[_creator(deal)][_lane(deal)];
+        lane = _lanes[_laneKey(_creator(deal), _lane(deal))];
         _checkLane(dealId, lane, expected, digest);
     }
 
@@ -504,6 +512,10 @@ contract LilypadMarket is ILilypadMarket, Escrow, ModuleRegistry, EIP712 {
         if (block.timestamp <= _deadlineOf(lane)) revert DeadlineNotReached(dealId, _deadlineOf(lane));
     }
 
+    function _laneKey(address creator, uint32 lane) private pure returns (uint256) {
+        return (uint256(uint160(creator)) << 32) | lane;
+    }
+
     function _laneSlot(DealState state, uint32 deadline, uint32 seq, uint256 commitment)
         private
         pure
@@ -544,8 +556,9 @@ contract LilypadMarket is ILilypadMarket, Escrow, ModuleRegistry, EIP712 {
     }
 
     /// @dev EIP-712 struct hash of a job offer, read straight from calldata: the offer is a static struct,
-    /// so its words are already the EIP-712 encoding except the mediators array, which becomes its hash.
-    function _jobOfferStructHash(JobOffer calldata j) private pure returns (bytes32 h) {
+    /// so its words are already the EIP-712 encoding except the mediators array, which becomes its hash, and the
+    /// submitter, which the calldata leaves out.
+    function _jobOfferStructHash(JobOffer calldata j, address submitter) private pure returns (bytes32 h) {
         bytes32 typehash = JOB_OFFER_TYPEHASH;
         assembly ("memory-safe") {
             let m := mload(0x40)
@@ -553,7 +566,8 @@ contract LilypadMarket is ILilypadMarket, Escrow, ModuleRegistry, EIP712 {
             calldatacopy(add(m, 0x20), j, 0x120) // creator .. minCollateralMultiple (9 words)
             calldatacopy(add(m, 0x140), add(j, 0x120), 0x80) // mediators[4]
             mstore(add(m, 0x140), keccak256(add(m, 0x140), 0x80))
-            calldatacopy(add(m, 0x160), add(j, 0x1a0), 0x140) // targetProvider .. submitter (10 words)
+            calldatacopy(add(m, 0x160), add(j, 0x1a0), 0x120) // targetProvider .. maxInstructions (9 words)
+            mstore(add(m, 0x280), submitter)
             h := keccak256(m, 0x2a0)
         }
     }
@@ -661,8 +675,8 @@ contract LilypadMarket is ILilypadMarket, Escrow, ModuleRegistry, EIP712 {
     // ---------------------------------------------------------------------------------------------- views
 
     /// @inheritdoc ILilypadMarket
-    function hashJobOffer(JobOffer calldata job) external view returns (bytes32) {
-        return _hashTypedDataV4(_jobOfferStructHash(job));
+    function hashJobOffer(JobOffer calldata job, address submitter) external view returns (bytes32) {
+        return _hashTypedDataV4(_jobOfferStructHash(job, submitter));
     }
 
     /// @inheritdoc ILilypadMarket
@@ -676,7 +690,7 @@ contract LilypadMarket is ILilypadMarket, Escrow, ModuleRegistry, EIP712 {
         view
         returns (DealState state, uint32 deadline, uint32 seq)
     {
-        uint256 slot = _lanes[creator][lane];
+        uint256 slot = _lanes[_laneKey(creator, lane)];
         return (_stateOf(slot), _deadlineOf(slot), _seqOf(slot));
     }
 

@@ -53,7 +53,10 @@ export const jobOfferSchema = z.object({
   expiry: uintSchema(64),
   /** The most instructions a result may claim, and so the most the market prices; 0 for per-run pricing. */
   maxInstructions: uintSchema(64),
-  /** The only account that may open the deal (the creator's solver); zero for anyone. */
+  /**
+   * The only account that may open the deal (the creator's solver); zero for anyone. Signed, never sent: the market
+   * hashes the offer with its caller as the submitter, so the contract's JobOffer struct has no such field.
+   */
   submitter: addressSchema,
 });
 export type JobOffer = z.output<typeof jobOfferSchema>;

@@ -215,10 +215,11 @@ export class OnChainJobRelay {
     if (this.#queue.length > 0) this.#pump();
   }
 
-  #enqueue(args: { requestId: bigint; client: Address; dealId: Hex; offer: unknown; inputs: string }): void {
+  #enqueue(args: { requestId: bigint; client: Address; dealId: Hex; offer: object; submitter: Address; inputs: string }): void {
     if (this.#seen.has(args.dealId)) return;
     this.#seen.add(args.dealId);
-    const parsed = jobOfferSchema.safeParse(args.offer);
+    // The offer is signed for its submitter, which the event carries beside it (calldata never holds it).
+    const parsed = jobOfferSchema.safeParse({ ...args.offer, submitter: args.submitter });
     if (!parsed.success) {
       // The contract builds the offer, so this means a contract this relay does not understand.
       this.#drop({ requestId: args.requestId, dealId: args.dealId, client: args.client }, "INVALID_OFFER", parsed.error.message);

@@ -412,7 +412,7 @@ describe("crashes and outages (roles as real processes)", () => {
       const handle = await within(
         "the job to be submitted",
         15_000,
-        client.submit("compute:v1", { N: 100_000_000 }, { targetProvider: rpAddress, terms: { resultTimeout: 5 } }),
+        client.submit("compute:v1", { N: 100_000_000 }, { targetProvider: rpAddress, terms: { resultTimeout: 60 } }),
       );
       const types: string[] = [];
       let opened: (() => void) | undefined;

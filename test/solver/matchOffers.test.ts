@@ -140,12 +140,14 @@ describe("matchOffers", () => {
     assert.deepEqual(r.unmatched, [{ jobId: "bad", code: UnmatchedCode.moduleBlocked, reason: `module ${M2} is blocked` }]);
   });
 
-  it("requires a shared mediator", () => {
+  it("requires the provider to trust every mediator the job names (the market draws from all of them)", () => {
     const r = run(
-      [job("j1", { mediators: [MED_B, addr(0xee)] })],
-      [offer("a-only", { mediators: [MED_A], basePrice: 1n }), offer("b-too", { mediators: [MED_A, MED_B], basePrice: 900n })],
+      [job("j1", { mediators: [MED_A, MED_B] })],
+      [offer("a-only", { mediators: [MED_A], basePrice: 1n }), offer("both", { mediators: [MED_A, MED_B, addr(0xee)], basePrice: 900n })],
     );
-    assert.deepEqual(pairs(r), ["j1->b-too"]);
+    assert.deepEqual(pairs(r), ["j1->both"]);
+    const unknown = run([job("j1", { mediators: [MED_A, addr(0xee)] })], [offer("a-only", { mediators: [MED_A] })]);
+    assert.equal(unknown.unmatched[0]?.code, UnmatchedCode.mediatorsNotTrusted, "a mediator no offer trusts rules every offer out");
     const none = run([job("j1", { mediators: [MED_B] })], [offer("a-only", { mediators: [MED_A] })]);
     assert.deepEqual(none.unmatched, [{ jobId: "j1", code: UnmatchedCode.mediatorsNotTrusted, reason: "no offer trusts all of the job's mediators" }]);
   });
@@ -350,7 +352,7 @@ describe("matchOffers properties", () => {
           assert.ok(o.modules.length === 0 || o.modules.includes(j.moduleId));
           assert.notEqual(j.moduleId, blocked);
           assert.ok(o.basePrice <= j.maxBasePrice && o.pricePerMInstr <= j.maxPricePerMInstr);
-          assert.ok(j.mediators.some((x) => o.mediators.includes(x)));
+          assert.ok(j.mediators.every((x) => o.mediators.includes(x)));
           assert.ok(j.targetProvider === undefined || j.targetProvider === o.provider);
           const u = used.get(o.id) ?? { n: 0, mcpu: 0, ram: 0, gpu: 0, disk: 0 };
           used.set(o.id, {
@@ -402,7 +404,7 @@ function referenceMatch(jobs: readonly JobRequest[], offers: readonly CapacityOf
         (o.modules.length === 0 || o.modules.includes(j.moduleId)) &&
         o.basePrice <= j.maxBasePrice &&
         o.pricePerMInstr <= j.maxPricePerMInstr &&
-        j.mediators.some((m) => o.mediators.includes(m)) &&
+        j.mediators.every((m) => o.mediators.includes(m)) &&
         (j.targetProvider === undefined || j.targetProvider === o.provider)
       );
     });
