@@ -49,6 +49,8 @@ interface Verdict {
 export { DEFAULT_JOB_TERMS, type JobTerms };
 
 /** Failures after which the job's lane is known free: its deal closed, or the market never opened one. */
+/** How often the chain's lead over this machine's clock is read again (seconds). */
+const CHAIN_LEAD_REFRESH_SECONDS = 5;
 const SETTLED_FAILURES = new Set(["RESULT_UNAVAILABLE", "RESULT_TIMEOUT", "DECLINED"]);
 
 /** The largest result downloaded. */
@@ -128,6 +130,7 @@ export class LilypadClient {
   readonly #accepting: BatchQueue<{ ref: DealRef; resolve: () => void; reject: (error: unknown) => void }>;
   #escrowChecked: Promise<void> | undefined;
   #submitter: Promise<Address> | undefined;
+  #chainLead: { at: number; lead: number } | undefined;
 
   constructor(params: LilypadClientParameters) {
     this.#p = params;
@@ -168,7 +171,7 @@ export class LilypadClient {
     let dealId: Hex;
     const stream = new JobEventStream();
     try {
-      const now = this.#now();
+      const now = await this.#offerTime();
       offer = buildJobOffer({
         creator: this.address,
         moduleId: id.digest,
@@ -257,6 +260,19 @@ export class LilypadClient {
     this.#submitter ??= this.#solver.health().then((h) => h.solver);
     this.#submitter.catch(() => (this.#submitter = undefined));
     return this.#submitter;
+  }
+
+  /**
+   * The time an offer is dated from: the market checks expiries against the chain's clock, which may run ahead of
+   * this machine's (a devnet someone moved forward, a skewed clock). The chain's lead is read at most every few seconds.
+   */
+  async #offerTime(): Promise<number> {
+    const local = this.#now();
+    if (this.#chainLead === undefined || local - this.#chainLead.at >= CHAIN_LEAD_REFRESH_SECONDS) {
+      const block = await this.#p.conn.publicClient.getBlock({ blockTag: "latest" });
+      this.#chainLead = { at: local, lead: Math.max(0, Number(block.timestamp) - local) };
+    }
+    return local + this.#chainLead.lead;
   }
 
   #now(): number {

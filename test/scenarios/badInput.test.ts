@@ -14,7 +14,7 @@ import fc from "fast-check";
 import { CID } from "multiformats/cid";
 import { keccak256, parseEther, toHex, type Hex, type LocalAccount } from "viem";
 import { connectChain, type ChainConnection } from "../../src/chain/chainConnection.ts";
-import { DevAccountIndex, devPrivateKey } from "../../src/chain/devAccounts.ts";
+import { DevAccountIndex, devAccount, devPrivateKey } from "../../src/chain/devAccounts.ts";
 import { depositToEscrow } from "../../src/chain/market/escrow.ts";
 import { jobOfferDigest, signJobOffer } from "../../src/chain/offers.ts";
 import { startDevChain, type DevChain } from "../../src/devnet/startDevChain.ts";
@@ -484,6 +484,8 @@ describe("random WebSocket frames to the solver after a valid hello", () => {
       lane: 1,
       seq: 1,
       expiry: BigInt(now + 3600),
+      maxInstructions: 10n ** 9n,
+      submitter: devAccount(DevAccountIndex.solver).address,
     });
     const body: SubmitJobBodyInput = {
       offer,

@@ -48,8 +48,9 @@ describe("cheating parties lose exactly what the market's rules say", () => {
         { account: 4, modules },
         { account: 5, modules, pricing: { basePrice: parseEther("0.005") } },
         { account: 6, modules, pricing: { basePrice: parseEther("0.02") }, faults: { wrongResult: true } },
-        // Dear enough that its results collateral (2 x cost) exceeds its timeout collateral: the stake it loses.
-        { account: 7, modules, pricing: { basePrice: parseEther("0.1"), timeoutCollateral: parseEther("0.1") }, faults: { inflateInstructions: INFLATION } },
+        // Dear enough that its results collateral (2 x cost) exceeds its timeout collateral (raised to the 0.5 mediation
+        // fee, which it must cover): the stake it loses.
+        { account: 7, modules, pricing: { basePrice: parseEther("0.3"), timeoutCollateral: parseEther("0.1") }, faults: { inflateInstructions: INFLATION } },
         // Its escrow (kept at 2 x slots x timeout collateral) must cover the results collateral of a count priced at
         // the whole payment: 2 x 10 tokens.
         { account: 9, modules, pricing: { basePrice: parseEther("0.03"), timeoutCollateral: parseEther("5") }, faults: { inflateInstructions: OVER_LIMIT_INFLATION } },
@@ -170,41 +171,6 @@ describe("cheating parties lose exactly what the market's rules say", () => {
     assert.equal(s.payment, 0n);
   });
 
-  it("a count over the job offer's ceiling (cowsay's limit, 10^9) cannot even be posted: the market refuses it, and the provider pays as if silent", async () => {
-    const before = await balancesOf(conn, who(OVER_LIMIT));
-    let dealId: Hex | undefined;
-    let moved: Promise<void> | undefined;
-    await assert.rejects(
-      client.run("cowsay:v1", { Message: "price me high" }, {
-        targetProvider: OVER_LIMIT,
-        onEvent: (e) => {
-          if (e.type === "submitted") dealId = e.dealId;
-          if (e.type === "deal-opened") {
-            moved = (async () => {
-              // The provider runs the job and has its post of 10^12 + n instructions refused; then time passes.
-              await new Promise((r) => setTimeout(r, 4000));
-              const onChain = await readDeal(conn, dealId!);
-              await t.net.dev.testClient.increaseTime({ seconds: unpackDeal(onChain!.deal).resultTimeout + 1 });
-              await t.net.dev.testClient.mine({ blocks: 1 });
-            })();
-          }
-        },
-      }),
-      (error: unknown) => error instanceof JobFailedError && error.code === "RESULT_TIMEOUT",
-    );
-    await moved;
-    const after = await balancesOf(conn, who(OVER_LIMIT));
-    const onChain = await readDeal(conn, dealId!);
-    assert.ok(onChain);
-    const deal = unpackDeal(onChain.deal);
-    assert.equal(deal.maxInstructions, 10n ** 9n, "the SDK signed cowsay's own limit as the ceiling");
-    assert.equal(onChain.result.instructions, 0n, "no result was ever posted");
-    const s = settlementOf(deal, Outcome.ResultTimeout, 0n);
-    assertSettled(s, before, await balancesOf(conn, who(OVER_LIMIT), await blockOf(conn, dealId!, "DealOpened")), after);
-    assert.equal(after.provider.available - before.provider.available, -deal.timeoutCollateral);
-    assert.equal(after.creator.available - before.creator.available, deal.timeoutCollateral);
-  });
-
   it("a free provider that signs with a throwaway key costs itself its place, never the job (attack 5)", async () => {
     const honestProviders = [HONEST, devAccount(5).address];
     for (const message of ["first", "second"]) {
@@ -248,4 +214,40 @@ describe("cheating parties lose exactly what the market's rules say", () => {
     assert.equal(after.creator.available - before.creator.available, deal.timeoutCollateral);
     assert.equal(after.provider.available - before.provider.available, -deal.timeoutCollateral);
   });
+  // Last: it moves the chain's clock past the deal's result timeout, and offers are dated by the wall clock.
+  it("a count over the job offer's ceiling (cowsay's limit, 10^9) cannot even be posted: the market refuses it, and the provider pays as if silent", async () => {
+    const before = await balancesOf(conn, who(OVER_LIMIT));
+    let dealId: Hex | undefined;
+    let moved: Promise<void> | undefined;
+    await assert.rejects(
+      client.run("cowsay:v1", { Message: "price me high" }, {
+        targetProvider: OVER_LIMIT,
+        onEvent: (e) => {
+          if (e.type === "submitted") dealId = e.dealId;
+          if (e.type === "deal-opened") {
+            moved = (async () => {
+              // The provider runs the job and has its post of 10^12 + n instructions refused; then time passes.
+              await new Promise((r) => setTimeout(r, 4000));
+              const onChain = await readDeal(conn, dealId!);
+              await t.net.dev.testClient.increaseTime({ seconds: unpackDeal(onChain!.deal).resultTimeout + 1 });
+              await t.net.dev.testClient.mine({ blocks: 1 });
+            })();
+          }
+        },
+      }),
+      (error: unknown) => error instanceof JobFailedError && error.code === "RESULT_TIMEOUT",
+    );
+    await moved;
+    const after = await balancesOf(conn, who(OVER_LIMIT));
+    const onChain = await readDeal(conn, dealId!);
+    assert.ok(onChain);
+    const deal = unpackDeal(onChain.deal);
+    assert.equal(deal.maxInstructions, 10n ** 9n, "the SDK signed cowsay's own limit as the ceiling");
+    assert.equal(onChain.result.instructions, 0n, "no result was ever posted");
+    const s = settlementOf(deal, Outcome.ResultTimeout, 0n);
+    assertSettled(s, before, await balancesOf(conn, who(OVER_LIMIT), await blockOf(conn, dealId!, "DealOpened")), after);
+    assert.equal(after.provider.available - before.provider.available, -deal.timeoutCollateral);
+    assert.equal(after.creator.available - before.creator.available, deal.timeoutCollateral);
+  });
+
 });

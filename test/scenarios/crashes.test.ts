@@ -431,7 +431,7 @@ describe("crashes and outages (roles as real processes)", () => {
       assert.ok(locked.locked > 0n, "the creator's payment is locked in the open deal");
 
       // Past the result deadline on the chain's clock.
-      await dev.testClient.increaseTime({ seconds: 6 });
+      await dev.testClient.increaseTime({ seconds: 61 });
       await dev.testClient.mine({ blocks: 1 });
       await assert.rejects(within("the job to time out", 20_000, handle.result), (error: unknown) => {
         assert.ok(error instanceof JobFailedError, String(error));

@@ -182,6 +182,8 @@ async function makeJob(p: JobParameters = {}): Promise<Job> {
     lane: nextLane++,
     seq: 1,
     expiry,
+    maxInstructions: 10n ** 9n,
+    submitter: address(DevAccountIndex.solver),
     ...p.offer,
   });
   const signer = conn(p.signer ?? creator);
