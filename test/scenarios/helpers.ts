@@ -4,6 +4,7 @@ import { parseEventLogs, type Address, type Hex } from "viem";
 import type { ChainConnection } from "../../src/chain/chainConnection.ts";
 import { escrowBalance, type EscrowBalance } from "../../src/chain/market/escrow.ts";
 import { lilypadMarketAbi } from "../../src/chain/generated/contracts.ts";
+import type { Outcome } from "../../src/core/dealTypes.ts";
 import type { Settlement } from "../../src/core/settlement.ts";
 
 export type Party = "creator" | "provider" | "mediator";
@@ -33,6 +34,13 @@ export async function blockOf(conn: ChainConnection, dealId: Hex, event: "DealOp
   const log = parseEventLogs({ abi: lilypadMarketAbi, logs, eventName: event }).find((l) => l.args.dealId === dealId);
   assert.ok(log?.blockNumber, `no ${event} for ${dealId}`);
   return log.blockNumber;
+}
+
+/** How the deal closed on chain (undefined while it is open). */
+export async function closedOutcome(conn: ChainConnection, dealId: Hex): Promise<Outcome | undefined> {
+  const logs = await conn.publicClient.getLogs({ address: conn.network.contracts.market, fromBlock: BigInt(conn.network.deployBlock) });
+  const log = parseEventLogs({ abi: lilypadMarketAbi, logs, eventName: "DealClosed" }).find((l) => l.args.dealId === dealId);
+  return log?.args.outcome as Outcome | undefined;
 }
 
 /**

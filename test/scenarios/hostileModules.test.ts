@@ -43,6 +43,7 @@ import { packageModule } from "../../src/modules/packageModule.ts";
 import { createBlockstore, type Blockstore } from "../../src/storage/createBlockstore.ts";
 import { readFileBytes } from "../../src/storage/readFileBytes.ts";
 import { startTestNetwork, text, type TestNetwork } from "../network/helpers.ts";
+import { closedOutcome } from "./helpers.ts";
 
 const FIXTURES = join(repoRoot, "test", "fixtures", "scenarios");
 const PROVIDER_INDEX = 4;
@@ -252,12 +253,11 @@ describe("hostile and non-deterministic modules through the network", () => {
     ]);
   });
 
-  it("a wall-clock limit, or any limit of the js engine, is no result: the provider posts nothing and the deal ends at its result timeout", async () => {
+  it("a wall-clock limit, or any limit of the js engine, is no result: the provider posts nothing and declines the deal", async () => {
     // How far a job gets before a wall clock or a sampled watchdog stops it depends on the machine and its load: a
     // TIMEOUT record would be a result that an honest re-run, alone on its machine, does not reproduce (issue 11,
-    // attack 11). So the provider says why in the job's log, posts nothing, and the creator takes the deal back
-    // with the provider's timeout collateral once the result deadline passes (moved here with the chain's clock:
-    // the deadlines are short because the chain's clock stays ahead afterwards, and later offers expire by it).
+    // attack 11). So the provider says why in the job's log, posts nothing, and declines the deal on chain: the
+    // creator is settled at once as on a result timeout, with the provider's timeout collateral.
     const conn = t.net.connect(DevAccountIndex.jobCreator);
     const providerBefore = await escrowTotal(t, PROVIDER);
     const cases = [
@@ -271,43 +271,30 @@ describe("hostile and non-deterministic modules through the network", () => {
     const failures = await Promise.all(
       cases.map(async ({ module }) => {
         let dealId: Hex | undefined;
-        let moved: Promise<void> | undefined;
         const logs: string[] = [];
         const events: string[] = [];
         const error = await client
           .run(cids[module]!, {}, {
             targetProvider: PROVIDER,
             mediationChance: 1,
-            terms: { resultTimeout: 12 },
             onEvent: (e) => {
               events.push(e.type);
               if (e.type === "submitted") dealId = e.dealId;
-              if (e.type === "log" && e.line.startsWith("failed:")) {
-                logs.push(e.line);
-                moved ??= (async () => {
-                  assert.ok(dealId);
-                  const onChain = await readDeal(conn, dealId);
-                  assert.ok(onChain);
-                  const deadline = (await laneStatus(conn, conn.address, unpackDeal(onChain.deal).lane)).deadline;
-                  const now = Number((await t.net.dev.publicClient.getBlock()).timestamp);
-                  if (deadline >= now) await t.net.dev.testClient.increaseTime({ seconds: deadline - now + 1 });
-                  await t.net.dev.testClient.mine({ blocks: 1 });
-                })();
-              }
+              if (e.type === "log" && e.line.startsWith("failed:")) logs.push(e.line);
             },
           })
           .then(
             () => assert.fail(`${module}: the job gave a result`),
             (e: unknown) => e,
           );
-        await moved;
         return { module, error, dealId, logs, events };
       }),
     );
     let providerDelta = 0n;
     for (const [i, { module, error, dealId, logs, events }] of failures.entries()) {
       assert.ok(error instanceof JobFailedError, `${module}: ${String(error)}`);
-      assert.equal(error.code, "RESULT_TIMEOUT", module);
+      assert.equal(error.code, "DECLINED", module);
+      assert.ok(error.message.includes(cases[i]!.reason), `${module}: ${error.message}`);
       assert.ok(!events.includes("result-posted"), `${module}: nothing was posted`);
       assert.equal(logs.length, 1, `${module}: the provider said why`);
       assert.ok(logs[0]!.startsWith(`failed: ${cases[i]!.reason}: `), `${module}: ${logs[0]}`);
@@ -315,7 +302,8 @@ describe("hostile and non-deterministic modules through the network", () => {
       const onChain = await readDeal(conn, dealId);
       assert.ok(onChain);
       const deal = unpackDeal(onChain.deal);
-      const settlement = settlementOf(deal, Outcome.ResultTimeout, 0n);
+      assert.equal(await closedOutcome(conn, dealId), Outcome.Declined);
+      const settlement = settlementOf(deal, Outcome.Declined, 0n);
       assert.equal(settlement.provider.credit - settlement.provider.unlock, -deal.timeoutCollateral);
       providerDelta += settlement.provider.credit - settlement.provider.unlock;
     }
@@ -340,7 +328,7 @@ describe("hostile and non-deterministic modules through the network", () => {
     const result = await client.run(cids[name]!, {}, {
       mediationChance: 1,
       targetProvider: PROVIDER,
-      terms: { mediationTimeout: 12 },
+      terms: { mediationTimeout: 600 },
       onEvent: (e) => {
         if (e.type === "submitted") dealId = e.dealId;
         if (e.type === "waiting") {

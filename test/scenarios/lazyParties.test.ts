@@ -4,10 +4,9 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
-import { getAbiItem, parseEther, type Address, type Hex } from "viem";
+import { parseEther, type Address, type Hex } from "viem";
 import type { ChainConnection } from "../../src/chain/chainConnection.ts";
 import { DevAccountIndex, devAccount } from "../../src/chain/devAccounts.ts";
-import { lilypadMarketAbi } from "../../src/chain/generated/contracts.ts";
 import { depositToEscrow } from "../../src/chain/market/escrow.ts";
 import { laneStatus } from "../../src/chain/market/laneStatus.ts";
 import { readDeal } from "../../src/chain/market/readDeal.ts";
@@ -26,23 +25,13 @@ import { createModuleResolver } from "../../src/modules/moduleResolver.ts";
 import { SolverClient } from "../../src/net/solverClient.ts";
 import { createBlockstore } from "../../src/storage/createBlockstore.ts";
 import { shippedModuleId, startTestNetwork, text, type TestNetwork } from "../network/helpers.ts";
-import { PARTIES, assertSettled, balancesOf, blockOf } from "./helpers.ts";
+import { PARTIES, assertSettled, balancesOf, blockOf, closedOutcome } from "./helpers.ts";
 
 const JC = DevAccountIndex.jobCreator;
 /** A creator that submits a job and then walks away. */
 const ABSENT_JC = 12;
 const HONEST = devAccount(4).address;
 const SILENT = devAccount(5).address;
-
-async function closedOutcome(conn: ChainConnection, dealId: Hex): Promise<Outcome | undefined> {
-  const [log] = await conn.publicClient.getLogs({
-    address: conn.network.contracts.market,
-    event: getAbiItem({ abi: lilypadMarketAbi, name: "DealClosed" }),
-    args: { dealId },
-    fromBlock: BigInt(conn.network.deployBlock),
-  });
-  return log?.args.outcome as Outcome | undefined;
-}
 
 /** Locked `unlock` more while the deal was in its last phase; now nothing locked, `available` moved by `credit - unlock`. */
 async function waitFor<T>(what: string, check: () => Promise<T | undefined>, timeoutMs: number): Promise<T> {
