@@ -81,7 +81,8 @@ describe("runDealJob: which runs are results", () => {
     blockstore = await createBlockstore({ path: join(root, "blocks") });
     pool = new SandboxPool({ workRoot: join(root, "work"), size: 2 });
     // 30 million iterations take tens of milliseconds or more: far past a 20 ms wall clock, far within 20 s.
-    await packageWasm("slow-count", countTo(30_000_000), { instructions: "1000000000", timeoutMs: 20 });
+    // Long enough (hundreds of ms) that a 20 ms clock stops it even when a loaded machine fires the timer late.
+    await packageWasm("slow-count", countTo(300_000_000), { instructions: "100000000000", timeoutMs: 20 });
     await packageWasm("loop", await compileModule({ entry: "test/fixtures/hostile/loop.ts" }), { instructions: "10000000", timeoutMs: 30_000 });
     await packageWasm("deep", deepRecursion, { instructions: "100000000000", timeoutMs: 30_000 });
     for (const name of ["hostile-js-spin", "hostile-js-stdoutflood", "seeded-random"]) await packageScenario(name);
