@@ -30,6 +30,7 @@ import { resourceTermsFor } from "../core/market/resourceTerms.ts";
 import { ACTIVE_STATUSES, SolverStore, type StoredCapacity, type StoredJob } from "./solverStore.ts";
 import { offerIdByLoad } from "./offerIdByLoad.ts";
 import { SolverError } from "./solverError.ts";
+import { SolverErrorCode } from "../core/api/solverErrors.ts";
 
 export interface SolverParameters {
   conn: ChainConnection;
@@ -137,40 +138,40 @@ export class Solver {
     if (existing) {
       // Submitting again is harmless for its own parties; to anyone else the record is private.
       if (existing.record.submitter === submitter || existing.record.creator === submitter) return existing.record;
-      throw new SolverError("ALREADY_SUBMITTED", `job ${dealId} was already submitted`, 409);
+      throw new SolverError(SolverErrorCode.alreadySubmitted, `job ${dealId} was already submitted`);
     }
-    if (offer.expiry <= BigInt(now)) throw new SolverError("OFFER_EXPIRED", `the job offer expired at ${offer.expiry}`);
+    if (offer.expiry <= BigInt(now)) throw new SolverError(SolverErrorCode.offerExpired, `the job offer expired at ${offer.expiry}`);
     if (offer.submitter !== ZERO_ADDRESS && !isAddressEqual(offer.submitter, this.#p.conn.address)) {
-      throw new SolverError("WRONG_SUBMITTER", `the job offer may be opened only by ${offer.submitter}; this solver is ${this.#p.conn.address}`);
+      throw new SolverError(SolverErrorCode.wrongSubmitter, `the job offer may be opened only by ${offer.submitter}; this solver is ${this.#p.conn.address}`);
     }
-    if (body.deadline > Number(offer.expiry)) throw new SolverError("BAD_DEADLINE", "the deadline is after the offer's expiry");
+    if (body.deadline > Number(offer.expiry)) throw new SolverError(SolverErrorCode.badDeadline, "the deadline is after the offer's expiry");
     if (inputsHashOf(body.inputs) !== offer.inputsHash) {
-      throw new SolverError("INPUTS_MISMATCH", "the inputs do not hash to the offer's inputsHash");
+      throw new SolverError(SolverErrorCode.inputsMismatch, "the inputs do not hash to the offer's inputsHash");
     }
-    if (this.#blocked.has(offer.moduleId)) throw new SolverError("MODULE_BLOCKED", `module ${offer.moduleId} is blocked on this network`);
+    if (this.#blocked.has(offer.moduleId)) throw new SolverError(SolverErrorCode.moduleBlocked, `module ${offer.moduleId} is blocked on this network`);
     if (!(await jobOfferApproved(this.#p.conn, offer, body.signature, dealId))) {
-      throw new SolverError("BAD_SIGNATURE", `the job offer is not signed by its creator ${offer.creator}`);
+      throw new SolverError(SolverErrorCode.badSignature, `the job offer is not signed by its creator ${offer.creator}`);
     }
     if (this.#store.laneWaiting(offer.creator, offer.lane)) {
-      throw new SolverError("LANE_BUSY", `lane ${offer.lane} of ${offer.creator} already has a job waiting`);
+      throw new SolverError(SolverErrorCode.laneBusy, `lane ${offer.lane} of ${offer.creator} already has a job waiting`);
     }
     const lane = await laneStatus(this.#p.conn, offer.creator, offer.lane);
     if (lane.state !== DealState.None && lane.state !== DealState.Closed) {
-      throw new SolverError("LANE_BUSY", `lane ${offer.lane} of ${offer.creator} has an open deal on chain`);
+      throw new SolverError(SolverErrorCode.laneBusy, `lane ${offer.lane} of ${offer.creator} has an open deal on chain`);
     }
-    if (offer.seq <= lane.seq) throw new SolverError("STALE_SEQUENCE", `seq ${offer.seq} must exceed the lane's last, ${lane.seq}`);
+    if (offer.seq <= lane.seq) throw new SolverError(SolverErrorCode.staleSequence, `seq ${offer.seq} must exceed the lane's last, ${lane.seq}`);
     const available = await availableInEscrow(this.#p.conn, offer.creator);
     const reserved = this.#reservedBy(offer.creator);
     if (available < reserved + offer.paymentCollateral) {
       throw new SolverError(
-        "INSUFFICIENT_ESCROW",
+        SolverErrorCode.insufficientEscrow,
         `${offer.creator} has ${available} wei available in escrow; this job needs ${offer.paymentCollateral} more than the ${reserved} its other jobs hold`,
       );
     }
     // Checked again with no await before the insert: a duplicate or a rival in the lane may have arrived meanwhile.
     if (this.#store.getJob(dealId)) return this.submitJob(submitter, body);
     if (this.#store.laneWaiting(offer.creator, offer.lane)) {
-      throw new SolverError("LANE_BUSY", `lane ${offer.lane} of ${offer.creator} already has a job waiting`);
+      throw new SolverError(SolverErrorCode.laneBusy, `lane ${offer.lane} of ${offer.creator} already has a job waiting`);
     }
     const record: JobRecord = {
       dealId,
@@ -192,15 +193,15 @@ export class Solver {
 
   /** Records a provider's standing offer, once its escrow covers the timeout collateral of every slot. */
   async putCapacity(provider: Address, body: CapacityBody): Promise<void> {
-    if (body.expiresAt <= this.#now()) throw new SolverError("OFFER_EXPIRED", "the capacity offer has already expired");
+    if (body.expiresAt <= this.#now()) throw new SolverError(SolverErrorCode.offerExpired, "the capacity offer has already expired");
     const penaltyEnds = this.#penalized.get(provider.toLowerCase()) ?? 0;
     if (penaltyEnds > this.#now()) {
-      throw new SolverError("PROVIDER_PENALIZED", `${provider} signed a proposal that could not open a deal; it may offer again at ${penaltyEnds}`, 403);
+      throw new SolverError(SolverErrorCode.providerPenalized, `${provider} signed a proposal that could not open a deal; it may offer again at ${penaltyEnds}`);
     }
     const available = await availableInEscrow(this.#p.conn, provider);
     const needed = body.timeoutCollateral * BigInt(body.slots);
     if (available < needed) {
-      throw new SolverError("INSUFFICIENT_ESCROW", `${provider} has ${available} wei available in escrow; ${body.slots} slots need ${needed}`);
+      throw new SolverError(SolverErrorCode.insufficientEscrow, `${provider} has ${available} wei available in escrow; ${body.slots} slots need ${needed}`);
     }
     const capacity = { provider, body, updatedAt: Date.now() / 1000 };
     this.#store.putCapacity(capacity);
@@ -245,7 +246,7 @@ export class Solver {
       case "result.ready":
       case "job.log": {
         const job = this.#jobs.get(message.dealId);
-        if (!job || job.record.provider !== from) throw new SolverError("NOT_YOUR_DEAL", `deal ${message.dealId} is not yours`);
+        if (!job || job.record.provider !== from) throw new SolverError(SolverErrorCode.notYourDeal, `deal ${message.dealId} is not yours`);
         if (message.type === "job.log") this.#store.appendLog(message.dealId, message.line, Date.now() / 1000);
         if (message.type === "result.ready") {
           job.record.resultsUrl = message.resultsUrl;
@@ -374,7 +375,7 @@ export class Solver {
 
   #ownProposal(from: Address, dealId: Hex): Proposal {
     const proposal = this.#proposals.get(dealId);
-    if (!proposal || proposal.provider !== from) throw new SolverError("NO_PROPOSAL", `no open proposal ${dealId} for ${from}`);
+    if (!proposal || proposal.provider !== from) throw new SolverError(SolverErrorCode.noProposal, `no open proposal ${dealId} for ${from}`);
     return proposal;
   }
 
@@ -390,14 +391,14 @@ export class Solver {
   async #onProposalSigned(from: Address, dealId: Hex, resource: ResourceOffer, signature: Signature): Promise<void> {
     const proposal = this.#ownProposal(from, dealId);
     const same = (Object.keys(proposal.resource) as (keyof ResourceOffer)[]).every((k) => proposal.resource[k] === resource[k]);
-    if (!same) throw new SolverError("TERMS_CHANGED", "the signed resource offer differs from the proposal");
+    if (!same) throw new SolverError(SolverErrorCode.termsChanged, "the signed resource offer differs from the proposal");
     // The market takes the provider from the signature: a signature by any other key (an unfunded throwaway) would
     // make the deal fail on chain. It costs the provider its place, never the job.
     const signer = resourceOfferSigner(this.#p.conn, resource, signature);
     if (signer === undefined || !isAddressEqual(signer, from)) {
       this.#penalize(from, "signed its resource offer with another key");
       this.#dropProposal(dealId, proposal);
-      throw new SolverError("BAD_SIGNATURE", `the resource offer is not signed by ${from}`);
+      throw new SolverError(SolverErrorCode.badSignature, `the resource offer is not signed by ${from}`);
     }
     clearTimeout(proposal.timer);
     this.#proposals.delete(dealId);

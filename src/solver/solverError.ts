@@ -1,13 +1,15 @@
+import { httpStatusOf, type SolverErrorCode } from "../core/api/solverErrors.ts";
 import { LilypadError } from "../core/errors.ts";
 
-/** A request the solver refuses; `code` is stable, and HTTP answers carry it with the message. */
+/** A request the solver refuses; its code comes from the protocol's list, and HTTP answers carry it with the message. */
 export class SolverError extends LilypadError {
+  declare readonly code: SolverErrorCode;
   /** The HTTP status to answer with. */
   readonly status: number;
 
-  constructor(code: string, message: string, status = 400) {
+  constructor(code: SolverErrorCode, message: string) {
     super({ code, message });
     this.name = "SolverError";
-    this.status = status;
+    this.status = httpStatusOf(code);
   }
 }

@@ -25,6 +25,7 @@ import type { ChainConnection } from "../chain/chainConnection.ts";
 import type { Logger } from "../core/logger.ts";
 import { Solver } from "./solver.ts";
 import { SolverError } from "./solverError.ts";
+import { authErrorCode, SolverErrorCode } from "../core/api/solverErrors.ts";
 import { SolverStore } from "./solverStore.ts";
 
 export interface StartSolverParameters {
@@ -86,22 +87,23 @@ export async function startSolver(params: StartSolverParameters): Promise<Runnin
     try {
       done(null, body === "" ? undefined : JSON.parse(body as string));
     } catch {
-      done(new SolverError("INVALID_JSON", "the body is not valid JSON"), undefined);
+      done(new SolverError(SolverErrorCode.invalidJson, "the body is not valid JSON"), undefined);
     }
   });
   app.setErrorHandler((error, request, reply) => {
     if (error instanceof SolverError) return reply.status(error.status).send({ code: error.code, message: error.message });
-    if (error instanceof z.ZodError) return reply.status(400).send({ code: "INVALID_BODY", message: describeZodError(error) });
+    if (error instanceof z.ZodError) return reply.status(400).send({ code: SolverErrorCode.invalidBody, message: describeZodError(error) });
     const status = (error as { statusCode?: number }).statusCode;
     if (status && status < 500) {
-      return reply.status(status).send({ code: (error as { code?: string }).code ?? "BAD_REQUEST", message: (error as Error).message });
+      // fastify's own refusals (a body too large, a bad content type) keep their status under one code.
+      return reply.status(status).send({ code: SolverErrorCode.badRequest, message: (error as Error).message });
     }
     request.log.error({ err: error }, "request failed");
-    return reply.status(500).send({ code: "INTERNAL", message: "the solver failed to handle this request" });
+    return reply.status(500).send({ code: SolverErrorCode.internal, message: "the solver failed to handle this request" });
   });
 
   // Like every other error answer, an unknown route gets a code and a message (fastify's default has no code).
-  app.setNotFoundHandler((request, reply) => reply.status(404).send({ code: "NOT_FOUND", message: `no route ${request.method} ${request.url.split("?")[0]}` }));
+  app.setNotFoundHandler((request, reply) => reply.status(404).send({ code: SolverErrorCode.notFound, message: `no route ${request.method} ${request.url.split("?")[0]}` }));
 
   const authenticate = async (request: FastifyRequest): Promise<Address> => {
     const result = await verifyRequest({
@@ -111,7 +113,7 @@ export async function startSolver(params: StartSolverParameters): Promise<Runnin
       now: now(),
       seenNonce,
     });
-    if (!result.ok) throw new SolverError(`AUTH_${result.failure.toUpperCase().replaceAll("-", "_")}`, result.detail, 401);
+    if (!result.ok) throw new SolverError(authErrorCode(result.failure), result.detail);
     return result.address;
   };
 
@@ -142,8 +144,8 @@ export async function startSolver(params: StartSolverParameters): Promise<Runnin
     const reader = await authenticate(request);
     const { dealId } = z.object({ dealId: bytes32Schema }).parse(request.params);
     const job = solver.getJob(dealId);
-    if (!job) throw new SolverError("NOT_FOUND", `no job ${dealId}`, 404);
-    if (!solver.mayRead(job, reader)) throw new SolverError("FORBIDDEN", `${reader} is not a party to job ${dealId}`, 403);
+    if (!job) throw new SolverError(SolverErrorCode.notFound, `no job ${dealId}`);
+    if (!solver.mayRead(job, reader)) throw new SolverError(SolverErrorCode.forbidden, `${reader} is not a party to job ${dealId}`);
     return reply.type("application/json").send(toWireJson({ record: job.record, offer: job.body.offer }));
   });
 
@@ -151,8 +153,8 @@ export async function startSolver(params: StartSolverParameters): Promise<Runnin
     const reader = await authenticate(request);
     const { dealId } = z.object({ dealId: bytes32Schema }).parse(request.params);
     const job = solver.getJob(dealId);
-    if (!job) throw new SolverError("NOT_FOUND", `no job ${dealId}`, 404);
-    if (!solver.mayRead(job, reader)) throw new SolverError("FORBIDDEN", `${reader} is not a party to job ${dealId}`, 403);
+    if (!job) throw new SolverError(SolverErrorCode.notFound, `no job ${dealId}`);
+    if (!solver.mayRead(job, reader)) throw new SolverError(SolverErrorCode.forbidden, `${reader} is not a party to job ${dealId}`);
     return reply.send({ lines: solver.logsOf(dealId) });
   });
 
@@ -173,7 +175,7 @@ export async function startSolver(params: StartSolverParameters): Promise<Runnin
         try {
           json = JSON.parse(data.toString("utf8"));
         } catch {
-          send({ type: "error", code: "INVALID_JSON", message: "a message must be one JSON object" });
+          send({ type: "error", code: SolverErrorCode.invalidJson, message: "a message must be one JSON object" });
           return;
         }
         if (!address) {
@@ -204,7 +206,7 @@ export async function startSolver(params: StartSolverParameters): Promise<Runnin
         }
         const parsed = clientMessageSchema.safeParse(json);
         if (!parsed.success) {
-          send({ type: "error", code: "INVALID_MESSAGE", message: describeZodError(parsed.error) });
+          send({ type: "error", code: SolverErrorCode.invalidMessage, message: describeZodError(parsed.error) });
           return;
         }
         const message = parsed.data;
@@ -219,7 +221,7 @@ export async function startSolver(params: StartSolverParameters): Promise<Runnin
           if (error instanceof SolverError) send({ type: "error", code: error.code, message: error.message, requestId });
           else {
             log.error({ err: String(error) }, "socket message failed");
-            send({ type: "error", code: "INTERNAL", message: "the solver failed to handle this message", requestId });
+            send({ type: "error", code: SolverErrorCode.internal, message: "the solver failed to handle this message", requestId });
           }
         }
       })();
