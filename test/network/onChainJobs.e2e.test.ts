@@ -337,7 +337,8 @@ describe("on-chain jobs through the relay, end to end", () => {
     // The relay gives the job until the request's expiry (counted on the chain's clock, which runs ahead of the
     // solver's on the dev chain), so the solver gives up on it within seconds.
     const account = owner.address; // an account, not ExampleJobClient: that cannot cancel
-    const request = await jobRequest({ moduleId: bytesToHex(randomBytes(32)), expiry: (await chainNow()) + 6n });
+    // It names the relay as judge, which follows it until its offer expires unopened.
+    const request = await jobRequest({ moduleId: bytesToHex(randomBytes(32)), expiry: (await chainNow()) + 6n, judge: relay.address });
     const wallet0 = await tokenBalance(account);
     await send(owner, owner.wallet.writeContract({ address: token, abi: lilypadTokenAbi, functionName: "approve", args: [jobCreator, request.payment] }));
     const r = requested(
@@ -369,6 +370,9 @@ describe("on-chain jobs through the relay, end to end", () => {
     await send(owner, owner.wallet.writeContract({ address: jobCreator, abi: onChainJobCreatorAbi, functionName: "claimRefunds" }));
     assert.equal(await claimable(account), 0n);
     assert.equal(await tokenBalance(account), wallet0, "the client got its whole payment back");
+    // Past the expiry, with every block read, the relay knows no deal can open: it stops following the request.
+    await waitFor("the relay to let the expired request go", () => (relay.judging === 0 ? true : undefined));
+    assert.equal(judged.find((j) => j.dealId === r.dealId), undefined, "nothing was judged");
   });
 
   it("a request naming the relay as judge, served honestly: the relay checks the result and accepts it, and the client gets back what the job did not cost and the fee", async () => {
@@ -483,8 +487,14 @@ describe("on-chain jobs through the relay, end to end", () => {
       assert.equal(await claimable(client), claimable0 + settled.creator.credit);
       assert.equal(settled.mediator.credit, FEE);
 
-      // The relay the request did not name forwarded it and judged nothing.
-      assert.ok(relayed.some((x) => x.dealId === r.dealId), "the first relay forwarded the request too");
+      // The relay the request did not name forwarded it too (the solver takes the job from whichever relay comes
+      // first, and tells the other it has it), and judged nothing.
+      const handled = await waitFor("the first relay to forward the request", () => {
+        const gaveUp = dropped.find((d) => d.dealId === r.dealId);
+        if (gaveUp) return gaveUp.code;
+        return relayed.some((x) => x.dealId === r.dealId) ? "RELAYED" : undefined;
+      });
+      assert.ok(handled === "RELAYED" || handled === "ALREADY_SUBMITTED", `the first relay's answer: ${handled}`);
       assert.equal(judged.find((j) => j.dealId === r.dealId), undefined, "the first relay did not judge it");
       assert.equal(unjudged.find((u) => u.dealId === r.dealId), undefined);
     } finally {
