@@ -1,12 +1,12 @@
 // The on-chain job relay (`lilypad jobcreator`): follows the OnChainJobCreator contract's JobRequested events and
 // hands each requested job offer to the solver, the way an off-chain job creator would submit its own.
 //
-// Why the relay cannot cheat: it only forwards. The job offer it submits is the one the contract emitted, and the
+// Why the relay cannot cheat as a forwarder: the job offer it submits is the one the contract emitted, and the
 // contract approves exactly that offer (its EIP-712 digest, the deal id) through EIP-1271, so the relay has no key
 // that matters: the signature it sends is a placeholder, and an offer it altered in any field (price, payment,
 // inputs, mediators, callback) would have another digest that the contract refuses and the market rejects. It never
-// holds the client's payment (the contract deposits it in escrow), and it plays no part in the result: the market
-// itself calls the contract back when the deal closes, which calls the client. The worst a relay can do is stay
+// holds the client's payment (the contract deposits it in escrow), and it cannot fake the result: the market itself
+// calls the contract back when the deal closes, which calls the client. The worst a relay can do is stay
 // silent, and then any other relay (or the client itself) can forward the same offer, or the client cancels the
 // request after its expiry and takes its payment back.
 //
@@ -49,7 +49,10 @@ export const RELAY_MAX_WAIT_SECONDS = 300;
 const jobRequestedEvent = getAbiItem({ abi: onChainJobCreatorAbi, name: "JobRequested" });
 
 export interface OnChainJobRelayParameters {
-  /** The relay's own account: it signs its requests to the solver (any account will do; it holds nothing). */
+  /**
+   * The relay's own account: it signs its requests to the solver (any account will do; it holds nothing), and pays
+   * the gas of its judgements for the requests that name it as judge.
+   */
   conn: ChainConnection;
   solverUrl: string;
   log: Logger;
