@@ -123,3 +123,18 @@ export class DealClosedError extends LilypadError {
     this.outcome = params.outcome;
   }
 }
+
+/** A deal's module manifest is neither in the local store nor served (valid) by any store asked. */
+export class ManifestUnavailableError extends LilypadError {
+  readonly moduleCid: string;
+  /** Each store's failure. */
+  readonly failures: readonly string[];
+
+  constructor(params: { moduleCid: string; failures: readonly string[] }) {
+    const tried = params.failures.length ? ` and could not be fetched (${params.failures.join("; ")})` : "";
+    super({ code: "MANIFEST_UNAVAILABLE", message: `module ${params.moduleCid} is not in the local store${tried}` });
+    this.name = "ManifestUnavailableError";
+    this.moduleCid = params.moduleCid;
+    this.failures = params.failures;
+  }
+}

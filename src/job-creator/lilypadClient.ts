@@ -5,7 +5,6 @@ import { CID } from "multiformats/cid";
 import { getAbiItem, type Address, type Hex } from "viem";
 import { lilypadMarketAbi } from "../chain/generated/contracts.ts";
 import { laneStatus } from "../chain/market/laneStatus.ts";
-import { exportEntry } from "../storage/unixfsEntries.ts";
 import type { ServerMessage } from "../core/api/solverProtocol.ts";
 import { DealState, Outcome, emptyResult, type JobOffer, type Result } from "../core/dealTypes.ts";
 import { asPackedDeal, unpackDeal, type PackedDeal } from "../core/dealPacking.ts";
@@ -25,7 +24,6 @@ import { domainOf } from "../chain/verifyOffers.ts";
 import { SolverClient, SolverRequestError, type EventStream } from "../net/solverClient.ts";
 import type { Blockstore } from "../storage/createBlockstore.ts";
 import { fetchCar } from "../storage/fetchCar.ts";
-import { readFileBytes } from "../storage/readFileBytes.ts";
 import { JobEventStream, type JobEvent } from "./jobEvents.ts";
 import { buildJobOffer } from "./buildJobOffer.ts";
 import { JobFailedError, ResultTimeoutError } from "./errors.ts";
@@ -33,18 +31,7 @@ import { finalizeOverdueDeals, type FinalizeOverdueDealsResult } from "./finaliz
 import { DEFAULT_JOB_TERMS, type JobTerms } from "./jobTerms.ts";
 
 import { LanePool } from "./lanePool.ts";
-import { resultCidOfDigest } from "../core/resultCid.ts";
-import { suspectResult } from "./suspectResult.ts";
-
-/** What the creator found before judging: whether the result downloaded, and why it challenges, if it does. */
-interface Verdict {
-  resultCid: CID;
-  downloaded: boolean;
-  /** The reason to challenge (a failed download or check, or the spot check); undefined accepts. */
-  challenge: string | undefined;
-  /** The result's stdout, read for the checks (undefined when it could not be read). */
-  stdout?: Uint8Array;
-}
+import { checkResult, MAX_RESULT_BYTES, readResultStdout, type ResultVerdict as Verdict } from "./checkResult.ts";
 
 export { DEFAULT_JOB_TERMS, type JobTerms };
 
@@ -52,9 +39,6 @@ export { DEFAULT_JOB_TERMS, type JobTerms };
 /** How often the chain's lead over this machine's clock is read again (seconds). */
 const CHAIN_LEAD_REFRESH_SECONDS = 5;
 const SETTLED_FAILURES = new Set(["RESULT_UNAVAILABLE", "RESULT_TIMEOUT", "DECLINED"]);
-
-/** The largest result downloaded. */
-const MAX_RESULT_BYTES = 256 * 1024 * 1024;
 
 /** How often a job waiting on the socket also asks the solver directly (ms). */
 const FALLBACK_CHECK_MS = 5000;
@@ -436,25 +420,11 @@ export class LilypadClient {
 
   /** Downloads and verifies the result, makes the cheap checks (suspectResult), and draws the spot check. */
   async #check(ref: DealRef, resultsUrl: string, manifest: ModuleManifest, options: RunOptions, stream: JobEventStream): Promise<Verdict> {
-    const resultCid = resultCidOfDigest(ref.result.cidDigest);
-    try {
-      await fetchCar({ url: resultsUrl, root: resultCid, blockstore: this.#p.blockstore, maxBytes: MAX_RESULT_BYTES });
-      stream.push({ type: "downloaded", resultCid: resultCid.toString(), from: resultsUrl });
-    } catch (error) {
-      stream.push({ type: "log", line: `could not download a valid result: ${error instanceof Error ? error.message : String(error)}` });
-      return { resultCid, downloaded: false, challenge: "the result could not be downloaded or verified" };
-    }
-    let suspicion: string | undefined;
-    let stdout: Uint8Array | undefined;
-    try {
-      stdout = await this.#readStdout(resultCid);
-      suspicion = suspectResult({ result: ref.result, manifest, stdout });
-    } catch (error) {
-      suspicion = `the result has no readable stdout (${error instanceof Error ? error.message : String(error)})`;
-    }
-    if (suspicion) stream.push({ type: "log", line: `suspect result: ${suspicion}` });
-    const challenge = suspicion ?? (Math.random() < (options.mediationChance ?? 0) ? "spot check" : undefined);
-    return { resultCid, downloaded: true, challenge, stdout };
+    const verdict = await checkResult({ result: ref.result, url: resultsUrl, manifest, blockstore: this.#p.blockstore, mediationChance: options.mediationChance });
+    if (verdict.downloadError !== undefined) stream.push({ type: "log", line: `could not download a valid result: ${verdict.downloadError}` });
+    else stream.push({ type: "downloaded", resultCid: verdict.resultCid.toString(), from: resultsUrl });
+    if (verdict.suspicion) stream.push({ type: "log", line: `suspect result: ${verdict.suspicion}` });
+    return verdict;
   }
 
   /** Downloads a result from the deal's mediator, at the URL it registered on chain; the verdict unchanged if it cannot. */
@@ -474,7 +444,7 @@ export class LilypadClient {
 
   /** The stdout file of a downloaded result, from the block store. */
   async #readStdout(resultCid: CID): Promise<Uint8Array> {
-    return readFileBytes({ blockstore: this.#p.blockstore, cid: await stdoutCid(this.#p.blockstore, resultCid), maxBytes: 64 * 1024 * 1024 });
+    return readResultStdout({ blockstore: this.#p.blockstore, resultCid });
   }
 
   /** Accepts a good result (batched with this client's other accepts), or challenges and waits for the ruling. */
@@ -565,12 +535,4 @@ export class LilypadClient {
       await this.#pause(250);
     }
   }
-}
-
-/** The result directory's stdout file. */
-async function stdoutCid(blockstore: Blockstore, root: CID): Promise<CID> {
-  const entry = await exportEntry(root, root.toString(), blockstore, undefined);
-  if (entry.type !== "directory") return root;
-  for await (const child of entry.entries()) if (child.name === "stdout") return child.cid;
-  return root;
 }

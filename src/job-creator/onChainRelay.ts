@@ -1,14 +1,19 @@
 // The on-chain job relay (`lilypad jobcreator`): follows the OnChainJobCreator contract's JobRequested events and
 // hands each requested job offer to the solver, the way an off-chain job creator would submit its own.
 //
-// Why the relay cannot cheat: it only forwards. The job offer it submits is the one the contract emitted, and the
+// Why the relay cannot cheat as a forwarder: the job offer it submits is the one the contract emitted, and the
 // contract approves exactly that offer (its EIP-712 digest, the deal id) through EIP-1271, so the relay has no key
 // that matters: the signature it sends is a placeholder, and an offer it altered in any field (price, payment,
 // inputs, mediators, callback) would have another digest that the contract refuses and the market rejects. It never
-// holds the client's payment (the contract deposits it in escrow), and it plays no part in the result: the market
-// itself calls the contract back when the deal closes, which calls the client. The worst a relay can do is stay
+// holds the client's payment (the contract deposits it in escrow), and it cannot fake the result: the market itself
+// calls the contract back when the deal closes, which calls the client. The worst a relay can do is stay
 // silent, and then any other relay (or the client itself) can forward the same offer, or the client cancels the
 // request after its expiry and takes its payment back.
+//
+// A request may also name the relay as its judge (`judge`). For those the relay checks the posted result as the SDK
+// does and accepts or challenges it through the contract (relayJudge.ts): a client that names it trusts it with
+// that, and a relay that judged wrongly could at most accept garbage (what an unjudged deal gets) or spend the
+// client's mediation fee on a challenge the mediator settles. Requests naming any other judge are only forwarded.
 //
 // The relay keeps a block cursor from the network's deploy block, catches up after an outage, and backs off while
 // the chain cannot be read. A request the solver refuses (bad inputs, stale lane, expired...) is logged with the
@@ -29,6 +34,9 @@ import type { ResolvedInputs } from "../core/moduleInputs.ts";
 import { loadModule } from "../modules/loadModule.ts";
 import { SolverClient, SolverRequestError } from "../net/solverClient.ts";
 import type { Blockstore } from "../storage/createBlockstore.ts";
+import { RelayJudge, type JudgedRequest, type RequestedJob, type UnjudgedRequest } from "./relayJudge.ts";
+
+export type { JudgedRequest, UnjudgedRequest };
 
 const ZERO32: Hex = `0x${"0".repeat(64)}`;
 /** The contract approves its offers through EIP-1271, so the signature's bytes do not matter. */
@@ -41,14 +49,21 @@ export const RELAY_MAX_WAIT_SECONDS = 300;
 const jobRequestedEvent = getAbiItem({ abi: onChainJobCreatorAbi, name: "JobRequested" });
 
 export interface OnChainJobRelayParameters {
-  /** The relay's own account: it signs its requests to the solver (any account will do; it holds nothing). */
+  /**
+   * The relay's own account: it signs its requests to the solver (any account will do; it holds nothing), and pays
+   * the gas of its judgements for the requests that name it as judge.
+   */
   conn: ChainConnection;
   solverUrl: string;
   log: Logger;
-  /** Where modules are looked up to size a job's resources. */
+  /** Where modules are looked up to size a job's resources, and where results the relay judges are downloaded. */
   blockstore: Blockstore;
   /** Scratch space (unpacked module artifacts). */
   workDir: string;
+  /** For requests that name the relay as judge: probability (0-1) of challenging a result that passes the checks. */
+  mediationChance?: number;
+  /** Draws the spot check (default Math.random). */
+  random?: () => number;
   /** How often the chain is read (ms; default 25 on the dev chain, 2000 elsewhere). */
   pollMs?: number;
   /** The first block to read (default: the network's deploy block). */
@@ -97,6 +112,7 @@ export class OnChainJobRelay {
   readonly #p: OnChainJobRelayParameters;
   readonly #log: Logger;
   readonly #solver: SolverClient;
+  readonly #judge: RelayJudge;
   readonly #pollMs: number;
   readonly #maxRange: bigint;
   readonly #now: () => number;
@@ -122,6 +138,14 @@ export class OnChainJobRelay {
     this.address = params.conn.address;
     this.#log = params.log.child({ relay: this.address });
     this.#solver = new SolverClient({ url: params.solverUrl, account: params.conn.account, scope: domainOf(params.conn), now: params.now });
+    this.#judge = new RelayJudge({
+      conn: params.conn,
+      log: this.#log,
+      blockstore: params.blockstore,
+      workDir: params.workDir,
+      mediationChance: params.mediationChance,
+      random: params.random,
+    });
     this.#pollMs = params.pollMs ?? (params.conn.network.chainId === 31337 ? 25 : 2000);
     this.#maxRange = params.maxRange ?? 5_000n;
     this.#now = params.now ?? (() => Math.floor(Date.now() / 1000));
@@ -150,6 +174,21 @@ export class OnChainJobRelay {
     return () => this.#droppedListeners.delete(listener);
   }
 
+  /** Requests naming this relay as judge whose deal has not closed yet. */
+  get judging(): number {
+    return this.#judge.following;
+  }
+
+  /** Called after each result the relay accepted or challenged as a request's judge. */
+  onJudged(listener: (j: JudgedRequest) => void): () => void {
+    return this.#judge.onJudged(listener);
+  }
+
+  /** Called for each result the relay should have judged and could not (the deal then closes unjudged). */
+  onUnjudged(listener: (u: UnjudgedRequest) => void): () => void {
+    return this.#judge.onUnjudged(listener);
+  }
+
   /** Catches up with the chain once (the solver may still be out of reach), then keeps following it. */
   async start(): Promise<void> {
     if (!this.#stopped) return;
@@ -165,7 +204,7 @@ export class OnChainJobRelay {
     if (this.#submitTimer) clearTimeout(this.#submitTimer);
     this.#readTimer = undefined;
     this.#submitTimer = undefined;
-    await Promise.allSettled([this.#reading, this.#pumping]);
+    await Promise.allSettled([this.#reading, this.#pumping, this.#judge.stop()]);
   }
 
   // ---- following the chain ----
@@ -209,8 +248,13 @@ export class OnChainJobRelay {
         toBlock: to,
         strict: true,
       });
-      this.#cursor = to + 1n;
       for (const log of logs) this.#enqueue(log.args);
+      // The range's requests are followed before its deal events are read, so none of their results is missed. A
+      // failure reads the range again: a request already queued or judged is not handled twice.
+      const requested: RequestedJob[] = logs.map(({ args }) => ({ requestId: args.requestId, dealId: args.dealId, client: args.client, expiry: args.offer.expiry }));
+      await this.#judge.track(requested);
+      await this.#judge.read({ fromBlock: this.#cursor, toBlock: to, head: { number: head.number, timestamp: head.timestamp } });
+      this.#cursor = to + 1n;
     }
     if (this.#queue.length > 0) this.#pump();
   }

@@ -164,8 +164,13 @@ export function registerRoles(program: Command, ctx: CliContext): void {
 export function registerServices(program: Command, ctx: CliContext): void {
   program
     .command("jobcreator")
-    .description("run the on-chain job relay: forwards jobs that contracts request on chain to the solver")
-    .action(async (_flags: ConfigFlags, command: Command) => {
+    .description("run the on-chain job relay: forwards jobs that contracts request on chain to the solver, and judges the results of those that name it")
+    .option("--mediation-chance <p>", "for requests naming this relay as judge: probability 0-1 of sending a result that passes the checks to the mediator as a spot check", "0")
+    .action(async (flags: ConfigFlags & { mediationChance?: string }, command: Command) => {
+      const mediationChance = Number(flags.mediationChance ?? "0");
+      if (!Number.isFinite(mediationChance) || mediationChance < 0 || mediationChance > 1) {
+        throw new InvalidArgumentError({ argument: "--mediation-chance", message: "must be a number from 0 to 1" });
+      }
       const config = loadCliConfig(ctx, command.optsWithGlobals());
       const network = await requireNetwork(ctx, config);
       const paths = lilypadPaths({ env: ctx.env, homedir: ctx.homedir });
@@ -176,9 +181,10 @@ export function registerServices(program: Command, ctx: CliContext): void {
           log: createLogger({ role: "jobcreator", level: config.logLevel }),
           blockstore: await createBlockstore({ path: paths.blocksDir }),
           workDir: paths.workDir,
+          mediationChance,
         });
         await relay.start();
-        ctx.stderr(`relaying jobs requested from ${network.contracts.jobCreator}\n`);
+        ctx.stderr(`relaying jobs requested from ${network.contracts.jobCreator}; judging those that name ${relay.address}\n`);
         return { close: () => relay.stop() };
       });
     });
