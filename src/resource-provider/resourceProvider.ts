@@ -44,6 +44,8 @@ const PROPOSAL_PATIENCE_MS = 60_000;
 const MAX_POST_ATTEMPTS = 6;
 /** A job offer may ask up to this many times the provider's own collateral multiple, and no more. */
 const MAX_MULTIPLE_FACTOR = 5;
+/** The default most locked in one deal, as a multiple of timeout collateral x collateral multiple. */
+const DEFAULT_MAX_STAKE_FACTOR = 10n;
 
 export interface ProviderPricing {
   basePrice: bigint;
@@ -92,6 +94,8 @@ export interface ResourceProviderParameters {
   modules: Hex[] | "any";
   /** Keep at least this much available in escrow, depositing from the wallet when short (0 = never deposit). */
   keepInEscrow?: bigint;
+  /** The most this provider locks in one deal (default 10 x timeout collateral x collateral multiple). */
+  maxStake?: bigint;
   /** Stores (base URLs serving `/ipfs` and `/inputs`) to fetch modules and input files from, after the creator's URL. */
   stores?: string[];
   /** Where to serve results (default 127.0.0.1, a free port); registered on chain as this provider's URL. */
@@ -263,6 +267,7 @@ export class ResourceProvider {
       mediators: this.#p.mediators,
       maxTimeoutCollateral: pricing.timeoutCollateral * 10n,
       maxCollateralMultiple: pricing.collateralMultiple * MAX_MULTIPLE_FACTOR,
+      maxStake: this.#p.maxStake ?? pricing.timeoutCollateral * BigInt(pricing.collateralMultiple) * DEFAULT_MAX_STAKE_FACTOR,
     };
     const refused = vetProposal({ proposal, policy, domain: domainOf(this.#p.conn), now: this.#now() });
     if (refused) return decline(refused);

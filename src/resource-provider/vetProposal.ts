@@ -7,6 +7,7 @@ import { jobOfferDigest, type MarketDomainParameters } from "../chain/offers.ts"
 import type { DealProposal } from "../core/api/solverProtocol.ts";
 import { PROPOSAL_LIFETIME_SECONDS, resourceTermsFor } from "../core/market/resourceTerms.ts";
 import { inputsHashOf } from "../core/moduleInputs.ts";
+import { resultsCollateralOf } from "../core/pricing.ts";
 import { ZERO_ADDRESS } from "../core/dealTypes.ts";
 
 /** Clocks differ between machines: the solver's may run this far ahead of the provider's. */
@@ -23,6 +24,12 @@ export interface ProposalPolicy {
   maxTimeoutCollateral: bigint;
   /** The largest collateral multiple a job offer may ask of this provider. */
   maxCollateralMultiple: number;
+  /**
+   * The most this provider will have locked in one deal: its timeout collateral, or its results collateral at the
+   * job's worst cost (the payment collateral, or the prices at the offer's instruction ceiling if less). Terms whose
+   * worst case it could not lock are refused before it signs, not discovered when its post fails.
+   */
+  maxStake: bigint;
 }
 
 export interface VetProposalParameters {
@@ -46,10 +53,17 @@ export function vetProposal({ proposal, policy, domain, now }: VetProposalParame
   if (resource.basePrice !== expected.basePrice || resource.pricePerMInstr !== expected.pricePerMInstr) return "the prices are not this provider's";
   if (resource.timeoutCollateral !== expected.timeoutCollateral) return "the timeout collateral is not what the job offer asks";
   if (resource.collateralMultiple !== expected.collateralMultiple) return "the collateral multiple is not what the job offer asks";
+  const worstStake = worstStakeOf({ ...resource, paymentCollateral: offer.paymentCollateral }, offer.maxInstructions);
+  if (worstStake > policy.maxStake) return `the worst case would lock ${worstStake} wei, more than this provider's ${policy.maxStake} per deal`;
   if (!trustsAll(offer.mediators, policy.mediators)) return "the job offer names a mediator this provider does not trust";
   if (resource.expiry <= BigInt(now)) return "the resource offer has expired";
   if (resource.expiry > offer.expiry || resource.expiry > BigInt(now) + PROPOSAL_LIFETIME_SECONDS + CLOCK_SLACK_SECONDS) return "the resource offer's expiry is too far off";
   return undefined;
+}
+
+function worstStakeOf(terms: Parameters<typeof resultsCollateralOf>[0] & { timeoutCollateral: bigint }, ceiling: bigint): bigint {
+  const results = resultsCollateralOf(terms, ceiling);
+  return results > terms.timeoutCollateral ? results : terms.timeoutCollateral;
 }
 
 function trustsAll(named: readonly Address[], trusted: readonly Address[]): boolean {

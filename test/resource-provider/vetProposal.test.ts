@@ -26,6 +26,7 @@ const policy: ProposalPolicy = {
   mediators: [TRUSTED],
   maxTimeoutCollateral: 10n * token,
   maxCollateralMultiple: 10,
+  maxStake: 100n * token,
 };
 
 function jobOffer(overrides: Partial<JobOffer> = {}): JobOffer {
@@ -104,6 +105,15 @@ describe("vetProposal: the provider signs only what it checked itself", () => {
     assert.equal(vet(feeHeavy), undefined);
     // Within the limits, a higher ask is honoured exactly: the provider signs what the job asks.
     assert.equal(vet(honest(jobOffer({ minCollateralMultiple: 10, minTimeoutCollateral: 10n * token }))), undefined);
+  });
+
+  it("terms whose worst case the provider could not lock are refused before it signs (attack 4)", () => {
+    // 2 x the whole 10-token payment: within its 100 tokens per deal.
+    assert.equal(vet(honest(jobOffer({ maxInstructions: 2n ** 64n - 1n }))), undefined);
+    // A payment of 1000 tokens and no real ceiling: a results collateral of 2000 tokens it could never post.
+    assert.match(vet(honest(jobOffer({ paymentCollateral: 1000n * token, maxInstructions: 2n ** 64n - 1n }))) ?? "", /worst case would lock/);
+    // The same payment with a ceiling that bounds the cost to 1.01 + 0.001 x 10^4 tokens: fine.
+    assert.equal(vet(honest(jobOffer({ paymentCollateral: 1000n * token, maxInstructions: 10n ** 10n }))), undefined);
   });
 
   it("inputs that are not the offer's are refused", () => {

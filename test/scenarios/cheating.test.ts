@@ -50,7 +50,7 @@ describe("cheating parties lose exactly what the market's rules say", () => {
         { account: 6, modules, pricing: { basePrice: parseEther("0.02") }, faults: { wrongResult: true } },
         // Dear enough that its results collateral (2 x cost) exceeds its timeout collateral (raised to the 0.5 mediation
         // fee, which it must cover): the stake it loses.
-        { account: 7, modules, pricing: { basePrice: parseEther("0.3"), timeoutCollateral: parseEther("0.1") }, faults: { inflateInstructions: INFLATION } },
+        { account: 7, modules, pricing: { basePrice: parseEther("0.3"), timeoutCollateral: parseEther("0.2") }, faults: { inflateInstructions: INFLATION } },
         // Its escrow (kept at 2 x slots x timeout collateral) must cover the results collateral of a count priced at
         // the whole payment: 2 x 10 tokens.
         { account: 9, modules, pricing: { basePrice: parseEther("0.03"), timeoutCollateral: parseEther("5") }, faults: { inflateInstructions: OVER_LIMIT_INFLATION } },
