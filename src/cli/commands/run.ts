@@ -18,7 +18,8 @@ import type { JobEvent } from "../../job-creator/jobEvents.ts";
 import { DEFAULT_JOB_TERMS, LilypadClient, type JobResult } from "../../job-creator/lilypadClient.ts";
 import { describeModuleOrigin } from "../../modules/moduleOrigin.ts";
 import { createModuleResolver } from "../../modules/moduleResolver.ts";
-import type { ModuleRegistryLookup } from "../../modules/resolveModuleRef.ts";
+import { parseModuleName } from "../../modules/moduleName.ts";
+import { isFolderRef, type ModuleRegistryLookup } from "../../modules/resolveModuleRef.ts";
 import type { Blockstore } from "../../storage/createBlockstore.ts";
 import { loadCliConfig, type ConfigFlags } from "../config.ts";
 import { connectAs, findNetwork, NoNetworkError } from "../connectNetwork.ts";
@@ -76,6 +77,8 @@ export function registerRun(program: Command, ctx: CliContext): Command {
           message: `must be a whole number of seconds from ${floor} (the protocol's floor) to ${MAX_RESULT_TIMEOUT}`,
         });
       }
+      // A malformed module name is refused before any network starts (it throws, naming what is wrong).
+      if (!isFolderRef(ref)) parseModuleName(ref);
       const config = loadCliConfig(ctx, all);
       const progress = (line: string) => {
         if (!flags.json) ctx.stderr(`${line}\n`);
