@@ -101,10 +101,6 @@ describe("module names say whose module it is (attack 14)", () => {
     assert.doesNotMatch(stdout, /squatted/);
     assert.ok(stderr.includes(`module   cowsay:v1, shipped with lilypad (${shippedCowsay})`), stderr);
     assert.ok(!stderr.includes(squatter), stderr);
-    const summary = JSON.parse((await lilypad("user", ["run", "cowsay:v1", "-i", "Message=moo", "--json"])).stdout) as Record<string, string>;
-    assert.equal(summary.moduleCid, shippedCowsay);
-    assert.equal(summary.module, "cowsay:v1");
-    assert.equal(summary.publisher, undefined);
   });
 
   it("a name the user does not know is never picked from the registry: a clear error with the fix, nothing offered", async () => {
