@@ -1,44 +1,42 @@
 // What the module commands share: the user's block store, catalogs and work folder under $LILYPAD_HOME.
 import { existsSync, readFileSync } from "node:fs";
-import { createPublicClient, http, type Hex } from "viem";
+import { createPublicClient, http } from "viem";
 import { resolveModuleOnChain } from "../chain/moduleRegistry.ts";
 import { networkSchema } from "../core/network.ts";
 import { lilypadPaths } from "../core/paths.ts";
-import { readCatalog, readShippedCatalog, type ModuleCatalog } from "../modules/moduleCatalog.ts";
+import { readCatalog, type ModuleCatalog } from "../modules/moduleCatalog.ts";
+import type { ModuleRegistryLookup } from "../modules/resolveModuleRef.ts";
 import { createBlockstore } from "../storage/createBlockstore.ts";
 import type { Blockstore } from "../storage/createBlockstore.ts";
 import type { CliContext } from "./context.ts";
 
 export interface LocalModules {
   blockstore: Blockstore;
+  /** The user's own catalog (what they built or published); the shipped catalog is consulted before it. */
   catalogs: ModuleCatalog[];
   catalogFile: string;
   workDir: string;
-  /** Looks NAME:VERSION up in the on-chain registry of the local devnet, when one is configured. */
-  registry: (name: string, version: string) => Promise<Hex | undefined>;
+  /** The on-chain registry of the local devnet, when one is configured. */
+  registry: ModuleRegistryLookup | undefined;
 }
 
 export async function localModules(ctx: CliContext): Promise<LocalModules> {
   const paths = lilypadPaths({ env: ctx.env, homedir: ctx.homedir });
   return {
     blockstore: await createBlockstore({ path: paths.blocksDir }),
-    catalogs: [await readCatalog(paths.catalogFile), readShippedCatalog()],
+    catalogs: [await readCatalog(paths.catalogFile)],
     catalogFile: paths.catalogFile,
     workDir: paths.workDir,
     registry: registryOf(paths.devnetNetworkFile),
   };
 }
 
-/** A chain that is configured but not running is not an error here: the name is then simply unknown. */
+/** The devnet's registry, when its network file exists; a lookup throws when the chain does not answer. */
 function registryOf(networkFile: string): LocalModules["registry"] {
-  return async (name, version) => {
-    if (!existsSync(networkFile)) return undefined;
-    try {
-      const network = networkSchema.parse(JSON.parse(readFileSync(networkFile, "utf8")));
-      const publicClient = createPublicClient({ transport: http(network.rpcUrl, { retryCount: 0, timeout: 2000 }) });
-      return await resolveModuleOnChain({ publicClient, market: network.contracts.market, name, version });
-    } catch {
-      return undefined;
-    }
+  if (!existsSync(networkFile)) return undefined;
+  return async ({ publisher, name, version }) => {
+    const network = networkSchema.parse(JSON.parse(readFileSync(networkFile, "utf8")));
+    const publicClient = createPublicClient({ transport: http(network.rpcUrl, { retryCount: 0, timeout: 2000 }) });
+    return await resolveModuleOnChain({ publicClient, market: network.contracts.market, publisher, name, version });
   };
 }

@@ -41,8 +41,7 @@ export async function createLilypadClient(params: CreateLilypadClientParameters)
       blockstore,
       workDir: paths.workDir,
       catalogs: [await readCatalog(paths.catalogFile)],
-      registry: (name, version) =>
-        resolveModuleOnChain({ publicClient: conn.publicClient, market: network.contracts.market, name, version }).catch(() => undefined),
+      registry: ({ publisher, name, version }) => resolveModuleOnChain({ publicClient: conn.publicClient, market: network.contracts.market, publisher, name, version }),
     }),
     mediators: network.mediators,
     terms: params.terms,

@@ -3,9 +3,43 @@ import { LilypadError } from "../core/errors.ts";
 /** A module reference that names no module we can find. */
 export class UnknownModuleError extends LilypadError {
   readonly ref: string;
-  constructor(params: { ref: string; hint?: string }) {
-    super({ code: "UNKNOWN_MODULE", message: `no module "${params.ref}"`, hint: params.hint });
+  constructor(params: { ref: string; hint?: string; cause?: unknown }) {
+    super({ code: "UNKNOWN_MODULE", message: `no module "${params.ref}"`, hint: params.hint, cause: params.cause });
     this.name = "UnknownModuleError";
+    this.ref = params.ref;
+  }
+}
+
+/** A module name that is malformed: a bad publisher address, no version, characters names do not have. */
+export class InvalidModuleNameError extends LilypadError {
+  readonly ref: string;
+  constructor(params: { ref: string; reason: string; hint?: string }) {
+    super({ code: "INVALID_MODULE_NAME", message: `"${params.ref}" is not a module name: ${params.reason}`, hint: params.hint });
+    this.name = "InvalidModuleNameError";
+    this.ref = params.ref;
+  }
+}
+
+/** The on-chain module registry could not be asked (no network configured, or it did not answer). */
+export class ModuleRegistryUnavailableError extends LilypadError {
+  readonly ref: string;
+  constructor(params: { ref: string; reason: string; hint?: string; cause?: unknown }) {
+    super({ code: "MODULE_REGISTRY_UNAVAILABLE", message: `cannot look up "${params.ref}": ${params.reason}`, hint: params.hint, cause: params.cause });
+    this.name = "ModuleRegistryUnavailableError";
+    this.ref = params.ref;
+  }
+}
+
+/** A name resolved to a module whose manifest calls itself something else: not run under a name it does not bear. */
+export class ModuleNameMismatchError extends LilypadError {
+  readonly ref: string;
+  constructor(params: { ref: string; manifestName: string }) {
+    super({
+      code: "MODULE_NAME_MISMATCH",
+      message: `"${params.ref}" is bound to a module whose manifest calls it ${params.manifestName}`,
+      hint: "a name is only run for the module that bears it; ask the publisher to publish it under its own name",
+    });
+    this.name = "ModuleNameMismatchError";
     this.ref = params.ref;
   }
 }

@@ -1,55 +1,111 @@
-// Turns what a user types into a module CID: a local folder (for authors), NAME:VERSION (looked up in the
-// user's catalog, the shipped catalog, then the on-chain module registry), or a bare CID.
+// Turns what a user types into a module CID: a local folder (for authors), a module name, or a bare CID. A name
+// says whose module it is, and is looked up only where that owner speaks:
+// - NAME:VERSION (bare): the modules shipped with lilypad, then the user's own catalog (what they built), then the
+//   names the network's governance approved on chain. Never a module some stranger published.
+// - 0x<publisher>/NAME:VERSION: what that address published in its own namespace of the on-chain registry.
 import { existsSync, statSync } from "node:fs";
 import { CID } from "multiformats/cid";
-import type { Hex } from "viem";
+import type { Address, Hex } from "viem";
 import { moduleCidOfDigest } from "../core/moduleId.ts";
 import type { Blockstore } from "../storage/createBlockstore.ts";
-import { UnknownModuleError } from "./errors.ts";
-import type { ModuleCatalog } from "./moduleCatalog.ts";
+import { ModuleRegistryUnavailableError, UnknownModuleError } from "./errors.ts";
+import { readShippedCatalog, type ModuleCatalog } from "./moduleCatalog.ts";
+import { formatModuleName, GOVERNANCE_NAMESPACE, MODULE_NAME_PART, parseModuleName, type ModuleName } from "./moduleName.ts";
 import { packageModule } from "./packageModule.ts";
+
+/**
+ * The on-chain registry's lookup: the module id digest bound to `name:version` in `publisher`'s namespace
+ * (GOVERNANCE_NAMESPACE for the bare names governance approved), or undefined. Throws when it cannot be asked.
+ */
+export type ModuleRegistryLookup = (query: { publisher: Address; name: string; version: string }) => Promise<Hex | undefined>;
 
 export interface ResolveModuleRefParameters {
   ref: string;
   blockstore: Blockstore;
-  /** Consulted in order; the first that has the name wins. */
+  /** The user's own catalogs (what they built), consulted in order after the shipped catalog. */
   catalogs: ModuleCatalog[];
-  /** The on-chain registry's lookup, when a chain is configured: the module id digest, or undefined. */
-  registry?: (name: string, version: string) => Promise<Hex | undefined>;
+  /** The modules shipped with lilypad (default: modules/catalog.json); their names are never shadowed. */
+  shipped?: ModuleCatalog;
+  /** The on-chain registry, when a network is configured. */
+  registry?: ModuleRegistryLookup;
 }
 
 export interface ResolveModuleRefResult {
   cid: string;
-  /** How it was found. */
-  source: "folder" | "catalog" | "registry" | "cid";
+  /**
+   * How it was found: a folder, the shipped catalog, the user's catalog, a bare name governance approved, a
+   * publisher's namespace in the registry, or a CID.
+   */
+  source: "folder" | "shipped" | "catalog" | "approved" | "registry" | "cid";
+  /** The name it was found by; the module's manifest must bear it (checkModuleName). */
+  name?: ModuleName;
 }
-
-const NAME_VERSION = /^([a-z0-9][a-z0-9._-]*):([a-z0-9][a-z0-9._-]*)$/;
 
 /** Whether a reference names a folder: it starts with "." or "/", or is an existing directory. */
 export function isFolderRef(ref: string): boolean {
   return ref.startsWith(".") || ref.startsWith("/") || (existsSync(ref) && statSync(ref).isDirectory());
 }
 
-export async function resolveModuleRef({ ref, blockstore, catalogs, registry }: ResolveModuleRefParameters): Promise<ResolveModuleRefResult> {
+export async function resolveModuleRef(params: ResolveModuleRefParameters): Promise<ResolveModuleRefResult> {
+  const { ref, blockstore } = params;
   if (isFolderRef(ref)) {
     if (!existsSync(ref)) throw new UnknownModuleError({ ref, hint: "no such folder" });
     return { cid: (await packageModule({ dir: ref, blockstore })).cid, source: "folder" };
   }
-  const named = NAME_VERSION.exec(ref);
-  if (named) {
-    for (const catalog of catalogs) {
-      const cid = catalog[ref];
-      if (cid) return { cid, source: "catalog" };
-    }
-    const digest = await registry?.(named[1]!, named[2]!);
-    if (digest && BigInt(digest) !== 0n) return { cid: moduleCidOfDigest(digest), source: "registry" };
-    const known = [...new Set(catalogs.flatMap((c) => Object.keys(c)))].sort();
-    throw new UnknownModuleError({ ref, hint: known.length ? `known modules: ${known.join(", ")}` : undefined });
-  }
+  const name = parseModuleName(ref);
+  if (name?.publisher !== undefined) return await resolvePublished(ref, name, name.publisher, params.registry);
+  if (name) return await resolveBare(ref, name, params);
   try {
     return { cid: CID.parse(ref).toV1().toString(), source: "cid" };
   } catch {
-    throw new UnknownModuleError({ ref, hint: "use NAME:VERSION (e.g. cowsay:v1), a module CID, or a folder (./my-module)" });
+    const hint = MODULE_NAME_PART.test(ref) ? `a name needs a version, e.g. ${ref}:v1` : "use NAME:VERSION (e.g. cowsay:v1), 0x<publisher>/NAME:VERSION, a module CID, or a folder (./my-module)";
+    throw new UnknownModuleError({ ref, hint });
   }
+}
+
+async function resolvePublished(ref: string, name: ModuleName, publisher: Address, registry: ModuleRegistryLookup | undefined): Promise<ResolveModuleRefResult> {
+  if (!registry) {
+    throw new ModuleRegistryUnavailableError({
+      ref,
+      reason: "no network is configured, and published modules are named in a network's on-chain registry",
+      hint: "start a devnet (lilypad devnet) or name a network",
+    });
+  }
+  let digest: Hex | undefined;
+  try {
+    digest = await registry({ publisher, name: name.name, version: name.version });
+  } catch (error) {
+    throw new ModuleRegistryUnavailableError({ ref, reason: "the module registry did not answer", hint: "check the network's RPC URL and try again", cause: error });
+  }
+  if (!digest || BigInt(digest) === 0n) {
+    throw new UnknownModuleError({ ref, hint: `${publisher} has not published ${name.name}:${name.version} on this network: check the address and the version` });
+  }
+  return { cid: moduleCidOfDigest(digest), source: "registry", name };
+}
+
+async function resolveBare(ref: string, name: ModuleName, params: ResolveModuleRefParameters): Promise<ResolveModuleRefResult> {
+  const key = formatModuleName(name);
+  const shipped = params.shipped ?? readShippedCatalog();
+  if (shipped[key]) return { cid: shipped[key], source: "shipped", name };
+  for (const catalog of params.catalogs) {
+    if (catalog[key]) return { cid: catalog[key], source: "catalog", name };
+  }
+  let unreachable: unknown;
+  if (params.registry) {
+    try {
+      const digest = await params.registry({ publisher: GOVERNANCE_NAMESPACE, name: name.name, version: name.version });
+      if (digest && BigInt(digest) !== 0n) return { cid: moduleCidOfDigest(digest), source: "approved", name };
+    } catch (error) {
+      unreachable = error;
+    }
+  }
+  const known = [...new Set([shipped, ...params.catalogs].flatMap((c) => Object.keys(c)))].sort();
+  throw new UnknownModuleError({
+    ref,
+    hint:
+      `a bare name is a module shipped with lilypad, one you built, or one the network's governance approved` +
+      `${known.length ? ` (known here: ${known.join(", ")})` : ""}${unreachable === undefined ? "" : "; the module registry did not answer"}. ` +
+      `A module someone published is named by its publisher: 0x<publisher address>/${key}; ask its author for the full name`,
+    cause: unreachable,
+  });
 }

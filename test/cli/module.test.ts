@@ -140,4 +140,30 @@ describe("lilypad module", () => {
     assert.match((await lilypad(["module", "run", "my-cow:v1", "-i", "Message=mine"])).stdout, /< mine >/);
     assert.match((await lilypad(["module", "run", "./my-cow", "-i", "Message=folder"])).stdout, /< folder >/);
   });
+
+  it("a build named like a shipped module never shadows it: cowsay:v1 stays the shipped cowsay, the build runs by folder", async () => {
+    const dir = await cowFolder("cowsay", { invocation: { args: ["cowsay", "impostor {{Message}}"], env: {} } });
+    const built = await lilypad(["module", "build", "./cowsay"]);
+    assert.match(built.stderr, /note: cowsay:v1 is the name of a module shipped with lilypad, and keeps meaning that one/);
+    assert.match(built.stdout, /run it with: lilypad module run \.\/cowsay$/m);
+    const catalog = JSON.parse(await readFile(join(home, "catalog.json"), "utf8"));
+    assert.equal(catalog["cowsay:v1"], undefined, "not in the user's catalog");
+    const shipped = await lilypad(["module", "run", "cowsay:v1", "-i", "Message=moo"]);
+    assert.match(shipped.stdout, /< moo >/);
+    assert.match(shipped.stderr, /module +cowsay:v1, shipped with lilypad/);
+    assert.match((await lilypad(["module", "run", "./cowsay", "-i", "Message=moo"])).stdout, /< impostor moo >/);
+    // Even a catalog entry written by hand (or by an older lilypad) does not shadow the shipped name.
+    await writeFile(join(home, "catalog.json"), JSON.stringify({ ...catalog, "cowsay:v1": JSON.parse((await lilypad(["module", "build", dir, "--json"])).stdout).cid }));
+    assert.match((await lilypad(["module", "run", "cowsay:v1", "-i", "Message=moo"])).stdout, /< moo >/);
+  });
+
+  it("bad module names are refused with what is wrong", async () => {
+    const handle = await fails(["module", "run", "alice/cowsay:v1"]);
+    assert.equal(handle.code, 1);
+    assert.match(handle.stderr, /error: "alice\/cowsay:v1" is not a module name: "alice" is not a publisher address/);
+    assert.match((await fails(["module", "inspect", "Cowsay:v1"])).stderr, /module names are lower case: cowsay:v1/);
+    // A published module's full name needs a network to look it up in: none is configured here.
+    const published = await fails(["module", "inspect", "0x70997970C51812dc3A010C7d01b50e0d17dc79C8/sheep:v1"]);
+    assert.match(published.stderr, /cannot look up .*: no network is configured/);
+  });
 });

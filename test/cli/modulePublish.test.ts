@@ -1,5 +1,6 @@
-// `lilypad module publish` against a real dev chain: NAME:VERSION lands in the on-chain registry, where other
-// users' `lilypad` then finds it; names belong to their first publisher and versions are immutable.
+// `lilypad module publish` against a real dev chain: NAME:VERSION lands in the signer's namespace of the on-chain
+// registry, as <signer>/NAME:VERSION, where other users' `lilypad` then finds it by that full name; nobody publishes
+// in another's namespace, versions are immutable, and only governance approves bare names.
 import assert from "node:assert/strict";
 import { execFile } from "node:child_process";
 import { existsSync } from "node:fs";
@@ -9,10 +10,13 @@ import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
+import { zeroAddress } from "viem";
+import { devAccount } from "../../src/chain/devAccounts.ts";
 import { resolveModuleOnChain } from "../../src/chain/moduleRegistry.ts";
 import { startDevChain, type DevChain } from "../../src/devnet/startDevChain.ts";
 
 const run = promisify(execFile);
+const author = devAccount(3).address;
 const repo = fileURLToPath(new URL("../../", import.meta.url));
 
 describe("lilypad module publish", () => {
@@ -36,26 +40,33 @@ describe("lilypad module publish", () => {
   const lilypad = (home: string, args: string[]) =>
     run(process.execPath, [join(repo, "bin", "lilypad.js"), ...args], { cwd: root, env: { ...process.env, LILYPAD_HOME: home }, timeout: 60_000 });
 
-  it("registers NAME:VERSION on chain, and another user's lilypad resolves it from there", async () => {
-    const author = join(root, "author-home");
-    const { stdout } = await lilypad(author, ["module", "publish", "./sheep", "--network-file", networkFile, "--dev-account", "3"]);
-    assert.match(stdout, /published sheep:v1/);
+  it("registers <signer>/NAME:VERSION on chain, and another user's lilypad resolves that full name from there", async () => {
+    const authorHome = join(root, "author-home");
+    const { stdout } = await lilypad(authorHome, ["module", "publish", "./sheep", "--network-file", networkFile, "--dev-account", "3"]);
+    assert.match(stdout, new RegExp(`^published ${author}/sheep:v1$`, "m"));
+    assert.match(stdout, new RegExp(`^run it with: lilypad run ${author}/sheep:v1$`, "m"));
     const digest = /module id +(0x[0-9a-f]{64})/.exec(stdout)![1]!;
-    assert.equal(
-      await resolveModuleOnChain({ publicClient: dev.publicClient, market: dev.network.contracts.market, name: "sheep", version: "v1" }),
-      digest,
-    );
+    const market = dev.network.contracts.market;
+    assert.equal(await resolveModuleOnChain({ publicClient: dev.publicClient, market, publisher: author, name: "sheep", version: "v1" }), digest);
+    assert.equal(await resolveModuleOnChain({ publicClient: dev.publicClient, market, publisher: zeroAddress, name: "sheep", version: "v1" }), undefined, "not the bare name");
 
     // A user with an empty catalog finds the module through the registry of the devnet it is configured with.
     const user = join(root, "user-home");
     await cp(networkFile, join(user, "networks", "devnet.json"));
     // Its manifest and artifact are not in this user's store yet (fetching them over the network is the network
     // roles' job), so inspect stops there; what this checks is that the name resolved through the registry.
-    const missing = await lilypad(user, ["module", "inspect", "sheep:v1"]).then(
+    const missing = await lilypad(user, ["module", "inspect", `${author.toLowerCase()}/sheep:v1`]).then(
       () => "",
       (error: { stderr: string }) => error.stderr,
     );
     assert.match(missing, /not in the local store/, "resolved through the registry to a CID this user does not have");
+    // The bare name is not the author's: it names no module for this user.
+    const bare = await lilypad(user, ["module", "inspect", "sheep:v1"]).then(
+      () => "",
+      (error: { stderr: string }) => error.stderr,
+    );
+    assert.match(bare, /no module "sheep:v1"/);
+    assert.match(bare, /0x<publisher address>\/sheep:v1/);
   });
 
   it("publishes a fresh module folder without `module build` first: it builds it as `module build` does", async () => {
@@ -67,9 +78,10 @@ describe("lilypad module publish", () => {
     const home = join(root, "lamb-home");
     const { stdout, stderr } = await lilypad(home, ["module", "publish", "./lamb", "--network-file", networkFile, "--dev-account", "5"]);
     assert.match(stderr, /compiling lamb\/assembly\/index\.ts/);
-    assert.match(stdout, /published lamb:v1/);
+    const publisher = devAccount(5).address;
+    assert.match(stdout, new RegExp(`published ${publisher}/lamb:v1`));
     const digest = /module id +(0x[0-9a-f]{64})/.exec(stdout)![1]!;
-    assert.equal(await resolveModuleOnChain({ publicClient: dev.publicClient, market: dev.network.contracts.market, name: "lamb", version: "v1" }), digest);
+    assert.equal(await resolveModuleOnChain({ publicClient: dev.publicClient, market: dev.network.contracts.market, publisher, name: "lamb", version: "v1" }), digest);
     // What was published is what `module build` gives for the same folder, and the author can run it by name.
     const built = JSON.parse((await lilypad(home, ["module", "build", "./lamb", "--json"])).stdout);
     assert.equal(built.moduleId, digest);
@@ -89,18 +101,59 @@ describe("lilypad module publish", () => {
     assert.ok(refused.includes(`compile your module to ${join(dir, "module.wasm")}`), refused);
   });
 
-  it("names belong to their first publisher, and versions are immutable", async () => {
-    const other = join(root, "other-home");
-    const taken = await lilypad(other, ["module", "publish", "./sheep", "--network-file", networkFile, "--dev-account", "4"]).then(
-      () => assert.fail("a second publisher took the name"),
-      (error: { stderr: string }) => error.stderr,
-    );
-    assert.match(taken, /the name sheep belongs to 0x/);
+  it("another publisher of the same name gets its own namespace and leaves the first's alone; versions are immutable", async () => {
+    const market = dev.network.contracts.market;
+    const first = await resolveModuleOnChain({ publicClient: dev.publicClient, market, publisher: author, name: "sheep", version: "v1" });
+    const other = devAccount(4).address;
+    const { stdout } = await lilypad(join(root, "other-home"), ["module", "publish", "./sheep", "--network-file", networkFile, "--dev-account", "4"]);
+    assert.match(stdout, new RegExp(`published ${other}/sheep:v1`));
+    assert.equal(await resolveModuleOnChain({ publicClient: dev.publicClient, market, publisher: author, name: "sheep", version: "v1" }), first);
+    assert.equal(await resolveModuleOnChain({ publicClient: dev.publicClient, market, publisher: other, name: "sheep", version: "v1" }), first);
     const again = await lilypad(join(root, "author-home"), ["module", "publish", "./sheep", "--network-file", networkFile, "--dev-account", "3"]).then(
       () => assert.fail("a version was published twice"),
       (error: { stderr: string }) => error.stderr,
     );
-    assert.match(again, /sheep:v1 is already published; versions are immutable/);
+    assert.match(again, new RegExp(`${author}/sheep:v1 is already published; versions are immutable`));
+  });
+
+  it("--as-governance approves a bare name: only the market's owner, and never a shipped name for another module", async () => {
+    const market = dev.network.contracts.market;
+    const dir = join(root, "ewe");
+    await cp(join(root, "sheep"), dir, { recursive: true });
+    const manifest = JSON.parse(await readFile(join(dir, "manifest.json"), "utf8"));
+    await writeFile(join(dir, "manifest.json"), JSON.stringify({ ...manifest, name: "ewe" }));
+    const home = join(root, "governance-home");
+    const notOwner = await lilypad(home, ["module", "publish", "./ewe", "--as-governance", "--network-file", networkFile, "--dev-account", "3"]).then(
+      () => assert.fail("a publisher approved a bare name"),
+      (error: { stderr: string }) => error.stderr,
+    );
+    assert.match(notOwner, new RegExp(`${author} is not the network's governance`));
+    assert.equal(await resolveModuleOnChain({ publicClient: dev.publicClient, market, publisher: zeroAddress, name: "ewe", version: "v1" }), undefined);
+
+    const { stdout } = await lilypad(home, ["module", "publish", "./ewe", "--as-governance", "--network-file", networkFile, "--dev-account", "0"]);
+    assert.match(stdout, /^approved ewe:v1$/m);
+    assert.match(stdout, /^run it with: lilypad run ewe:v1$/m);
+    const digest = /module id +(0x[0-9a-f]{64})/.exec(stdout)![1]!;
+    assert.equal(await resolveModuleOnChain({ publicClient: dev.publicClient, market, publisher: zeroAddress, name: "ewe", version: "v1" }), digest);
+    // Another user's lilypad resolves the bare name from governance's namespace.
+    const user = join(root, "ewe-user-home");
+    await cp(networkFile, join(user, "networks", "devnet.json"));
+    const missing = await lilypad(user, ["module", "inspect", "ewe:v1"]).then(
+      () => "",
+      (error: { stderr: string }) => error.stderr,
+    );
+    assert.match(missing, /not in the local store/, "resolved through the registry's bare namespace");
+
+    // A shipped name always means the shipped module: governance cannot approve it for another.
+    const cow = join(root, "not-the-cow");
+    await cp(join(root, "sheep"), cow, { recursive: true });
+    await writeFile(join(cow, "manifest.json"), JSON.stringify({ ...manifest, name: "cowsay", description: "not the shipped cow" }));
+    const shipped = await lilypad(home, ["module", "publish", "./not-the-cow", "--as-governance", "--network-file", networkFile, "--dev-account", "0"]).then(
+      () => assert.fail("governance approved a shipped name for another module"),
+      (error: { stderr: string; code: number }) => `${error.code} ${error.stderr}`,
+    );
+    assert.match(shipped, /^2 .*cowsay:v1 is the name of a module shipped with lilypad/s);
+    assert.equal(await resolveModuleOnChain({ publicClient: dev.publicClient, market, publisher: zeroAddress, name: "cowsay", version: "v1" }), undefined);
   });
 
   it("needs a signing key and a network", async () => {

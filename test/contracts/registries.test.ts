@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
-import { keccak256, parseEventLogs, toHex, type Address, type Hex } from "viem";
+import { keccak256, parseEventLogs, toHex, zeroAddress, type Address, type Hex } from "viem";
 import { lilypadMarketAbi, serviceRegistryAbi } from "../../src/chain/generated/contracts.ts";
 import {
   balanceOf,
@@ -37,8 +37,12 @@ describe("registries", () => {
   const publishTx = (wallet: Wallet, name: string, version: string, id: Hex): Promise<Hex> =>
     wallet.writeContract({ address: f.market, abi: lilypadMarketAbi, functionName: "publishModule", args: [name, version, id] });
 
-  const resolve = (name: string, version: string): Promise<Hex> =>
-    f.dev.publicClient.readContract({ address: f.market, abi: lilypadMarketAbi, functionName: "resolveModule", args: [name, version] });
+  const approveTx = (wallet: Wallet, name: string, version: string, id: Hex): Promise<Hex> =>
+    wallet.writeContract({ address: f.market, abi: lilypadMarketAbi, functionName: "approveModule", args: [name, version, id] });
+
+  /** `<publisher>/name:version`; publisher zero reads the bare names governance approved. */
+  const resolve = (publisher: Address, name: string, version: string): Promise<Hex> =>
+    f.dev.publicClient.readContract({ address: f.market, abi: lilypadMarketAbi, functionName: "resolveModule", args: [publisher, name, version] });
 
   const setBlockedTx = (wallet: Wallet, id: Hex, blocked: boolean, reason: string): Promise<Hex> =>
     wallet.writeContract({ address: f.market, abi: lilypadMarketAbi, functionName: "setModuleBlocked", args: [id, blocked, reason] });
@@ -46,64 +50,110 @@ describe("registries", () => {
   const isBlocked = (id: Hex): Promise<boolean> =>
     f.dev.publicClient.readContract({ address: f.market, abi: lilypadMarketAbi, functionName: "isModuleBlocked", args: [id] });
 
-  it("publishModule binds name:version to a module id that resolveModule returns", async () => {
+  it("publishModule binds name:version in the caller's own namespace, <caller>/name:version, for one storage slot", async () => {
     const id = moduleId("cowsay:v1");
-    assert.equal(await resolve("cowsay", "v1"), ZERO_ID, "unknown versions resolve to zero");
+    const jc = f.jc.account.address;
+    assert.equal(await resolve(jc, "cowsay", "v1"), ZERO_ID, "unknown versions resolve to zero");
     const receipt = await send(f, publishTx(f.jc, "cowsay", "v1", id));
-    assert.equal(await resolve("cowsay", "v1"), id);
-    assert.equal(await resolve("cowsay", "v2"), ZERO_ID);
+    assert.equal(await resolve(jc, "cowsay", "v1"), id);
+    assert.equal(await resolve(jc, "cowsay", "v2"), ZERO_ID);
+    assert.equal(await resolve(f.stranger.account.address, "cowsay", "v1"), ZERO_ID, "only in the publisher's namespace");
+    assert.equal(await resolve(zeroAddress, "cowsay", "v1"), ZERO_ID, "never the bare name");
     const events = parseEventLogs({ abi: lilypadMarketAbi, logs: receipt.logs, eventName: "ModulePublished" });
-    assert.deepEqual(events.map((e) => e.args), [{ name: "cowsay", version: "v1", moduleId: id, publisher: f.jc.account.address }]);
+    assert.deepEqual(events.map((e) => e.args), [{ publisher: jc, name: "cowsay", version: "v1", moduleId: id }]);
+    // One new slot (22,100) plus the transaction, the calldata, the name check and the event.
+    assert.ok(receipt.gasUsed < 60_000n, `publishModule used ${receipt.gasUsed} gas`);
+    // There is no way to name another namespace: the publisher is always the caller.
+    const publish = lilypadMarketAbi.find((item) => item.type === "function" && item.name === "publishModule");
+    assert.deepEqual(publish?.inputs.map((i) => i.name), ["name", "version", "moduleId"]);
   });
 
-  it("the first publisher owns the name: it may add versions, anyone else gets NameTaken", async () => {
+  it("attack 14: a squatter publishing a familiar name gets it only under its own address; the owner's and the bare name are untouched", async () => {
+    const jc = f.jc.account.address;
+    const squatter = f.stranger.account.address;
+    const evil = moduleId("squatter's cowsay");
+    const receipt = await send(f, publishTx(f.stranger, "cowsay", "v1", evil));
+    assert.deepEqual(
+      parseEventLogs({ abi: lilypadMarketAbi, logs: receipt.logs, eventName: "ModulePublished" }).map((e) => e.args),
+      [{ publisher: squatter, name: "cowsay", version: "v1", moduleId: evil }],
+    );
+    assert.equal(await resolve(squatter, "cowsay", "v1"), evil);
+    assert.equal(await resolve(jc, "cowsay", "v1"), moduleId("cowsay:v1"), "the owner's name still means the owner's module");
+    assert.equal(await resolve(zeroAddress, "cowsay", "v1"), ZERO_ID, "and the bare name nobody's");
+    // Squatting a version the owner has not published yet takes nothing from the owner either.
+    await send(f, publishTx(f.stranger, "cowsay", "v2", evil));
     const v2 = moduleId("cowsay:v2");
-    const args = await expectRevert(() => publishTx(f.stranger, "cowsay", "v2", v2), "NameTaken");
-    assert.deepEqual(args, ["cowsay", f.jc.account.address]);
-    assert.equal(await resolve("cowsay", "v2"), ZERO_ID);
-
     await send(f, publishTx(f.jc, "cowsay", "v2", v2));
-    assert.equal(await resolve("cowsay", "v2"), v2);
-    assert.equal(await resolve("cowsay", "v1"), moduleId("cowsay:v1"), "older versions are untouched");
-
-    // Another name is free for anyone; the same module id may sit under several names.
-    await send(f, publishTx(f.stranger, "cowsay-fork", "v1", v2));
-    assert.equal(await resolve("cowsay-fork", "v1"), v2);
-    await expectRevert(() => publishTx(f.jc, "cowsay-fork", "v9", v2), "NameTaken");
+    assert.equal(await resolve(jc, "cowsay", "v2"), v2);
+    assert.equal(await resolve(squatter, "cowsay", "v2"), evil);
+    assert.equal(await resolve(jc, "cowsay", "v1"), moduleId("cowsay:v1"), "older versions are untouched");
   });
 
-  it("published versions are immutable: a second publish gets VersionExists", async () => {
-    const args = await expectRevert(() => publishTx(f.jc, "cowsay", "v1", moduleId("evil")), "VersionExists");
-    assert.deepEqual(args, ["cowsay", "v1"]);
+  it("published versions are immutable: a second publish in the same namespace gets VersionExists", async () => {
+    const jc = f.jc.account.address;
+    assert.deepEqual(await expectRevert(() => publishTx(f.jc, "cowsay", "v1", moduleId("evil")), "VersionExists"), [jc, "cowsay", "v1"]);
     await expectRevert(() => publishTx(f.jc, "cowsay", "v1", moduleId("cowsay:v1")), "VersionExists");
-    assert.equal(await resolve("cowsay", "v1"), moduleId("cowsay:v1"));
+    assert.deepEqual(await expectRevert(() => publishTx(f.stranger, "cowsay", "v1", moduleId("cowsay:v1")), "VersionExists"), [
+      f.stranger.account.address,
+      "cowsay",
+      "v1",
+    ]);
+    assert.equal(await resolve(jc, "cowsay", "v1"), moduleId("cowsay:v1"));
+    assert.equal(await resolve(f.stranger.account.address, "cowsay", "v1"), moduleId("squatter's cowsay"));
   });
 
-  it("names and versions must be 1-64 bytes of [a-z0-9._-]: otherwise InvalidModuleName", async () => {
+  it("names and versions must be 1-64 bytes of [a-z0-9._-] starting with a letter or digit: otherwise InvalidModuleName", async () => {
     const id = moduleId("names");
-    const bad = ["", "a".repeat(65), "Cowsay", "cow say", "cow/say", "cow:say", "cowsay\n", "cowsäy", "@scope"];
+    const publisher = f.otherRp.account.address;
+    const bad = ["", "a".repeat(65), "Cowsay", "cow say", "cow/say", "cow:say", "cowsay\n", "cowsäy", "@scope", ".hidden", "-v1", "_x", "0x70997970c51812dc3a010c7d01b50e0d17dc79c8/cowsay"];
     for (const name of bad) {
       await expectRevert(() => publishTx(f.otherRp, name, "v1", id), "InvalidModuleName");
       await expectRevert(() => publishTx(f.otherRp, "valid-name", name, id), "InvalidModuleName");
+      await expectRevert(() => approveTx(f.governance, name, "v1", id), "InvalidModuleName");
     }
-    assert.equal(await resolve("valid-name", "v1"), ZERO_ID, "nothing was bound");
+    assert.equal(await resolve(publisher, "valid-name", "v1"), ZERO_ID, "nothing was bound");
 
     // The edges of what is allowed.
     const longest = "z".repeat(64);
     await send(f, publishTx(f.otherRp, longest, "1.0.0-rc_1", id));
-    assert.equal(await resolve(longest, "1.0.0-rc_1"), id);
+    assert.equal(await resolve(publisher, longest, "1.0.0-rc_1"), id);
     await send(f, publishTx(f.otherRp, "a", "0", id));
-    assert.equal(await resolve("a", "0"), id);
+    assert.equal(await resolve(publisher, "a", "0"), id);
     await send(f, publishTx(f.otherRp, "lib.wasm_tools-2", "v1", id));
-    assert.equal(await resolve("lib.wasm_tools-2", "v1"), id);
+    assert.equal(await resolve(publisher, "lib.wasm_tools-2", "v1"), id);
+    // The same module id may sit under several names.
+    await send(f, publishTx(f.otherRp, "alias", "v1", id));
+    assert.equal(await resolve(publisher, "alias", "v1"), id);
   });
 
   it("a zero module id gets InvalidModuleId", async () => {
     await expectRevert(() => publishTx(f.otherRp, "zero", "v1", ZERO_ID), "InvalidModuleId");
-    assert.equal(await resolve("zero", "v1"), ZERO_ID);
-    // The failed publish did not claim the name either.
-    await send(f, publishTx(f.otherMediator, "zero", "v1", moduleId("zero")));
-    assert.equal(await resolve("zero", "v1"), moduleId("zero"));
+    await expectRevert(() => approveTx(f.governance, "zero", "v1", ZERO_ID), "InvalidModuleId");
+    assert.equal(await resolve(f.otherRp.account.address, "zero", "v1"), ZERO_ID);
+    // The failed publish bound nothing: the same publisher may still publish that version.
+    await send(f, publishTx(f.otherRp, "zero", "v1", moduleId("zero")));
+    assert.equal(await resolve(f.otherRp.account.address, "zero", "v1"), moduleId("zero"));
+  });
+
+  it("bare names are governance's: only the market's owner approves one, once; publishing as the owner is its own namespace", async () => {
+    const id = moduleId("sheep:v1");
+    for (const wallet of [f.stranger, f.jc]) {
+      assert.deepEqual(await expectRevert(() => approveTx(wallet, "sheep", "v1", moduleId("squat")), "OwnableUnauthorizedAccount"), [wallet.account.address]);
+    }
+    assert.equal(await resolve(zeroAddress, "sheep", "v1"), ZERO_ID);
+
+    const receipt = await send(f, approveTx(f.governance, "sheep", "v1", id));
+    assert.deepEqual(
+      parseEventLogs({ abi: lilypadMarketAbi, logs: receipt.logs, eventName: "ModulePublished" }).map((e) => e.args),
+      [{ publisher: zeroAddress, name: "sheep", version: "v1", moduleId: id }],
+    );
+    assert.equal(await resolve(zeroAddress, "sheep", "v1"), id);
+    assert.equal(await resolve(f.governance.account.address, "sheep", "v1"), ZERO_ID, "approval is not the owner's namespace");
+    assert.deepEqual(await expectRevert(() => approveTx(f.governance, "sheep", "v1", moduleId("other")), "VersionExists"), [zeroAddress, "sheep", "v1"]);
+
+    await send(f, publishTx(f.governance, "sheep", "v2", moduleId("sheep:v2")));
+    assert.equal(await resolve(f.governance.account.address, "sheep", "v2"), moduleId("sheep:v2"));
+    assert.equal(await resolve(zeroAddress, "sheep", "v2"), ZERO_ID, "publishing as the owner approves nothing");
   });
 
   it("governance blocks a module: new deals using it revert with ModuleIsBlocked; unblocking restores them", async () => {

@@ -33,6 +33,7 @@ const GAS: Record<MarketWrite, { base: bigint; perItem: bigint }> = {
   finalize: { base: 500_000n, perItem: 0n },
   finalizeMany: { base: 60_000n, perItem: 450_000n },
   publishModule: { base: 400_000n, perItem: 0n },
+  approveModule: { base: 400_000n, perItem: 0n },
   setModuleBlocked: { base: 100_000n, perItem: 0n },
   renounceOwnership: { base: 60_000n, perItem: 0n },
   transferOwnership: { base: 60_000n, perItem: 0n },

@@ -1,7 +1,7 @@
 import { relative, resolve } from "node:path";
 import type { Command } from "commander";
 import { buildModule } from "../../modules/buildModule.ts";
-import { writeCatalogEntry } from "../../modules/moduleCatalog.ts";
+import { readShippedCatalog, writeCatalogEntry } from "../../modules/moduleCatalog.ts";
 import type { CliContext } from "../context.ts";
 import { localModules } from "../localModules.ts";
 
@@ -20,13 +20,18 @@ export function registerModuleBuild(module: Command, ctx: CliContext): Command {
         onCompile: (source) => ctx.stderr(`compiling ${relative(ctx.cwd, source) || source}…\n`),
       });
       const key = `${packaged.manifest.name}:${packaged.manifest.version}`;
-      await writeCatalogEntry(local.catalogFile, key, packaged.cid);
-      const summary = { module: key, cid: packaged.cid, moduleId: packaged.digest, artifact: packaged.manifest.artifact.cid, manifest: packaged.manifestPath };
+      const catalogued = (await writeCatalogEntry(local.catalogFile, key, packaged.cid)) === "added";
+      const shadowing = !catalogued && readShippedCatalog()[key] !== packaged.cid;
+      if (shadowing) {
+        ctx.stderr(`note: ${key} is the name of a module shipped with lilypad, and keeps meaning that one: run this build by its folder or its CID\n`);
+      }
+      const runAs = shadowing ? `./${relative(ctx.cwd, resolve(ctx.cwd, dir)) || "."}` : key;
+      const summary = { module: key, cid: packaged.cid, moduleId: packaged.digest, artifact: packaged.manifest.artifact.cid, manifest: packaged.manifestPath, runAs };
       if (flags.json) ctx.stdout(`${JSON.stringify(summary)}\n`);
       else {
         ctx.stdout(
           `built ${key}\nmodule CID ${summary.cid}\nmodule id  ${summary.moduleId}\nartifact   ${summary.artifact}\nmanifest   ${summary.manifest}\n` +
-            `run it with: lilypad module run ${key}\n`,
+            `run it with: lilypad module run ${runAs}\n`,
         );
       }
     });

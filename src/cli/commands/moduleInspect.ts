@@ -1,6 +1,7 @@
 import type { Command } from "commander";
 import { moduleIdOf } from "../../core/moduleId.ts";
 import { loadModule } from "../../modules/loadModule.ts";
+import { checkModuleName, describeModuleOrigin } from "../../modules/moduleOrigin.ts";
 import { resolveModuleRef } from "../../modules/resolveModuleRef.ts";
 import type { CliContext } from "../context.ts";
 import { localModules } from "../localModules.ts";
@@ -11,19 +12,22 @@ export function registerModuleInspect(module: Command, ctx: CliContext): Command
   return module
     .command("inspect")
     .description("show a module's manifest: inputs, limits, ids")
-    .argument("<module>", "NAME:VERSION, a module CID, or a folder")
+    .argument("<module>", "NAME:VERSION, 0x<publisher>/NAME:VERSION, a module CID, or a folder")
     .option("--json", "print the manifest as JSON")
     .action(async (ref: string, flags: { json?: boolean }) => {
       const local = await localModules(ctx);
-      const { cid } = await resolveModuleRef({ ref, blockstore: local.blockstore, catalogs: local.catalogs, registry: local.registry });
-      const { manifest } = await loadModule({ cid, blockstore: local.blockstore, artifactsDir: join(local.workDir, "artifacts") });
+      const origin = await resolveModuleRef({ ref, blockstore: local.blockstore, catalogs: local.catalogs, registry: local.registry });
+      const { manifest } = await loadModule({ cid: origin.cid, blockstore: local.blockstore, artifactsDir: join(local.workDir, "artifacts") });
+      checkModuleName(origin, manifest);
       const id = await moduleIdOf(manifest);
       if (flags.json) {
-        ctx.stdout(`${JSON.stringify({ cid: id.cid, moduleId: id.digest, manifest })}\n`);
+        const publisher = origin.name?.publisher;
+        ctx.stdout(`${JSON.stringify({ cid: id.cid, moduleId: id.digest, source: origin.source, ...(publisher ? { publisher } : {}), manifest })}\n`);
         return;
       }
       const lines = [
         `${manifest.name}:${manifest.version}  ${manifest.description}`,
+        `from         ${describeModuleOrigin(origin, manifest)}`,
         `module CID   ${id.cid}`,
         `module id    ${id.digest}  (on chain)`,
         `engine       ${manifest.engine}, priced ${manifest.pricing}, ${manifest.deterministic ? "deterministic" : "not deterministic"}`,

@@ -11,24 +11,31 @@ import { networkSchema } from "../../core/network.ts";
 import { lilypadPaths } from "../../core/paths.ts";
 import { buildModule } from "../../modules/buildModule.ts";
 import { loadModule } from "../../modules/loadModule.ts";
-import { writeCatalogEntry } from "../../modules/moduleCatalog.ts";
-import { isFolderRef, resolveModuleRef } from "../../modules/resolveModuleRef.ts";
+import { readShippedCatalog, writeCatalogEntry } from "../../modules/moduleCatalog.ts";
+import { checkModuleName } from "../../modules/moduleOrigin.ts";
+import { isFolderRef, resolveModuleRef, type ResolveModuleRefResult } from "../../modules/resolveModuleRef.ts";
 import type { CliContext } from "../context.ts";
 import { localModules } from "../localModules.ts";
 
 interface PublishFlags {
   networkFile?: string;
   devAccount?: string;
+  asGovernance?: boolean;
 }
 
-/** Registers `module publish`: build a module folder (or take a built module) and bind its NAME:VERSION in the on-chain registry. */
+/**
+ * Registers `module publish`: build a module folder (or take a built module) and bind its NAME:VERSION in the
+ * signer's namespace of the on-chain registry, as `<signer address>/NAME:VERSION`; or, for the network's
+ * governance, approve the bare NAME:VERSION.
+ */
 export function registerModulePublish(module: Command, ctx: CliContext): Command {
   return module
     .command("publish")
-    .description("build and package a module (as `module build` does) and register NAME:VERSION in the on-chain module registry")
+    .description("build and package a module (as `module build` does) and register it on chain as <your address>/NAME:VERSION")
     .argument("<module>", "a module folder, NAME:VERSION or a module CID")
     .option("--network-file <path>", "the network to publish on (default: the devnet's network file)")
     .option("--dev-account <index>", "sign with this well-known dev account (devnet only) instead of LILYPAD_PRIVATE_KEY")
+    .option("--as-governance", "approve the bare NAME:VERSION for the whole network (the market's owner only)")
     .action(async (ref: string, flags: PublishFlags) => {
       const paths = lilypadPaths({ env: ctx.env, homedir: ctx.homedir });
       const networkFile = resolve(ctx.cwd, flags.networkFile ?? paths.devnetNetworkFile);
@@ -40,12 +47,27 @@ export function registerModulePublish(module: Command, ctx: CliContext): Command
       const local = await localModules(ctx);
       // A folder is built first, as `module build` does: what is published is what its sources give today.
       const folder = isFolderRef(ref) ? resolve(ctx.cwd, ref) : undefined;
-      const { cid } =
+      const origin: ResolveModuleRefResult =
         folder && existsSync(folder)
-          ? await buildModule({ dir: folder, blockstore: local.blockstore, onCompile: (source) => ctx.stderr(`compiling ${relative(ctx.cwd, source) || source}…\n`) })
+          ? {
+              cid: (await buildModule({ dir: folder, blockstore: local.blockstore, onCompile: (source) => ctx.stderr(`compiling ${relative(ctx.cwd, source) || source}…\n`) }))
+                .cid,
+              source: "folder",
+            }
           : await resolveModuleRef({ ref, blockstore: local.blockstore, catalogs: local.catalogs, registry: local.registry });
+      const { cid } = origin;
       const { manifest } = await loadModule({ cid, blockstore: local.blockstore, artifactsDir: join(local.workDir, "artifacts") });
+      checkModuleName(origin, manifest);
       const { digest } = await moduleIdOf(manifest);
+      const key = `${manifest.name}:${manifest.version}`;
+      const shipped = readShippedCatalog()[key];
+      if (flags.asGovernance && shipped !== undefined && shipped !== cid) {
+        throw new InvalidArgumentError({
+          argument: "--as-governance",
+          message: `${key} is the name of a module shipped with lilypad, which every lilypad runs for that name`,
+          hint: "approve it under another name or version",
+        });
+      }
       const chain = defineChain({
         id: network.chainId,
         name: network.name,
@@ -60,9 +82,15 @@ export function registerModulePublish(module: Command, ctx: CliContext): Command
         name: manifest.name,
         version: manifest.version,
         digest,
+        asGovernance: flags.asGovernance,
       });
-      await writeCatalogEntry(local.catalogFile, `${manifest.name}:${manifest.version}`, cid);
-      ctx.stdout(`published ${manifest.name}:${manifest.version}\nmodule CID ${cid}\nmodule id  ${digest}\ntx         ${hash}\n`);
+      await writeCatalogEntry(local.catalogFile, key, cid);
+      // The name others run it by: in the publisher's namespace, unless governance approved the bare name.
+      const name = flags.asGovernance ? key : `${account.address}/${key}`;
+      ctx.stdout(
+        `${flags.asGovernance ? "approved" : "published"} ${name}\nmodule CID ${cid}\nmodule id  ${digest}\ntx         ${hash}\n` +
+          `run it with: lilypad run ${name}\n`,
+      );
     });
 }
 

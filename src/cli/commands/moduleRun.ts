@@ -2,6 +2,8 @@ import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import type { Command } from "commander";
 import { keccak256, toHex } from "viem";
+import { loadModule } from "../../modules/loadModule.ts";
+import { checkModuleName, describeModuleOrigin } from "../../modules/moduleOrigin.ts";
 import { resolveModuleRef } from "../../modules/resolveModuleRef.ts";
 import { runModule } from "../../modules/runModule.ts";
 import { SandboxPool } from "../../sandbox/sandboxPool.ts";
@@ -21,8 +23,8 @@ interface ModuleRunFlags {
 export function registerModuleRun(module: Command, ctx: CliContext): Command {
   return module
     .command("run")
-    .description("run a module's job locally in the sandbox (NAME:VERSION, a module CID, or a folder)")
-    .argument("<module>", "e.g. cowsay:v1, bafkrei..., ./my-module")
+    .description("run a module's job locally in the sandbox (NAME:VERSION, 0x<publisher>/NAME:VERSION, a module CID, or a folder)")
+    .argument("<module>", "e.g. cowsay:v1, 0x70997970C51812dc3A010C7d01b50e0d17dc79C8/sheep:v1, bafkrei..., ./my-module")
     .option("-i, --input <Key=Value>", "an input (repeatable); a file input takes a local path", collectInput)
     .option("--seed <text>", "seeds the job's random source (the same seed gives the same bytes)", "lilypad")
     .option("--out <dir>", "where to save the result files (default: ./lilypad-results/<result CID>)")
@@ -38,7 +40,13 @@ export function registerModuleRun(module: Command, ctx: CliContext): Command {
         process.exit(130);
       });
       try {
-        const { cid } = await resolveModuleRef({ ref, blockstore: local.blockstore, catalogs: local.catalogs, registry: local.registry });
+        const origin = await resolveModuleRef({ ref, blockstore: local.blockstore, catalogs: local.catalogs, registry: local.registry });
+        const { cid } = origin;
+        // A name runs only the module that bears it, and the user is told whose module that is before it runs.
+        const { manifest } = await loadModule({ cid, blockstore: local.blockstore, artifactsDir: join(local.workDir, "artifacts") });
+        checkModuleName(origin, manifest);
+        const from = describeModuleOrigin(origin, manifest);
+        if (!flags.json) ctx.stderr(`module       ${from}\n`);
         const run = await runModule({
           moduleCid: cid,
           given,
@@ -54,6 +62,8 @@ export function registerModuleRun(module: Command, ctx: CliContext): Command {
         const summary = {
           module: `${run.manifest.name}:${run.manifest.version}`,
           moduleCid: cid,
+          source: origin.source,
+          ...(origin.name?.publisher ? { publisher: origin.name.publisher } : {}),
           resultCid: run.resultCid.toString(),
           exitCode: run.exitCode,
           instructions: run.instructions.toString(),

@@ -16,7 +16,10 @@ import { outcomeName } from "../../core/outcomeName.ts";
 import { startNetwork, type EmbeddedNetwork } from "../../devnet/startNetwork.ts";
 import type { JobEvent } from "../../job-creator/jobEvents.ts";
 import { DEFAULT_JOB_TERMS, LilypadClient, type JobResult } from "../../job-creator/lilypadClient.ts";
+import { describeModuleOrigin } from "../../modules/moduleOrigin.ts";
 import { createModuleResolver } from "../../modules/moduleResolver.ts";
+import { parseModuleName } from "../../modules/moduleName.ts";
+import { isFolderRef, type ModuleRegistryLookup } from "../../modules/resolveModuleRef.ts";
 import type { Blockstore } from "../../storage/createBlockstore.ts";
 import { loadCliConfig, type ConfigFlags } from "../config.ts";
 import { connectAs, findNetwork, NoNetworkError } from "../connectNetwork.ts";
@@ -42,7 +45,7 @@ export function registerRun(program: Command, ctx: CliContext): Command {
   return program
     .command("run")
     .description("run a job through the network: signed offers, an on-chain deal, a metered run, a verified result")
-    .argument("<module>", "NAME:VERSION (e.g. cowsay:v1), a module CID, or a module folder")
+    .argument("<module>", "NAME:VERSION (e.g. cowsay:v1), 0x<publisher>/NAME:VERSION for a published module, a module CID, or a module folder")
     .option("-i, --input <Key=Value>", "an input (repeatable)", collectInput)
     .option("--out <dir>", "where to save the result files (default: ./lilypad-results/<result CID>)")
     .option("--json", "print one JSON object instead of the job's output and a summary")
@@ -74,6 +77,8 @@ export function registerRun(program: Command, ctx: CliContext): Command {
           message: `must be a whole number of seconds from ${floor} (the protocol's floor) to ${MAX_RESULT_TIMEOUT}`,
         });
       }
+      // A malformed module name is refused before any network starts (it throws, naming what is wrong).
+      if (!isFolderRef(ref)) parseModuleName(ref);
       const config = loadCliConfig(ctx, all);
       const progress = (line: string) => {
         if (!flags.json) ctx.stderr(`${line}\n`);
@@ -100,16 +105,24 @@ export function registerRun(program: Command, ctx: CliContext): Command {
         }
         if (!network.solverUrl) throw new NoNetworkError(`network ${network.name} has no solver`, "set --solver-url");
         if (!network.mediators?.length) throw new NoNetworkError(`network ${network.name} names no mediators`, "add \"mediators\" to its network file");
+        const resolver = createModuleResolver({
+          blockstore: local.blockstore,
+          workDir: local.workDir,
+          catalogs: local.catalogs,
+          registry: registryOn(conn, network),
+        });
+        // Whose module runs is said before anything is offered: a name never silently means a stranger's module.
+        let publisher: Address | undefined;
         const client = new LilypadClient({
           conn,
           solverUrl: network.solverUrl,
           blockstore: local.blockstore,
-          resolveModule: createModuleResolver({
-            blockstore: local.blockstore,
-            workDir: local.workDir,
-            catalogs: local.catalogs,
-            registry: registryOn(conn, network),
-          }),
+          resolveModule: async (name) => {
+            const resolved = await resolver(name);
+            publisher = resolved.origin.name?.publisher;
+            progress(`module   ${describeModuleOrigin(resolved.origin, resolved.manifest)} (${resolved.id.cid})`);
+            return resolved;
+          },
           mediators: network.mediators,
           keepInEscrow: network.chainId === DEV_CHAIN_ID ? parseEther("100") : 0n,
         });
@@ -123,7 +136,7 @@ export function registerRun(program: Command, ctx: CliContext): Command {
               if (line) progress(line);
             },
           });
-          await report(ctx, flags, result, local.blockstore);
+          await report(ctx, flags, result, local.blockstore, publisher);
         } finally {
           await client.close();
         }
@@ -161,10 +174,11 @@ function describeEvent(event: JobEvent): string | undefined {
   }
 }
 
-async function report(ctx: CliContext, flags: RunFlags, result: JobResult, blockstore: Blockstore): Promise<void> {
+async function report(ctx: CliContext, flags: RunFlags, result: JobResult, blockstore: Blockstore, publisher: Address | undefined): Promise<void> {
   const out = await saveResultFiles({ ctx, blockstore, root: CID.parse(result.resultCid), out: flags.out });
   const summary = {
-    module: result.module,
+    module: publisher ? `${publisher}/${result.module}` : result.module,
+    ...(publisher ? { publisher } : {}),
     moduleCid: result.moduleCid,
     dealId: result.dealId,
     provider: result.provider,
@@ -187,7 +201,6 @@ async function report(ctx: CliContext, flags: RunFlags, result: JobResult, block
   );
 }
 
-function registryOn(conn: ChainConnection, network: NetworkInfo) {
-  return (name: string, version: string) =>
-    resolveModuleOnChain({ publicClient: conn.publicClient, market: network.contracts.market, name, version }).catch(() => undefined);
+function registryOn(conn: ChainConnection, network: NetworkInfo): ModuleRegistryLookup {
+  return ({ publisher, name, version }) => resolveModuleOnChain({ publicClient: conn.publicClient, market: network.contracts.market, publisher, name, version });
 }
