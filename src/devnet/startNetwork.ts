@@ -37,6 +37,8 @@ export interface ProviderSpec {
   slots?: number;
   faults?: ProviderFaults;
   modules?: Hex[] | "any";
+  /** The most the provider locks in one deal (ResourceProviderParameters.maxStake). */
+  maxStake?: bigint;
 }
 
 export interface StartNetworkParameters {
@@ -134,6 +136,7 @@ export async function startNetwork(params: StartNetworkParameters): Promise<Embe
         resources: { cpu: 4, ramMiB: 4096, gpu: 0, diskMiB: 10_240 },
         modules: spec.modules ?? "any",
         faults: spec.faults,
+        maxStake: spec.maxStake,
         finalizeEveryMs: params.finalizeEveryMs,
       });
       await rp.start();

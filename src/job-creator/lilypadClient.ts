@@ -36,8 +36,6 @@ import { checkResult, MAX_RESULT_BYTES, readResultStdout, type ResultVerdict as 
 export { DEFAULT_JOB_TERMS, type JobTerms };
 
 /** Failures after which the job's lane is known free: its deal closed, or the market never opened one. */
-/** How often the chain's lead over this machine's clock is read again (seconds). */
-const CHAIN_LEAD_REFRESH_SECONDS = 5;
 const SETTLED_FAILURES = new Set(["RESULT_UNAVAILABLE", "RESULT_TIMEOUT", "DECLINED"]);
 
 /** How often a job waiting on the socket also asks the solver directly (ms). */
@@ -114,7 +112,7 @@ export class LilypadClient {
   readonly #accepting: BatchQueue<{ ref: DealRef; resolve: () => void; reject: (error: unknown) => void }>;
   #escrowChecked: Promise<void> | undefined;
   #submitter: Promise<Address> | undefined;
-  #chainLead: { at: number; lead: number } | undefined;
+  #chainTime: Promise<number> | undefined;
 
   constructor(params: LilypadClientParameters) {
     this.#p = params;
@@ -248,15 +246,15 @@ export class LilypadClient {
 
   /**
    * The time an offer is dated from: the market checks expiries against the chain's clock, which may run ahead of
-   * this machine's (a devnet someone moved forward, a skewed clock). The chain's lead is read at most every few seconds.
+   * this machine's (a devnet someone moved forward, a skewed clock). Read for each submission; submissions made
+   * while a read is under way share it.
    */
   async #offerTime(): Promise<number> {
-    const local = this.#now();
-    if (this.#chainLead === undefined || local - this.#chainLead.at >= CHAIN_LEAD_REFRESH_SECONDS) {
-      const block = await this.#p.conn.publicClient.getBlock({ blockTag: "latest" });
-      this.#chainLead = { at: local, lead: Math.max(0, Number(block.timestamp) - local) };
-    }
-    return local + this.#chainLead.lead;
+    this.#chainTime ??= this.#p.conn.publicClient.getBlock({ blockTag: "latest" }).then(
+      (block) => Number(block.timestamp),
+      () => 0,
+    ).finally(() => (this.#chainTime = undefined));
+    return Math.max(this.#now(), await this.#chainTime);
   }
 
   #now(): number {

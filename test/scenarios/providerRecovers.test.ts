@@ -26,7 +26,15 @@ describe("a provider whose post fails tries again", () => {
   before(async () => {
     t = await startTestNetwork({
       // It keeps 2 x 4 slots x 0.1 = 0.8 tokens in escrow; a result costing 0.6 asks 2 x 0.6 = 1.2 of collateral.
-      providers: [{ account: 4, modules: [shippedModuleId("cowsay:v1")], pricing: { basePrice: parseEther("0.6"), timeoutCollateral: parseEther("0.1") } }],
+      // It keeps little in escrow (2 x slots x 0.1) but will back up to 10 tokens per deal from its wallet.
+      providers: [
+        {
+          account: 4,
+          modules: [shippedModuleId("cowsay:v1")],
+          pricing: { basePrice: parseEther("0.6"), timeoutCollateral: parseEther("0.1") },
+          maxStake: parseEther("10"),
+        },
+      ],
     });
     conn = t.net.connect(JC);
     await depositToEscrow(conn, parseEther("100"));
