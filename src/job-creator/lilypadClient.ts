@@ -18,7 +18,7 @@ import { costOf } from "../core/pricing.ts";
 import type { ChainConnection } from "../chain/chainConnection.ts";
 import { BatchQueue } from "../chain/market/batchQueue.ts";
 import { acceptResults, challengeResult, finalizeDeals, type DealRef } from "../chain/market/dealCalls.ts";
-import { revokeOffers, type RevokeOffersResult } from "../chain/market/revokeOffers.ts";
+import type { RevokeOffersResult } from "../chain/market/revokeOffers.ts";
 import { MarketTxError } from "../chain/market/sendMarketTx.ts";
 import { DEV_CHAIN_ID } from "../core/network.ts";
 import { ensureEscrow } from "../chain/market/escrow.ts";
@@ -37,6 +37,7 @@ import { finalizeOverdueDeals, type FinalizeOverdueDealsResult } from "./finaliz
 import { DEFAULT_JOB_TERMS, type JobTerms } from "./jobTerms.ts";
 
 import { LanePool } from "./lanePool.ts";
+import { revokeJobOffers } from "./revokeJobOffers.ts";
 import { resultCidOfDigest } from "../core/resultCid.ts";
 import { suspectResult } from "./suspectResult.ts";
 
@@ -274,20 +275,7 @@ export class LilypadClient {
     } else {
       target = { lane: params.lane, seq: params.seq };
     }
-    let revoked: RevokeOffersResult;
-    try {
-      revoked = await revokeOffers(this.#p.conn, target);
-    } catch (error) {
-      if (!(error instanceof MarketTxError && (error.revert === "LaneBusy" || error.revert === "NothingToRevoke"))) throw error;
-      throw new OfferNotRevocableError({
-        target: "dealId" in params ? params.dealId : `lane ${target.lane} up to ${target.seq}`,
-        reason:
-          error.revert === "LaneBusy"
-            ? `lane ${target.lane} has a deal in progress, which runs its course`
-            : `lane ${target.lane}'s offers up to ${target.seq} were used or revoked already`,
-        cause: error,
-      });
-    }
+    const revoked = await revokeJobOffers(this.#p.conn, { ...target, target: "dealId" in params ? params.dealId : undefined });
     this.#lanes.raiseSeq(target.lane, target.seq);
     for (const job of this.#unopened.values()) {
       if (job.lane !== target.lane || job.seq > target.seq) continue;
