@@ -212,7 +212,7 @@ export class LilypadClient {
       const inbox: ServerMessage[] = [];
       let deliver: ((m: ServerMessage) => void) | undefined;
       this.#jobs.set(dealId, (m) => (deliver ? deliver(m) : inbox.push(m)));
-      const unopened: UnopenedJob = { lane: lane.lane, seq: lane.seq, matchDeadline: now + terms.matchTimeout, revoked: () => {} };
+      const unopened: UnopenedJob = { lane: lane.lane, seq: lane.seq, matchDeadline: now + terms.matchTimeout, revoked: false };
       this.#unopened.set(dealId, unopened);
       listening = dealId;
       const body = { offer, signature, inputs, resources: options.resources ?? manifest.resources, deadline: now + terms.matchTimeout };
@@ -280,7 +280,8 @@ export class LilypadClient {
     for (const job of this.#unopened.values()) {
       if (job.lane !== target.lane || job.seq > target.seq) continue;
       this.#lanes.rest(job.lane, (Math.max(0, job.matchDeadline - this.#now()) + 2) * 1000);
-      job.revoked();
+      job.revoked = true;
+      job.onRevoked?.();
     }
     return revoked;
   }
@@ -406,10 +407,11 @@ export class LilypadClient {
     };
     for (const m of job.inbox.splice(0)) onMessage(m);
     job.setDeliver(onMessage);
-    job.unopened.revoked = () => {
+    job.unopened.onRevoked = () => {
       failure = new JobFailedError({ dealId, code: "REVOKED", reason: "you revoked the job's offer before any deal opened; nothing was locked for it" });
       wake?.();
     };
+    if (job.unopened.revoked) job.unopened.onRevoked();
 
     try {
       // Wait for the result. The socket is the fast path; the solver's record and the chain back it up.
@@ -496,21 +498,23 @@ export class LilypadClient {
   async #check(ref: DealRef, manifest: ModuleManifest, options: RunOptions, stream: JobEventStream): Promise<Verdict> {
     const resultCid = resultCidOfDigest(ref.result.cidDigest);
     const provider = unpackDeal(ref.deal).provider;
-    let url = await this.#providerUrl(provider);
+    const fetchFrom = async (url: string | undefined): Promise<string> => {
+      if (url === undefined) throw new Error(`the provider ${provider} registered no URL in the service registry`);
+      await this.#fetchResult(url, resultCid);
+      return url;
+    };
+    const registered = await this.#providerUrl(provider);
     try {
-      for (let attempt = 0; ; attempt++) {
-        if (url === undefined) throw new Error(`the provider ${provider} registered no URL in the service registry`);
-        try {
-          await this.#fetchResult(url, resultCid);
-          break;
-        } catch (error) {
-          // A URL read a while ago may have changed since: read the registry once more before giving up.
-          const again = attempt === 0 ? await this.#providerUrl(provider, true).catch(() => url) : url;
-          if (again === url) throw error;
-          url = again;
-        }
+      let from: string;
+      try {
+        from = await fetchFrom(registered);
+      } catch (error) {
+        // The registry may have changed since it was read: read it once more, and try again if it did.
+        const again = await this.#providerUrl(provider, true).catch(() => registered);
+        if (again === registered) throw error;
+        from = await fetchFrom(again);
       }
-      stream.push({ type: "downloaded", resultCid: resultCid.toString(), from: url });
+      stream.push({ type: "downloaded", resultCid: resultCid.toString(), from });
     } catch (error) {
       stream.push({ type: "log", line: `could not download a valid result: ${error instanceof Error ? error.message : String(error)}` });
       return { resultCid, downloaded: false, challenge: "the result could not be downloaded or verified" };
@@ -670,8 +674,10 @@ interface UnopenedJob {
   seq: number;
   /** When the solver gives up matching it (unix seconds, this client's clock). */
   matchDeadline: number;
+  /** Its offer was revoked on chain: no deal can open for it. */
+  revoked: boolean;
   /** Ends the job with REVOKED (set by the job's follower). */
-  revoked: () => void;
+  onRevoked?: () => void;
 }
 
 /** The result directory's stdout file. */
