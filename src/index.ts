@@ -8,6 +8,8 @@ export {
   type JobResult,
   type JobTerms,
   type LilypadClientParameters,
+  type RevokeOfferParameters,
+  type RevokeOffersResult,
   type RunOptions,
 } from "./job-creator/lilypadClient.ts";
 export { JobEventStream, type JobEvent } from "./job-creator/jobEvents.ts";
@@ -17,6 +19,7 @@ export {
   DealNotOverdueError,
   JobFailedError,
   NotYourDealError,
+  OfferNotRevocableError,
   ResultTimeoutError,
 } from "./job-creator/errors.ts";
 export type { FinalizedDeal, FinalizeOverdueDealsResult, PartyPayout } from "./job-creator/finalizeOverdueDeals.ts";
@@ -24,3 +27,4 @@ export type { DealPhase, DealStatus } from "./job-creator/dealStatus.ts";
 export { networkSchema, type NetworkInfo } from "./core/network.ts";
 export { Outcome } from "./core/dealTypes.ts";
 export { LilypadError } from "./core/errors.ts";
+export { PrivateAddressError } from "./net/privateAddresses.ts";

@@ -30,6 +30,8 @@ interface ILilypadMarket is IDealTypes {
     event DealSkipped(bytes32 indexed dealId, bytes reason);
     /// @notice The creator's callback reverted or ran out of its gas allowance; settlement stands.
     event CallbackFailed(bytes32 indexed dealId, address indexed creator);
+    /// @notice `creator` revoked every unopened offer of `lane` with a sequence number up to `seq`.
+    event OffersRevoked(address indexed creator, uint32 indexed lane, uint32 seq);
 
     /// @notice An offer's expiry has passed.
     error OfferExpired(uint64 expiry);
@@ -75,6 +77,9 @@ interface ILilypadMarket is IDealTypes {
     error LengthMismatch();
     /// @notice Too little gas was forwarded to honour the creator's callback allowance.
     error CallbackGasTooLow();
+    /// @notice A revocation must raise the lane's sequence number: `seq` does not exceed its last one, so there is
+    /// no unopened offer up to `seq` left to revoke (the offer opened its deal, or was revoked already).
+    error NothingToRevoke(address creator, uint32 lane, uint32 seq, uint32 lastSeq);
 
     /// @notice Opens a deal from a JC's and an RP's signed offers; locks the JC's payment collateral and the
     /// RP's timeout collateral. Anyone may submit it (normally the solver); it cannot alter either offer.
@@ -104,6 +109,15 @@ interface ILilypadMarket is IDealTypes {
         ResourceOffer[] calldata resources,
         Signature[] calldata resourceSignatures
     ) external returns (bytes32[] memory dealIds);
+
+    /// @notice Job creator only, for its own lane: revokes every offer it signed for `lane` with a sequence
+    /// number up to `seq` that has not opened a deal, by raising the lane's sequence number to `seq`; `openDeal`
+    /// then refuses them with `StaleSequence`. Offers with a higher sequence number still open. Only a lane with no
+    /// deal in progress (never used, or its last deal closed) can be revoked: an opened deal runs its course.
+    /// Nothing else of the lane changes and no funds move. A contract creator calls it from its own code.
+    /// @param lane The caller's lane.
+    /// @param seq The highest sequence number revoked; must exceed the lane's last one (it never goes down).
+    function revokeOffers(uint32 lane, uint32 seq) external;
 
     /// @notice RP only: posts the result. Its results collateral (multiple x cost) is covered by the timeout
     /// collateral already locked, and topped up from its available balance when it exceeds it.

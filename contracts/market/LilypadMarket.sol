@@ -20,7 +20,9 @@ import {ModuleRegistry} from "../registry/ModuleRegistry.sol";
 ///   bits 72..255 commitment: the top 184 bits of keccak256(abi.encode(dealId, deal)) while open, then of
 ///                _resultDigest(dealId, deal, result) once a result is posted; zero once closed.
 /// The deal id is the EIP-712 digest of the job offer. A closed lane keeps its sequence number, so its slot
-/// changes from non-zero to non-zero when the next deal opens.
+/// changes from non-zero to non-zero when the next deal opens. `revokeOffers` raises only the sequence number of
+/// a lane in None or Closed (deadline and commitment are zero there), so a revoked lane keeps its state: one never
+/// used stays None with a non-zero slot, one closed stays Closed.
 contract LilypadMarket is ILilypadMarket, Escrow, ModuleRegistry, EIP712 {
     /// @notice Longest timeout an offer may set.
     uint32 public constant MAX_TIMEOUT = 30 days;
@@ -253,6 +255,19 @@ contract LilypadMarket is ILilypadMarket, Escrow, ModuleRegistry, EIP712 {
         if (count == 0) revert NoCommonMediator();
         if (count == 1) return list[0];
         return list[uint256(keccak256(abi.encode(dealId, blockhash(block.number - 1), block.prevrandao))) % count];
+    }
+
+    // ------------------------------------------------------------------------------------------- revoke
+
+    /// @inheritdoc ILilypadMarket
+    function revokeOffers(uint32 lane, uint32 seq) external {
+        uint256 key = _laneKey(msg.sender, lane);
+        uint256 slot = _lanes[key];
+        DealState state = _stateOf(slot);
+        if (state != DealState.None && state != DealState.Closed) revert LaneBusy(msg.sender, lane);
+        if (seq <= _seqOf(slot)) revert NothingToRevoke(msg.sender, lane, seq, _seqOf(slot));
+        _lanes[key] = _laneSlot(state, 0, seq, 0);
+        emit OffersRevoked(msg.sender, lane, seq);
     }
 
     // ---------------------------------------------------------------------------------------------- result

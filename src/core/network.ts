@@ -1,6 +1,9 @@
 import { z } from "zod";
 import { addressSchema } from "./primitives.ts";
 
+/** The dev chain's id (anvil's and Hardhat's): a network with it is a devnet, whose services listen on loopback. */
+export const DEV_CHAIN_ID = 31337;
+
 /** Where a Lilypad network lives: written by the dev chain, read by every role, selectable with --network. */
 export const networkSchema = z.object({
   name: z.string().min(1),

@@ -20,8 +20,13 @@ const MAX_STDOUT_BYTES = 64 * 1024 * 1024;
 export interface CheckResultParameters {
   /** The result the market holds. */
   result: Result;
-  /** Where the provider serves it (a base URL serving `/ipfs/:cid?format=car`). */
-  url: string;
+  /**
+   * Downloads the result's DAG into `blockstore`, verified block by block, from where the caller trusts (the URL
+   * the provider registered on chain); resolves with that URL. The default fetches `url`.
+   */
+  download?: (root: CID) => Promise<string>;
+  /** Where the provider serves it (a base URL serving `/ipfs/:cid?format=car`), when `download` is not given. */
+  url?: string;
   /** The deal's module: its limits are part of the checks. */
   manifest: ModuleManifest;
   /** Where the downloaded result goes (verified block by block). */
@@ -45,6 +50,8 @@ export interface ResultVerdict {
   stdout?: Uint8Array;
   /** Why the download failed, when it did. */
   downloadError?: string;
+  /** Where it was downloaded from, when it was. */
+  from?: string;
   /** What made the result suspect, when something did. */
   suspicion?: string;
 }
@@ -53,8 +60,16 @@ export interface ResultVerdict {
 export async function checkResult(params: CheckResultParameters): Promise<ResultVerdict> {
   const { result, url, manifest, blockstore, signal } = params;
   const resultCid = resultCidOfDigest(result.cidDigest);
+  const download =
+    params.download ??
+    (async (root: CID) => {
+      if (url === undefined) throw new Error("no URL to download the result from");
+      await fetchCar({ url, root, blockstore, maxBytes: MAX_RESULT_BYTES, signal });
+      return url;
+    });
+  let from: string;
   try {
-    await fetchCar({ url, root: resultCid, blockstore, maxBytes: MAX_RESULT_BYTES, signal });
+    from = await download(resultCid);
   } catch (error) {
     const downloadError = error instanceof Error ? error.message : String(error);
     return { resultCid, downloaded: false, challenge: "the result could not be downloaded or verified", downloadError };
@@ -69,7 +84,7 @@ export async function checkResult(params: CheckResultParameters): Promise<Result
   }
   const random = params.random ?? Math.random;
   const challenge = suspicion ?? (random() < (params.mediationChance ?? 0) ? "spot check" : undefined);
-  return { resultCid, downloaded: true, challenge, stdout, ...(suspicion === undefined ? {} : { suspicion }) };
+  return { resultCid, downloaded: true, challenge, stdout, from, ...(suspicion === undefined ? {} : { suspicion }) };
 }
 
 export interface ReadResultStdoutParameters {

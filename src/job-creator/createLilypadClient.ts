@@ -24,6 +24,8 @@ export interface CreateLilypadClientParameters {
   /** Keep at least this much available in escrow, depositing from the wallet when short. */
   keepInEscrow?: bigint;
   lanes?: number;
+  /** Download results from loopback, private and link-local addresses (default: only on a devnet, chain id 31337). */
+  allowPrivateAddresses?: boolean;
 }
 
 export async function createLilypadClient(params: CreateLilypadClientParameters): Promise<LilypadClient> {
@@ -47,6 +49,7 @@ export async function createLilypadClient(params: CreateLilypadClientParameters)
     terms: params.terms,
     keepInEscrow: params.keepInEscrow,
     lanes: params.lanes,
+    allowPrivateAddresses: params.allowPrivateAddresses,
   });
 }
 

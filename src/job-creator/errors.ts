@@ -46,6 +46,18 @@ export class ResultTimeoutError extends JobFailedError {
   }
 }
 
+/** The offers could not be revoked: their deal opened (and runs its course), or they were used or revoked already. */
+export class OfferNotRevocableError extends LilypadError {
+  /** The deal id, or "lane N up to S". */
+  readonly target: string;
+
+  constructor(params: { target: string; reason: string; hint?: string; cause?: unknown }) {
+    super({ code: "OFFER_NOT_REVOCABLE", message: `cannot revoke ${params.target}: ${params.reason}`, hint: params.hint, cause: params.cause });
+    this.name = "OfferNotRevocableError";
+    this.target = params.target;
+  }
+}
+
 /** Codes of the errors about finalizing a deal. */
 export const DealErrorCode = {
   notFound: "DEAL_NOT_FOUND",

@@ -9,6 +9,7 @@ export type JobEvent =
   /** The deal is open and no result is posted yet: the provider has until `deadline` (unix seconds, the chain's clock). */
   | { type: "awaiting-result"; deadline: number; secondsLeft: number }
   | { type: "log"; line: string }
+  /** `resultsUrl`: where the provider says it serves the result; reported only, the result is downloaded from the URL it registered on chain. */
   | { type: "result-posted"; result: Result; resultsUrl: string }
   /** `from`: the URL it came from (the provider's, or the mediator's after a ruling the provider was right). */
   | { type: "downloaded"; resultCid: string; from: string }

@@ -19,6 +19,8 @@ export class LanePool {
   readonly #lastSeq = new Map<number, number>();
   /** Lanes whose last deal this process saw settle: reusing them needs no chain read. */
   readonly #knownFree = new Set<number>();
+  /** Lanes not to hand out before a time (ms): a revoked job may still wait in the solver's queue there. */
+  readonly #restingUntil = new Map<number, number>();
   readonly #waiting: (() => void)[] = [];
 
   constructor(params: { conn: ChainConnection; size: number }) {
@@ -30,6 +32,11 @@ export class LanePool {
     for (;;) {
       for (let lane = 0; lane < this.#size; lane++) {
         if (this.#held.has(lane)) continue;
+        const resting = this.#restingUntil.get(lane);
+        if (resting !== undefined) {
+          if (resting > Date.now()) continue;
+          this.#restingUntil.delete(lane);
+        }
         this.#held.add(lane);
         if (this.#knownFree.delete(lane)) {
           const seq = (this.#lastSeq.get(lane) ?? 0) + 1;
@@ -55,6 +62,19 @@ export class LanePool {
         setTimeout(resolve, 500);
       });
     }
+  }
+
+  /** The lane's offers up to `seq` were revoked on chain: its next offer needs a larger number. */
+  raiseSeq(lane: number, seq: number): void {
+    this.#lastSeq.set(lane, Math.max(this.#lastSeq.get(lane) ?? 0, seq));
+  }
+
+  /**
+   * Hands the lane out again only after `ms`: the solver keeps a job it was given in its lane's queue until the job's
+   * match deadline, even once its offer is revoked, and refuses another job in that lane (LANE_BUSY) meanwhile.
+   */
+  rest(lane: number, ms: number): void {
+    this.#restingUntil.set(lane, Math.max(this.#restingUntil.get(lane) ?? 0, Date.now() + ms));
   }
 
   #release(lane: number, settled = false): void {

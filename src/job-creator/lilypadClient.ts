@@ -1,6 +1,8 @@
 // The job creator's SDK: `client.run(module, inputs)` signs a job offer, hands it to the solver, follows the deal,
 // downloads and verifies the result, spot-checks it with the chosen probability (by sending it to the mediator),
-// and accepts it on chain. Every step is an event on the job's stream.
+// and accepts it on chain. Every step is an event on the job's stream. Results are downloaded only from the URL the
+// deal's provider (or, after a ruling, its mediator) registered on chain, never from a URL a message names, and off
+// a devnet never from a loopback, private or link-local address. `client.revokeOffer` takes back an unopened offer.
 import { CID } from "multiformats/cid";
 import { getAbiItem, type Address, type Hex } from "viem";
 import { lilypadMarketAbi } from "../chain/generated/contracts.ts";
@@ -15,7 +17,9 @@ import { costOf } from "../core/pricing.ts";
 import type { ChainConnection } from "../chain/chainConnection.ts";
 import { BatchQueue } from "../chain/market/batchQueue.ts";
 import { acceptResults, challengeResult, finalizeDeals, type DealRef } from "../chain/market/dealCalls.ts";
+import type { RevokeOffersResult } from "../chain/market/revokeOffers.ts";
 import { MarketTxError } from "../chain/market/sendMarketTx.ts";
+import { DEV_CHAIN_ID } from "../core/network.ts";
 import { ensureEscrow } from "../chain/market/escrow.ts";
 import { readDeal } from "../chain/market/readDeal.ts";
 import { ServiceRole, serviceUrlOf } from "../chain/serviceRegistry.ts";
@@ -26,17 +30,18 @@ import type { Blockstore } from "../storage/createBlockstore.ts";
 import { fetchCar } from "../storage/fetchCar.ts";
 import { JobEventStream, type JobEvent } from "./jobEvents.ts";
 import { buildJobOffer } from "./buildJobOffer.ts";
-import { JobFailedError, ResultTimeoutError } from "./errors.ts";
+import { JobFailedError, OfferNotRevocableError, ResultTimeoutError } from "./errors.ts";
 import { finalizeOverdueDeals, type FinalizeOverdueDealsResult } from "./finalizeOverdueDeals.ts";
 import { DEFAULT_JOB_TERMS, type JobTerms } from "./jobTerms.ts";
 
 import { LanePool } from "./lanePool.ts";
 import { checkResult, MAX_RESULT_BYTES, readResultStdout, type ResultVerdict as Verdict } from "./checkResult.ts";
+import { revokeJobOffers } from "./revokeJobOffers.ts";
 
 export { DEFAULT_JOB_TERMS, type JobTerms };
 
 /** Failures after which the job's lane is known free: its deal closed, or the market never opened one. */
-const SETTLED_FAILURES = new Set(["RESULT_UNAVAILABLE", "RESULT_TIMEOUT", "DECLINED"]);
+const SETTLED_FAILURES = new Set(["RESULT_UNAVAILABLE", "RESULT_TIMEOUT", "DECLINED", "REVOKED"]);
 
 /** How often a job waiting on the socket also asks the solver directly (ms). */
 const FALLBACK_CHECK_MS = 5000;
@@ -48,6 +53,8 @@ const DEADLINE_FIRST_CHECK_MS = 3000;
 const DEADLINE_CHECK_MS = 5000;
 /** How often a job waiting for its result reports the time left (an "awaiting-result" event; ms). */
 const DEADLINE_REPORT_MS = 15_000;
+/** A provider's registered URL is read again after this long (ms), and at once when a download from it fails. */
+const REGISTERED_URL_TTL_MS = 30_000;
 
 export interface LilypadClientParameters {
   conn: ChainConnection;
@@ -62,8 +69,17 @@ export interface LilypadClientParameters {
   keepInEscrow?: bigint;
   /** Concurrent jobs: each holds one of the creator's deal lanes. */
   lanes?: number;
+  /**
+   * Download results from loopback, private and link-local addresses. Default: only on a devnet (chain id 31337);
+   * elsewhere a provider or mediator whose registered URL is (or resolves to) one is refused.
+   */
+  allowPrivateAddresses?: boolean;
   now?: () => number;
 }
+
+/** Which unopened offers to revoke: a job this client submitted, or every offer of one of its lanes up to `seq`. */
+export type RevokeOfferParameters = { dealId: Hex } | { lane: number; seq: number };
+export type { RevokeOffersResult };
 
 export interface RunOptions {
   /** Probability (0-1) of sending a result to the mediator as a spot check (Modicum). Default 0. */
@@ -107,6 +123,11 @@ export class LilypadClient {
   readonly #solver: SolverClient;
   readonly #lanes: LanePool;
   readonly #jobs = new Map<Hex, (message: ServerMessage) => void>();
+  /** Jobs whose deal has not opened yet: their offer's lane and number, and how to end the job once revoked. */
+  readonly #unopened = new Map<Hex, UnopenedJob>();
+  /** Providers' registered URLs, as last read from the service registry. */
+  readonly #registeredUrls = new Map<Address, { url: string | undefined; at: number }>();
+  readonly #refusePrivateAddresses: boolean;
   #events: EventStream | undefined;
   readonly #closing = new AbortController();
   readonly #accepting: BatchQueue<{ ref: DealRef; resolve: () => void; reject: (error: unknown) => void }>;
@@ -119,6 +140,7 @@ export class LilypadClient {
     this.address = params.conn.address;
     this.#solver = new SolverClient({ url: params.solverUrl, account: params.conn.account, scope: domainOf(params.conn), now: params.now });
     this.#lanes = new LanePool({ conn: params.conn, size: params.lanes ?? 64 });
+    this.#refusePrivateAddresses = !(params.allowPrivateAddresses ?? params.conn.network.chainId === DEV_CHAIN_ID);
     this.#accepting = new BatchQueue({
       send: async (batch) => {
         await acceptResults(params.conn, batch.map((a) => a.ref));
@@ -151,6 +173,8 @@ export class LilypadClient {
     const lane = await this.#lanes.acquire();
     let offer: JobOffer;
     let dealId: Hex;
+    /** The job's deal id once its listeners are registered (to remove them if submitting fails). */
+    let listening: Hex | undefined;
     const stream = new JobEventStream();
     try {
       const now = await this.#offerTime();
@@ -173,6 +197,9 @@ export class LilypadClient {
       const inbox: ServerMessage[] = [];
       let deliver: ((m: ServerMessage) => void) | undefined;
       this.#jobs.set(dealId, (m) => (deliver ? deliver(m) : inbox.push(m)));
+      const unopened: UnopenedJob = { lane: lane.lane, seq: lane.seq, matchDeadline: now + terms.matchTimeout, revoked: false };
+      this.#unopened.set(dealId, unopened);
+      listening = dealId;
       const body = { offer, signature, inputs, resources: options.resources ?? manifest.resources, deadline: now + terms.matchTimeout };
       await events.ready();
       // Over the authenticated socket; over signed HTTP if the socket dropped meanwhile.
@@ -181,7 +208,7 @@ export class LilypadClient {
         throw error;
       });
       stream.push({ type: "submitted", dealId });
-      const result = this.#follow({ dealId, offer, inputs, manifest, moduleCid: id.cid, options, stream, started, inbox, setDeliver: (d) => (deliver = d) }).then(
+      const result = this.#follow({ dealId, offer, inputs, manifest, moduleCid: id.cid, options, stream, started, inbox, setDeliver: (d) => (deliver = d), unopened }).then(
         (result) => {
           lane.release(true);
           return result;
@@ -194,14 +221,54 @@ export class LilypadClient {
           throw error;
         },
       )
-      .finally(() => this.#jobs.delete(dealId));
+      .finally(() => {
+        this.#jobs.delete(dealId);
+        this.#unopened.delete(dealId);
+      });
       result.catch(() => {});
       return { dealId, events: stream, result };
     } catch (error) {
+      if (listening) {
+        this.#jobs.delete(listening);
+        this.#unopened.delete(listening);
+      }
       lane.release();
       stream.end();
       throw error;
     }
+  }
+
+  /**
+   * Revokes job offers of this account that have not opened a deal, on chain (the market's `revokeOffers`): the
+   * offer of a job this client submitted (`{ dealId }`; the job then ends with JobFailedError REVOKED), or every
+   * offer of one of its lanes numbered up to `seq` (`{ lane, seq }`, e.g. signed by a process that has gone). Nothing
+   * was locked for them, so nothing moves. Throws OfferNotRevocableError when the offer's deal opened (it runs its
+   * course) or the offers are used or revoked already.
+   */
+  async revokeOffer(params: RevokeOfferParameters): Promise<RevokeOffersResult> {
+    let target: { lane: number; seq: number };
+    if ("dealId" in params) {
+      const unopened = this.#unopened.get(params.dealId);
+      if (!unopened) {
+        throw new OfferNotRevocableError({
+          target: params.dealId,
+          reason: "no job of this client is waiting for that deal to open (it opened, it ended, or another client submitted it)",
+          hint: "revoke a lane's offers with { lane, seq }; an opened deal runs its course",
+        });
+      }
+      target = { lane: unopened.lane, seq: unopened.seq };
+    } else {
+      target = { lane: params.lane, seq: params.seq };
+    }
+    const revoked = await revokeJobOffers(this.#p.conn, { ...target, target: "dealId" in params ? params.dealId : undefined });
+    this.#lanes.raiseSeq(target.lane, target.seq);
+    for (const job of this.#unopened.values()) {
+      if (job.lane !== target.lane || job.seq > target.seq) continue;
+      this.#lanes.rest(job.lane, (Math.max(0, job.matchDeadline - this.#now()) + 2) * 1000);
+      job.revoked = true;
+      job.onRevoked?.();
+    }
+    return revoked;
   }
 
   /**
@@ -294,12 +361,12 @@ export class LilypadClient {
     started: number;
     inbox: ServerMessage[];
     setDeliver: (deliver: (m: ServerMessage) => void) => void;
+    unopened: UnopenedJob;
   }): Promise<JobResult> {
     const { dealId, stream } = job;
     const conn = this.#p.conn;
     let deal: PackedDeal | undefined;
     let provider: Address | undefined;
-    let resultsUrl: string | undefined;
     let result: Result | undefined;
     let wake: (() => void) | undefined;
     let failure: JobFailedError | undefined;
@@ -317,6 +384,7 @@ export class LilypadClient {
           }
           break;
         case "deal.opened":
+          this.#unopened.delete(dealId);
           deal = asPackedDeal(m.deal);
           provider = m.provider;
           watch.openedAt ||= performance.now();
@@ -326,8 +394,8 @@ export class LilypadClient {
           stream.push({ type: "log", line: m.line });
           break;
         case "result.ready":
+          // The URL it names is only reported: the result is downloaded from the provider's registered URL.
           result = m.result;
-          resultsUrl = m.resultsUrl;
           stream.push({ type: "result-posted", result: m.result, resultsUrl: m.resultsUrl });
           break;
         default:
@@ -337,11 +405,16 @@ export class LilypadClient {
     };
     for (const m of job.inbox.splice(0)) onMessage(m);
     job.setDeliver(onMessage);
+    job.unopened.onRevoked = () => {
+      failure = new JobFailedError({ dealId, code: "REVOKED", reason: "you revoked the job's offer before any deal opened; nothing was locked for it" });
+      wake?.();
+    };
+    if (job.unopened.revoked) job.unopened.onRevoked();
 
     try {
       // Wait for the result. The socket is the fast path; the solver's record and the chain back it up.
       let lastCheck = performance.now();
-      while (!result || !resultsUrl || !deal) {
+      while (!result || !deal) {
         if (failure) throw failure;
         this.#assertOpen(dealId);
         await this.#pause(1000, (w) => (wake = w));
@@ -361,20 +434,18 @@ export class LilypadClient {
         const { record } = await this.#solver.getJob(dealId).catch(() => ({ record: undefined }));
         if (record?.status === "failed") throw new JobFailedError({ dealId, code: record.code ?? "FAILED", reason: record.reason ?? "the job failed" });
         if (record?.deal && !deal) {
+          this.#unopened.delete(dealId);
           deal = asPackedDeal(record.deal);
           provider = record.provider;
           watch.openedAt ||= performance.now();
         }
-        if (record?.result && record.resultsUrl && !result) {
-          result = record.result;
-          resultsUrl = record.resultsUrl;
-        }
+        if (record?.result && !result) result = record.result;
       }
       // The result the market holds is the one to judge, whatever the messages said.
-      // The market judges only the result it holds: a different announcement makes it refuse (DealMismatch), and
-      // then the posted result is read back from the chain and judged instead.
+      // The market judges only the deal and result it holds: a different announcement makes it refuse (DealMismatch),
+      // and then the deal and its posted result are read back from the chain and judged instead.
       let ref: DealRef = { dealId, deal, result };
-      let verdict = await this.#check(ref, resultsUrl, job.manifest, job.options, stream);
+      let verdict = await this.#check(ref, job.manifest, job.options, stream);
       let outcome: Outcome;
       try {
         outcome = await this.#judge(ref, verdict, stream);
@@ -384,8 +455,9 @@ export class LilypadClient {
         if (!onChain) throw error;
         stream.push({ type: "log", line: "the announced result differs from the one on chain; judging the one on chain" });
         result = onChain.result;
+        deal = onChain.deal;
         ref = { dealId, deal, result };
-        verdict = await this.#check(ref, resultsUrl, job.manifest, job.options, stream);
+        verdict = await this.#check(ref, job.manifest, job.options, stream);
         outcome = await this.#judge(ref, verdict, stream);
       }
       // A result the mediator ruled right is one it re-ran and holds: a provider that would not serve it to this
@@ -416,14 +488,34 @@ export class LilypadClient {
     }
   }
 
-  /** Downloads and verifies the result, makes the cheap checks (suspectResult), and draws the spot check. */
-  async #check(ref: DealRef, resultsUrl: string, manifest: ModuleManifest, options: RunOptions, stream: JobEventStream): Promise<Verdict> {
-    const verdict = await checkResult({ result: ref.result, url: resultsUrl, manifest, blockstore: this.#p.blockstore, mediationChance: options.mediationChance });
+  /**
+   * Downloads and verifies the result from the URL the deal's provider registered on chain, makes the cheap checks
+   * (suspectResult), and draws the spot check. A provider with no registered URL, or one this client refuses, has
+   * not delivered: that is a challenge, as is a failed download.
+   */
+  async #check(ref: DealRef, manifest: ModuleManifest, options: RunOptions, stream: JobEventStream): Promise<Verdict> {
+    const provider = unpackDeal(ref.deal).provider;
+    const fetchFrom = async (url: string | undefined, root: CID): Promise<string> => {
+      if (url === undefined) throw new Error(`the provider ${provider} registered no URL in the service registry`);
+      await this.#fetchResult(url, root);
+      return url;
+    };
+    const download = async (root: CID): Promise<string> => {
+      const registered = await this.#providerUrl(provider);
+      try {
+        return await fetchFrom(registered, root);
+      } catch (error) {
+        // The registry may have changed since it was read: read it once more, and try again if it did.
+        const again = await this.#providerUrl(provider, true).catch(() => registered);
+        if (again === registered) throw error;
+        return fetchFrom(again, root);
+      }
+    };
+    const verdict = await checkResult({ result: ref.result, download, manifest, blockstore: this.#p.blockstore, mediationChance: options.mediationChance });
     if (verdict.downloadError !== undefined) stream.push({ type: "log", line: `could not download a valid result: ${verdict.downloadError}` });
-    else stream.push({ type: "downloaded", resultCid: verdict.resultCid.toString(), from: resultsUrl });
+    else stream.push({ type: "downloaded", resultCid: verdict.resultCid.toString(), from: verdict.from ?? "" });
     if (verdict.suspicion) stream.push({ type: "log", line: `suspect result: ${verdict.suspicion}` });
-    return verdict;
-  }
+    return verdict;  }
 
   /** Downloads a result from the deal's mediator, at the URL it registered on chain; the verdict unchanged if it cannot. */
   async #downloadFromMediator(ref: DealRef, verdict: Verdict, stream: JobEventStream): Promise<Verdict> {
@@ -431,13 +523,40 @@ export class LilypadClient {
     try {
       const url = await serviceUrlOf(this.#p.conn, { service: mediator, role: ServiceRole.Mediator });
       if (url === undefined) throw new Error(`mediator ${mediator} registered no URL`);
-      await fetchCar({ url, root: verdict.resultCid, blockstore: this.#p.blockstore, maxBytes: MAX_RESULT_BYTES });
+      await this.#fetchResult(url, verdict.resultCid);
       stream.push({ type: "downloaded", resultCid: verdict.resultCid.toString(), from: url });
       return { ...verdict, downloaded: true, stdout: undefined };
     } catch (error) {
       stream.push({ type: "log", line: `could not download the result from the mediator: ${error instanceof Error ? error.message : String(error)}` });
       return verdict;
     }
+  }
+
+  /** Downloads a result's CAR into the block store, verified block by block; off a devnet, from public addresses only. */
+  async #fetchResult(url: string, root: CID): Promise<void> {
+    await fetchCar({ url, root, blockstore: this.#p.blockstore, maxBytes: MAX_RESULT_BYTES, refusePrivateAddresses: this.#refusePrivateAddresses });
+  }
+
+  /**
+   * The URL `provider` registered on chain (its ResourceProvider entry), the only place its results are downloaded
+   * from; read again after REGISTERED_URL_TTL_MS, or at once when `fresh`. A registry that cannot be read fails the
+   * job rather than challenging a provider that may have done nothing wrong.
+   */
+  async #providerUrl(provider: Address, fresh = false): Promise<string | undefined> {
+    const cached = this.#registeredUrls.get(provider);
+    if (!fresh && cached && Date.now() - cached.at < REGISTERED_URL_TTL_MS) return cached.url;
+    let url: string | undefined;
+    for (let attempt = 1; ; attempt++) {
+      try {
+        url = await serviceUrlOf(this.#p.conn, { service: provider, role: ServiceRole.ResourceProvider });
+        break;
+      } catch (error) {
+        if (attempt >= 3) throw error;
+        await this.#pause(500 * attempt);
+      }
+    }
+    this.#registeredUrls.set(provider, { url, at: Date.now() });
+    return url;
   }
 
   /** The stdout file of a downloaded result, from the block store. */
@@ -533,4 +652,15 @@ export class LilypadClient {
       await this.#pause(250);
     }
   }
+}
+
+interface UnopenedJob {
+  lane: number;
+  seq: number;
+  /** When the solver gives up matching it (unix seconds, this client's clock). */
+  matchDeadline: number;
+  /** Its offer was revoked on chain: no deal can open for it. */
+  revoked: boolean;
+  /** Ends the job with REVOKED (set by the job's follower). */
+  onRevoked?: () => void;
 }

@@ -3,8 +3,11 @@
 // tearing down its web streams and objects, which at a hundred jobs a second is most of a core.
 import { Agent as HttpAgent, request as plainRequest, type IncomingMessage, type OutgoingHttpHeaders } from "node:http";
 import { Agent as HttpsAgent, request as tlsRequest } from "node:https";
+import { PrivateAddressError, publicOnlyLookup, refusePrivateLiteral } from "./privateAddresses.ts";
 
 const agents = { "http:": new HttpAgent({ keepAlive: true }), "https:": new HttpsAgent({ keepAlive: true }) } as const;
+/** Connections checked to reach only public addresses are pooled apart, so none is reused unchecked. */
+const publicAgents = { "http:": new HttpAgent({ keepAlive: true }), "https:": new HttpsAgent({ keepAlive: true }) } as const;
 const MAX_REDIRECTS = 5;
 
 export interface HttpRequestParameters {
@@ -14,6 +17,11 @@ export interface HttpRequestParameters {
   signal?: AbortSignal;
   /** Abort when the connection stays silent this long, waiting for the response or in the middle of its body. */
   idleTimeoutMs?: number;
+  /**
+   * Refuse to connect to loopback, private and link-local addresses (PrivateAddressError), whether the URL names one
+   * or its host resolves to one, and on every redirect. For URLs another party chose, off a devnet.
+   */
+  refusePrivateAddresses?: boolean;
 }
 
 /** The transport failed (no connection, reset, timeout, bad URL); an HTTP error status is a response, not this. */
@@ -75,8 +83,22 @@ function requestOnce(url: string, params: HttpRequestParameters, retried = false
     return Promise.reject(new HttpTransportError(`unsupported protocol ${parsed.protocol} in ${url}`));
   }
   const send = parsed.protocol === "https:" ? tlsRequest : plainRequest;
+  const guarded = params.refusePrivateAddresses === true;
+  if (guarded) {
+    try {
+      refusePrivateLiteral(parsed.hostname);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+  }
   return new Promise((resolve, reject) => {
-    const request = send(parsed, { method: params.method ?? "GET", headers: params.headers, agent: agents[parsed.protocol as keyof typeof agents], signal: params.signal });
+    const request = send(parsed, {
+      method: params.method ?? "GET",
+      headers: params.headers,
+      agent: (guarded ? publicAgents : agents)[parsed.protocol as keyof typeof agents],
+      signal: params.signal,
+      ...(guarded ? { lookup: publicOnlyLookup } : {}),
+    });
     const idle = params.idleTimeoutMs;
     if (idle !== undefined) {
       request.setTimeout(idle, () => request.destroy(new HttpTransportError(`nothing from ${parsed.origin} within ${idle} ms`)));
@@ -89,7 +111,8 @@ function requestOnce(url: string, params: HttpRequestParameters, retried = false
         resolve(requestOnce(url, params, true));
         return;
       }
-      reject(params.signal?.aborted || error instanceof HttpTransportError ? error : new HttpTransportError(`${parsed.origin}: ${error.message}`, { cause: error }));
+      const typed = params.signal?.aborted || error instanceof HttpTransportError || error instanceof PrivateAddressError;
+      reject(typed ? error : new HttpTransportError(`${parsed.origin}: ${error.message}`, { cause: error }));
     });
     request.end(params.body);
   });

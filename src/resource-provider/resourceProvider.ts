@@ -75,6 +75,8 @@ export interface ProviderFaults {
   withholdResult?: boolean;
   /** Answer the first this-many requests for each of its results with 404, then serve it. */
   refuseFirstResultRequests?: number;
+  /** Announce this URL for its results (in `result.ready`) instead of the one it registered on chain. */
+  announceResultsUrl?: string;
 }
 
 export interface ResourceProviderParameters {
@@ -435,7 +437,7 @@ export class ResourceProvider {
 
   #announce(work: DealWork): void {
     work.state = "posted";
-    this.#send({ type: "result.ready", dealId: work.dealId, result: work.result, resultsUrl: this.#resultsUrl });
+    this.#send({ type: "result.ready", dealId: work.dealId, result: work.result, resultsUrl: this.#p.faults?.announceResultsUrl ?? this.#resultsUrl });
   }
 
   // ---- the chain ----

@@ -1,6 +1,7 @@
 import type { IncomingMessage } from "node:http";
 import { CID } from "multiformats/cid";
 import { httpRequest } from "../net/httpRequest.ts";
+import { PrivateAddressError } from "../net/privateAddresses.ts";
 import type { Blockstore } from "./createBlockstore.ts";
 import { CarFetchError, InvalidCidError } from "./errors.ts";
 import { importCar, type ImportCarResult } from "./importCar.ts";
@@ -18,6 +19,8 @@ export interface FetchCarParameters {
   /** Refuse a response longer than this many bytes (default: no limit). */
   maxBytes?: number;
   signal?: AbortSignal;
+  /** Refuse loopback, private and link-local addresses (PrivateAddressError): for a URL another party chose, off a devnet. */
+  refusePrivateAddresses?: boolean;
 }
 
 export interface FetchCarResult extends ImportCarResult {
@@ -37,9 +40,14 @@ export async function fetchCar(params: FetchCarParameters): Promise<FetchCarResu
 
   let response: IncomingMessage;
   try {
-    response = await httpRequest(url, { headers: { accept: "application/vnd.ipld.car" }, signal, idleTimeoutMs: CAR_IDLE_TIMEOUT_MS });
+    response = await httpRequest(url, {
+      headers: { accept: "application/vnd.ipld.car" },
+      signal,
+      idleTimeoutMs: CAR_IDLE_TIMEOUT_MS,
+      refusePrivateAddresses: params.refusePrivateAddresses,
+    });
   } catch (error) {
-    if (signal?.aborted) throw error;
+    if (signal?.aborted || error instanceof PrivateAddressError) throw error;
     throw new CarFetchError({ url, reason: (error as Error).message, cause: error });
   }
   const status = response.statusCode ?? 0;

@@ -1,9 +1,10 @@
 // Property test: thousands of random lifecycle sequences (open, post, accept, challenge, rule, finalize, decline,
-// deposit, withdraw, time passing) run against the real market on the dev chain, with hostile terms among the
+// revoke, deposit, withdraw, time passing) run against the real market on the dev chain, with hostile terms among the
 // random ones: timeouts at and past the protocol's floors and ceiling, zero and maximal prices, extreme collateral
 // multiples, instruction ceilings of 0 and 2^64-1 and counts above them. After every step the
 // chain must agree with the pure settlement model (src/core/settlement.ts) account by account, the vault must
-// hold exactly the sum of all balances, and once every deadline has passed and every deal is finalized no
+// hold exactly the sum of all balances, every lane a walk touched must hold the state and sequence number of the
+// model (revoking moves no funds, only raises a free lane's number; offers at or below it fail), and once every deadline has passed and every deal is finalized no
 // funds may remain locked.
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
@@ -47,7 +48,12 @@ type Step =
       timeouts: [number, number, number];
       price: "zero" | "default" | "max";
       maxInstructions: bigint;
+      /** Open in a free lane the walk used (or revoked) before, at its sequence number plus `seqDelta` (0 is stale). */
+      reuse: boolean;
+      pick: number;
+      seqDelta: number;
     }
+  | { kind: "revoke"; creator: number; target: number; raise: number }
   | { kind: "post"; deal: number; instructions: bigint }
   | { kind: "accept" | "challenge" | "finalize" | "decline"; deal: number }
   | { kind: "rule"; deal: number; right: boolean }
@@ -80,7 +86,14 @@ const step: fc.Arbitrary<Step> = fc.oneof(
       timeouts: fc.tuple(timeout, timeout, timeout),
       price: fc.constantFrom("zero" as const, "default" as const, "max" as const),
       maxInstructions: instructions,
+      reuse: fc.boolean(),
+      pick: fc.nat(3),
+      seqDelta: fc.constantFrom(0, 1, 1, 2),
     }),
+  },
+  {
+    weight: 1,
+    arbitrary: fc.record({ kind: fc.constant("revoke" as const), creator: fc.nat(1), target: fc.nat(3), raise: fc.constantFrom(0, 1, 2, 1000) }),
   },
   { weight: 3, arbitrary: fc.record({ kind: fc.constant("post" as const), deal: dealIndex, instructions }) },
   { weight: 1, arbitrary: fc.record({ kind: fc.constant("decline" as const), deal: dealIndex }) },
@@ -95,7 +108,21 @@ const step: fc.Arbitrary<Step> = fc.oneof(
   },
 );
 
-const open: Step = { kind: "open", jc: 0, rp: 0, pc: 10, tc: 2, multiple: 3, fee: 1, timeouts: [300, 300, 600], price: "default", maxInstructions: 10n ** 10n };
+const open: Step = {
+  kind: "open",
+  jc: 0,
+  rp: 0,
+  pc: 10,
+  tc: 2,
+  multiple: 3,
+  fee: 1,
+  timeouts: [300, 300, 600],
+  price: "default",
+  maxInstructions: 10n ** 10n,
+  reuse: false,
+  pick: 0,
+  seqDelta: 1,
+};
 const post: Step = { kind: "post", deal: 0, instructions: 5_000_000n };
 const late: Step = { kind: "advance", seconds: 900 };
 const PRICES = {
@@ -111,6 +138,14 @@ interface ModelDeal {
   result?: Result;
 }
 
+/** A lane a walk used or revoked: its creator, its number, its last sequence number and its latest deal. */
+interface ModelLane {
+  creator: Wallet;
+  id: number;
+  seq: number;
+  deal?: ModelDeal;
+}
+
 describe("deal lifecycle property: conservation and no stuck funds", () => {
   let f: Fixture;
   let parties: Wallet[];
@@ -124,6 +159,8 @@ describe("deal lifecycle property: conservation and no stuck funds", () => {
   it(`holds over ${RUNS} random sequences`, async () => {
     let lane = 1;
     const outcomes = new Map<Outcome, number>();
+    /** Revocations that went through, and deals opened in a lane used or revoked before. */
+    const reached = { revoked: 0, reopened: 0 };
     await fc.assert(
       fc.asyncProperty(fc.array(step, { minLength: 1, maxLength: 12 }), async (steps) => {
         const snapshot = await f.dev.testClient.snapshot();
@@ -139,6 +176,8 @@ describe("deal lifecycle property: conservation and no stuck funds", () => {
             model.set(who, { available: b.available - amount, locked: b.locked + amount });
           };
           const deals: ModelDeal[] = [];
+          const lanes: ModelLane[] = [];
+          const free = (l: ModelLane) => !l.deal || l.deal.state === DealState.Closed;
           const expectOk = async (tx: Promise<Hex>) => {
             const receipt = await send(f, tx);
             return (await f.dev.publicClient.getBlock({ blockNumber: receipt.blockNumber })).timestamp;
@@ -171,11 +210,16 @@ describe("deal lifecycle property: conservation and no stuck funds", () => {
               case "open": {
                 const jc = s.jc === 0 ? f.jc : f.stranger;
                 const rp = s.rp === 0 ? f.rp : f.otherRp;
+                const reusable = lanes.filter((l) => l.creator === jc && free(l));
+                const reused = s.reuse ? reusable[s.pick % Math.max(reusable.length, 1)] : undefined;
+                const laneId = reused?.id ?? lane++;
+                const seq = reused ? reused.seq + s.seqDelta : 1;
                 // Built past the schema, which would refuse the hostile timeouts before the market could.
                 const job = {
                   ...(await jobOffer(f, {
                     creator: jc.account.address,
-                    lane: lane++,
+                    lane: laneId,
+                    seq,
                     paymentCollateral: parseEther(String(s.pc)),
                     mediationFee: parseEther(String(s.fee)) / 4n,
                     minTimeoutCollateral: 0n,
@@ -193,11 +237,31 @@ describe("deal lifecycle property: conservation and no stuck funds", () => {
                 const enough =
                   model.get(jc.account.address)!.available >= job.paymentCollateral &&
                   model.get(rp.account.address)!.available >= resource.timeoutCollateral;
-                if (!valid || !enough) return expectFail(() => openDealTx(offers));
+                const stale = reused !== undefined && seq <= reused.seq;
+                if (!valid || !enough || stale) return expectFail(() => openDealTx(offers));
                 const opened = await openDeal(f, offers);
                 lock(jc.account.address, job.paymentCollateral);
                 lock(rp.account.address, resource.timeoutCollateral);
-                deals.push({ opened, state: DealState.Open, deadline: (await now(f)) + BigInt(job.resultTimeout) });
+                const deal: ModelDeal = { opened, state: DealState.Open, deadline: (await now(f)) + BigInt(job.resultTimeout) };
+                deals.push(deal);
+                if (reused) {
+                  Object.assign(reused, { seq, deal });
+                  reached.reopened++;
+                } else lanes.push({ creator: jc, id: laneId, seq, deal });
+                return;
+              }
+              case "revoke": {
+                // One of the creator's lanes, busy or free, or a lane it never used.
+                const creator = s.creator === 0 ? f.jc : f.stranger;
+                const own = lanes.filter((l) => l.creator === creator);
+                const target = own[s.target % (own.length + 1)] ?? { creator, id: lane++, seq: 0 };
+                const seq = target.seq + s.raise;
+                const write = () => creator.writeContract({ address: f.market, abi: lilypadMarketAbi, functionName: "revokeOffers", args: [target.id, seq] });
+                if (!free(target) || s.raise === 0) return expectFail(write);
+                await expectOk(write());
+                target.seq = seq;
+                reached.revoked++;
+                if (!own.includes(target)) lanes.push(target);
                 return;
               }
               case "post": {
@@ -279,9 +343,21 @@ describe("deal lifecycle property: conservation and no stuck funds", () => {
             for (const p of parties) assert.deepEqual(await balanceOf(f, p.account.address), model.get(p.account.address), `balances of ${p.account.address}`);
             await assertConservation(f, parties.map((p) => p.account.address));
           };
+          const lanesAgree = async () => {
+            for (const l of lanes) {
+              const [state, , seq] = await f.dev.publicClient.readContract({
+                address: f.market,
+                abi: lilypadMarketAbi,
+                functionName: "laneStatus",
+                args: [l.creator.account.address, l.id],
+              });
+              assert.deepEqual({ state, seq }, { state: l.deal?.state ?? DealState.None, seq: l.seq }, `lane ${l.id} of ${l.creator.account.address}`);
+            }
+          };
           for (const s of steps) {
             await run(s);
             await agrees();
+            if (s.kind === "revoke" || (s.kind === "open" && s.reuse)) await lanesAgree();
           }
           // Every deal ends: after all deadlines anyone finalizes what is left, and nothing stays locked.
           const last = deals.reduce((m, d) => (d.state !== DealState.Closed && d.deadline > m ? d.deadline : m), 0n);
@@ -289,6 +365,7 @@ describe("deal lifecycle property: conservation and no stuck funds", () => {
           await f.dev.testClient.mine({ blocks: 1 });
           while (deals.some((d) => d.state !== DealState.Closed)) await run({ kind: "finalize", deal: 0 });
           await agrees();
+          await lanesAgree();
           for (const d of deals) assert.equal(d.state, DealState.Closed);
           for (const p of parties) assert.equal(model.get(p.account.address)!.locked, 0n, "no funds stay locked");
         } finally {
@@ -306,10 +383,26 @@ describe("deal lifecycle property: conservation and no stuck funds", () => {
           [[open, late, { kind: "finalize", deal: 0 }]],
           [[open, { kind: "decline", deal: 0 }]],
           [[open, post, { kind: "challenge", deal: 0 }, late, { kind: "finalize", deal: 0 }]],
+          // Revoke a closed lane, try the revoked offer's number, then open above it; revoke a lane never used.
+          [
+            [
+              open,
+              { kind: "revoke", creator: 0, target: 0, raise: 1 },
+              post,
+              { kind: "accept", deal: 0 },
+              { kind: "revoke", creator: 0, target: 0, raise: 0 },
+              { kind: "revoke", creator: 0, target: 0, raise: 2 },
+              { ...open, reuse: true, seqDelta: 0 },
+              { ...open, reuse: true, seqDelta: 1 },
+              { kind: "revoke", creator: 1, target: 0, raise: 1000 },
+              { ...open, jc: 1, reuse: true, seqDelta: 1 },
+            ],
+          ],
         ],
       },
     );
     // The random walks must have reached every way a deal can end, or the property proves little.
     for (const outcome of Object.values(Outcome)) assert.ok((outcomes.get(outcome) ?? 0) > 0, `outcome ${outcome} reached`);
+    assert.ok(reached.revoked > 0 && reached.reopened > 0, `revocations and reused lanes reached: ${JSON.stringify(reached)}`);
   });
 });

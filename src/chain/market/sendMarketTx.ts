@@ -29,6 +29,7 @@ const GAS: Record<MarketWrite, { base: bigint; perItem: bigint }> = {
   acceptMany: { base: 60_000n, perItem: 450_000n },
   challenge: { base: 200_000n, perItem: 0n },
   decline: { base: 300_000n, perItem: 0n },
+  revokeOffers: { base: 80_000n, perItem: 0n },
   rule: { base: 500_000n, perItem: 0n },
   finalize: { base: 500_000n, perItem: 0n },
   finalizeMany: { base: 60_000n, perItem: 450_000n },

@@ -1,5 +1,6 @@
 // `lilypad jobs list|show|logs`: the caller's jobs as the solver knows them (it follows the chain for each).
 // `lilypad jobs finalize`: settles the caller's overdue deals, read from the chain itself.
+// `lilypad jobs revoke`: takes back the caller's signed offers that have not opened a deal.
 import type { Command } from "commander";
 import type { Hex } from "viem";
 import { DevAccountIndex } from "../../chain/devAccounts.ts";
@@ -9,7 +10,9 @@ import { formatTokens } from "../../core/formatTokens.ts";
 import { outcomeName } from "../../core/outcomeName.ts";
 import { toWireJson } from "../../core/api/wire.ts";
 import { bytes32Schema } from "../../core/primitives.ts";
+import { laneStatus } from "../../chain/market/laneStatus.ts";
 import { finalizeOverdueDeals, type FinalizeOverdueDealsResult, type PartyPayout } from "../../job-creator/finalizeOverdueDeals.ts";
+import { revokeJobOffers } from "../../job-creator/revokeJobOffers.ts";
 import { SolverClient } from "../../net/solverClient.ts";
 import { loadCliConfig, type ConfigFlags } from "../config.ts";
 import { connectAs, requireNetwork, solverUrlOf } from "../connectNetwork.ts";
@@ -19,6 +22,8 @@ interface JobsFlags extends ConfigFlags {
   json?: boolean;
   limit?: string;
   follow?: boolean;
+  lane?: string;
+  seq?: string;
 }
 
 const FINAL = new Set(["closed", "failed"]);
@@ -35,7 +40,7 @@ export function registerJobs(program: Command, ctx: CliContext): void {
     if (!parsed.success) throw new InvalidArgumentError({ argument: "<deal-id>", message: "a deal id is 0x followed by 64 hex digits" });
     return parsed.data;
   };
-  const jobs = program.command("jobs").description("your jobs: list them, show one, read or follow its log, finalize overdue deals");
+  const jobs = program.command("jobs").description("your jobs: list them, show one, read or follow its log, finalize overdue deals, revoke unopened offers");
 
   jobs
     .command("list")
@@ -129,6 +134,52 @@ export function registerJobs(program: Command, ctx: CliContext): void {
       if (flags.json) ctx.stdout(`${toWireJson(finalizeJson(settled))}\n`);
       else ctx.stdout(describeFinalized(settled, conn.address));
     });
+
+  jobs
+    .command("revoke")
+    .description("revoke a job offer of yours that has not opened a deal, so that nobody can open it any more")
+    .argument("[deal-id]", "the job (its offer's lane and number are asked of the solver)")
+    .option("--lane <n>", "instead of a job: one of your lanes")
+    .option("--seq <n>", "with --lane: revoke its offers numbered up to this (default: the lane's number plus one)")
+    .option("--json", "print JSON")
+    .addHelpText(
+      "after",
+      "\nA signed job offer stays valid until its expiry. Revoking raises your lane's sequence number on chain, so every\n" +
+        "offer of that lane up to it is refused (no funds move). A lane whose deal is open runs its course: only a\n" +
+        "lane with no deal in progress can be revoked. The solver drops the revoked job when it fails to open it.",
+    )
+    .action(async (id: string | undefined, flags: JobsFlags, command: Command) => {
+      if ((id === undefined) === (flags.lane === undefined)) {
+        throw new InvalidArgumentError({ argument: "<deal-id>", message: "name a job by its deal id, or a lane with --lane (not both)" });
+      }
+      if (id !== undefined && flags.seq !== undefined) throw new InvalidArgumentError({ argument: "--seq", message: "--seq goes with --lane" });
+      const config = loadCliConfig(ctx, command.optsWithGlobals());
+      const network = await requireNetwork(ctx, config);
+      const conn = connectAs(network, config, DevAccountIndex.jobCreator);
+      let lane: number;
+      let seq: number;
+      if (id !== undefined) {
+        const dealId = dealIdOf(id);
+        const solver = new SolverClient({ url: solverUrlOf(network), account: conn.account, scope: domainOf(conn) });
+        const { offer } = await solver.getJob(dealId);
+        if (offer.creator.toLowerCase() !== conn.address.toLowerCase()) {
+          throw new InvalidArgumentError({ argument: "<deal-id>", message: `job ${dealId} is ${offer.creator}'s, and you are ${conn.address}: only its creator can revoke it` });
+        }
+        ({ lane, seq } = offer);
+      } else {
+        lane = uint32Of("--lane", flags.lane);
+        seq = flags.seq === undefined ? (await laneStatus(conn, conn.address, lane)).seq + 1 : uint32Of("--seq", flags.seq);
+      }
+      const revoked = await revokeJobOffers(conn, { lane, seq, target: id });
+      if (flags.json) ctx.stdout(`${toWireJson(revoked)}\n`);
+      else ctx.stdout(`revoked lane ${revoked.lane}'s offers up to ${revoked.seq} (tx ${revoked.txHash}); the next offer there needs ${revoked.seq + 1} or more\n`);
+    });
+}
+
+function uint32Of(argument: string, value: string | undefined): number {
+  const n = Number(value);
+  if (value === undefined || !/^\d+$/.test(value) || n > 0xffff_ffff) throw new InvalidArgumentError({ argument, message: "must be a whole number from 0 to 4294967295" });
+  return n;
 }
 
 function finalizeJson(settled: FinalizeOverdueDealsResult) {
