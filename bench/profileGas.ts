@@ -1,5 +1,6 @@
 // Development aid: attributes a transaction's gas to Solidity source lines of the market, using
-// debug_traceTransaction and the compiler's source map. `node bench/profileGas.ts` profiles a batch.
+// debug_traceTransaction and the compiler's source map. `LILYPAD_ANVIL_STEPS=1 node bench/profileGas.ts` profiles a
+// batch (anvil records the steps a trace needs only when asked).
 import { readFileSync } from "node:fs";
 import type { Hex, PublicClient } from "viem";
 

@@ -73,7 +73,9 @@ async function reserve(host: string, port: number): Promise<{ address: string; p
 }
 
 async function launch(binary: string, bound: { address: string; port: number }, params: SpawnAnvilParameters): Promise<RunningAnvil> {
-  const args = [...params.args, "--host", bound.address, "--port", String(bound.port), "--quiet", ...(process.env.LILYPAD_ANVIL_STEPS ? ["--steps-tracing"] : [])];
+  // LILYPAD_ANVIL_STEPS=1 records opcode steps for debug_traceTransaction (bench/profileGas.ts needs them).
+  const steps = process.env.LILYPAD_ANVIL_STEPS ? ["--steps-tracing"] : [];
+  const args = [...params.args, "--host", bound.address, "--port", String(bound.port), "--quiet", ...steps];
   const child = spawn(binary, args, { stdio: ["ignore", "ignore", "pipe"], windowsHide: true });
   let stderr = "";
   child.stderr?.setEncoding("utf8").on("data", (chunk: string) => {

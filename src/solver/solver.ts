@@ -62,7 +62,7 @@ interface ReadyDeal extends SignedDealOffers {
 const MATCH_INTERVAL_MS = 250;
 /** After the chain failed to answer, the next attempt to open a deal waits this long. */
 const RETRY_OPEN_MS = 1000;
-/** How long a provider whose signed proposal could not open a deal may not offer capacity. */
+/** How long a provider that signed a proposal with another key may not offer capacity. */
 const PENALTY_SECONDS = 600;
 const CURSOR_KEY = "chainCursor";
 
@@ -196,7 +196,7 @@ export class Solver {
     if (body.expiresAt <= this.#now()) throw new SolverError(SolverErrorCode.offerExpired, "the capacity offer has already expired");
     const penaltyEnds = this.#penalized.get(provider.toLowerCase()) ?? 0;
     if (penaltyEnds > this.#now()) {
-      throw new SolverError(SolverErrorCode.providerPenalized, `${provider} signed a proposal that could not open a deal; it may offer again at ${penaltyEnds}`);
+      throw new SolverError(SolverErrorCode.providerPenalized, `${provider} signed a proposal with another key; it may offer again at ${penaltyEnds}`);
     }
     const available = await availableInEscrow(this.#p.conn, provider);
     const needed = body.timeoutCollateral * BigInt(body.slots);
@@ -421,8 +421,10 @@ export class Solver {
       if (!job || !ready) continue;
       const [account] = reason.args;
       if (reason.name === "InsufficientBalance" && typeof account === "string" && isAddressEqual(account as Address, ready.provider)) {
-        // The provider emptied its escrow after signing: it loses its place, the job goes back to the queue.
-        this.#penalize(ready.provider, "could not lock its timeout collateral");
+        // The provider's escrow could not lock its timeout collateral: the job goes back to the queue, and the
+        // provider's capacity is dropped until it offers again, which needs an escrow covering every slot.
+        this.#log.warn({ dealId, provider: ready.provider }, "provider could not lock its timeout collateral; its capacity is dropped");
+        this.#dropCapacity(ready.provider);
         this.#setStatus(job, "queued", { provider: undefined });
         this.#scheduleMatch();
       } else {
@@ -431,11 +433,15 @@ export class Solver {
     }
   }
 
-  /** A provider whose signed proposal could not open a deal loses its capacity offer and may not offer again for a while. */
-  #penalize(provider: Address, why: string): void {
-    this.#log.warn({ provider, why }, `provider ${why}; its capacity is dropped for ${PENALTY_SECONDS} s`);
+  #dropCapacity(provider: Address): void {
     this.#capacity.delete(provider);
     this.#store.deleteCapacity(provider);
+  }
+
+  /** A provider that signed a proposal with another key loses its capacity offer and may not offer again for a while. */
+  #penalize(provider: Address, why: string): void {
+    this.#log.warn({ provider, why }, `provider ${why}; its capacity is dropped for ${PENALTY_SECONDS} s`);
+    this.#dropCapacity(provider);
     this.#penalized.set(provider.toLowerCase(), this.#now() + PENALTY_SECONDS);
   }
 
