@@ -62,7 +62,7 @@ interface ReadyDeal extends SignedDealOffers {
 const MATCH_INTERVAL_MS = 250;
 /** After the chain failed to answer, the next attempt to open a deal waits this long. */
 const RETRY_OPEN_MS = 1000;
-/** How long a provider that signed a proposal with another key may not offer capacity. */
+/** How long a provider whose signature named another key (or none) may not offer capacity. */
 const PENALTY_SECONDS = 600;
 const CURSOR_KEY = "chainCursor";
 
@@ -392,14 +392,6 @@ export class Solver {
     const proposal = this.#ownProposal(from, dealId);
     const same = (Object.keys(proposal.resource) as (keyof ResourceOffer)[]).every((k) => proposal.resource[k] === resource[k]);
     if (!same) throw new SolverError(SolverErrorCode.termsChanged, "the signed resource offer differs from the proposal");
-    // The market takes the provider from the signature: a signature by any other key (an unfunded throwaway) would
-    // make the deal fail on chain. It costs the provider its place, never the job.
-    const signer = resourceOfferSigner(this.#p.conn, resource, signature);
-    if (signer === undefined || !isAddressEqual(signer, from)) {
-      this.#penalize(from, "signed its resource offer with another key");
-      this.#dropProposal(dealId, proposal);
-      throw new SolverError(SolverErrorCode.badSignature, `the resource offer is not signed by ${from}`);
-    }
     clearTimeout(proposal.timer);
     this.#proposals.delete(dealId);
     const job = this.#jobs.get(dealId);
@@ -411,16 +403,32 @@ export class Solver {
 
   async #openBatch(batch: ReadyDeal[]): Promise<void> {
     const { receipt, opened, skipped } = await openDeals(this.#p.conn, batch);
+    const readyOf = new Map(batch.map((b) => [b.dealId, b]));
     for (const deal of opened) {
       const job = this.#jobs.get(deal.dealId);
+      // The market takes the provider from the signature. A provider that signed with another (funded) key still
+      // made a valid deal, with that key as the provider; it loses its own place all the same.
+      const ready = readyOf.get(deal.dealId);
+      if (ready && !isAddressEqual(deal.provider, ready.provider)) {
+        this.#penalize(ready.provider, `signed its resource offer as ${deal.provider}`);
+        if (job) job.record.provider = deal.provider;
+      }
       if (job) this.#markOpen(job, deal.deal, receipt.transactionHash);
     }
     for (const { dealId, reason } of skipped) {
       const job = this.#jobs.get(dealId);
-      const ready = batch.find((b) => b.dealId === dealId);
+      const ready = readyOf.get(dealId);
       if (!job || !ready) continue;
       const [account] = reason.args;
-      if (reason.name === "InsufficientBalance" && typeof account === "string" && isAddressEqual(account as Address, ready.provider)) {
+      const short = reason.name === "InsufficientBalance" && typeof account === "string" ? (account as Address) : undefined;
+      if (short !== undefined && !isAddressEqual(short, ready.provider) && !isAddressEqual(short, ready.job.creator)) {
+        // The market recovered someone else from the provider's signature (an unfunded throwaway key): signatures are
+        // checked here, when the chain says so, rather than by a recovery per proposal. It costs the provider its
+        // place, never the job.
+        this.#penalize(ready.provider, `signed its resource offer as ${short}`);
+        this.#setStatus(job, "queued", { provider: undefined });
+        this.#scheduleMatch();
+      } else if (short !== undefined && isAddressEqual(short, ready.provider)) {
         // The provider's escrow could not lock its timeout collateral: the job goes back to the queue, and the
         // provider's capacity is dropped until it offers again, which needs an escrow covering every slot.
         this.#log.warn({ dealId, provider: ready.provider }, "provider could not lock its timeout collateral; its capacity is dropped");
@@ -448,6 +456,13 @@ export class Solver {
   async #openFailed(ready: ReadyDeal, error: unknown): Promise<void> {
     const job = this.#jobs.get(ready.dealId);
     if (!job) return;
+    if (error instanceof MarketTxError && error.revert === "InvalidSignature" && resourceOfferSigner(this.#p.conn, ready.resource, ready.resourceSignature) !== ready.provider) {
+      // A resource offer signature nothing can be recovered from reverts the batch; alone it lands here.
+      this.#penalize(ready.provider, "signed its resource offer with no valid signature");
+      this.#setStatus(job, "queued", { provider: undefined });
+      this.#scheduleMatch();
+      return;
+    }
     if (error instanceof MarketTxError && error.revert) {
       this.#fail(job, error.revert, `the market refused to open the deal: ${describeRevert(error)}`);
     } else {
