@@ -334,6 +334,8 @@ async function runClients(data: ClientsData): Promise<void> {
       lane: Math.floor(i / creators.length) + 1,
       seq: 1,
       expiry: BigInt(now + 3600),
+      maxInstructions: 10n ** 9n,
+      submitter: devAccount(DevAccountIndex.solver).address,
     });
     const signature = toCompactSignature(await creator.sign({ hash: jobOfferDigest(data.scope, offer) }));
     const job = { offer, signature, inputs: INPUTS, resources: { cpu: 1, ramMiB: 64, gpu: 0, diskMiB: 1 }, deadline: now + 1800 };
