@@ -5,15 +5,13 @@
 import type { CID } from "multiformats/cid";
 import type { Result } from "../core/dealTypes.ts";
 import type { ModuleManifest } from "../core/moduleManifest.ts";
-import { resultCidOfDigest } from "../core/resultCid.ts";
+import { MAX_RESULT_BYTES, resultCidOfDigest } from "../core/resultCid.ts";
 import type { Blockstore } from "../storage/createBlockstore.ts";
 import { fetchCar } from "../storage/fetchCar.ts";
 import { readFileBytes } from "../storage/readFileBytes.ts";
 import { exportEntry } from "../storage/unixfsEntries.ts";
 import { suspectResult } from "./suspectResult.ts";
 
-/** The largest result downloaded. */
-export const MAX_RESULT_BYTES = 256 * 1024 * 1024;
 /** The largest stdout read for the checks. */
 const MAX_STDOUT_BYTES = 64 * 1024 * 1024;
 
@@ -22,11 +20,9 @@ export interface CheckResultParameters {
   result: Result;
   /**
    * Downloads the result's DAG into `blockstore`, verified block by block, from where the caller trusts (the URL
-   * the provider registered on chain); resolves with that URL. The default fetches `url`.
+   * the provider registered on chain; see downloadResult); resolves with that URL.
    */
-  download?: (root: CID) => Promise<string>;
-  /** Where the provider serves it (a base URL serving `/ipfs/:cid?format=car`), when `download` is not given. */
-  url?: string;
+  download: (root: CID) => Promise<string>;
   /** The deal's module: its limits are part of the checks. */
   manifest: ModuleManifest;
   /** Where the downloaded result goes (verified block by block). */
@@ -35,8 +31,11 @@ export interface CheckResultParameters {
   mediationChance?: number;
   /** Draws the spot check: a number in [0, 1) (default Math.random). */
   random?: () => number;
-  /** Stops the download (a judging window about to close). */
-  signal?: AbortSignal;
+}
+
+/** Downloads a result's CAR from `url` (a base URL serving `/ipfs/:cid?format=car`) into the block store, verified. */
+export async function downloadResult(params: { url: string; root: CID; blockstore: Blockstore; signal?: AbortSignal; refusePrivateAddresses?: boolean }): Promise<void> {
+  await fetchCar({ ...params, maxBytes: MAX_RESULT_BYTES });
 }
 
 /** What the checks found. */
@@ -58,18 +57,11 @@ export interface ResultVerdict {
 
 /** Downloads and verifies a posted result, makes the cheap checks, and draws the spot check. Never throws for the result's faults. */
 export async function checkResult(params: CheckResultParameters): Promise<ResultVerdict> {
-  const { result, url, manifest, blockstore, signal } = params;
+  const { result, manifest, blockstore } = params;
   const resultCid = resultCidOfDigest(result.cidDigest);
-  const download =
-    params.download ??
-    (async (root: CID) => {
-      if (url === undefined) throw new Error("no URL to download the result from");
-      await fetchCar({ url, root, blockstore, maxBytes: MAX_RESULT_BYTES, signal });
-      return url;
-    });
   let from: string;
   try {
-    from = await download(resultCid);
+    from = await params.download(resultCid);
   } catch (error) {
     const downloadError = error instanceof Error ? error.message : String(error);
     return { resultCid, downloaded: false, challenge: "the result could not be downloaded or verified", downloadError };

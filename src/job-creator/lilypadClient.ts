@@ -27,7 +27,6 @@ import { jobOfferDigest, signJobOffer } from "../chain/offers.ts";
 import { domainOf } from "../chain/verifyOffers.ts";
 import { SolverClient, SolverRequestError, type EventStream } from "../net/solverClient.ts";
 import type { Blockstore } from "../storage/createBlockstore.ts";
-import { fetchCar } from "../storage/fetchCar.ts";
 import { JobEventStream, type JobEvent } from "./jobEvents.ts";
 import { buildJobOffer } from "./buildJobOffer.ts";
 import { JobFailedError, OfferNotRevocableError, ResultTimeoutError } from "./errors.ts";
@@ -35,7 +34,7 @@ import { finalizeOverdueDeals, type FinalizeOverdueDealsResult } from "./finaliz
 import { DEFAULT_JOB_TERMS, type JobTerms } from "./jobTerms.ts";
 
 import { LanePool } from "./lanePool.ts";
-import { checkResult, MAX_RESULT_BYTES, readResultStdout, type ResultVerdict as Verdict } from "./checkResult.ts";
+import { checkResult, downloadResult, readResultStdout, type ResultVerdict as Verdict } from "./checkResult.ts";
 import { revokeJobOffers } from "./revokeJobOffers.ts";
 
 export { DEFAULT_JOB_TERMS, type JobTerms };
@@ -534,7 +533,7 @@ export class LilypadClient {
 
   /** Downloads a result's CAR into the block store, verified block by block; off a devnet, from public addresses only. */
   async #fetchResult(url: string, root: CID): Promise<void> {
-    await fetchCar({ url, root, blockstore: this.#p.blockstore, maxBytes: MAX_RESULT_BYTES, refusePrivateAddresses: this.#refusePrivateAddresses });
+    await downloadResult({ url, root, blockstore: this.#p.blockstore, refusePrivateAddresses: this.#refusePrivateAddresses });
   }
 
   /**

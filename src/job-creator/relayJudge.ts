@@ -29,7 +29,7 @@ import { DealState, type Result } from "../core/dealTypes.ts";
 import type { Logger } from "../core/logger.ts";
 import type { ModuleManifest } from "../core/moduleManifest.ts";
 import type { Blockstore } from "../storage/createBlockstore.ts";
-import { checkResult } from "./checkResult.ts";
+import { checkResult, downloadResult } from "./checkResult.ts";
 import { readDealManifest } from "./readDealManifest.ts";
 
 /** The longest the checks may take (ms), however long the judging window: half the time left, at most this. */
@@ -272,12 +272,14 @@ export class RelayJudge {
     }
     const checked = await checkResult({
       result,
-      url,
+      download: async (root) => {
+        await downloadResult({ url, root, blockstore: this.#p.blockstore, signal });
+        return url;
+      },
       manifest,
       blockstore: this.#p.blockstore,
       mediationChance: this.#p.mediationChance,
       random: this.#p.random,
-      signal,
     });
     if (checked.downloadError !== undefined) log.info({ url, err: checked.downloadError }, "could not download a valid result");
     else if (checked.suspicion !== undefined) log.info({ suspicion: checked.suspicion }, "suspect result");

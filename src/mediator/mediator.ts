@@ -15,7 +15,7 @@ import Fastify, { type FastifyInstance } from "fastify";
 import type { Address, Hex } from "viem";
 import type { Logger } from "../core/logger.ts";
 import { unpackDeal } from "../core/dealPacking.ts";
-import { resultCidOfDigest } from "../core/resultCid.ts";
+import { MAX_RESULT_BYTES, resultCidOfDigest } from "../core/resultCid.ts";
 import type { ChainConnection } from "../chain/chainConnection.ts";
 import { dealServicesOf, type DealServices } from "../chain/dealServices.ts";
 import { ruleOnDeal } from "../chain/market/dealCalls.ts";
@@ -34,8 +34,6 @@ import { jobInputsRoutes } from "../storage/jobInputsRoutes.ts";
 import { verifyServedCar } from "../storage/verifyServedCar.ts";
 import { SolverClient } from "../net/solverClient.ts";
 
-/** The largest result the mediator downloads to check delivery (what the SDK downloads at most). */
-const MAX_RESULT_BYTES = 256 * 1024 * 1024;
 /** A deal that could not be mediated is tried again after this, doubling up to MAX_RETRY_MS. */
 const FIRST_RETRY_MS = 1000;
 const MAX_RETRY_MS = 30_000;

@@ -3,8 +3,6 @@
 // The provider here announces a decoy URL; the decoy counts every request.
 import assert from "node:assert/strict";
 import { mkdtemp, rm } from "node:fs/promises";
-import { createServer, type Server } from "node:http";
-import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
@@ -15,7 +13,7 @@ import { startGateway } from "../../src/job-creator/gateway.ts";
 import { LilypadClient } from "../../src/job-creator/lilypadClient.ts";
 import { createModuleResolver } from "../../src/modules/moduleResolver.ts";
 import { createBlockstore } from "../../src/storage/createBlockstore.ts";
-import { shippedModuleId, startTestNetwork, type TestNetwork } from "./helpers.ts";
+import { shippedModuleId, startDecoy, startTestNetwork, type Decoy, type TestNetwork } from "./helpers.ts";
 
 /** Runs one job through a gateway paying from dev account `account`, and polls it to its end. */
 async function runThroughGateway(t: TestNetwork, account: number, options: { allowPrivateAddresses?: boolean }): Promise<GatewayJob> {
@@ -56,21 +54,15 @@ async function runThroughGateway(t: TestNetwork, account: number, options: { all
 
 describe("the gateway downloads results only from registered, allowed URLs", { timeout: 120_000 }, () => {
   let t: TestNetwork;
-  let decoy: Server;
-  const decoyRequests: string[] = [];
+  let decoy: Decoy;
 
   before(async () => {
-    decoy = createServer((req, res) => {
-      decoyRequests.push(req.url ?? "");
-      res.writeHead(404).end();
-    });
-    await new Promise<void>((resolve) => decoy.listen(0, "127.0.0.1", resolve));
-    const announceResultsUrl = `http://127.0.0.1:${(decoy.address() as AddressInfo).port}`;
-    t = await startTestNetwork({ providers: [{ modules: [shippedModuleId("cowsay:v1")], faults: { announceResultsUrl } }] });
+    decoy = await startDecoy();
+    t = await startTestNetwork({ providers: [{ modules: [shippedModuleId("cowsay:v1")], faults: { announceResultsUrl: decoy.url } }] });
   });
   after(async () => {
     await t?.close();
-    await new Promise<void>((resolve) => decoy.close(() => resolve()));
+    await decoy?.close();
   });
 
   it("on a devnet, fetches from the provider's registered URL and never from the one it announced", async () => {
@@ -78,7 +70,7 @@ describe("the gateway downloads results only from registered, allowed URLs", { t
     assert.equal(job.status, "succeeded", JSON.stringify(job.error));
     assert.match(job.result?.stdout ?? "", /via the gateway/);
     assert.ok(job.events.some((e) => e.type === "downloaded"));
-    assert.deepEqual(decoyRequests, [], "nothing was asked of the announced URL");
+    assert.deepEqual(decoy.requests, [], "nothing was asked of the announced URL");
   });
 
   it("treating the network as public, refuses the loopback provider and mediator: the job fails RESULT_UNAVAILABLE, saying why", async () => {
@@ -91,6 +83,6 @@ describe("the gateway downloads results only from registered, allowed URLs", { t
       logs.join("\n"),
     );
     assert.ok(!job.events.some((e) => e.type === "downloaded"));
-    assert.deepEqual(decoyRequests, []);
+    assert.deepEqual(decoy.requests, []);
   });
 });

@@ -1,5 +1,7 @@
 // Shared setup for the network tests: a whole network in this process (real chain in anvil, real servers on loopback) and a job
 // creator client on it.
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -59,4 +61,25 @@ export function shippedModuleId(name: string): Hex {
 
 export function text(bytes: Uint8Array): string {
   return new TextDecoder().decode(bytes);
+}
+
+/** An HTTP server that answers 404 to everything and records what was asked of it (a URL nobody should fetch). */
+export interface Decoy {
+  url: string;
+  requests: string[];
+  close(): Promise<void>;
+}
+
+export async function startDecoy(): Promise<Decoy> {
+  const requests: string[] = [];
+  const server = createServer((req, res) => {
+    requests.push(req.url ?? "");
+    res.writeHead(404).end();
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    requests,
+    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  };
 }

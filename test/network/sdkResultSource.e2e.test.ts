@@ -2,34 +2,25 @@
 // mediator's, after a ruling), never from a URL a message names; and off a devnet, never from a loopback, private or
 // link-local address. The provider here announces a decoy URL in its `result.ready`; the decoy counts every request.
 import assert from "node:assert/strict";
-import { createServer, type Server } from "node:http";
-import type { AddressInfo } from "node:net";
 import { after, before, describe, it } from "node:test";
 import { ServiceRole, serviceUrlOf } from "../../src/chain/serviceRegistry.ts";
 import { DevAccountIndex } from "../../src/chain/devAccounts.ts";
 import { Outcome } from "../../src/core/dealTypes.ts";
 import { JobFailedError } from "../../src/job-creator/errors.ts";
 import type { JobEvent } from "../../src/job-creator/jobEvents.ts";
-import { shippedModuleId, startTestNetwork, text, type TestNetwork } from "./helpers.ts";
+import { shippedModuleId, startDecoy, startTestNetwork, text, type Decoy, type TestNetwork } from "./helpers.ts";
 
 describe("the SDK downloads results only from registered URLs", { timeout: 120_000 }, () => {
   let t: TestNetwork;
-  let decoy: Server;
-  let decoyUrl: string;
-  const decoyRequests: string[] = [];
+  let decoy: Decoy;
 
   before(async () => {
-    decoy = createServer((req, res) => {
-      decoyRequests.push(req.url ?? "");
-      res.writeHead(404).end();
-    });
-    await new Promise<void>((resolve) => decoy.listen(0, "127.0.0.1", resolve));
-    decoyUrl = `http://127.0.0.1:${(decoy.address() as AddressInfo).port}`;
-    t = await startTestNetwork({ providers: [{ modules: [shippedModuleId("cowsay:v1")], faults: { announceResultsUrl: decoyUrl } }] });
+    decoy = await startDecoy();
+    t = await startTestNetwork({ providers: [{ modules: [shippedModuleId("cowsay:v1")], faults: { announceResultsUrl: decoy.url } }] });
   });
   after(async () => {
     await t?.close();
-    await new Promise<void>((resolve) => decoy.close(() => resolve()));
+    await decoy?.close();
   });
 
   it("a provider announcing another URL than it registered: the result comes from the registered one, the announced one is never asked", async () => {
@@ -42,12 +33,12 @@ describe("the SDK downloads results only from registered URLs", { timeout: 120_0
     const registered = await serviceUrlOf(t.net.connect(DevAccountIndex.jobCreator), { service: provider.address, role: ServiceRole.ResourceProvider });
     assert.equal(registered, provider.resultsUrl);
     const posted = events.find((e) => e.type === "result-posted");
-    assert.equal(posted?.type === "result-posted" && posted.resultsUrl, decoyUrl, "the provider did announce the decoy");
+    assert.equal(posted?.type === "result-posted" && posted.resultsUrl, decoy.url, "the provider did announce the decoy");
     assert.deepEqual(
       events.filter((e) => e.type === "downloaded"),
       [{ type: "downloaded", resultCid: result.resultCid, from: registered }],
     );
-    assert.deepEqual(decoyRequests, [], "nothing was asked of the announced URL");
+    assert.deepEqual(decoy.requests, [], "nothing was asked of the announced URL");
   });
 
   it("off a devnet, a provider and a mediator at loopback addresses are refused before any request; the job ends RESULT_UNAVAILABLE", async () => {
@@ -65,6 +56,6 @@ describe("the SDK downloads results only from registered URLs", { timeout: 120_0
     assert.ok(logs.some((l) => /^could not download the result from the mediator: /.test(l) && refusal.test(l)), logs.join("\n"));
     assert.ok(events.some((e) => e.type === "challenged" && /could not be downloaded/.test(e.reason)));
     assert.ok(!events.some((e) => e.type === "downloaded"));
-    assert.deepEqual(decoyRequests, []);
+    assert.deepEqual(decoy.requests, []);
   });
 });
