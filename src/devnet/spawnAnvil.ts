@@ -1,5 +1,5 @@
 // Runs Foundry's anvil as a child process serving JSON-RPC over HTTP on host:port, and stops it again: on close(),
-// and with the parent on any exit that runs the parent's exit handlers.
+// and with the parent however it ends.
 import { spawn, type ChildProcess } from "node:child_process";
 import { createServer, type AddressInfo } from "node:net";
 import { setTimeout as sleep } from "node:timers/promises";
@@ -29,6 +29,19 @@ export interface RunningAnvil {
 const STDERR_KEPT = 4096;
 const POLL_MS = 10;
 const KILL_AFTER_MS = 5_000;
+/**
+ * Runs "$@" (anvil and its arguments) and exits with its status; stops it with SIGTERM once stdin reaches its end.
+ * Background jobs of a non-interactive shell read /dev/null, hence the copy of stdin on fd 3.
+ */
+const GUARD_SCRIPT = `exec 3<&0
+"$@" &
+chain=$!
+{ while read -r _ <&3; do :; done; kill $chain 2>/dev/null; } &
+watcher=$!
+wait $chain
+status=$?
+kill $watcher 2>/dev/null
+exit $status`;
 /** A free port (port 0) can be taken by another process between the check and anvil's bind: try again. */
 const FREE_PORT_ATTEMPTS = 3;
 
@@ -76,7 +89,14 @@ async function launch(binary: string, bound: { address: string; port: number }, 
   // LILYPAD_ANVIL_STEPS=1 records opcode steps for debug_traceTransaction (bench/profileGas.ts needs them).
   const steps = process.env.LILYPAD_ANVIL_STEPS ? ["--steps-tracing"] : [];
   const args = [...params.args, "--host", bound.address, "--port", String(bound.port), "--quiet", ...steps];
-  const child = spawn(binary, args, { stdio: ["ignore", "ignore", "pipe"], windowsHide: true });
+  // anvil runs in a process group of its own, so that a terminal's Ctrl-C reaches only this process, which stops
+  // its roles while the chain still answers and then closes the chain. A small shell stands between: it stops anvil
+  // when its stdin (a pipe from this process) closes, which happens however this process ends, even by SIGKILL.
+  const child = spawn("/bin/sh", ["-c", GUARD_SCRIPT, "anvil-guard", binary, ...args], {
+    stdio: ["pipe", "ignore", "pipe"],
+    detached: true,
+    windowsHide: true,
+  });
   let stderr = "";
   child.stderr?.setEncoding("utf8").on("data", (chunk: string) => {
     stderr = (stderr + chunk).slice(-STDERR_KEPT);
@@ -89,10 +109,9 @@ async function launch(binary: string, bound: { address: string; port: number }, 
     });
     child.once("exit", () => resolve());
   });
-  // No anvil outlives a normal exit of this process (a signal the process does not handle skips exit handlers;
-  // Ctrl-C in a terminal reaches anvil too, as it shares the process group).
+  // On a normal exit, the group goes at once rather than when the shell notices its stdin close.
   const killOnExit = () => {
-    child.kill("SIGKILL");
+    killGroup(child, "SIGKILL");
   };
   process.on("exit", killOnExit);
   const close = async () => {
@@ -125,10 +144,19 @@ function isDone(child: ChildProcess): boolean {
 
 async function stop(child: ChildProcess, exited: Promise<void>): Promise<void> {
   if (child.pid === undefined || isDone(child)) return;
-  child.kill("SIGTERM");
-  const timer = setTimeout(() => child.kill("SIGKILL"), KILL_AFTER_MS);
+  child.stdin?.end();
+  const timer = setTimeout(() => killGroup(child, "SIGKILL"), KILL_AFTER_MS);
   await exited;
   clearTimeout(timer);
+}
+
+function killGroup(child: ChildProcess, signal: NodeJS.Signals): void {
+  if (child.pid === undefined || isDone(child)) return;
+  try {
+    process.kill(-child.pid, signal);
+  } catch {
+    // Already gone.
+  }
 }
 
 /** Whether anvil answers a JSON-RPC call at `url` yet. */
