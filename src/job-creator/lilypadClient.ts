@@ -4,8 +4,7 @@
 // deal's provider (or, after a ruling, its mediator) registered on chain, never from a URL a message names, and off
 // a devnet never from a loopback, private or link-local address. `client.revokeOffer` takes back an unopened offer.
 import { CID } from "multiformats/cid";
-import { getAbiItem, type Address, type Hex } from "viem";
-import { lilypadMarketAbi } from "../chain/generated/contracts.ts";
+import type { Address, Hex } from "viem";
 import { laneStatus } from "../chain/market/laneStatus.ts";
 import type { ServerMessage } from "../core/api/solverProtocol.ts";
 import { DealState, Outcome, emptyResult, type JobOffer, type Result } from "../core/dealTypes.ts";
@@ -22,6 +21,7 @@ import { MarketTxError } from "../chain/market/sendMarketTx.ts";
 import { DEV_CHAIN_ID } from "../core/network.ts";
 import { ensureEscrow } from "../chain/market/escrow.ts";
 import { readDeal } from "../chain/market/readDeal.ts";
+import { followDeals, type DealFollower } from "../chain/market/dealTracker.ts";
 import { ServiceRole, serviceUrlOf } from "../chain/serviceRegistry.ts";
 import { jobOfferDigest, signJobOffer } from "../chain/offers.ts";
 import { domainOf } from "../chain/verifyOffers.ts";
@@ -132,13 +132,16 @@ export class LilypadClient {
   readonly #accepting: BatchQueue<{ ref: DealRef; resolve: () => void; reject: (error: unknown) => void }>;
   #escrowChecked: Promise<void> | undefined;
   #submitter: Promise<Address> | undefined;
-  #chainTime: Promise<number> | undefined;
+  #chainHead: Promise<{ time: number; number: bigint | undefined }> | undefined;
+  /** The chain's side of this client's jobs: a deal opened, its result, its ruling, even with the solver gone. */
+  readonly #deals: DealFollower;
 
   constructor(params: LilypadClientParameters) {
     this.#p = params;
     this.address = params.conn.address;
     this.#solver = new SolverClient({ url: params.solverUrl, account: params.conn.account, scope: domainOf(params.conn), now: params.now });
     this.#lanes = new LanePool({ conn: params.conn, size: params.lanes ?? 64 });
+    this.#deals = followDeals(params.conn, {});
     this.#refusePrivateAddresses = !(params.allowPrivateAddresses ?? params.conn.network.chainId === DEV_CHAIN_ID);
     this.#accepting = new BatchQueue({
       send: async (batch) => {
@@ -176,7 +179,7 @@ export class LilypadClient {
     let listening: Hex | undefined;
     const stream = new JobEventStream();
     try {
-      const now = await this.#offerTime();
+      const { now, head } = await this.#offerTime();
       offer = buildJobOffer({
         creator: this.address,
         moduleId: id.digest,
@@ -198,6 +201,7 @@ export class LilypadClient {
       this.#jobs.set(dealId, (m) => (deliver ? deliver(m) : inbox.push(m)));
       const unopened: UnopenedJob = { lane: lane.lane, seq: lane.seq, matchDeadline: now + terms.matchTimeout, revoked: false };
       this.#unopened.set(dealId, unopened);
+      this.#deals.follow(dealId, head ?? BigInt(this.#p.conn.network.deployBlock));
       listening = dealId;
       const body = { offer, signature, inputs, resources: options.resources ?? manifest.resources, deadline: now + terms.matchTimeout };
       await events.ready();
@@ -223,6 +227,7 @@ export class LilypadClient {
       .finally(() => {
         this.#jobs.delete(dealId);
         this.#unopened.delete(dealId);
+        this.#deals.unfollow(dealId);
       });
       result.catch(() => {});
       return { dealId, events: stream, result };
@@ -230,6 +235,7 @@ export class LilypadClient {
       if (listening) {
         this.#jobs.delete(listening);
         this.#unopened.delete(listening);
+        this.#deals.unfollow(listening);
       }
       lane.release();
       stream.end();
@@ -281,6 +287,7 @@ export class LilypadClient {
   /** Stops following jobs (they reject with CLIENT_CLOSED; their deals go on on chain) and closes the socket. */
   async close(): Promise<void> {
     this.#closing.abort();
+    this.#deals.stop();
     this.#events?.close();
   }
 
@@ -315,12 +322,17 @@ export class LilypadClient {
    * this machine's (a devnet someone moved forward, a skewed clock). Read for each submission; submissions made
    * while a read is under way share it.
    */
-  async #offerTime(): Promise<number> {
-    this.#chainTime ??= this.#p.conn.publicClient.getBlock({ blockTag: "latest" }).then(
-      (block) => Number(block.timestamp),
-      () => 0,
-    ).finally(() => (this.#chainTime = undefined));
-    return Math.max(this.#now(), await this.#chainTime);
+  /** The time to date an offer by (the later of the chain's and this machine's), and the chain's head block. */
+  async #offerTime(): Promise<{ now: number; head?: bigint }> {
+    this.#chainHead ??= this.#p.conn.publicClient
+      .getBlock({ blockTag: "latest" })
+      .then(
+        (block) => ({ time: Number(block.timestamp), number: block.number as bigint | undefined }),
+        () => ({ time: 0, number: undefined }),
+      )
+      .finally(() => (this.#chainHead = undefined));
+    const head = await this.#chainHead;
+    return { now: Math.max(this.#now(), head.time), head: head.number };
   }
 
   #now(): number {
@@ -439,6 +451,15 @@ export class LilypadClient {
           watch.openedAt ||= performance.now();
         }
         if (record?.result && !result) result = record.result;
+        // And the chain, for a solver that is gone.
+        const onChain = this.#deals.get(dealId);
+        if (onChain && !deal) {
+          this.#unopened.delete(dealId);
+          deal = onChain.deal;
+          provider = onChain.provider;
+          watch.openedAt ||= performance.now();
+        }
+        if (onChain && onChain.state !== DealState.Open && !result) result = onChain.result;
       }
       // The result the market holds is the one to judge, whatever the messages said.
       // The market judges only the deal and result it holds: a different announcement makes it refuse (DealMismatch),
@@ -570,9 +591,9 @@ export class LilypadClient {
       stream.push({ type: "accepted" });
       return Outcome.Accepted;
     }
-    const receipt = await challengeResult(this.#p.conn, ref);
+    await challengeResult(this.#p.conn, ref);
     stream.push({ type: "challenged", reason: verdict.challenge });
-    return this.#waitForRuling(ref, receipt.blockNumber, stream);
+    return this.#waitForRuling(ref, stream);
   }
 
   /**
@@ -607,10 +628,7 @@ export class LilypadClient {
       // A posted result comes with the solver's messages; a lane not yet seen open lags behind the deal.
       if (lane.state !== DealState.Closed) return;
       // Closed with no result seen: by whom does not matter, but how does.
-      const closed = await conn.publicClient
-        .getLogs({ address: conn.network.contracts.market, event: getAbiItem({ abi: lilypadMarketAbi, name: "DealClosed" }), args: { dealId }, fromBlock: BigInt(conn.network.deployBlock) })
-        .catch(() => []);
-      if (closed[0]?.args.outcome !== Outcome.ResultTimeout) return;
+      if (this.#deals.get(dealId)?.outcome !== Outcome.ResultTimeout) return;
     }
     stream.push({ type: "closed", outcome: Outcome.ResultTimeout });
     throw new ResultTimeoutError({
@@ -634,22 +652,14 @@ export class LilypadClient {
   }
 
   /** Waits for the mediator's ruling; a mediator silent past its deadline is finalized away (both refunded). */
-  async #waitForRuling(ref: DealRef, fromBlock: bigint, stream: JobEventStream): Promise<Outcome> {
-    const { dealId } = ref;
+  async #waitForRuling(ref: DealRef, stream: JobEventStream): Promise<Outcome> {
     stream.push({ type: "waiting", for: "mediator" });
-    for (let round = 0; ; round++) {
-      if (round > 0 && round % 8 === 0) await this.#finalizeIfOverdue(ref, DealState.Challenged).catch(() => false);
-      const logs = await this.#p.conn.publicClient.getLogs({
-        address: this.#p.conn.network.contracts.market,
-        event: getAbiItem({ abi: lilypadMarketAbi, name: "DealClosed" }),
-        args: { dealId },
-        fromBlock,
-      });
-      const closed = logs[0];
-      if (closed) return closed.args.outcome as Outcome;
-      this.#assertOpen(dealId);
-      await this.#pause(250);
-    }
+    const tick = () => this.#finalizeIfOverdue(ref, DealState.Challenged).then(() => {});
+    const closed = await this.#deals.closed(ref.dealId, { tick, signal: this.#closing.signal }).catch((error: unknown) => {
+      this.#assertOpen(ref.dealId);
+      throw error;
+    });
+    return closed.outcome as Outcome;
   }
 }
 

@@ -23,7 +23,7 @@ import { join } from "node:path";
 import { getAbiItem, type Address, type Hex } from "viem";
 import type { ChainConnection } from "../chain/chainConnection.ts";
 import { onChainJobCreatorAbi } from "../chain/generated/contracts.ts";
-import { backoff } from "../chain/market/watchMarketEvents.ts";
+import { backoff, logChainOutages, watchBlocks, type BlockRange, type BlockWatcher } from "../chain/market/watchMarketEvents.ts";
 import { domainOf } from "../chain/verifyOffers.ts";
 import { jobInputsSchema, type JobStatus } from "../core/api/solverProtocol.ts";
 import { jobOfferSchema, type JobOffer, type Signature } from "../core/dealTypes.ts";
@@ -122,13 +122,12 @@ export class OnChainJobRelay {
   /** Deal ids already queued, relayed or dropped: a request is handled once, however often its event is read. */
   readonly #seen = new Set<Hex>();
   readonly #queue: PendingRequest[] = [];
-  #cursor: bigint;
+  /** Where reading starts (again) when the relay starts. */
+  #fromBlock: bigint;
+  #watcher: BlockWatcher | undefined;
   /** The latest block's timestamp, as last read: past a request's expiry no deal can open from it. */
   #chainTime = 0n;
   #stopped = true;
-  #readFailures = 0;
-  #readTimer: NodeJS.Timeout | undefined;
-  #reading: Promise<void> | undefined;
   #submitFailures = 0;
   #submitTimer: NodeJS.Timeout | undefined;
   #pumping: Promise<void> | undefined;
@@ -149,12 +148,12 @@ export class OnChainJobRelay {
     this.#pollMs = params.pollMs ?? (params.conn.network.chainId === 31337 ? 25 : 2000);
     this.#maxRange = params.maxRange ?? 5_000n;
     this.#now = params.now ?? (() => Math.floor(Date.now() / 1000));
-    this.#cursor = params.fromBlock ?? BigInt(params.conn.network.deployBlock);
+    this.#fromBlock = params.fromBlock ?? BigInt(params.conn.network.deployBlock);
   }
 
   /** The next block that will be read. */
   get cursor(): bigint {
-    return this.#cursor;
+    return this.#watcher?.cursor ?? this.#fromBlock;
   }
 
   /** Requests waiting for the solver. */
@@ -193,69 +192,45 @@ export class OnChainJobRelay {
   async start(): Promise<void> {
     if (!this.#stopped) return;
     this.#stopped = false;
-    await this.#poll();
-    this.#scheduleRead();
-    this.#log.info({ jobCreator: this.#p.conn.network.contracts.jobCreator, cursor: this.#cursor.toString() }, "on-chain job relay ready");
+    this.#watcher = watchBlocks(this.#p.conn, {
+      fromBlock: this.#fromBlock,
+      pollMs: this.#pollMs,
+      maxRange: this.#maxRange,
+      read: (range) => this.#readRange(range),
+      ...logChainOutages(this.#log),
+    });
+    await this.#watcher.poll();
+    this.#log.info({ jobCreator: this.#p.conn.network.contracts.jobCreator, cursor: this.cursor.toString() }, "on-chain job relay ready");
   }
 
   async stop(): Promise<void> {
     this.#stopped = true;
-    if (this.#readTimer) clearTimeout(this.#readTimer);
     if (this.#submitTimer) clearTimeout(this.#submitTimer);
-    this.#readTimer = undefined;
     this.#submitTimer = undefined;
-    await Promise.allSettled([this.#reading, this.#pumping, this.#judge.stop()]);
+    const watcher = this.#watcher;
+    this.#watcher = undefined;
+    await Promise.allSettled([watcher?.stop(), this.#pumping, this.#judge.stop()]);
+    if (watcher) this.#fromBlock = watcher.cursor;
   }
 
   // ---- following the chain ----
 
-  #scheduleRead(): void {
-    if (this.#stopped) return;
-    const delay = this.#readFailures > 0 ? backoff(this.#readFailures, this.#pollMs) : this.#pollMs;
-    this.#readTimer = setTimeout(() => {
-      void this.#poll().then(() => this.#scheduleRead());
-    }, delay);
-  }
-
-  /** Reads up to the chain's head; failures are logged and counted for the back-off. */
-  #poll(): Promise<void> {
-    this.#reading ??= this.#readOnce()
-      .then(() => {
-        if (this.#readFailures > 0) this.#log.info("chain reachable again");
-        this.#readFailures = 0;
-      })
-      .catch((error: unknown) => {
-        this.#readFailures++;
-        this.#log.warn({ err: String(error), retryInMs: backoff(this.#readFailures, this.#pollMs) }, "cannot read the chain; retrying");
-      })
-      .finally(() => {
-        this.#reading = undefined;
-      });
-    return this.#reading;
-  }
-
-  async #readOnce(): Promise<void> {
-    const { publicClient, network } = this.#p.conn;
-    const head = await publicClient.getBlock({ blockTag: "latest" });
-    if (head.number === null) return;
+  /** Reads one range's requests, follows those it judges, then their deals' events in the same range. */
+  async #readRange({ fromBlock, toBlock, head }: BlockRange): Promise<void> {
     this.#chainTime = head.timestamp;
-    while (this.#cursor <= head.number && !this.#stopped) {
-      const to = this.#cursor + this.#maxRange - 1n < head.number ? this.#cursor + this.#maxRange - 1n : head.number;
-      const logs = await publicClient.getLogs({
-        address: network.contracts.jobCreator,
-        event: jobRequestedEvent,
-        fromBlock: this.#cursor,
-        toBlock: to,
-        strict: true,
-      });
-      for (const log of logs) this.#enqueue(log.args);
-      // The range's requests are followed before its deal events are read, so none of their results is missed. A
-      // failure reads the range again: a request already queued or judged is not handled twice.
-      const requested: RequestedJob[] = logs.map(({ args }) => ({ requestId: args.requestId, dealId: args.dealId, client: args.client, expiry: args.offer.expiry }));
-      await this.#judge.track(requested);
-      await this.#judge.read({ fromBlock: this.#cursor, toBlock: to, head: { number: head.number, timestamp: head.timestamp } });
-      this.#cursor = to + 1n;
-    }
+    const logs = await this.#p.conn.publicClient.getLogs({
+      address: this.#p.conn.network.contracts.jobCreator,
+      event: jobRequestedEvent,
+      fromBlock,
+      toBlock,
+      strict: true,
+    });
+    for (const log of logs) this.#enqueue(log.args);
+    // The range's requests are followed before its deal events are read, so none of their results is missed. A
+    // failure reads the range again: a request already queued or judged is not handled twice.
+    const requested: RequestedJob[] = logs.map(({ args }) => ({ requestId: args.requestId, dealId: args.dealId, client: args.client, expiry: args.offer.expiry }));
+    await this.#judge.track(requested);
+    await this.#judge.read({ fromBlock, toBlock, head });
     if (this.#queue.length > 0) this.#pump();
   }
 

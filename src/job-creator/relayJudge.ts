@@ -14,7 +14,8 @@
 import type { Address, Hex, TransactionReceipt } from "viem";
 import type { ChainConnection } from "../chain/chainConnection.ts";
 import { laneStatus } from "../chain/market/laneStatus.ts";
-import { readDealEvents, type DealEvent } from "../chain/market/readDealEvents.ts";
+import { DealBook, type TrackedDeal } from "../chain/market/dealTracker.ts";
+import { readDealEvents } from "../chain/market/readDealEvents.ts";
 import {
   judgeRequest,
   JudgeTxError,
@@ -24,7 +25,7 @@ import {
   type JudgeVerdict,
 } from "../chain/onChainJobCreator.ts";
 import { ServiceRole, serviceUrlOf } from "../chain/serviceRegistry.ts";
-import { unpackDeal, type PackedDeal } from "../core/dealPacking.ts";
+import { unpackDeal } from "../core/dealPacking.ts";
 import { DealState, type Result } from "../core/dealTypes.ts";
 import type { Logger } from "../core/logger.ts";
 import type { ModuleManifest } from "../core/moduleManifest.ts";
@@ -82,12 +83,8 @@ export interface RequestedJob {
 }
 
 interface FollowedRequest extends RequestedJob {
-  deal?: PackedDeal;
-  moduleId?: Hex;
-  result?: Result;
-  /** Challenged already (by this relay before a restart): the mediator has it. */
-  challenged: boolean;
-  closed: boolean;
+  /** Its deal, once opened (a challenged one was challenged already, by this relay before a restart). */
+  deal?: TrackedDeal;
   judging?: Promise<void>;
 }
 
@@ -98,6 +95,8 @@ export class RelayJudge {
   /** Requests whose judge was read, followed or not. */
   readonly #known = new Set<bigint>();
   readonly #followed = new Map<Hex, FollowedRequest>();
+  /** The followed requests' deals, from their events. */
+  readonly #deals = new DealBook();
   readonly #judging = new Set<Promise<void>>();
   readonly #manifests = new Map<Hex, Promise<ModuleManifest>>();
   readonly #judgedListeners = new Set<(j: JudgedRequest) => void>();
@@ -143,7 +142,7 @@ export class RelayJudge {
         const onChain = read[j]!;
         this.#known.add(request.requestId);
         if (onChain.judge !== this.#address || onChain.status !== RequestStatus.Pending) continue;
-        this.#followed.set(request.dealId, { ...request, challenged: false, closed: false });
+        this.#followed.set(request.dealId, { ...request });
         this.#log.info({ requestId: request.requestId.toString(), dealId: request.dealId }, "request names this relay as its judge");
       }
     }
@@ -157,18 +156,15 @@ export class RelayJudge {
   async read({ fromBlock, toBlock, head }: { fromBlock: bigint; toBlock: bigint; head: { number: bigint; timestamp: bigint } }): Promise<void> {
     if (this.#followed.size === 0) return;
     const events = await readDealEvents(this.#p.conn, { dealIds: [...this.#followed.keys()], fromBlock, toBlock });
-    for (const event of events) {
-      try {
-        this.#apply(event);
-      } catch (error) {
-        this.#log.warn({ err: String(error), event: event.eventName, dealId: event.args.dealId }, "could not read a deal event; ignored");
-      }
+    for (const { deal } of this.#deals.apply(events)) {
+      const f = this.#followed.get(deal.dealId);
+      if (f) f.deal = deal;
     }
     for (const [dealId, f] of this.#followed) {
-      if (f.closed) {
+      if (f.deal?.state === DealState.Closed) {
         this.#followed.delete(dealId);
-      } else if (f.result && f.deal && !f.challenged && !f.judging) {
-        this.#startJudging(f, f.deal, f.result);
+      } else if (f.deal?.state === DealState.ResultPosted && !f.judging) {
+        this.#startJudging(f, f.deal);
       } else if (!f.deal && toBlock >= head.number && f.expiry < head.timestamp) {
         // Every block up to the head is read, and none opened the deal: none after it can.
         this.#log.info({ requestId: f.requestId.toString(), dealId }, "request expired unopened; nothing to judge");
@@ -185,34 +181,14 @@ export class RelayJudge {
     if (this.#closing === closing) this.#closing = new AbortController();
   }
 
-  #apply(event: DealEvent): void {
-    const f = this.#followed.get(event.args.dealId);
-    if (!f) return;
-    switch (event.eventName) {
-      case "DealOpened":
-        f.deal = event.args.deal;
-        f.moduleId = event.args.moduleId;
-        break;
-      case "ResultPosted":
-        f.result = event.args.result;
-        break;
-      case "DealChallenged":
-        f.challenged = true;
-        break;
-      case "DealClosed":
-        f.closed = true;
-        break;
-    }
-  }
-
-  #startJudging(f: FollowedRequest, deal: PackedDeal, result: Result): void {
-    const judging = this.#judge(f, deal, result).finally(() => this.#judging.delete(judging));
+  #startJudging(f: FollowedRequest, deal: TrackedDeal): void {
+    const judging = this.#judge(f, deal).finally(() => this.#judging.delete(judging));
     f.judging = judging;
     this.#judging.add(judging);
   }
 
   /** Checks the result and accepts or challenges it. Never throws: a failure is logged and reported. */
-  async #judge(f: FollowedRequest, deal: PackedDeal, result: Result): Promise<void> {
+  async #judge(f: FollowedRequest, { deal, result, moduleId }: TrackedDeal): Promise<void> {
     const { requestId, dealId, client } = f;
     const closing = this.#closing.signal;
     const terms = unpackDeal(deal);
@@ -230,7 +206,7 @@ export class RelayJudge {
         return;
       }
       const budgetMs = Math.min(MAX_CHECK_MS, Math.max(1000, (secondsLeft * 1000) / 2));
-      const { verdict, reason } = await this.#check({ provider: terms.provider, moduleId: f.moduleId, result, budgetMs, closing, log });
+      const { verdict, reason } = await this.#check({ provider: terms.provider, moduleId, result, budgetMs, closing, log });
       if (closing.aborted) return;
       const receipt = await this.#send({ requestId, deal, result, verdict }, closing);
       log.info({ verdict, reason, txHash: receipt.transactionHash }, verdict === "accept" ? "accepted the result" : "challenged the result");
@@ -252,7 +228,7 @@ export class RelayJudge {
   /** What to do with the result; any failure to download or check it challenges. */
   async #check(params: {
     provider: Address;
-    moduleId: Hex | undefined;
+    moduleId: Hex;
     result: Result;
     budgetMs: number;
     closing: AbortSignal;
@@ -265,7 +241,6 @@ export class RelayJudge {
     if (url === undefined) return { verdict: "challenge", reason: `the provider ${provider} registered no URL to serve its result from` };
     let manifest: ModuleManifest;
     try {
-      if (moduleId === undefined) throw new Error("the deal's DealOpened event was not read");
       manifest = await this.#manifestOf(moduleId, url, signal);
     } catch (error) {
       return { verdict: "challenge", reason: `the module's manifest could not be read: ${error instanceof Error ? error.message : String(error)}` };

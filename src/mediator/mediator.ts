@@ -19,8 +19,7 @@ import { MAX_RESULT_BYTES, resultCidOfDigest } from "../core/resultCid.ts";
 import type { ChainConnection } from "../chain/chainConnection.ts";
 import { dealServicesOf, type DealServices } from "../chain/dealServices.ts";
 import { ruleOnDeal } from "../chain/market/dealCalls.ts";
-import { readDeal, type DealOnChain } from "../chain/market/readDeal.ts";
-import { logChainOutages, watchMarketEvents, type MarketWatcher } from "../chain/market/watchMarketEvents.ts";
+import { trackDeals, type DealTracker, type TrackedDeal } from "../chain/market/dealTracker.ts";
 import { registerService, ServiceRole } from "../chain/serviceRegistry.ts";
 import { domainOf } from "../chain/verifyOffers.ts";
 import { gatherDealJob, type DealJobSources } from "../modules/gatherDealJob.ts";
@@ -75,14 +74,14 @@ export class Mediator {
   readonly #log: Logger;
   readonly #modules = new Map<string, Promise<LoadModuleResult>>();
   /** Deals challenged to this mediator and not closed yet. */
-  readonly #challenged = new Set<Hex>();
+  readonly #challenged = new Map<Hex, TrackedDeal>();
   /** Deals being mediated, or waiting to be tried again. */
   readonly #handled = new Set<Hex>();
   readonly #failures = new Map<Hex, number>();
   readonly #timers = new Set<NodeJS.Timeout>();
   readonly #listeners = new Set<(ruling: Ruling) => void>();
   readonly #abstentionListeners = new Set<(abstention: Abstention) => void>();
-  #watcher: MarketWatcher | undefined;
+  #tracker: DealTracker | undefined;
   #http: FastifyInstance | undefined;
   #url = "";
   #stopped = false;
@@ -114,26 +113,25 @@ export class Mediator {
     await this.#http.register(jobInputsRoutes, { blockstore: this.#p.blockstore });
     this.#url = await this.#http.listen({ host: this.#p.host ?? "127.0.0.1", port: this.#p.port ?? 0 });
     await registerService(this.#p.conn, { role: ServiceRole.Mediator, url: this.#url });
-    this.#watcher = watchMarketEvents(this.#p.conn, {
-      onEvents: async (events) => {
-        for (const event of events) {
-          if (event.eventName === "DealChallenged" && event.args.mediator === this.address) this.#challenged.add(event.args.dealId);
-          if (event.eventName === "DealClosed") {
-            this.#challenged.delete(event.args.dealId);
-            this.#failures.delete(event.args.dealId);
+    this.#tracker = await trackDeals(this.#p.conn, {
+      onChanges: (changes) => {
+        for (const { kind, deal } of changes) {
+          if (kind === "challenged" && deal.mediator === this.address) this.#challenged.set(deal.dealId, deal);
+          if (kind === "closed") {
+            this.#challenged.delete(deal.dealId);
+            this.#failures.delete(deal.dealId);
           }
         }
         this.#mediateChallenged();
       },
-      ...logChainOutages(this.#log),
+      log: this.#log,
     });
-    await this.#watcher.poll();
     this.#log.info({ url: this.#url }, "mediator ready");
   }
 
   async stop(): Promise<void> {
     this.#stopped = true;
-    this.#watcher?.stop();
+    this.#tracker?.watcher.stop();
     for (const timer of this.#timers) clearTimeout(timer);
     const http = this.#http;
     this.#http = undefined;
@@ -142,18 +140,17 @@ export class Mediator {
 
   #mediateChallenged(): void {
     if (this.#stopped) return;
-    for (const dealId of this.#challenged) {
+    for (const [dealId, deal] of this.#challenged) {
       if (this.#handled.has(dealId)) continue;
       this.#handled.add(dealId);
-      void this.#mediate(dealId);
+      void this.#mediate(deal);
     }
   }
 
-  async #mediate(dealId: Hex): Promise<void> {
+  async #mediate(deal: TrackedDeal): Promise<void> {
+    const { dealId } = deal;
     const log = this.#log.child({ dealId });
     try {
-      const deal = await readDeal(this.#p.conn, dealId);
-      if (!deal) throw new Error("no such deal on chain");
       const services = await dealServicesOf(this.#p.conn, { dealId, provider: deal.provider, creator: unpackDeal(deal.deal).creator });
       const job = await gatherDealJob({
         moduleId: deal.moduleId,
@@ -233,7 +230,7 @@ export class Mediator {
    * Why the provider's result is not delivered, or undefined when it is: its registered URL must serve the whole
    * DAG under the result CID, every block verified. Tried `deliveryAttempts` times, 1, 2, 4, ... s apart.
    */
-  async #undelivered(deal: DealOnChain, services: DealServices, resultCid: string): Promise<string | undefined> {
+  async #undelivered(deal: TrackedDeal, services: DealServices, resultCid: string): Promise<string | undefined> {
     if (services.provider === undefined) return `the result ${resultCid} was not delivered: provider ${deal.provider} registered no URL`;
     const attempts = this.#p.deliveryAttempts ?? 4;
     let failure = "";

@@ -21,7 +21,8 @@ import { declineDeal, finalizeDeals, postResults } from "../chain/market/dealCal
 import { ensureEscrow } from "../chain/market/escrow.ts";
 import { MarketTxError } from "../chain/market/sendMarketTx.ts";
 import { laneStatus } from "../chain/market/laneStatus.ts";
-import { logChainOutages, watchMarketEvents, type MarketEvent, type MarketWatcher } from "../chain/market/watchMarketEvents.ts";
+import { trackDeals, type DealChange, type DealTracker } from "../chain/market/dealTracker.ts";
+import type { MarketEvent } from "../chain/market/watchMarketEvents.ts";
 import { signResourceOffer } from "../chain/offers.ts";
 import { registerService, ServiceRole, serviceUrlOf } from "../chain/serviceRegistry.ts";
 import { domainOf } from "../chain/verifyOffers.ts";
@@ -142,7 +143,7 @@ export class ResourceProvider {
   readonly #blocked = new Set<Hex>();
   readonly #posting: BatchQueue<DealWork>;
   #events: EventStream | undefined;
-  #watcher: MarketWatcher | undefined;
+  #tracker: DealTracker | undefined;
   #refresh: NodeJS.Timeout | undefined;
   #finalizer: NodeJS.Timeout | undefined;
   #http: FastifyInstance | undefined;
@@ -195,11 +196,12 @@ export class ResourceProvider {
     if (await registerService(this.#p.conn, { role: ServiceRole.ResourceProvider, url: this.#resultsUrl })) {
       this.#log.info({ url: this.#resultsUrl }, "registered its URL on chain");
     }
-    this.#watcher = watchMarketEvents(this.#p.conn, {
-      onEvents: (events) => this.#onChainEvents(events),
-      ...logChainOutages(this.#log),
+    this.#tracker = await trackDeals(this.#p.conn, {
+      keep: (deal) => deal.provider === this.address,
+      onChanges: (changes) => this.#onDealChanges(changes),
+      onOtherEvents: (events) => this.#onOtherEvents(events),
+      log: this.#log,
     });
-    await this.#watcher.poll();
     this.#events = this.#solver.subscribe({
       onMessage: (message) => this.#onSolverMessage(message),
       onConnected: () => void this.#offerCapacity(),
@@ -215,7 +217,7 @@ export class ResourceProvider {
   async stop(): Promise<void> {
     this.#stopped = true;
     this.#events?.close();
-    this.#watcher?.stop();
+    this.#tracker?.watcher.stop();
     if (this.#refresh) clearInterval(this.#refresh);
     if (this.#finalizer) clearInterval(this.#finalizer);
     await this.#posting.drain();
@@ -318,7 +320,7 @@ export class ResourceProvider {
    * about a deal that is not on chain starts nothing.
    */
   #onOpened(dealId: Hex): void {
-    if (this.#deals.get(dealId)?.state === "proposed") void this.#watcher?.poll();
+    if (this.#deals.get(dealId)?.state === "proposed") void this.#tracker?.watcher.poll();
   }
 
   async #run(work: DealWork): Promise<void> {
@@ -442,42 +444,43 @@ export class ResourceProvider {
 
   // ---- the chain ----
 
-  #onChainEvents(events: MarketEvent[]): void {
+  #onOtherEvents(events: MarketEvent[]): void {
     for (const event of events) {
-      if (event.eventName === "ModuleBlockStatusChanged") {
-        if (event.args.blocked) this.#blocked.add(event.args.moduleId);
-        else this.#blocked.delete(event.args.moduleId);
-      } else if (event.eventName === "DealOpened" && event.args.provider === this.address) {
-        const known = this.#deals.get(event.args.dealId);
-        if (known && known.state !== "proposed") continue;
-        const work: DealWork = known ?? {
-          dealId: event.args.dealId,
-          deal: event.args.deal,
-          moduleId: event.args.moduleId,
-          inputsHash: event.args.inputsHash,
-          state: "proposed",
-          result: emptyResult,
-        };
-        work.deal = event.args.deal;
-        this.#deals.set(work.dealId, work);
-        void this.#runIfStillOpen(work);
-      } else if (event.eventName === "ResultPosted") {
-        const work = this.#deals.get(event.args.dealId);
-        if (work) {
-          work.result = event.args.result;
+      if (event.eventName !== "ModuleBlockStatusChanged") continue;
+      if (event.args.blocked) this.#blocked.add(event.args.moduleId);
+      else this.#blocked.delete(event.args.moduleId);
+    }
+  }
+
+  /** Only deals the chain says are this provider's are run: a proposal alone starts nothing. */
+  #onDealChanges(changes: DealChange[]): void {
+    for (const { kind, deal } of changes) {
+      const work = this.#deals.get(deal.dealId);
+      switch (kind) {
+        case "opened": {
+          if (work && work.state !== "proposed") break;
+          const opened: DealWork = work ?? { dealId: deal.dealId, deal: deal.deal, moduleId: deal.moduleId, inputsHash: deal.inputsHash, state: "proposed", result: emptyResult };
+          opened.deal = deal.deal;
+          this.#deals.set(opened.dealId, opened);
+          void this.#runIfStillOpen(opened);
+          break;
+        }
+        case "posted":
+          if (!work) break;
+          work.result = deal.result;
           work.state = "posted";
           // Most results are judged long before the window closes: read the real deadline only once it may have.
           work.checkAfter = this.#chainTime + unpackDeal(work.deal).judgingWindow;
-        }
-      } else if (event.eventName === "DealClosed" || event.eventName === "DealChallenged") {
-        const work = this.#deals.get(event.args.dealId);
-        if (!work) continue;
-        if (event.eventName === "DealClosed") this.#deals.delete(event.args.dealId);
-        else {
+          break;
+        case "challenged":
+          if (!work) break;
           // The mediator decides now.
           work.deadline = undefined;
           work.checkAfter = undefined;
-        }
+          break;
+        case "closed":
+          this.#deals.delete(deal.dealId);
+          break;
       }
     }
   }

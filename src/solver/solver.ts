@@ -11,7 +11,8 @@ import { laneStatus } from "../chain/market/laneStatus.ts";
 import { BatchQueue } from "../chain/market/batchQueue.ts";
 import { openDeals, type SignedDealOffers } from "../chain/market/openDeals.ts";
 import { MarketTxError } from "../chain/market/sendMarketTx.ts";
-import { logChainOutages, watchMarketEvents, type MarketEvent, type MarketWatcher } from "../chain/market/watchMarketEvents.ts";
+import { trackDeals, type DealChange, type DealTracker } from "../chain/market/dealTracker.ts";
+import type { MarketEvent } from "../chain/market/watchMarketEvents.ts";
 import { domainOf, jobOfferApproved, resourceOfferSigner } from "../chain/verifyOffers.ts";
 import { jobOfferDigest } from "../chain/offers.ts";
 import { DealState, Outcome, ZERO_ADDRESS, type ResourceOffer, type Signature } from "../core/dealTypes.ts";
@@ -65,6 +66,8 @@ const RETRY_OPEN_MS = 1000;
 /** How long a provider whose signature named another key (or none) may not offer capacity. */
 const PENALTY_SECONDS = 600;
 const CURSOR_KEY = "chainCursor";
+/** Statuses of jobs whose deal is open on chain. */
+const ON_CHAIN_STATUSES: ReadonlySet<JobStatus> = new Set<JobStatus>(["open", "result-posted", "challenged"]);
 
 export class Solver {
   readonly #p: SolverParameters;
@@ -85,7 +88,7 @@ export class Solver {
   /** A job left a provider's slot since the last tick. */
   #slotFreed = false;
   #ticker: NodeJS.Timeout | undefined;
-  #watcher: MarketWatcher | undefined;
+  #tracker: DealTracker | undefined;
   #stopped = false;
 
   constructor(params: SolverParameters) {
@@ -106,12 +109,16 @@ export class Solver {
     for (const capacity of this.#store.capacities()) this.#capacity.set(capacity.provider, capacity);
     await this.#loadBlockedModules();
     const cursor = this.#store.getMeta(CURSOR_KEY);
-    this.#watcher = watchMarketEvents(this.#p.conn, {
+    this.#tracker = await trackDeals(this.#p.conn, {
       fromBlock: cursor === undefined ? undefined : BigInt(cursor),
-      onEvents: (events) => this.#onChainEvents(events),
-      ...logChainOutages(this.#log),
+      // Deals that opened before the cursor are read back; the others are met as they open.
+      resume: [...this.#jobs.values()].filter((j) => ON_CHAIN_STATUSES.has(j.record.status)).map((j) => j.record.dealId),
+      keep: (deal) => this.#jobs.has(deal.dealId),
+      onChanges: (changes) => this.#onDealChanges(changes),
+      onOtherEvents: (events) => this.#onOtherEvents(events),
+      onCursor: (next) => this.#store.setMeta(CURSOR_KEY, String(next)),
+      log: this.#log,
     });
-    await this.#watcher.poll();
     // A proposal does not survive a restart: jobs caught between matching and opening go back to the queue.
     for (const job of this.#jobs.values()) if (job.record.status === "matched") this.#setStatus(job, "queued", { provider: undefined });
     this.#ticker = setInterval(() => this.#tick(), MATCH_INTERVAL_MS);
@@ -122,7 +129,7 @@ export class Solver {
   async stop(): Promise<void> {
     this.#stopped = true;
     if (this.#ticker) clearInterval(this.#ticker);
-    this.#watcher?.stop();
+    this.#tracker?.watcher.stop();
     for (const p of this.#proposals.values()) clearTimeout(p.timer);
     await this.#opening.drain();
   }
@@ -486,7 +493,7 @@ export class Solver {
 
   // ---- following the chain ----
 
-  #onChainEvents(events: MarketEvent[]): void {
+  #onOtherEvents(events: MarketEvent[]): void {
     for (const event of events) {
       if (event.eventName === "ModuleBlockStatusChanged") {
         if (event.args.blocked) {
@@ -498,37 +505,38 @@ export class Solver {
             }
           }
         } else this.#blocked.delete(event.args.moduleId);
-        continue;
       }
-      if (!("dealId" in event.args)) continue;
-      const job = this.#jobs.get(event.args.dealId);
+    }
+  }
+
+  #onDealChanges(changes: DealChange[]): void {
+    for (const { kind, deal, txHash } of changes) {
+      const job = this.#jobs.get(deal.dealId);
       if (!job) continue;
-      switch (event.eventName) {
-        case "DealOpened":
+      switch (kind) {
+        case "opened":
           if (job.record.status === "queued" || job.record.status === "matched") {
-            job.record.provider = event.args.provider;
-            this.#markOpen(job, event.args.deal, event.transactionHash);
+            job.record.provider = deal.provider;
+            this.#markOpen(job, deal.deal, txHash);
           }
           break;
-        case "ResultPosted":
-          job.record.result = event.args.result;
+        case "posted":
+          job.record.result = deal.result;
           if (job.record.status === "open") this.#setStatus(job, "result-posted", {});
           break;
-        case "DealChallenged":
+        case "challenged":
           this.#setStatus(job, "challenged", {});
           break;
-        case "DealClosed":
-          if (event.args.outcome === Outcome.Declined) {
+        case "closed":
+          if (deal.outcome === Outcome.Declined) {
             // The provider said on chain that it cannot run the job; its last log line says why.
             const why = this.#store.logsOf(job.record.dealId).at(-1)?.line ?? "no reason given";
-            this.#setStatus(job, "closed", { outcome: event.args.outcome, code: "DECLINED", reason: `the provider declined the job (${why})` });
-          } else this.#setStatus(job, "closed", { outcome: event.args.outcome });
+            this.#setStatus(job, "closed", { outcome: deal.outcome, code: "DECLINED", reason: `the provider declined the job (${why})` });
+          } else this.#setStatus(job, "closed", { outcome: deal.outcome });
           this.#jobs.delete(job.record.dealId);
           break;
       }
     }
-    const last = events.at(-1);
-    if (last?.blockNumber !== undefined && last.blockNumber !== null) this.#store.setMeta(CURSOR_KEY, String(last.blockNumber + 1n));
   }
 
   /** The watcher resumes from its cursor, so the block list is read whole once at start. */

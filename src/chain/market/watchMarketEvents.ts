@@ -1,5 +1,5 @@
-// Follows the market's events by polling logs from a block cursor. A role that loses the chain keeps its cursor
-// and, once the chain answers again, catches up on everything it missed, in order; failures back off.
+// Follows the chain by polling block ranges from a cursor (watchBlocks), and the market's events that way
+// (watchMarketEvents).
 import { parseEventLogs, type Log } from "viem";
 import type { Logger } from "../../core/logger.ts";
 import type { ChainConnection } from "../chainConnection.ts";
@@ -7,29 +7,42 @@ import { lilypadMarketAbi } from "../generated/contracts.ts";
 
 export type MarketEvent = ReturnType<typeof parseEventLogs<typeof lilypadMarketAbi>>[number];
 
-export interface WatchMarketEventsParameters {
+/** A range of blocks to read, and the chain's head when it was chosen. */
+export interface BlockRange {
+  fromBlock: bigint;
+  toBlock: bigint;
+  head: { number: bigint; timestamp: bigint };
+}
+
+export interface WatchBlocksParameters {
   /** The first block to read (default: the network's deploy block). */
   fromBlock?: bigint;
-  /** Called with each batch of events, in chain order. A throw is logged; the batch is not retried. */
-  onEvents: (events: MarketEvent[]) => void | Promise<void>;
+  /** Reads one range, in order. A throw means the chain could not be read: the same range is read again later. */
+  read: (range: BlockRange) => Promise<void>;
   /** Called when the chain cannot be read, with the delay before the next try. */
   onError?: (error: unknown, retryInMs: number) => void;
   /** Called after an outage, once the chain answers again. */
   onRecovered?: () => void;
   pollMs?: number;
-  /** Most blocks read per getLogs call. */
+  /** Most blocks per range. */
   maxRange?: bigint;
 }
 
-export interface MarketWatcher {
+export interface BlockWatcher {
   /** The next block that will be read. */
   readonly cursor: bigint;
   /** Reads up to the chain's head now (resolves when done). */
   poll(): Promise<void>;
-  stop(): void;
+  /** Stops polling; resolves once a read under way has ended. */
+  stop(): Promise<void>;
 }
 
-export function watchMarketEvents(conn: ChainConnection, params: WatchMarketEventsParameters): MarketWatcher {
+/**
+ * The one loop every role follows the chain with: reads block ranges from a cursor up to the head, every `pollMs`.
+ * A role that loses the chain keeps its cursor and, once the chain answers again, catches up on everything it
+ * missed, in order; failures back off.
+ */
+export function watchBlocks(conn: ChainConnection, params: WatchBlocksParameters): BlockWatcher {
   const pollMs = params.pollMs ?? (conn.network.chainId === 31337 ? 100 : 2000);
   const maxRange = params.maxRange ?? 5_000n;
   let cursor = params.fromBlock ?? BigInt(conn.network.deployBlock);
@@ -39,19 +52,13 @@ export function watchMarketEvents(conn: ChainConnection, params: WatchMarketEven
   let running: Promise<void> | undefined;
 
   const readOnce = async () => {
-    const head = await conn.publicClient.getBlockNumber({ cacheTime: 0 });
-    while (cursor <= head && !stopped) {
-      const to = cursor + maxRange - 1n < head ? cursor + maxRange - 1n : head;
-      const logs: Log[] = await conn.publicClient.getLogs({ address: conn.network.contracts.market, fromBlock: cursor, toBlock: to });
-      cursor = to + 1n;
-      const events = parseEventLogs({ abi: lilypadMarketAbi, logs });
-      if (events.length > 0) {
-        try {
-          await params.onEvents(events);
-        } catch (error) {
-          params.onError?.(error, 0);
-        }
-      }
+    const block = await conn.publicClient.getBlock({ blockTag: "latest" });
+    if (block.number === null) return;
+    const head = { number: block.number, timestamp: block.timestamp };
+    while (cursor <= head.number && !stopped) {
+      const toBlock = cursor + maxRange - 1n < head.number ? cursor + maxRange - 1n : head.number;
+      await params.read({ fromBlock: cursor, toBlock, head });
+      cursor = toBlock + 1n;
     }
   };
   const poll = () => {
@@ -80,11 +87,36 @@ export function watchMarketEvents(conn: ChainConnection, params: WatchMarketEven
       return cursor;
     },
     poll,
-    stop() {
+    async stop() {
       stopped = true;
       if (timer) clearTimeout(timer);
+      await running;
     },
   };
+}
+
+export interface WatchMarketEventsParameters extends Omit<WatchBlocksParameters, "read"> {
+  /** Called with each range's events, in chain order. A throw is logged; the events are not read again. */
+  onEvents: (events: MarketEvent[]) => void | Promise<void>;
+}
+
+export type MarketWatcher = BlockWatcher;
+
+/** Follows every event of the market. */
+export function watchMarketEvents(conn: ChainConnection, params: WatchMarketEventsParameters): MarketWatcher {
+  return watchBlocks(conn, {
+    ...params,
+    read: async ({ fromBlock, toBlock }) => {
+      const logs: Log[] = await conn.publicClient.getLogs({ address: conn.network.contracts.market, fromBlock, toBlock });
+      const events = parseEventLogs({ abi: lilypadMarketAbi, logs });
+      if (events.length === 0) return;
+      try {
+        await params.onEvents(events);
+      } catch (error) {
+        params.onError?.(error, 0);
+      }
+    },
+  });
 }
 
 /** The outage callbacks every role passes: one warning per failed read (with the back-off), one line on recovery. */
