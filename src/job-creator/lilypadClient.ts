@@ -22,6 +22,7 @@ import { DEV_CHAIN_ID } from "../core/network.ts";
 import { ensureEscrow } from "../chain/market/escrow.ts";
 import { readDeal } from "../chain/market/readDeal.ts";
 import { followDeals, type DealFollower } from "../chain/market/dealTracker.ts";
+import { carBytesOf, fileInputCids, storeFileInputs } from "./fileInputs.ts";
 import { ServiceRole, serviceUrlOf } from "../chain/serviceRegistry.ts";
 import { jobOfferDigest, signJobOffer } from "../chain/offers.ts";
 import { domainOf } from "../chain/verifyOffers.ts";
@@ -135,6 +136,8 @@ export class LilypadClient {
   #chainHead: Promise<{ time: number; number: bigint | undefined }> | undefined;
   /** The chain's side of this client's jobs: a deal opened, its result, its ruling, even with the solver gone. */
   readonly #deals: DealFollower;
+  /** Input files the solver holds already. */
+  readonly #uploaded = new Set<string>();
 
   constructor(params: LilypadClientParameters) {
     this.#p = params;
@@ -167,7 +170,10 @@ export class LilypadClient {
   async submit(module: string, given: Record<string, InputValue>, options: RunOptions = {}): Promise<JobHandle> {
     const started = performance.now();
     const { id, manifest } = await this.#p.resolveModule(module);
-    const inputs = resolveInputs({ manifest, given });
+    // A file input given as a path is added to this client's store; its CID is what the offer commits to.
+    const inputs = resolveInputs({ manifest, given: await storeFileInputs({ manifest, given, blockstore: this.#p.blockstore }) });
+    // Before any offer is signed, the files go where the provider and a mediator can fetch them: the solver.
+    await this.#uploadFiles(fileInputCids(manifest, inputs));
     const terms = { ...DEFAULT_JOB_TERMS, ...this.#p.terms, ...options.terms };
     await this.#ensureEscrow(terms);
     const events = await this.#connect();
@@ -282,6 +288,14 @@ export class LilypadClient {
    */
   finalizeOverdueDeals(dealIds?: readonly Hex[]): Promise<FinalizeOverdueDealsResult> {
     return finalizeOverdueDeals({ conn: this.#p.conn, dealIds });
+  }
+
+  async #uploadFiles(cids: readonly string[]): Promise<void> {
+    for (const cid of cids) {
+      if (this.#uploaded.has(cid)) continue;
+      await this.#solver.uploadFile(cid, await carBytesOf(this.#p.blockstore, cid));
+      this.#uploaded.add(cid);
+    }
   }
 
   /** Stops following jobs (they reject with CLIENT_CLOSED; their deals go on on chain) and closes the socket. */

@@ -214,8 +214,9 @@ export class Mediator {
 
   /** Everything this mediator may ask, in order: the deal's provider, its creator, the configured stores, then solvers. */
   #sourcesOf(dealId: Hex, services: DealServices): DealJobSources {
-    const stores = [...new Set([services.provider, services.creator, ...(this.#p.stores ?? [])].filter((u): u is string => u !== undefined))];
     const solverUrls = [...new Set([services.solver?.url, this.#p.solverUrl].filter((u): u is string => u !== undefined))];
+    // The solver keeps the creator's input files.
+    const stores = [...new Set([services.provider, services.creator, ...solverUrls, ...(this.#p.stores ?? [])].filter((u): u is string => u !== undefined))];
     const { conn, now } = this.#p;
     return {
       stores,

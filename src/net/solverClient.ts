@@ -22,6 +22,7 @@ import {
 import { toWireJson } from "../core/api/wire.ts";
 import { LilypadError } from "../core/errors.ts";
 import type { JobOffer } from "../core/dealTypes.ts";
+import { CAR_CONTENT_TYPE } from "../storage/exportCar.ts";
 
 /** The solver answered with an error (or could not be reached: code SOLVER_UNREACHABLE). */
 export class SolverRequestError extends LilypadError {
@@ -76,15 +77,19 @@ export class SolverClient {
   }
 
   async request(method: string, path: string, body?: unknown): Promise<unknown> {
-    const text = body === undefined ? "" : toWireJson(body);
-    const auth = await signRequest({ account: this.#p.account, scope: this.#p.scope, request: { method, path, body: text }, now: this.#now() });
+    return this.#send(method, path, body === undefined ? undefined : { bytes: toWireJson(body), contentType: "application/json" });
+  }
+
+  async #send(method: string, path: string, payload: { bytes: string | Uint8Array; contentType: string } | undefined): Promise<unknown> {
+    const auth = await signRequest({ account: this.#p.account, scope: this.#p.scope, request: { method, path, body: payload?.bytes ?? "" }, now: this.#now() });
     let response: Response;
     let raw: string;
     try {
       response = await fetch(`${this.url}${path}`, {
         method,
-        headers: { ...authHeaders(auth), ...(body === undefined ? {} : { "content-type": "application/json" }) },
-        body: body === undefined ? undefined : text,
+        headers: { ...authHeaders(auth), ...(payload === undefined ? {} : { "content-type": payload.contentType }) },
+        // A Uint8Array is a valid fetch body; the DOM typings only name ArrayBuffer-backed ones.
+        body: payload?.bytes as string | Uint8Array<ArrayBuffer> | undefined,
         signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),
       });
       raw = await response.text();
@@ -132,6 +137,11 @@ export class SolverClient {
 
   async putCapacity(body: CapacityBodyInput): Promise<void> {
     await this.request("PUT", `${API_PREFIX}/capacity`, body);
+  }
+
+  /** Leaves a job's input file with the solver (its whole DAG as one CAR), for the deal's provider and mediator. */
+  async uploadFile(cid: string, car: Uint8Array): Promise<void> {
+    await this.#send("PUT", `${API_PREFIX}/files/${cid}`, { bytes: car, contentType: CAR_CONTENT_TYPE });
   }
 
   /** Opens the event socket for this client's address; it reconnects until closed. */

@@ -343,7 +343,8 @@ export class ResourceProvider {
         sources: async () => {
           const creator = await serviceUrlOf(this.#p.conn, { service: unpackDeal(work.deal).creator, role: ServiceRole.JobCreator }).catch(() => undefined);
           return {
-            stores: [...(creator === undefined ? [] : [creator]), ...(this.#p.stores ?? [])],
+            // The solver keeps the creator's input files: the creator may be unreachable, or gone.
+            stores: [...(creator === undefined ? [] : [creator]), this.#solver.url, ...(this.#p.stores ?? [])],
             inputs: [{ name: `solver ${this.#solver.url}`, get: async () => (await this.#solver.getJob(dealId)).record.inputs }],
           };
         },

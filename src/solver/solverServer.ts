@@ -27,6 +27,14 @@ import { Solver } from "./solver.ts";
 import { SolverError } from "./solverError.ts";
 import { authErrorCode, SolverErrorCode } from "../core/api/solverErrors.ts";
 import { SolverStore } from "./solverStore.ts";
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { dirname, join } from "node:path";
+import { cidStringSchema } from "../core/moduleManifest.ts";
+import { carRoutes } from "../storage/carRoutes.ts";
+import { createBlockstore } from "../storage/createBlockstore.ts";
+import { CAR_CONTENT_TYPE } from "../storage/exportCar.ts";
+import { importCar } from "../storage/importCar.ts";
 
 export interface StartSolverParameters {
   conn: ChainConnection;
@@ -38,7 +46,17 @@ export interface StartSolverParameters {
   port?: number;
   now?: () => number;
   proposalTimeoutMs?: number;
+  /**
+   * Where the job creators' input files are kept for providers and mediators (default: a `blocks` folder beside
+   * the database; a temporary one for ":memory:").
+   */
+  blocksPath?: string;
+  /** The largest upload of one input file, as a CAR (default MAX_FILE_UPLOAD_BYTES). */
+  maxUploadBytes?: number;
 }
+
+/** 64 MiB: an input file above that must come from a store the provider is told of (`--stores`). */
+export const MAX_FILE_UPLOAD_BYTES = 64 << 20;
 
 export interface RunningSolver {
   url: string;
@@ -52,7 +70,7 @@ const HELLO_TIMEOUT_MS = 5000;
 
 declare module "fastify" {
   interface FastifyRequest {
-    rawBody?: string;
+    rawBody?: string | Uint8Array;
     signer?: Address;
   }
 }
@@ -62,6 +80,9 @@ export async function startSolver(params: StartSolverParameters): Promise<Runnin
   const now = params.now ?? (() => Math.floor(Date.now() / 1000));
   const scope: AuthScope = { chainId: conn.network.chainId, market: conn.network.contracts.market };
   const store = new SolverStore(params.databasePath);
+  const temporaryBlocks = params.blocksPath === undefined && params.databasePath === ":memory:" ? await mkdtemp(join(tmpdir(), "lilypad-solver-blocks-")) : undefined;
+  const blockstore = await createBlockstore({ path: params.blocksPath ?? temporaryBlocks ?? join(dirname(params.databasePath), "blocks") });
+  const maxUploadBytes = params.maxUploadBytes ?? MAX_FILE_UPLOAD_BYTES;
   const sockets = new Map<Address, Set<WebSocket>>();
   const seenNonce = (address: Address, nonce: string, expiry: number) => !store.recordNonce(address, nonce, expiry);
   const send = coalescingSender();
@@ -118,6 +139,26 @@ export async function startSolver(params: StartSolverParameters): Promise<Runnin
   };
 
   await app.register(websocket, { options: { maxPayload: 1 << 20 } });
+
+  // Input files: a job creator leaves each file's DAG here as one CAR (every block checked against its CID), and
+  // anyone who knows the CID reads it back the way a provider serves results (GET /ipfs/:cid?format=car).
+  app.addContentTypeParser(CAR_CONTENT_TYPE.split(";")[0]!, { parseAs: "buffer", bodyLimit: maxUploadBytes }, (request, body, done) => {
+    request.rawBody = body as Buffer;
+    done(null, body);
+  });
+  app.put<{ Params: { cid: string } }>(`${API_PREFIX}/files/:cid`, async (request, reply) => {
+    await authenticate(request);
+    const cid = cidStringSchema.safeParse(request.params.cid);
+    if (!cid.success) throw new SolverError(SolverErrorCode.invalidFile, `${request.params.cid} is not a CID`);
+    if (!(request.body instanceof Uint8Array)) throw new SolverError(SolverErrorCode.invalidFile, `the body must be a CAR (content-type ${CAR_CONTENT_TYPE})`);
+    try {
+      await importCar({ blockstore, car: [request.body], expectedRoot: cid.data, maxBytes: maxUploadBytes });
+    } catch (error) {
+      throw new SolverError(SolverErrorCode.invalidFile, `the CAR does not hold ${cid.data}: ${error instanceof Error ? error.message : String(error)}`);
+    }
+    return reply.status(204).send();
+  });
+  await app.register(carRoutes, { blockstore });
 
   app.get(`${API_PREFIX}/health`, async (): Promise<SolverHealth> => ({
     ok: true,
@@ -244,6 +285,8 @@ export async function startSolver(params: StartSolverParameters): Promise<Runnin
       for (const set of sockets.values()) for (const s of set) s.terminate();
       await app.close();
       store.close();
+      blockstore.close();
+      if (temporaryBlocks) await rm(temporaryBlocks, { recursive: true, force: true });
     },
   };
 }

@@ -35,6 +35,8 @@ export const SolverErrorCode = {
   noProposal: "NO_PROPOSAL",
   termsChanged: "TERMS_CHANGED",
   notYourDeal: "NOT_YOUR_DEAL",
+  // Input files.
+  invalidFile: "INVALID_FILE",
 } as const;
 export type SolverErrorCode = (typeof SolverErrorCode)[keyof typeof SolverErrorCode];
 

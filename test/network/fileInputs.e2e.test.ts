@@ -1,0 +1,88 @@
+// File inputs end to end, with every role on its own block store: a job creator names a local file, the SDK adds it
+// and leaves its blocks with the solver before signing anything, and the provider (and a mediator re-running the
+// deal) fetch it from there, checked against its CID; the creator serves nothing. A missing, oversize or unknown
+// file is refused before any job reaches the solver.
+import assert from "node:assert/strict";
+import { writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import { after, before, describe, it } from "node:test";
+import { Outcome } from "../../src/core/dealTypes.ts";
+import { InvalidInputError } from "../../src/core/errors.ts";
+import { SolverRequestError } from "../../src/net/solverClient.ts";
+import { addBytes } from "../../src/storage/addBytes.ts";
+import { createBlockstore } from "../../src/storage/createBlockstore.ts";
+import { fetchCar } from "../../src/storage/fetchCar.ts";
+import { readFileBytes } from "../../src/storage/readFileBytes.ts";
+import { carBytesOf } from "../../src/job-creator/fileInputs.ts";
+import type { LilypadClient } from "../../src/job-creator/lilypadClient.ts";
+import { startTestNetwork, type TestNetwork } from "./helpers.ts";
+
+const CSV = "region,amount\nnorth,10\nsouth,5.5\nnorth,2\n";
+
+describe("file inputs across separate stores", { timeout: 240_000 }, () => {
+  let t: TestNetwork;
+  let client: LilypadClient;
+  let csvPath: string;
+
+  before(async () => {
+    t = await startTestNetwork();
+    client = await t.client();
+    csvPath = join(t.home, "sales.csv");
+    await writeFile(csvPath, CSV);
+  });
+  after(() => t?.close());
+
+  it("runs etl on a local CSV: the file reaches the provider through the solver, and a mediator re-runs it alike", async () => {
+    const result = await client.run("etl:v1", { Data: csvPath, GroupBy: "region", Value: "amount" });
+    assert.match(new TextDecoder().decode(result.stdout), /3 rows, 2 groups by "region"/);
+    assert.equal(result.outcome, Outcome.Accepted);
+
+    // The solver holds the file, verified, for anyone with the CID.
+    const store = await createBlockstore({ path: join(t.home, "check", "blocks") });
+    const { cid } = await addBytes({ blockstore: store, bytes: new TextEncoder().encode(CSV) });
+    const fetched = await createBlockstore({ path: join(t.home, "check2", "blocks") });
+    await fetchCar({ url: t.net.solver.url, root: cid, blockstore: fetched });
+    assert.equal(new TextDecoder().decode(await readFileBytes({ blockstore: fetched, cid, maxBytes: 1 << 20 })), CSV);
+
+    // The same job spot-checked by the mediator: it gathers the file too, and finds for the provider.
+    const checked = await client.run("etl:v1", { Data: csvPath, GroupBy: "amount", Value: "amount" }, { mediationChance: 1 });
+    assert.equal(checked.outcome, Outcome.ProviderRight);
+  });
+
+  it("refuses a missing file, a file over the module's limit and a CID this client does not hold, before submitting", async () => {
+    const before = (await client.solver.listJobs(1000)).length;
+    await assert.rejects(client.run("etl:v1", { Data: join(t.home, "nope.csv"), GroupBy: "region", Value: "amount" }), (error: unknown) => {
+      assert.ok(error instanceof InvalidInputError, String(error));
+      assert.match(error.message, /no such file/);
+      return true;
+    });
+    const big = join(t.home, "big.csv");
+    await writeFile(big, Buffer.alloc((16 << 20) + 1, 0x31));
+    await assert.rejects(client.run("etl:v1", { Data: big, GroupBy: "region", Value: "amount" }), (error: unknown) => {
+      assert.ok(error instanceof InvalidInputError, String(error));
+      assert.match(error.message, /16777217 bytes/);
+      assert.match(error.hint ?? "", /at most 16777216 bytes/);
+      return true;
+    });
+    const elsewhere = await createBlockstore({ path: join(t.home, "elsewhere", "blocks") });
+    const { cid } = await addBytes({ blockstore: elsewhere, bytes: new TextEncoder().encode("a,b\n1,2\n") });
+    await assert.rejects(client.run("etl:v1", { Data: cid.toString(), GroupBy: "a", Value: "b" }), /not in this client's block store/);
+    assert.equal((await client.solver.listJobs(1000)).length, before, "nothing reached the solver");
+  });
+
+  it("the solver refuses an upload that does not hold the CID it names", async () => {
+    const store = await createBlockstore({ path: join(t.home, "upload", "blocks") });
+    const one = await addBytes({ blockstore: store, bytes: new TextEncoder().encode("one") });
+    const two = await addBytes({ blockstore: store, bytes: new TextEncoder().encode("two") });
+    await assert.rejects(client.solver.uploadFile(two.cid.toString(), await carBytesOf(store, one.cid.toString())), (error: unknown) => {
+      assert.ok(error instanceof SolverRequestError);
+      assert.equal(error.code, "INVALID_FILE");
+      assert.equal(error.status, 400);
+      return true;
+    });
+    await assert.rejects(client.solver.uploadFile("not-a-cid", new Uint8Array(4)), /INVALID_FILE|not a CID/);
+    // The file it does hold is accepted (and again: uploads are idempotent).
+    await client.solver.uploadFile(one.cid.toString(), await carBytesOf(store, one.cid.toString()));
+    await client.solver.uploadFile(one.cid.toString(), await carBytesOf(store, one.cid.toString()));
+  });
+});
