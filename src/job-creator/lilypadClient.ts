@@ -23,6 +23,7 @@ import { ensureEscrow } from "../chain/market/escrow.ts";
 import { readDeal } from "../chain/market/readDeal.ts";
 import { followDeals, type DealFollower } from "../chain/market/dealTracker.ts";
 import { carBytesOf, fileInputCids, storeFileInputs } from "./fileInputs.ts";
+import { isShippedModule } from "../modules/moduleCatalog.ts";
 import { ServiceRole, serviceUrlOf } from "../chain/serviceRegistry.ts";
 import { jobOfferDigest, signJobOffer } from "../chain/offers.ts";
 import { domainOf } from "../chain/verifyOffers.ts";
@@ -136,7 +137,7 @@ export class LilypadClient {
   #chainHead: Promise<{ time: number; number: bigint | undefined }> | undefined;
   /** The chain's side of this client's jobs: a deal opened, its result, its ruling, even with the solver gone. */
   readonly #deals: DealFollower;
-  /** Input files the solver holds already. */
+  /** Content the solver holds already (input files, modules). */
   readonly #uploaded = new Set<string>();
 
   constructor(params: LilypadClientParameters) {
@@ -172,8 +173,9 @@ export class LilypadClient {
     const { id, manifest } = await this.#p.resolveModule(module);
     // A file input given as a path is added to this client's store; its CID is what the offer commits to.
     const inputs = resolveInputs({ manifest, given: await storeFileInputs({ manifest, given, blockstore: this.#p.blockstore }) });
-    // Before any offer is signed, the files go where the provider and a mediator can fetch them: the solver.
-    await this.#uploadFiles(fileInputCids(manifest, inputs));
+    // Before any offer is signed, the files (and a module not shipped with lilypad) go where the provider and a
+    // mediator can fetch them: the solver.
+    await this.#leaveWithSolver([...fileInputCids(manifest, inputs), ...(isShippedModule(id.cid) ? [] : [id.cid, manifest.artifact.cid])]);
     const terms = { ...DEFAULT_JOB_TERMS, ...this.#p.terms, ...options.terms };
     await this.#ensureEscrow(terms);
     const events = await this.#connect();
@@ -290,10 +292,10 @@ export class LilypadClient {
     return finalizeOverdueDeals({ conn: this.#p.conn, dealIds });
   }
 
-  async #uploadFiles(cids: readonly string[]): Promise<void> {
+  async #leaveWithSolver(cids: readonly string[]): Promise<void> {
     for (const cid of cids) {
       if (this.#uploaded.has(cid)) continue;
-      await this.#solver.uploadFile(cid, await carBytesOf(this.#p.blockstore, cid));
+      await this.#solver.uploadContent(cid, await carBytesOf(this.#p.blockstore, cid));
       this.#uploaded.add(cid);
     }
   }

@@ -15,7 +15,7 @@ import { readFileBytes } from "../storage/readFileBytes.ts";
 import { readJobInputs } from "../storage/readJobInputs.ts";
 import { storeJobInputs } from "../storage/storeJobInputs.ts";
 import type { LoadModuleResult } from "./loadModule.ts";
-import { readShippedCatalog } from "./moduleCatalog.ts";
+import { isShippedModule } from "./moduleCatalog.ts";
 import { loadDealModule } from "./runDealJob.ts";
 
 const MAX_MANIFEST_BYTES = 256 * 1024;
@@ -88,7 +88,7 @@ export async function gatherDealJob(params: GatherDealJobParameters): Promise<Ga
 
   // The module: the repository's own are packaged locally by loadModule; any other is fetched by CID.
   const moduleCid = CID.parse(moduleCidOfDigest(params.moduleId));
-  if (!shippedModuleCids().has(moduleCid.toString())) {
+  if (!isShippedModule(moduleCid.toString())) {
     if (!(await blockstore.has(moduleCid))) fetched.push(`module from ${await fetchFromStores(moduleCid, MAX_MANIFEST_BYTES)}`);
     const manifest = parseManifest(JSON.parse(new TextDecoder().decode(await readFileBytes({ blockstore, cid: moduleCid, maxBytes: MAX_MANIFEST_BYTES }))), moduleCid.toString());
     const artifact = CID.parse(manifest.artifact.cid);
@@ -115,11 +115,6 @@ export async function gatherDealJob(params: GatherDealJobParameters): Promise<Ga
   }
 }
 
-let shipped: Set<string> | undefined;
-/** The CIDs of the repository's own modules (read once: this runs on every job). */
-function shippedModuleCids(): Set<string> {
-  return (shipped ??= new Set(Object.values(readShippedCatalog())));
-}
 
 function checked(inputs: ResolvedInputs, inputsHash: Hex): ResolvedInputs {
   if (inputsHashOf(inputs) !== inputsHash) throw new Error("its inputs do not hash to the deal's inputsHash");

@@ -19,6 +19,12 @@ export function readShippedCatalog(): ModuleCatalog {
   return existsSync(SHIPPED_CATALOG_FILE) ? catalogSchema.parse(JSON.parse(readFileSync(SHIPPED_CATALOG_FILE, "utf8"))) : {};
 }
 
+let shipped: Set<string> | undefined;
+/** Whether `cid` is one of the repository's own modules, which every party packages locally (read once). */
+export function isShippedModule(cid: string): boolean {
+  return (shipped ??= new Set(Object.values(readShippedCatalog()))).has(cid);
+}
+
 export async function readCatalog(path: string): Promise<ModuleCatalog> {
   if (!existsSync(path)) return {};
   return catalogSchema.parse(JSON.parse(await readFile(path, "utf8")));

@@ -140,8 +140,8 @@ export class SolverClient {
   }
 
   /** Leaves a job's input file with the solver (its whole DAG as one CAR), for the deal's provider and mediator. */
-  async uploadFile(cid: string, car: Uint8Array): Promise<void> {
-    await this.#send("PUT", `${API_PREFIX}/files/${cid}`, { bytes: car, contentType: CAR_CONTENT_TYPE });
+  async uploadContent(cid: string, car: Uint8Array): Promise<void> {
+    await this.#send("PUT", `${API_PREFIX}/content/${cid}`, { bytes: car, contentType: CAR_CONTENT_TYPE });
   }
 
   /** Opens the event socket for this client's address; it reconnects until closed. */

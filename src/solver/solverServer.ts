@@ -146,7 +146,7 @@ export async function startSolver(params: StartSolverParameters): Promise<Runnin
     request.rawBody = body as Buffer;
     done(null, body);
   });
-  app.put<{ Params: { cid: string } }>(`${API_PREFIX}/files/:cid`, async (request, reply) => {
+  app.put<{ Params: { cid: string } }>(`${API_PREFIX}/content/:cid`, async (request, reply) => {
     await authenticate(request);
     const cid = cidStringSchema.safeParse(request.params.cid);
     if (!cid.success) throw new SolverError(SolverErrorCode.invalidFile, `${request.params.cid} is not a CID`);

@@ -3,7 +3,8 @@
 // deal) fetch it from there, checked against its CID; the creator serves nothing. A missing, oversize or unknown
 // file is refused before any job reaches the solver.
 import assert from "node:assert/strict";
-import { writeFile } from "node:fs/promises";
+import { cp, readFile, writeFile } from "node:fs/promises";
+import { fileURLToPath } from "node:url";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { Outcome } from "../../src/core/dealTypes.ts";
@@ -15,11 +16,16 @@ import { fetchCar } from "../../src/storage/fetchCar.ts";
 import { readFileBytes } from "../../src/storage/readFileBytes.ts";
 import { carBytesOf } from "../../src/job-creator/fileInputs.ts";
 import type { LilypadClient } from "../../src/job-creator/lilypadClient.ts";
+import { DevAccountIndex } from "../../src/chain/devAccounts.ts";
+import { packageModule } from "../../src/modules/packageModule.ts";
+import { createModuleResolver } from "../../src/modules/moduleResolver.ts";
 import { startTestNetwork, type TestNetwork } from "./helpers.ts";
+
+const repo = fileURLToPath(new URL("../../", import.meta.url));
 
 const CSV = "region,amount\nnorth,10\nsouth,5.5\nnorth,2\n";
 
-describe("file inputs across separate stores", { timeout: 240_000 }, () => {
+describe("file inputs and modules across separate stores", { timeout: 240_000 }, () => {
   let t: TestNetwork;
   let client: LilypadClient;
   let csvPath: string;
@@ -49,6 +55,22 @@ describe("file inputs across separate stores", { timeout: 240_000 }, () => {
     assert.equal(checked.outcome, Outcome.ProviderRight);
   });
 
+  it("runs a module the provider has never seen: the client leaves it with the solver, the provider fetches it", async () => {
+    const dir = join(t.home, "sheep");
+    await cp(join(repo, "modules", "cowsay"), dir, { recursive: true });
+    const manifest = JSON.parse(await readFile(join(dir, "manifest.json"), "utf8")) as { name: string };
+    await writeFile(join(dir, "manifest.json"), JSON.stringify({ ...manifest, name: "sheep" }));
+    const store = await createBlockstore({ path: join(t.home, "jc-sheep", "blocks") });
+    const { cid } = await packageModule({ dir, blockstore: store });
+    const author = await t.client(DevAccountIndex.jobCreator, {
+      blockstore: store,
+      resolveModule: createModuleResolver({ blockstore: store, workDir: join(t.home, "jc-sheep", "work") }),
+    });
+    const result = await author.run(cid.toString(), { Message: "baa" });
+    assert.match(new TextDecoder().decode(result.stdout), /< baa >/);
+    assert.equal(result.outcome, Outcome.Accepted);
+  });
+
   it("refuses a missing file, a file over the module's limit and a CID this client does not hold, before submitting", async () => {
     const before = (await client.solver.listJobs(1000)).length;
     await assert.rejects(client.run("etl:v1", { Data: join(t.home, "nope.csv"), GroupBy: "region", Value: "amount" }), (error: unknown) => {
@@ -74,15 +96,15 @@ describe("file inputs across separate stores", { timeout: 240_000 }, () => {
     const store = await createBlockstore({ path: join(t.home, "upload", "blocks") });
     const one = await addBytes({ blockstore: store, bytes: new TextEncoder().encode("one") });
     const two = await addBytes({ blockstore: store, bytes: new TextEncoder().encode("two") });
-    await assert.rejects(client.solver.uploadFile(two.cid.toString(), await carBytesOf(store, one.cid.toString())), (error: unknown) => {
+    await assert.rejects(client.solver.uploadContent(two.cid.toString(), await carBytesOf(store, one.cid.toString())), (error: unknown) => {
       assert.ok(error instanceof SolverRequestError);
       assert.equal(error.code, "INVALID_FILE");
       assert.equal(error.status, 400);
       return true;
     });
-    await assert.rejects(client.solver.uploadFile("not-a-cid", new Uint8Array(4)), /INVALID_FILE|not a CID/);
+    await assert.rejects(client.solver.uploadContent("not-a-cid", new Uint8Array(4)), /INVALID_FILE|not a CID/);
     // The file it does hold is accepted (and again: uploads are idempotent).
-    await client.solver.uploadFile(one.cid.toString(), await carBytesOf(store, one.cid.toString()));
-    await client.solver.uploadFile(one.cid.toString(), await carBytesOf(store, one.cid.toString()));
+    await client.solver.uploadContent(one.cid.toString(), await carBytesOf(store, one.cid.toString()));
+    await client.solver.uploadContent(one.cid.toString(), await carBytesOf(store, one.cid.toString()));
   });
 });
