@@ -44,6 +44,7 @@ export async function createLilypadClient(params: CreateLilypadClientParameters)
       workDir: paths.workDir,
       catalogs: [await readCatalog(paths.catalogFile)],
       registry: ({ publisher, name, version }) => resolveModuleOnChain({ publicClient: conn.publicClient, market: network.contracts.market, publisher, name, version }),
+      stores: [network.solverUrl],
     }),
     mediators: network.mediators,
     terms: params.terms,

@@ -11,7 +11,6 @@ import type { InputValue } from "../core/moduleInputs.ts";
 import { cidStringSchema, type ModuleManifest } from "../core/moduleManifest.ts";
 import { addFile } from "../storage/addFile.ts";
 import type { Blockstore } from "../storage/createBlockstore.ts";
-import { exportCar } from "../storage/exportCar.ts";
 import { readFileBytes } from "../storage/readFileBytes.ts";
 
 export interface StoreFileInputsParameters {
@@ -58,13 +57,6 @@ export async function storeFileInputs({ manifest, given, blockstore, cwd }: Stor
 /** The CIDs of a job's file inputs (after storeFileInputs and resolveInputs). */
 export function fileInputCids(manifest: ModuleManifest, inputs: Record<string, InputValue>): string[] {
   return manifest.inputs.filter((spec) => spec.type === "file" && typeof inputs[spec.name] === "string").map((spec) => String(inputs[spec.name]));
-}
-
-/** A file's DAG as one CAR, to upload. */
-export async function carBytesOf(blockstore: Blockstore, cid: string): Promise<Uint8Array> {
-  const chunks: Uint8Array[] = [];
-  for await (const chunk of exportCar({ blockstore, root: CID.parse(cid) })) chunks.push(chunk);
-  return Buffer.concat(chunks);
 }
 
 function mib(bytes: number): string {

@@ -22,7 +22,8 @@ import { DEV_CHAIN_ID } from "../core/network.ts";
 import { ensureEscrow } from "../chain/market/escrow.ts";
 import { readDeal } from "../chain/market/readDeal.ts";
 import { followDeals, type DealFollower } from "../chain/market/dealTracker.ts";
-import { carBytesOf, fileInputCids, storeFileInputs } from "./fileInputs.ts";
+import { fileInputCids, storeFileInputs } from "./fileInputs.ts";
+import { exportCarBytes } from "../storage/exportCar.ts";
 import { isShippedModule } from "../modules/moduleCatalog.ts";
 import { ServiceRole, serviceUrlOf } from "../chain/serviceRegistry.ts";
 import { jobOfferDigest, signJobOffer } from "../chain/offers.ts";
@@ -295,7 +296,7 @@ export class LilypadClient {
   async #leaveWithSolver(cids: readonly string[]): Promise<void> {
     for (const cid of cids) {
       if (this.#uploaded.has(cid)) continue;
-      await this.#solver.uploadContent(cid, await carBytesOf(this.#p.blockstore, cid));
+      await this.#solver.uploadContent(cid, await exportCarBytes(this.#p.blockstore, CID.parse(cid)));
       this.#uploaded.add(cid);
     }
   }

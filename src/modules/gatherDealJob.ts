@@ -6,21 +6,16 @@
 import { CID } from "multiformats/cid";
 import type { Hex } from "viem";
 import { inputsHashOf, resolveInputs, type ResolvedInputs } from "../core/moduleInputs.ts";
-import { moduleCidOfDigest, parseManifest } from "../core/moduleId.ts";
-import { LilypadError } from "../core/errors.ts";
+import { moduleCidOfDigest } from "../core/moduleId.ts";
 import type { Blockstore } from "../storage/createBlockstore.ts";
-import { fetchCar } from "../storage/fetchCar.ts";
 import { fetchJobInputs } from "../storage/fetchJobInputs.ts";
-import { readFileBytes } from "../storage/readFileBytes.ts";
 import { readJobInputs } from "../storage/readJobInputs.ts";
 import { storeJobInputs } from "../storage/storeJobInputs.ts";
 import type { LoadModuleResult } from "./loadModule.ts";
+import { fetchFromStores as fetchFromStoresOf, fetchModule, firstOf } from "./fetchModule.ts";
 import { isShippedModule } from "./moduleCatalog.ts";
 import { loadDealModule } from "./runDealJob.ts";
 
-const MAX_MANIFEST_BYTES = 256 * 1024;
-/** A module's artifact: a wasm binary, or a js folder with its models. */
-const MAX_ARTIFACT_CAR_BYTES = 1 << 30;
 /** A file's CAR carries its bytes plus the DAG's links: a little more than the file. */
 const carBytesFor = (fileBytes: number) => fileBytes + Math.ceil(fileBytes / 64) + (1 << 20);
 
@@ -30,20 +25,6 @@ export interface DealJobSources {
   stores: readonly string[];
   /** Other ways to a deal's inputs, asked after the stores (a solver's job record). */
   inputs?: readonly { name: string; get(): Promise<ResolvedInputs> }[];
-}
-
-/** Nothing that was asked had (valid) content: each source's failure is listed. */
-export class DealJobUnavailableError extends LilypadError {
-  readonly failures: readonly string[];
-
-  constructor(params: { what: string; failures: readonly string[] }) {
-    super({
-      code: "DEAL_JOB_UNAVAILABLE",
-      message: `${params.what} could not be found${params.failures.length ? `: ${params.failures.join("; ")}` : " (no source to ask)"}`,
-    });
-    this.name = "DealJobUnavailableError";
-    this.failures = params.failures;
-  }
 }
 
 export interface GatherDealJobParameters {
@@ -89,10 +70,7 @@ export async function gatherDealJob(params: GatherDealJobParameters): Promise<Ga
   // The module: the repository's own are packaged locally by loadModule; any other is fetched by CID.
   const moduleCid = CID.parse(moduleCidOfDigest(params.moduleId));
   if (!isShippedModule(moduleCid.toString())) {
-    if (!(await blockstore.has(moduleCid))) fetched.push(`module from ${await fetchFromStores(moduleCid, MAX_MANIFEST_BYTES)}`);
-    const manifest = parseManifest(JSON.parse(new TextDecoder().decode(await readFileBytes({ blockstore, cid: moduleCid, maxBytes: MAX_MANIFEST_BYTES }))), moduleCid.toString());
-    const artifact = CID.parse(manifest.artifact.cid);
-    if (!(await blockstore.has(artifact))) fetched.push(`module artifact from ${await fetchFromStores(artifact, MAX_ARTIFACT_CAR_BYTES)}`);
+    fetched.push(...(await fetchModule({ cid: moduleCid, blockstore, signal, stores: async () => (await sourcesOf()).stores })));
   }
   const module = await loadDealModule({ ...params, blockstore });
 
@@ -106,30 +84,11 @@ export async function gatherDealJob(params: GatherDealJobParameters): Promise<Ga
   return { inputs, module, fetched };
 
   async function fetchFromStores(root: CID, maxBytes: number): Promise<string> {
-    const { stores } = await sourcesOf();
-    const found = await firstOf(
-      root.toString(),
-      stores.map((url) => ({ name: url, get: () => fetchCar({ url, root, blockstore, maxBytes, signal }) })),
-    );
-    return found.name;
+    return fetchFromStoresOf({ root, stores: (await sourcesOf()).stores, blockstore, maxBytes, signal });
   }
 }
-
 
 function checked(inputs: ResolvedInputs, inputsHash: Hex): ResolvedInputs {
   if (inputsHashOf(inputs) !== inputsHash) throw new Error("its inputs do not hash to the deal's inputsHash");
   return inputs;
-}
-
-/** The first source that answers without throwing; every failure is named in the error if none does. */
-async function firstOf<T>(what: string, attempts: { name: string; get(): Promise<T> }[]): Promise<{ name: string; value: T }> {
-  const failures: string[] = [];
-  for (const attempt of attempts) {
-    try {
-      return { name: attempt.name, value: await attempt.get() };
-    } catch (error) {
-      failures.push(`${attempt.name}: ${error instanceof Error ? error.message : String(error)}`);
-    }
-  }
-  throw new DealJobUnavailableError({ what, failures });
 }

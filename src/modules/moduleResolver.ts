@@ -6,7 +6,10 @@ import { join } from "node:path";
 import { moduleIdOf, type ModuleId } from "../core/moduleId.ts";
 import type { ModuleManifest } from "../core/moduleManifest.ts";
 import type { Blockstore } from "../storage/createBlockstore.ts";
+import { CID } from "multiformats/cid";
+import { fetchModule } from "./fetchModule.ts";
 import { loadModule } from "./loadModule.ts";
+import { isShippedModule } from "./moduleCatalog.ts";
 import type { ModuleCatalog } from "./moduleCatalog.ts";
 import { checkModuleName } from "./moduleOrigin.ts";
 import { resolveModuleRef, type ModuleRegistryLookup, type ResolveModuleRefResult } from "./resolveModuleRef.ts";
@@ -18,6 +21,8 @@ export interface ModuleResolverParameters {
   catalogs?: ModuleCatalog[];
   /** The on-chain registry: bare names governance approved, and every publisher's namespace. */
   registry?: ModuleRegistryLookup;
+  /** Where a module this store lacks is fetched from, checked block by block (e.g. the network's solver). */
+  stores?: readonly string[];
 }
 
 export interface ResolvedModule {
@@ -36,6 +41,10 @@ export function createModuleResolver(params: ModuleResolverParameters): ModuleRe
     if (!found) {
       found = (async () => {
         const origin = await resolveModuleRef({ ref, blockstore: params.blockstore, catalogs: params.catalogs ?? [], registry: params.registry });
+        if (params.stores?.length && !isShippedModule(origin.cid)) {
+          const stores = params.stores;
+          await fetchModule({ cid: CID.parse(origin.cid), blockstore: params.blockstore, stores: async () => stores });
+        }
         const loaded = await loadModule({ cid: origin.cid, blockstore: params.blockstore, artifactsDir: join(params.workDir, "artifacts") });
         checkModuleName(origin, loaded.manifest);
         return { id: await moduleIdOf(loaded.manifest), manifest: loaded.manifest, origin };

@@ -46,3 +46,10 @@ async function carHeader(root: CID): Promise<Uint8Array> {
   await closing;
   return Buffer.concat(chunks);
 }
+
+/** The DAG under `root` as one CAR in memory (an upload of a file or a module: bounded by its caller's limits). */
+export async function exportCarBytes(blockstore: Pick<Blockstore, "get">, root: CID): Promise<Uint8Array> {
+  const chunks: Uint8Array[] = [];
+  for await (const chunk of exportCar({ blockstore, root })) chunks.push(chunk);
+  return Buffer.concat(chunks);
+}

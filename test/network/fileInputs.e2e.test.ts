@@ -3,9 +3,12 @@
 // deal) fetch it from there, checked against its CID; the creator serves nothing. A missing, oversize or unknown
 // file is refused before any job reaches the solver.
 import assert from "node:assert/strict";
-import { cp, readFile, writeFile } from "node:fs/promises";
+import { execFile } from "node:child_process";
+import { cp, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { promisify } from "node:util";
 import { fileURLToPath } from "node:url";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { Outcome } from "../../src/core/dealTypes.ts";
 import { InvalidInputError } from "../../src/core/errors.ts";
@@ -14,14 +17,16 @@ import { addBytes } from "../../src/storage/addBytes.ts";
 import { createBlockstore } from "../../src/storage/createBlockstore.ts";
 import { fetchCar } from "../../src/storage/fetchCar.ts";
 import { readFileBytes } from "../../src/storage/readFileBytes.ts";
-import { carBytesOf } from "../../src/job-creator/fileInputs.ts";
+import { exportCarBytes } from "../../src/storage/exportCar.ts";
 import type { LilypadClient } from "../../src/job-creator/lilypadClient.ts";
-import { DevAccountIndex } from "../../src/chain/devAccounts.ts";
+import { devAccount, DevAccountIndex } from "../../src/chain/devAccounts.ts";
+import { resolveModuleOnChain } from "../../src/chain/moduleRegistry.ts";
 import { packageModule } from "../../src/modules/packageModule.ts";
 import { createModuleResolver } from "../../src/modules/moduleResolver.ts";
 import { startTestNetwork, type TestNetwork } from "./helpers.ts";
 
 const repo = fileURLToPath(new URL("../../", import.meta.url));
+const execFileAsync = promisify(execFile);
 
 const CSV = "region,amount\nnorth,10\nsouth,5.5\nnorth,2\n";
 
@@ -29,14 +34,19 @@ describe("file inputs and modules across separate stores", { timeout: 240_000 },
   let t: TestNetwork;
   let client: LilypadClient;
   let csvPath: string;
+  let networkFile: string;
 
   before(async () => {
-    t = await startTestNetwork();
+    networkFile = join(await mkdtemp(join(tmpdir(), "lilypad-files-")), "devnet.json");
+    t = await startTestNetwork({ networkFile });
     client = await t.client();
     csvPath = join(t.home, "sales.csv");
     await writeFile(csvPath, CSV);
   });
-  after(() => t?.close());
+  after(async () => {
+    await t?.close();
+    await rm(dirname(networkFile), { recursive: true, force: true });
+  });
 
   it("runs etl on a local CSV: the file reaches the provider through the solver, and a mediator re-runs it alike", async () => {
     const result = await client.run("etl:v1", { Data: csvPath, GroupBy: "region", Value: "amount" });
@@ -71,6 +81,34 @@ describe("file inputs and modules across separate stores", { timeout: 240_000 },
     assert.equal(result.outcome, Outcome.Accepted);
   });
 
+  it("a published module runs for another user, whose store and provider never saw it: both fetch it from the solver", async () => {
+    const dir = join(t.home, "lamb");
+    await cp(join(repo, "modules", "cowsay"), dir, { recursive: true });
+    const manifest = JSON.parse(await readFile(join(dir, "manifest.json"), "utf8")) as { name: string };
+    await writeFile(join(dir, "manifest.json"), JSON.stringify({ ...manifest, name: "lamb" }));
+    const publisher = devAccount(5).address;
+    const { stdout } = await execFileAsync(process.execPath, [join(repo, "bin", "lilypad.js"), "module", "publish", "./lamb", "--network-file", networkFile, "--dev-account", "5"], {
+      cwd: t.home,
+      env: { ...process.env, LILYPAD_HOME: join(t.home, "publisher-home") },
+      timeout: 120_000,
+    });
+    assert.match(stdout, new RegExp(`stored at  ${t.net.solver.url}`));
+
+    const store = await createBlockstore({ path: join(t.home, "jc-lamb", "blocks") });
+    const conn = t.net.connect(DevAccountIndex.jobCreator);
+    const user = await t.client(DevAccountIndex.jobCreator, {
+      blockstore: store,
+      resolveModule: createModuleResolver({
+        blockstore: store,
+        workDir: join(t.home, "jc-lamb", "work"),
+        registry: ({ publisher: p, name, version }) => resolveModuleOnChain({ publicClient: conn.publicClient, market: t.net.network.contracts.market, publisher: p, name, version }),
+        stores: [t.net.solver.url],
+      }),
+    });
+    const result = await user.run(`${publisher}/lamb:v1`, { Message: "meh" });
+    assert.match(new TextDecoder().decode(result.stdout), /< meh >/);
+  });
+
   it("refuses a missing file, a file over the module's limit and a CID this client does not hold, before submitting", async () => {
     const before = (await client.solver.listJobs(1000)).length;
     await assert.rejects(client.run("etl:v1", { Data: join(t.home, "nope.csv"), GroupBy: "region", Value: "amount" }), (error: unknown) => {
@@ -96,7 +134,7 @@ describe("file inputs and modules across separate stores", { timeout: 240_000 },
     const store = await createBlockstore({ path: join(t.home, "upload", "blocks") });
     const one = await addBytes({ blockstore: store, bytes: new TextEncoder().encode("one") });
     const two = await addBytes({ blockstore: store, bytes: new TextEncoder().encode("two") });
-    await assert.rejects(client.solver.uploadContent(two.cid.toString(), await carBytesOf(store, one.cid.toString())), (error: unknown) => {
+    await assert.rejects(client.solver.uploadContent(two.cid.toString(), await exportCarBytes(store, one.cid)), (error: unknown) => {
       assert.ok(error instanceof SolverRequestError);
       assert.equal(error.code, "INVALID_FILE");
       assert.equal(error.status, 400);
@@ -104,7 +142,7 @@ describe("file inputs and modules across separate stores", { timeout: 240_000 },
     });
     await assert.rejects(client.solver.uploadContent("not-a-cid", new Uint8Array(4)), /INVALID_FILE|not a CID/);
     // The file it does hold is accepted (and again: uploads are idempotent).
-    await client.solver.uploadContent(one.cid.toString(), await carBytesOf(store, one.cid.toString()));
-    await client.solver.uploadContent(one.cid.toString(), await carBytesOf(store, one.cid.toString()));
+    await client.solver.uploadContent(one.cid.toString(), await exportCarBytes(store, one.cid));
+    await client.solver.uploadContent(one.cid.toString(), await exportCarBytes(store, one.cid));
   });
 });

@@ -1,6 +1,7 @@
 import { existsSync, readFileSync } from "node:fs";
 import { join, relative, resolve } from "node:path";
 import type { Command } from "commander";
+import { CID } from "multiformats/cid";
 import { createPublicClient, createWalletClient, defineChain, http, type Hex } from "viem";
 import { privateKeyToAccount } from "viem/accounts";
 import { devAccount } from "../../chain/devAccounts.ts";
@@ -14,6 +15,8 @@ import { loadModule } from "../../modules/loadModule.ts";
 import { readShippedCatalog, writeCatalogEntry } from "../../modules/moduleCatalog.ts";
 import { checkModuleName } from "../../modules/moduleOrigin.ts";
 import { isFolderRef, resolveModuleRef, type ResolveModuleRefResult } from "../../modules/resolveModuleRef.ts";
+import { exportCarBytes } from "../../storage/exportCar.ts";
+import { SolverClient } from "../../net/solverClient.ts";
 import type { CliContext } from "../context.ts";
 import { localModules } from "../localModules.ts";
 
@@ -85,10 +88,17 @@ export function registerModulePublish(module: Command, ctx: CliContext): Command
         asGovernance: flags.asGovernance,
       });
       await writeCatalogEntry(local.catalogFile, key, cid);
+      // Left with the network's solver, so that any user and any provider can fetch it by its CID.
+      let leftWith = "";
+      if (network.solverUrl) {
+        const solver = new SolverClient({ url: network.solverUrl, account, scope: { chainId: network.chainId, market: network.contracts.market } });
+        for (const part of [cid, manifest.artifact.cid]) await solver.uploadContent(part, await exportCarBytes(local.blockstore, CID.parse(part)));
+        leftWith = `stored at  ${network.solverUrl}\n`;
+      }
       // The name others run it by: in the publisher's namespace, unless governance approved the bare name.
       const name = flags.asGovernance ? key : `${account.address}/${key}`;
       ctx.stdout(
-        `${flags.asGovernance ? "approved" : "published"} ${name}\nmodule CID ${cid}\nmodule id  ${digest}\ntx         ${hash}\n` +
+        `${flags.asGovernance ? "approved" : "published"} ${name}\nmodule CID ${cid}\nmodule id  ${digest}\ntx         ${hash}\n${leftWith}` +
           `run it with: lilypad run ${name}\n`,
       );
     });

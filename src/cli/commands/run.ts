@@ -110,6 +110,8 @@ export function registerRun(program: Command, ctx: CliContext): Command {
           workDir: local.workDir,
           catalogs: local.catalogs,
           registry: registryOn(conn, network),
+          // A published module this machine never saw comes from the network's solver, where its publisher left it.
+          stores: [network.solverUrl],
         });
         // Whose module runs is said before anything is offered: a name never silently means a stranger's module.
         let publisher: Address | undefined;
