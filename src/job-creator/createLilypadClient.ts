@@ -5,7 +5,7 @@ import { homedir } from "node:os";
 import { FsBlockstore } from "blockstore-fs";
 import type { Hex } from "viem";
 import { connectChain } from "../chain/chainConnection.ts";
-import { resolveModuleOnChain } from "../chain/moduleRegistry.ts";
+import { moduleRegistryOf } from "../chain/moduleRegistry.ts";
 import { InvalidArgumentError } from "../core/errors.ts";
 import type { NetworkInfo } from "../core/network.ts";
 import { hasNodeSqlite } from "../core/nodeSqlite.ts";
@@ -43,7 +43,7 @@ export async function createLilypadClient(params: CreateLilypadClientParameters)
       blockstore,
       workDir: paths.workDir,
       catalogs: [await readCatalog(paths.catalogFile)],
-      registry: ({ publisher, name, version }) => resolveModuleOnChain({ publicClient: conn.publicClient, market: network.contracts.market, publisher, name, version }),
+      registry: moduleRegistryOf(conn),
       stores: [network.solverUrl],
     }),
     mediators: network.mediators,

@@ -3,18 +3,21 @@
 import { availableParallelism, totalmem } from "node:os";
 import { join } from "node:path";
 import type { Command } from "commander";
-import { parseEther, type Address, type Hex } from "viem";
+import { parseEther, type Address } from "viem";
 import { DevAccountIndex } from "../../chain/devAccounts.ts";
+import { moduleRegistryOf } from "../../chain/moduleRegistry.ts";
 import { registerService, ServiceRole } from "../../chain/serviceRegistry.ts";
 import { InvalidArgumentError } from "../../core/errors.ts";
 import { createLogger } from "../../core/logger.ts";
 import { lilypadPaths } from "../../core/paths.ts";
-import { addressSchema, bytes32Schema } from "../../core/primitives.ts";
+import { addressSchema } from "../../core/primitives.ts";
 import { DEFAULT_PROVIDER_PRICING } from "../../devnet/startNetwork.ts";
 import { startGateway } from "../../job-creator/gateway.ts";
 import { LilypadClient } from "../../job-creator/lilypadClient.ts";
 import { OnChainJobRelay } from "../../job-creator/onChainRelay.ts";
 import { Mediator } from "../../mediator/mediator.ts";
+import { resolveAllowedModules } from "../../modules/allowedModules.ts";
+import { readCatalog } from "../../modules/moduleCatalog.ts";
 import { createModuleResolver } from "../../modules/moduleResolver.ts";
 import { ResourceProvider } from "../../resource-provider/resourceProvider.ts";
 import { SandboxPool } from "../../sandbox/sandboxPool.ts";
@@ -82,7 +85,7 @@ export function registerRoles(program: Command, ctx: CliContext): void {
     .option("--price-per-minstr <tokens>", "asked per million instructions", "0.001")
     .option("--timeout-collateral <tokens>", "staked per job against not answering", "1")
     .option("--collateral-multiple <n>", "results collateral as a multiple of the job's cost", "2")
-    .option("--modules <ids>", "comma-separated module ids (0x digests) to run, or 'any'", "any")
+    .option("--modules <modules>", "comma-separated modules to run, by NAME:VERSION, 0x<publisher>/NAME:VERSION, CID or id; or 'any'", "any")
     .option("--mediators <addresses>", "comma-separated mediators trusted (default: the network's)")
     .action(async (flags: ListenFlags & Record<string, string>, command: Command) => {
       const config = loadCliConfig(ctx, command.optsWithGlobals());
@@ -92,16 +95,26 @@ export function registerRoles(program: Command, ctx: CliContext): void {
       if (!Number.isInteger(slots) || slots < 1) throw new InvalidArgumentError({ argument: "--slots", message: "must be a whole number >= 1" });
       const multiple = Number(flags.collateralMultiple);
       if (!Number.isInteger(multiple) || multiple < 1) throw new InvalidArgumentError({ argument: "--collateral-multiple", message: "must be a whole number >= 1" });
-      const modules = flags.modules === "any" ? "any" : parseList("--modules", flags.modules ?? "", (s) => bytes32Schema.parse(s) as Hex);
+      const conn = connectAs(network, config, DevAccountIndex.firstResourceProvider);
+      const blockstore = await createBlockstore({ path: paths.blocksDir });
+      const modules =
+        flags.modules === "any"
+          ? "any"
+          : await resolveAllowedModules({
+              entries: parseList("--modules", flags.modules ?? "", (s) => s),
+              blockstore,
+              catalogs: [await readCatalog(paths.catalogFile)],
+              registry: moduleRegistryOf(conn),
+            });
       const mediators = flags.mediators ? parseList("--mediators", flags.mediators, (s) => addressSchema.parse(s) as Address) : (network.mediators ?? []);
       if (mediators.length === 0) throw new InvalidArgumentError({ argument: "--mediators", message: "no mediators: the network names none" });
       await runUntilSignal(ctx, "resource provider", async () => {
         const pool = new SandboxPool({ workRoot: paths.workDir, size: slots });
         const rp = new ResourceProvider({
-          conn: connectAs(network, config, DevAccountIndex.firstResourceProvider),
+          conn,
           solverUrl: solverUrlOf(network),
           log: createLogger({ role: "resource-provider", level: config.logLevel }),
-          blockstore: await createBlockstore({ path: paths.blocksDir }),
+          blockstore,
           pool,
           workRoot: paths.workDir,
           pricing: {

@@ -6,12 +6,11 @@ import { CID } from "multiformats/cid";
 import { formatEther, isAddress, parseEther, type Address } from "viem";
 import { DevAccountIndex } from "../../chain/devAccounts.ts";
 import type { ChainConnection } from "../../chain/chainConnection.ts";
-import { resolveModuleOnChain } from "../../chain/moduleRegistry.ts";
+import { moduleRegistryOf } from "../../chain/moduleRegistry.ts";
 import { DEV_CHAIN_ID } from "../../devnet/startDevChain.ts";
 import { InvalidArgumentError } from "../../core/errors.ts";
 import { TIMEOUT_LIMITS } from "../../core/dealTypes.ts";
 import { createLogger } from "../../core/logger.ts";
-import type { NetworkInfo } from "../../core/network.ts";
 import { outcomeName } from "../../core/outcomeName.ts";
 import { startNetwork, type EmbeddedNetwork } from "../../devnet/startNetwork.ts";
 import type { JobEvent } from "../../job-creator/jobEvents.ts";
@@ -19,7 +18,7 @@ import { DEFAULT_JOB_TERMS, LilypadClient, type JobResult } from "../../job-crea
 import { describeModuleOrigin } from "../../modules/moduleOrigin.ts";
 import { createModuleResolver } from "../../modules/moduleResolver.ts";
 import { parseModuleName } from "../../modules/moduleName.ts";
-import { isFolderRef, type ModuleRegistryLookup } from "../../modules/resolveModuleRef.ts";
+import { isFolderRef } from "../../modules/resolveModuleRef.ts";
 import type { Blockstore } from "../../storage/createBlockstore.ts";
 import { loadCliConfig, type ConfigFlags } from "../config.ts";
 import { connectAs, findNetwork, NoNetworkError } from "../connectNetwork.ts";
@@ -109,7 +108,7 @@ export function registerRun(program: Command, ctx: CliContext): Command {
           blockstore: local.blockstore,
           workDir: local.workDir,
           catalogs: local.catalogs,
-          registry: registryOn(conn, network),
+          registry: moduleRegistryOf(conn),
           // A published module this machine never saw comes from the network's solver, where its publisher left it.
           stores: [network.solverUrl],
         });
@@ -201,8 +200,4 @@ async function report(ctx: CliContext, flags: RunFlags, result: JobResult, block
       `result       ${summary.resultCid}\nsaved to     ${out}\ninstructions ${result.instructions.toLocaleString("en-US")}\n` +
       `paid         ${formatEther(result.paid)} LP\ntook         ${summary.elapsedMs} ms\n`,
   );
-}
-
-function registryOn(conn: ChainConnection, network: NetworkInfo): ModuleRegistryLookup {
-  return ({ publisher, name, version }) => resolveModuleOnChain({ publicClient: conn.publicClient, market: network.contracts.market, publisher, name, version });
 }
