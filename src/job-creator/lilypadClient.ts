@@ -18,7 +18,7 @@ import { BatchQueue } from "../chain/market/batchQueue.ts";
 import { acceptResults, challengeResult, finalizeDeals, type DealRef } from "../chain/market/dealCalls.ts";
 import type { RevokeOffersResult } from "../chain/market/revokeOffers.ts";
 import { MarketTxError } from "../chain/market/sendMarketTx.ts";
-import { DEV_CHAIN_ID } from "../core/network.ts";
+import { refusesPrivateAddresses } from "../net/privateAddresses.ts";
 import { ensureEscrow } from "../chain/market/escrow.ts";
 import { readDeal } from "../chain/market/readDeal.ts";
 import { followDeals, type DealFollower } from "../chain/market/dealTracker.ts";
@@ -145,7 +145,7 @@ export class LilypadClient {
     this.#solver = new SolverClient({ url: params.solverUrl, account: params.conn.account, scope: domainOf(params.conn), now: params.now });
     this.#lanes = new LanePool({ conn: params.conn, size: params.lanes ?? 64 });
     this.#deals = followDeals(params.conn, {});
-    this.#refusePrivateAddresses = !(params.allowPrivateAddresses ?? params.conn.network.chainId === DEV_CHAIN_ID);
+    this.#refusePrivateAddresses = refusesPrivateAddresses({ chainId: params.conn.network.chainId, allowPrivateAddresses: params.allowPrivateAddresses });
     this.#accepting = new BatchQueue({
       send: async (batch) => {
         await acceptResults(params.conn, batch.map((a) => a.ref));

@@ -30,6 +30,11 @@ export interface DealJobSources {
   stores: readonly string[];
   /** Other ways to a deal's inputs, asked after the stores (a solver's job record). */
   inputs?: readonly { name: string; get(): Promise<ResolvedInputs> }[];
+  /**
+   * Stores reached only at public addresses: those another party chose (registered on chain), off a devnet. A store
+   * whose host is or resolves to a loopback, private or link-local address is refused (PrivateAddressError).
+   */
+  publicOnly?: ReadonlySet<string>;
 }
 
 /** Nothing that was asked had (valid) content: each source's failure is listed. */
@@ -75,9 +80,9 @@ export async function gatherDealJob(params: GatherDealJobParameters): Promise<Ga
   // The inputs: at hand, kept from before, or asked for.
   let inputs = params.inputs !== undefined && inputsHashOf(params.inputs) === inputsHash ? params.inputs : await readJobInputs({ blockstore, inputsHash });
   if (inputs === undefined) {
-    const { stores, inputs: others = [] } = await sourcesOf();
+    const { stores, inputs: others = [], publicOnly } = await sourcesOf();
     const attempts = [
-      ...stores.map((url) => ({ name: url, get: () => fetchJobInputs({ url, inputsHash, signal }) })),
+      ...stores.map((url) => ({ name: url, get: () => fetchJobInputs({ url, inputsHash, signal, refusePrivateAddresses: publicOnly?.has(url) }) })),
       ...others.map((o) => ({ name: o.name, get: async () => checked(await o.get(), inputsHash) })),
     ];
     const found = await firstOf(`the inputs ${inputsHash}`, attempts);
@@ -106,10 +111,10 @@ export async function gatherDealJob(params: GatherDealJobParameters): Promise<Ga
   return { inputs, module, fetched };
 
   async function fetchFromStores(root: CID, maxBytes: number): Promise<string> {
-    const { stores } = await sourcesOf();
+    const { stores, publicOnly } = await sourcesOf();
     const found = await firstOf(
       root.toString(),
-      stores.map((url) => ({ name: url, get: () => fetchCar({ url, root, blockstore, maxBytes, signal }) })),
+      stores.map((url) => ({ name: url, get: () => fetchCar({ url, root, blockstore, maxBytes, signal, refusePrivateAddresses: publicOnly?.has(url) }) })),
     );
     return found.name;
   }
