@@ -2,6 +2,7 @@
 // publisher binds names only in its own namespace (its address); the bare names are governance's (zero address).
 import type { Account, Address, Chain, Hex, PublicClient, Transport, WalletClient } from "viem";
 import { LilypadError } from "../core/errors.ts";
+import type { ChainConnection } from "./chainConnection.ts";
 import { contractRevertOf } from "./contractRevert.ts";
 import { lilypadMarketAbi } from "./generated/contracts.ts";
 
@@ -77,4 +78,12 @@ export async function resolveModuleOnChain(params: ResolveModuleOnChainParameter
     args: [params.publisher, params.name, params.version],
   });
   return BigInt(digest) === 0n ? undefined : digest;
+}
+
+/**
+ * The registry of `conn`'s network, as a module resolver asks it (createModuleResolver's `registry`): published
+ * names (`0x<publisher>/NAME:VERSION`) and the bare names governance approved resolve through it.
+ */
+export function moduleRegistryOf(conn: ChainConnection): (query: { publisher: Address; name: string; version: string }) => Promise<Hex | undefined> {
+  return ({ publisher, name, version }) => resolveModuleOnChain({ publicClient: conn.publicClient, market: conn.network.contracts.market, publisher, name, version });
 }

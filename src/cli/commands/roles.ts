@@ -5,6 +5,7 @@ import { join } from "node:path";
 import type { Command } from "commander";
 import { parseEther, type Address, type Hex } from "viem";
 import { DevAccountIndex } from "../../chain/devAccounts.ts";
+import { moduleRegistryOf } from "../../chain/moduleRegistry.ts";
 import { registerService, ServiceRole } from "../../chain/serviceRegistry.ts";
 import { InvalidArgumentError } from "../../core/errors.ts";
 import { createLogger } from "../../core/logger.ts";
@@ -208,7 +209,7 @@ export function registerServices(program: Command, ctx: CliContext): void {
           conn,
           solverUrl: solverUrlOf(network),
           blockstore,
-          resolveModule: createModuleResolver({ blockstore, workDir: paths.workDir }),
+          resolveModule: createModuleResolver({ blockstore, workDir: paths.workDir, registry: moduleRegistryOf(conn) }),
           mediators: network.mediators,
         });
         const gateway = await startGateway({ client, blockstore, log: createLogger({ role: "gateway", level: config.logLevel }), host: flags.host, port: portOf(flags.port, 8547), apiKey });
