@@ -80,8 +80,10 @@ export async function resolveModuleOnChain(params: ResolveModuleOnChainParameter
   return BigInt(digest) === 0n ? undefined : digest;
 }
 
-/** Looks names up in the registry of `conn`'s network (a module resolver's `registry`). */
-export function moduleRegistryOf(conn: Pick<ChainConnection, "publicClient" | "network">) {
-  return ({ publisher, name, version }: { publisher: Address; name: string; version: string }): Promise<Hex | undefined> =>
-    resolveModuleOnChain({ publicClient: conn.publicClient, market: conn.network.contracts.market, publisher, name, version });
+/**
+ * The registry of `conn`'s network, as a module resolver asks it (createModuleResolver's `registry`): published
+ * names (`0x<publisher>/NAME:VERSION`) and the bare names governance approved resolve through it.
+ */
+export function moduleRegistryOf(conn: Pick<ChainConnection, "publicClient" | "network">): (query: { publisher: Address; name: string; version: string }) => Promise<Hex | undefined> {
+  return ({ publisher, name, version }) => resolveModuleOnChain({ publicClient: conn.publicClient, market: conn.network.contracts.market, publisher, name, version });
 }

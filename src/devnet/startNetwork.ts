@@ -7,6 +7,7 @@ import { join } from "node:path";
 import { parseEther, type Address, type Hex } from "viem";
 import { connectChain, type ChainConnection } from "../chain/chainConnection.ts";
 import { devAccount, DevAccountIndex, devPrivateKey } from "../chain/devAccounts.ts";
+import { moduleRegistryOf } from "../chain/moduleRegistry.ts";
 import { registerService, ServiceRole } from "../chain/serviceRegistry.ts";
 import { startDevChain, type DevChain, type DevChainProgress } from "./startDevChain.ts";
 import { createLogger, type Logger } from "../core/logger.ts";
@@ -157,11 +158,12 @@ export async function startNetwork(params: StartNetworkParameters): Promise<Embe
     let gatewayUrl: string | undefined;
     if (params.gateway) {
       const blockstore = params.blockstore ?? (await createBlockstore({ path: join(params.home, "gateway", "blocks") }));
+      const gatewayConn = connect(DevAccountIndex.gateway);
       const client = new LilypadClient({
-        conn: connect(DevAccountIndex.gateway),
+        conn: gatewayConn,
         solverUrl: solver.url,
         blockstore,
-        resolveModule: createModuleResolver({ blockstore, workDir: join(params.home, "gateway", "work") }),
+        resolveModule: createModuleResolver({ blockstore, workDir: join(params.home, "gateway", "work"), registry: moduleRegistryOf(gatewayConn) }),
         mediators: [mediatorAddress],
         keepInEscrow: parseEther("1000"),
       });

@@ -26,7 +26,8 @@ import {
 import { toWireJson } from "../core/api/wire.ts";
 import { InvalidInputError, InvalidManifestError, LilypadError, ListenError, PortInUseError } from "../core/errors.ts";
 import type { Logger } from "../core/logger.ts";
-import { UnknownModuleError } from "../modules/errors.ts";
+import { InvalidModuleNameError } from "../core/moduleName.ts";
+import { ModuleNameMismatchError, UnknownModuleError } from "../modules/errors.ts";
 import type { Blockstore } from "../storage/createBlockstore.ts";
 import { carRoutes } from "../storage/carRoutes.ts";
 import type { JobEvent } from "./jobEvents.ts";
@@ -228,7 +229,13 @@ export async function startGateway(params: StartGatewayParameters): Promise<Runn
 
 /** Errors from `client.submit`: the app's mistakes are 400s; the network's are 502s; ours are 500s. */
 function submitError(error: unknown, log: Logger): GatewayRequestError {
-  if (error instanceof InvalidInputError || error instanceof UnknownModuleError || error instanceof InvalidManifestError) {
+  if (
+    error instanceof InvalidInputError ||
+    error instanceof UnknownModuleError ||
+    error instanceof InvalidManifestError ||
+    error instanceof InvalidModuleNameError ||
+    error instanceof ModuleNameMismatchError
+  ) {
     return new GatewayRequestError({ code: error.code, message: error.message, status: 400, hint: error.hint });
   }
   if (error instanceof LilypadError) {

@@ -6,7 +6,7 @@
 import { CID } from "multiformats/cid";
 import type { Address, Hex } from "viem";
 import { laneStatus } from "../chain/market/laneStatus.ts";
-import type { ServerMessage } from "../core/api/solverProtocol.ts";
+import type { JobStatus, ServerMessage } from "../core/api/solverProtocol.ts";
 import { DealState, Outcome, emptyResult, type JobOffer, type Result } from "../core/dealTypes.ts";
 import { asPackedDeal, unpackDeal, type PackedDeal } from "../core/dealPacking.ts";
 import type { ModuleResolver } from "../modules/moduleResolver.ts";
@@ -18,7 +18,7 @@ import { BatchQueue } from "../chain/market/batchQueue.ts";
 import { acceptResults, challengeResult, finalizeDeals, type DealRef } from "../chain/market/dealCalls.ts";
 import type { RevokeOffersResult } from "../chain/market/revokeOffers.ts";
 import { MarketTxError } from "../chain/market/sendMarketTx.ts";
-import { DEV_CHAIN_ID } from "../core/network.ts";
+import { refusesPrivateAddresses } from "../net/privateAddresses.ts";
 import { ensureEscrow } from "../chain/market/escrow.ts";
 import { readDeal } from "../chain/market/readDeal.ts";
 import { followDeals, type DealFollower } from "../chain/market/dealTracker.ts";
@@ -147,7 +147,7 @@ export class LilypadClient {
     this.#solver = new SolverClient({ url: params.solverUrl, account: params.conn.account, scope: domainOf(params.conn), now: params.now });
     this.#lanes = new LanePool({ conn: params.conn, size: params.lanes ?? 64 });
     this.#deals = followDeals(params.conn, {});
-    this.#refusePrivateAddresses = !(params.allowPrivateAddresses ?? params.conn.network.chainId === DEV_CHAIN_ID);
+    this.#refusePrivateAddresses = refusesPrivateAddresses({ chainId: params.conn.network.chainId, allowPrivateAddresses: params.allowPrivateAddresses });
     this.#accepting = new BatchQueue({
       send: async (batch) => {
         await acceptResults(params.conn, batch.map((a) => a.ref));
@@ -228,7 +228,9 @@ export class LilypadClient {
         (error: unknown) => {
           // A job the solver failed before any deal, or whose deal closed, leaves the lane free; otherwise ask
           // the chain next time.
-          const settled = error instanceof JobFailedError && SETTLED_FAILURES.has(error.code);
+          // A revocation made elsewhere (another process with this key) raised the lane's number past what this
+          // client knows: the chain tells it next time.
+          const settled = error instanceof JobFailedError && SETTLED_FAILURES.has(error.code) && (error.code !== "REVOKED" || unopened.revoked);
           lane.release(settled);
           throw error;
         },
@@ -404,7 +406,7 @@ export class LilypadClient {
       switch (m.type) {
         case "job.update":
           if (m.status === "matched") stream.push({ type: "matched" });
-          if (m.status === "failed") failure = new JobFailedError({ dealId, code: m.code ?? "FAILED", reason: m.reason ?? "the job failed" });
+          failure ??= solverFailure(dealId, m);
           // A deal that closes before any result (the provider declined it) ends the job at once, refunded.
           if (m.status === "closed" && m.code === "DECLINED") {
             stream.push({ type: "closed", outcome: Outcome.Declined });
@@ -460,7 +462,8 @@ export class LilypadClient {
         if (performance.now() - lastCheck < FALLBACK_CHECK_MS) continue;
         lastCheck = performance.now();
         const { record } = await this.#solver.getJob(dealId).catch(() => ({ record: undefined }));
-        if (record?.status === "failed") throw new JobFailedError({ dealId, code: record.code ?? "FAILED", reason: record.reason ?? "the job failed" });
+        const ended = record && solverFailure(dealId, record);
+        if (ended) throw ended;
         if (record?.deal && !deal) {
           this.#unopened.delete(dealId);
           deal = asPackedDeal(record.deal);
@@ -689,4 +692,13 @@ interface UnopenedJob {
   revoked: boolean;
   /** Ends the job with REVOKED (set by the job's follower). */
   onRevoked?: () => void;
+}
+
+/** How a job the solver ended before any deal (failed, or revoked on chain) ends for the caller; undefined if it did not. */
+function solverFailure(dealId: Hex, update: { status: JobStatus; code?: string; reason?: string }): JobFailedError | undefined {
+  if (update.status === "revoked") {
+    return new JobFailedError({ dealId, code: "REVOKED", reason: update.reason ?? "the job's offer was revoked on chain before any deal opened; nothing was locked for it" });
+  }
+  if (update.status === "failed") return new JobFailedError({ dealId, code: update.code ?? "FAILED", reason: update.reason ?? "the job failed" });
+  return undefined;
 }

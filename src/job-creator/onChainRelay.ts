@@ -64,6 +64,8 @@ export interface OnChainJobRelayParameters {
   mediationChance?: number;
   /** Draws the spot check (default Math.random). */
   random?: () => number;
+  /** For requests that name the relay as judge: download from private addresses (default: only on a devnet). */
+  allowPrivateAddresses?: boolean;
   /** How often the chain is read (ms; default 25 on the dev chain, 2000 elsewhere). */
   pollMs?: number;
   /** The first block to read (default: the network's deploy block). */
@@ -144,6 +146,7 @@ export class OnChainJobRelay {
       workDir: params.workDir,
       mediationChance: params.mediationChance,
       random: params.random,
+      allowPrivateAddresses: params.allowPrivateAddresses,
     });
     this.#pollMs = params.pollMs ?? (params.conn.network.chainId === 31337 ? 25 : 2000);
     this.#maxRange = params.maxRange ?? 5_000n;

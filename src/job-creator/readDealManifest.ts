@@ -23,10 +23,12 @@ export interface ReadDealManifestParameters {
   /** Base URLs serving `/ipfs/:cid?format=car`, asked in order when the store lacks the manifest. */
   stores: readonly string[];
   signal?: AbortSignal;
+  /** Refuse stores at loopback, private and link-local addresses (for URLs another party chose, off a devnet). */
+  refusePrivateAddresses?: boolean;
 }
 
 /** The manifest; throws ManifestUnavailableError when neither the store nor any of the stores has it. */
-export async function readDealManifest({ moduleId, blockstore, workDir, stores, signal }: ReadDealManifestParameters): Promise<ModuleManifest> {
+export async function readDealManifest({ moduleId, blockstore, workDir, stores, signal, refusePrivateAddresses }: ReadDealManifestParameters): Promise<ModuleManifest> {
   const cid = CID.parse(moduleCidOfDigest(moduleId));
   if (!(await blockstore.has(cid))) {
     // A shipped module is packaged into the store; any other is not there, and is fetched below.
@@ -36,7 +38,7 @@ export async function readDealManifest({ moduleId, blockstore, workDir, stores, 
   for (const url of stores) {
     if (await blockstore.has(cid)) break;
     try {
-      await fetchCar({ url, root: cid, blockstore, maxBytes: MAX_MANIFEST_BYTES, signal });
+      await fetchCar({ url, root: cid, blockstore, maxBytes: MAX_MANIFEST_BYTES, signal, refusePrivateAddresses });
     } catch (error) {
       failures.push(`${url}: ${error instanceof Error ? error.message : String(error)}`);
     }

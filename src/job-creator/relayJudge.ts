@@ -29,6 +29,7 @@ import { unpackDeal } from "../core/dealPacking.ts";
 import { DealState, type Result } from "../core/dealTypes.ts";
 import type { Logger } from "../core/logger.ts";
 import type { ModuleManifest } from "../core/moduleManifest.ts";
+import { refusesPrivateAddresses } from "../net/privateAddresses.ts";
 import type { Blockstore } from "../storage/createBlockstore.ts";
 import { checkResult, downloadResult } from "./checkResult.ts";
 import { readDealManifest } from "./readDealManifest.ts";
@@ -51,6 +52,11 @@ export interface RelayJudgeParameters {
   mediationChance?: number;
   /** Draws the spot check (default Math.random). */
   random?: () => number;
+  /**
+   * Download results and manifests from loopback, private and link-local addresses. Default: only on a devnet (chain
+   * id 31337); elsewhere a provider whose registered URL is (or resolves to) one is refused, and its result challenged.
+   */
+  allowPrivateAddresses?: boolean;
 }
 
 /** A request the relay judged: the transaction went through. */
@@ -92,6 +98,7 @@ export class RelayJudge {
   readonly #p: RelayJudgeParameters;
   readonly #log: Logger;
   readonly #address: Address;
+  readonly #refusePrivateAddresses: boolean;
   /** Requests whose judge was read, followed or not. */
   readonly #known = new Set<bigint>();
   readonly #followed = new Map<Hex, FollowedRequest>();
@@ -110,6 +117,7 @@ export class RelayJudge {
     this.#p = params;
     this.#address = params.conn.address;
     this.#log = params.log;
+    this.#refusePrivateAddresses = refusesPrivateAddresses({ chainId: params.conn.network.chainId, allowPrivateAddresses: params.allowPrivateAddresses });
   }
 
   /** Requests that name this relay as judge and are not settled yet. */
@@ -248,7 +256,7 @@ export class RelayJudge {
     const checked = await checkResult({
       result,
       download: async (root) => {
-        await downloadResult({ url, root, blockstore: this.#p.blockstore, signal });
+        await downloadResult({ url, root, blockstore: this.#p.blockstore, signal, refusePrivateAddresses: this.#refusePrivateAddresses });
         return url;
       },
       manifest,
@@ -266,7 +274,14 @@ export class RelayJudge {
   #manifestOf(moduleId: Hex, providerUrl: string, signal: AbortSignal): Promise<ModuleManifest> {
     let found = this.#manifests.get(moduleId);
     if (!found) {
-      found = readDealManifest({ moduleId, blockstore: this.#p.blockstore, workDir: this.#p.workDir, stores: [providerUrl], signal });
+      found = readDealManifest({
+        moduleId,
+        blockstore: this.#p.blockstore,
+        workDir: this.#p.workDir,
+        stores: [providerUrl],
+        signal,
+        refusePrivateAddresses: this.#refusePrivateAddresses,
+      });
       found.catch(() => this.#manifests.delete(moduleId));
       this.#manifests.set(moduleId, found);
     }

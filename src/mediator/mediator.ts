@@ -31,6 +31,7 @@ import { carRoutes } from "../storage/carRoutes.ts";
 import type { Blockstore } from "../storage/createBlockstore.ts";
 import { jobInputsRoutes } from "../storage/jobInputsRoutes.ts";
 import { verifyServedCar } from "../storage/verifyServedCar.ts";
+import { PrivateAddressError, refusePrivateUrl, refusesPrivateAddresses } from "../net/privateAddresses.ts";
 import { SolverClient } from "../net/solverClient.ts";
 
 /** A deal that could not be mediated is tried again after this, doubling up to MAX_RETRY_MS. */
@@ -52,6 +53,13 @@ export interface MediatorParameters {
   port?: number;
   /** Tries at reading the provider's result before ruling it undelivered, 1, 2, 4, ... s apart (default 4). */
   deliveryAttempts?: number;
+  /**
+   * Reach the deal's parties at loopback, private and link-local addresses. Default: only on a devnet (chain id
+   * 31337); elsewhere a URL a party registered on chain that is (or resolves to) one is refused: nothing is gathered
+   * from it, and a provider's result served only there is not delivered. The solver and stores configured here are
+   * always reached.
+   */
+  allowPrivateAddresses?: boolean;
   now?: () => number;
 }
 
@@ -72,6 +80,7 @@ export class Mediator {
   readonly address: Address;
   readonly #p: MediatorParameters;
   readonly #log: Logger;
+  readonly #refusePrivateAddresses: boolean;
   readonly #modules = new Map<string, Promise<LoadModuleResult>>();
   /** Deals challenged to this mediator and not closed yet. */
   readonly #challenged = new Map<Hex, TrackedDeal>();
@@ -90,6 +99,7 @@ export class Mediator {
     this.#p = params;
     this.address = params.conn.address;
     this.#log = params.log.child({ mediator: this.address });
+    this.#refusePrivateAddresses = refusesPrivateAddresses({ chainId: params.conn.network.chainId, allowPrivateAddresses: params.allowPrivateAddresses });
   }
 
   /** Where this mediator serves the results it re-ran and the inputs it gathered (registered on chain). */
@@ -218,11 +228,18 @@ export class Mediator {
     // The solver keeps the creator's input files.
     const stores = [...new Set([services.provider, services.creator, ...solverUrls, ...(this.#p.stores ?? [])].filter((u): u is string => u !== undefined))];
     const { conn, now } = this.#p;
+    // URLs the parties registered on chain; what this mediator was configured with is its operator's choice.
+    const configured = new Set([...(this.#p.stores ?? []), ...(this.#p.solverUrl === undefined ? [] : [this.#p.solverUrl])]);
+    const publicOnly = (url: string) => this.#refusePrivateAddresses && !configured.has(url);
     return {
       stores,
+      publicOnly: new Set(stores.filter(publicOnly)),
       inputs: solverUrls.map((url) => ({
         name: `solver ${url}`,
-        get: async () => (await new SolverClient({ url, account: conn.account, scope: domainOf(conn), now }).getJob(dealId)).record.inputs,
+        get: async () => {
+          if (publicOnly(url)) await refusePrivateUrl(url);
+          return (await new SolverClient({ url, account: conn.account, scope: domainOf(conn), now }).getJob(dealId)).record.inputs;
+        },
       })),
     };
   }
@@ -238,10 +255,12 @@ export class Mediator {
     for (let attempt = 0; attempt < attempts; attempt++) {
       if (attempt > 0) await new Promise<void>((resolve) => this.#later(FIRST_RETRY_MS * 2 ** (attempt - 1), resolve));
       try {
-        await verifyServedCar({ url: services.provider, root: resultCid, maxBytes: MAX_RESULT_BYTES });
+        await verifyServedCar({ url: services.provider, root: resultCid, maxBytes: MAX_RESULT_BYTES, refusePrivateAddresses: this.#refusePrivateAddresses });
         return undefined;
       } catch (error) {
         failure = error instanceof Error ? error.message : String(error);
+        // A refused address is refused again: no point waiting.
+        if (error instanceof PrivateAddressError) break;
       }
     }
     return `the result ${resultCid} was not delivered (${failure})`;

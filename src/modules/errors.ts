@@ -10,16 +10,6 @@ export class UnknownModuleError extends LilypadError {
   }
 }
 
-/** A module name that is malformed: a bad publisher address, no version, characters names do not have. */
-export class InvalidModuleNameError extends LilypadError {
-  readonly ref: string;
-  constructor(params: { ref: string; reason: string; hint?: string }) {
-    super({ code: "INVALID_MODULE_NAME", message: `"${params.ref}" is not a module name: ${params.reason}`, hint: params.hint });
-    this.name = "InvalidModuleNameError";
-    this.ref = params.ref;
-  }
-}
-
 /** The on-chain module registry could not be asked (no network configured, or it did not answer). */
 export class ModuleRegistryUnavailableError extends LilypadError {
   readonly ref: string;

@@ -39,34 +39,47 @@ export async function firstOf<T>(what: string, attempts: { name: string; get(): 
   throw new ContentUnavailableError({ what, failures });
 }
 
-export interface FetchFromStoresParameters {
-  root: CID;
+/** Where content is looked for, in order. */
+export interface StoreSources {
+  /** Base URLs that serve `/ipfs/:cid?format=car`. */
   stores: readonly string[];
+  /**
+   * Stores reached only at public addresses: those another party chose (registered on chain), off a devnet. A store
+   * whose host is or resolves to a loopback, private or link-local address is refused (PrivateAddressError).
+   */
+  publicOnly?: ReadonlySet<string>;
+}
+
+export interface FetchFromStoresParameters extends StoreSources {
+  root: CID;
   blockstore: Blockstore;
   maxBytes: number;
   signal?: AbortSignal;
 }
 
 /** Fetches root's DAG from the first store that serves it whole; returns that store's URL. */
-export async function fetchFromStores({ root, stores, blockstore, maxBytes, signal }: FetchFromStoresParameters): Promise<string> {
+export async function fetchFromStores({ root, stores, publicOnly, blockstore, maxBytes, signal }: FetchFromStoresParameters): Promise<string> {
   const found = await firstOf(
     root.toString(),
-    stores.map((url) => ({ name: url, get: () => fetchCar({ url, root, blockstore, maxBytes, signal }) })),
+    stores.map((url) => ({ name: url, get: () => fetchCar({ url, root, blockstore, maxBytes, signal, refusePrivateAddresses: publicOnly?.has(url) }) })),
   );
   return found.name;
 }
 
-/** Fetches what `blockstore` lacks of the module `cid` (manifest, then artifact); returns what came from where. */
-export async function fetchModule(params: { cid: CID; stores: () => Promise<readonly string[]>; blockstore: Blockstore; signal?: AbortSignal }): Promise<string[]> {
+/**
+ * Fetches what `blockstore` lacks of the module `cid` (manifest, then artifact); returns what came from where.
+ * `sources` is called only if something is missing.
+ */
+export async function fetchModule(params: { cid: CID; sources: () => Promise<StoreSources>; blockstore: Blockstore; signal?: AbortSignal }): Promise<string[]> {
   const { cid, blockstore, signal } = params;
   const fetched: string[] = [];
   if (!(await blockstore.has(cid))) {
-    fetched.push(`module from ${await fetchFromStores({ root: cid, stores: await params.stores(), blockstore, maxBytes: MAX_MANIFEST_BYTES, signal })}`);
+    fetched.push(`module from ${await fetchFromStores({ ...(await params.sources()), root: cid, blockstore, maxBytes: MAX_MANIFEST_BYTES, signal })}`);
   }
   const manifest = parseManifest(JSON.parse(new TextDecoder().decode(await readFileBytes({ blockstore, cid, maxBytes: MAX_MANIFEST_BYTES }))), cid.toString());
   const artifact = CID.parse(manifest.artifact.cid);
   if (!(await blockstore.has(artifact))) {
-    fetched.push(`module artifact from ${await fetchFromStores({ root: artifact, stores: await params.stores(), blockstore, maxBytes: MAX_ARTIFACT_CAR_BYTES, signal })}`);
+    fetched.push(`module artifact from ${await fetchFromStores({ ...(await params.sources()), root: artifact, blockstore, maxBytes: MAX_ARTIFACT_CAR_BYTES, signal })}`);
   }
   return fetched;
 }

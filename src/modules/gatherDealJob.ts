@@ -25,6 +25,11 @@ export interface DealJobSources {
   stores: readonly string[];
   /** Other ways to a deal's inputs, asked after the stores (a solver's job record). */
   inputs?: readonly { name: string; get(): Promise<ResolvedInputs> }[];
+  /**
+   * Stores reached only at public addresses: those another party chose (registered on chain), off a devnet. A store
+   * whose host is or resolves to a loopback, private or link-local address is refused (PrivateAddressError).
+   */
+  publicOnly?: ReadonlySet<string>;
 }
 
 export interface GatherDealJobParameters {
@@ -56,9 +61,9 @@ export async function gatherDealJob(params: GatherDealJobParameters): Promise<Ga
   // The inputs: at hand, kept from before, or asked for.
   let inputs = params.inputs !== undefined && inputsHashOf(params.inputs) === inputsHash ? params.inputs : await readJobInputs({ blockstore, inputsHash });
   if (inputs === undefined) {
-    const { stores, inputs: others = [] } = await sourcesOf();
+    const { stores, inputs: others = [], publicOnly } = await sourcesOf();
     const attempts = [
-      ...stores.map((url) => ({ name: url, get: () => fetchJobInputs({ url, inputsHash, signal }) })),
+      ...stores.map((url) => ({ name: url, get: () => fetchJobInputs({ url, inputsHash, signal, refusePrivateAddresses: publicOnly?.has(url) }) })),
       ...others.map((o) => ({ name: o.name, get: async () => checked(await o.get(), inputsHash) })),
     ];
     const found = await firstOf(`the inputs ${inputsHash}`, attempts);
@@ -70,7 +75,7 @@ export async function gatherDealJob(params: GatherDealJobParameters): Promise<Ga
   // The module: the repository's own are packaged locally by loadModule; any other is fetched by CID.
   const moduleCid = CID.parse(moduleCidOfDigest(params.moduleId));
   if (!isShippedModule(moduleCid.toString())) {
-    fetched.push(...(await fetchModule({ cid: moduleCid, blockstore, signal, stores: async () => (await sourcesOf()).stores })));
+    fetched.push(...(await fetchModule({ cid: moduleCid, blockstore, signal, sources: sourcesOf })));
   }
   const module = await loadDealModule({ ...params, blockstore });
 
@@ -84,7 +89,7 @@ export async function gatherDealJob(params: GatherDealJobParameters): Promise<Ga
   return { inputs, module, fetched };
 
   async function fetchFromStores(root: CID, maxBytes: number): Promise<string> {
-    return fetchFromStoresOf({ root, stores: (await sourcesOf()).stores, blockstore, maxBytes, signal });
+    return fetchFromStoresOf({ ...(await sourcesOf()), root, blockstore, maxBytes, signal });
   }
 }
 

@@ -2,7 +2,7 @@
 // module that bears it.
 import type { ModuleManifest } from "../core/moduleManifest.ts";
 import { ModuleNameMismatchError } from "./errors.ts";
-import { formatModuleName } from "./moduleName.ts";
+import { formatModuleName } from "../core/moduleName.ts";
 import type { ResolveModuleRefResult } from "./resolveModuleRef.ts";
 
 /**

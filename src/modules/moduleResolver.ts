@@ -43,7 +43,7 @@ export function createModuleResolver(params: ModuleResolverParameters): ModuleRe
         const origin = await resolveModuleRef({ ref, blockstore: params.blockstore, catalogs: params.catalogs ?? [], registry: params.registry });
         if (params.stores?.length && !isShippedModule(origin.cid)) {
           const stores = params.stores;
-          await fetchModule({ cid: CID.parse(origin.cid), blockstore: params.blockstore, stores: async () => stores });
+          await fetchModule({ cid: CID.parse(origin.cid), blockstore: params.blockstore, sources: async () => ({ stores }) });
         }
         const loaded = await loadModule({ cid: origin.cid, blockstore: params.blockstore, artifactsDir: join(params.workDir, "artifacts") });
         checkModuleName(origin, loaded.manifest);

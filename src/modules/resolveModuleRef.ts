@@ -10,7 +10,7 @@ import { moduleCidOfDigest } from "../core/moduleId.ts";
 import type { Blockstore } from "../storage/createBlockstore.ts";
 import { ModuleRegistryUnavailableError, UnknownModuleError } from "./errors.ts";
 import { readShippedCatalog, type ModuleCatalog } from "./moduleCatalog.ts";
-import { formatModuleName, GOVERNANCE_NAMESPACE, MODULE_NAME_PART, parseModuleName, type ModuleName } from "./moduleName.ts";
+import { formatModuleName, GOVERNANCE_NAMESPACE, MODULE_NAME_PART, parseModuleName, type ModuleName } from "../core/moduleName.ts";
 import { packageModule } from "./packageModule.ts";
 
 /**

@@ -3,8 +3,26 @@
 // metadata service (169.254.169.254): loopback, private, link-local, shared, reserved and multicast addresses are
 // refused, by literal and after DNS resolution (so a name that resolves to one, and a redirect to one, are refused too).
 import { lookup as dnsLookup, type LookupAddress, type LookupAllOptions, type LookupOptions } from "node:dns";
+import { lookup as dnsLookupAll } from "node:dns/promises";
 import { isIP, type LookupFunction } from "node:net";
 import { LilypadError } from "../core/errors.ts";
+import { DEV_CHAIN_ID } from "../core/network.ts";
+
+export interface RefusesPrivateAddressesParameters {
+  /** The chain's id: a devnet (31337) serves every role on loopback. */
+  chainId: number;
+  /** Overrides the chain's rule: true allows private addresses (a private network of your own), false refuses them. */
+  allowPrivateAddresses?: boolean;
+}
+
+/**
+ * Whether downloads from URLs another party chose (registered on chain, named in a message) must refuse loopback,
+ * private and link-local addresses: everywhere but on a devnet, unless `allowPrivateAddresses` says otherwise. The
+ * one rule the SDK, the gateway, the relay judge and the mediator follow.
+ */
+export function refusesPrivateAddresses({ chainId, allowPrivateAddresses }: RefusesPrivateAddressesParameters): boolean {
+  return !(allowPrivateAddresses ?? chainId === DEV_CHAIN_ID);
+}
 
 /** IPv4 ranges that are not the public internet: [first octets, prefix length]. */
 const PRIVATE_V4: readonly (readonly [readonly number[], number])[] = [
@@ -115,6 +133,25 @@ export class PrivateAddressError extends LilypadError {
 export function refusePrivateLiteral(hostname: string): void {
   const literal = hostname.replace(/^\[(.*)\]$/, "$1");
   if (isIP(literal.replace(/%.*$/, "")) !== 0 && isPrivateAddress(literal)) throw new PrivateAddressError({ host: hostname, address: literal });
+}
+
+/**
+ * Throws PrivateAddressError when `url`'s host is a private address or resolves to one (any of its addresses). For a
+ * client that cannot take publicOnlyLookup (fetch): the check comes before the connection, so prefer httpRequest's
+ * `refusePrivateAddresses`, which checks the address connected to. A host that does not resolve is left to the client.
+ */
+export async function refusePrivateUrl(url: string): Promise<void> {
+  const { hostname } = new URL(url);
+  refusePrivateLiteral(hostname);
+  if (isIP(hostname.replace(/^\[(.*)\]$/, "$1").replace(/%.*$/, "")) !== 0) return;
+  let addresses: LookupAddress[];
+  try {
+    addresses = await dnsLookupAll(hostname, { all: true });
+  } catch {
+    return;
+  }
+  const refused = addresses.find((a) => isPrivateAddress(a.address));
+  if (refused) throw new PrivateAddressError({ host: hostname, address: refused.address });
 }
 
 /**

@@ -495,6 +495,10 @@ export class Solver {
 
   #onOtherEvents(events: MarketEvent[]): void {
     for (const event of events) {
+      if (event.eventName === "OffersRevoked") {
+        this.#revokeOffers(event.args.creator, event.args.lane, event.args.seq);
+        continue;
+      }
       if (event.eventName === "ModuleBlockStatusChanged") {
         if (event.args.blocked) {
           this.#blocked.add(event.args.moduleId);
@@ -539,6 +543,22 @@ export class Solver {
     }
   }
 
+  /**
+   * The creator revoked its offers of `lane` up to `seq`: its jobs there not yet on chain can never open a deal. They
+   * end revoked (a proposal out for one is dropped), which frees the lane and the escrow they reserved.
+   */
+  #revokeOffers(creator: Address, lane: number, seq: number): void {
+    for (const job of [...this.#jobs.values()]) {
+      const { offer } = job.body;
+      if (job.record.status !== "queued" && job.record.status !== "matched") continue;
+      if (!isAddressEqual(offer.creator, creator) || offer.lane !== lane || offer.seq > seq) continue;
+      const proposal = this.#proposals.get(job.record.dealId);
+      if (proposal) clearTimeout(proposal.timer);
+      this.#proposals.delete(job.record.dealId);
+      this.#fail(job, "REVOKED", `the creator revoked its offers of lane ${lane} up to seq ${seq} on chain before any deal opened`, "revoked");
+    }
+  }
+
   /** The watcher resumes from its cursor, so the block list is read whole once at start. */
   async #loadBlockedModules(): Promise<void> {
     const logs = await this.#p.conn.publicClient.getLogs({
@@ -562,11 +582,12 @@ export class Solver {
     return sum;
   }
 
-  #fail(job: StoredJob, code: string, reason: string): void {
+  /** Ends a job that never reached the chain: failed, or revoked by its creator. */
+  #fail(job: StoredJob, code: string, reason: string, status: "failed" | "revoked" = "failed"): void {
     this.#waitingReason.delete(job.record.dealId);
-    this.#setStatus(job, "failed", { code, reason });
+    this.#setStatus(job, status, { code, reason });
     this.#jobs.delete(job.record.dealId);
-    this.#log.info({ dealId: job.record.dealId, code, reason }, "job failed");
+    this.#log.info({ dealId: job.record.dealId, code, reason }, `job ${status}`);
   }
 
   /** The creator hears of its job, and so does whoever submitted it for the creator (a relay, a gateway). */

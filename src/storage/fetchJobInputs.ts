@@ -28,17 +28,19 @@ export interface FetchJobInputsParameters {
   /** The deal's on-chain inputsHash. */
   inputsHash: Hex;
   signal?: AbortSignal;
+  /** Refuse loopback, private and link-local addresses (PrivateAddressError): for a URL another party chose, off a devnet. */
+  refusePrivateAddresses?: boolean;
 }
 
 /**
  * Downloads a deal's inputs and checks them against its on-chain `inputsHash` (decodeJobInputs): the server is not
  * trusted, only the hash is. Throws JobInputsFetchError (unreachable, not 200) or JobInputsMismatchError.
  */
-export async function fetchJobInputs({ url: base, inputsHash, signal }: FetchJobInputsParameters): Promise<ResolvedInputs> {
+export async function fetchJobInputs({ url: base, inputsHash, signal, refusePrivateAddresses }: FetchJobInputsParameters): Promise<ResolvedInputs> {
   const url = `${base.replace(/\/+$/, "")}${JOB_INPUTS_PATH}/${inputsHash}`;
   let response: IncomingMessage;
   try {
-    response = await httpRequest(url, { headers: { accept: "application/json" }, signal, idleTimeoutMs: IDLE_TIMEOUT_MS });
+    response = await httpRequest(url, { headers: { accept: "application/json" }, signal, idleTimeoutMs: IDLE_TIMEOUT_MS, refusePrivateAddresses });
   } catch (error) {
     throw new JobInputsFetchError({ url, reason: (error as Error).message, cause: error });
   }

@@ -8,6 +8,8 @@ export interface VerifyServedCarParameters {
   root: CID | string;
   maxBytes?: number;
   signal?: AbortSignal;
+  /** Refuse loopback, private and link-local addresses (PrivateAddressError): for a URL another party chose, off a devnet. */
+  refusePrivateAddresses?: boolean;
 }
 
 /**

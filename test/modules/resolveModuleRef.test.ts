@@ -11,7 +11,7 @@ import { getAddress, keccak256, toHex, zeroAddress, type Hex } from "viem";
 import { moduleCidOfDigest, moduleIdOf } from "../../src/core/moduleId.ts";
 import { LilypadError } from "../../src/core/errors.ts";
 import { readShippedCatalog } from "../../src/modules/moduleCatalog.ts";
-import { GOVERNANCE_NAMESPACE } from "../../src/modules/moduleName.ts";
+import { GOVERNANCE_NAMESPACE } from "../../src/core/moduleName.ts";
 import { checkModuleName, describeModuleOrigin } from "../../src/modules/moduleOrigin.ts";
 import { createModuleResolver } from "../../src/modules/moduleResolver.ts";
 import { resolveModuleRef, type ModuleRegistryLookup } from "../../src/modules/resolveModuleRef.ts";

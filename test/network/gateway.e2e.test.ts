@@ -6,16 +6,21 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
-import { parseEther } from "viem";
+import { bytesToHex, getAddress, parseEther, zeroAddress } from "viem";
+import { CID } from "multiformats/cid";
+import { moduleRegistryOf, publishModuleOnChain } from "../../src/chain/moduleRegistry.ts";
 import { gatewayHealthSchema, gatewayJobListSchema, gatewayJobSchema, type GatewayJob } from "../../src/core/api/gatewayProtocol.ts";
 import { createLogger } from "../../src/core/logger.ts";
 import { startNetwork, type EmbeddedNetwork } from "../../src/devnet/startNetwork.ts";
 import { startGateway, type RunningGateway } from "../../src/job-creator/gateway.ts";
 import { LilypadClient } from "../../src/job-creator/lilypadClient.ts";
+import { readShippedCatalog } from "../../src/modules/moduleCatalog.ts";
 import { createModuleResolver } from "../../src/modules/moduleResolver.ts";
 import { createBlockstore, type CreateBlockstoreResult } from "../../src/storage/createBlockstore.ts";
 
 const GATEWAY_ACCOUNT = 10;
+/** Publishes modules in its own namespace on chain. */
+const PUBLISHER_ACCOUNT = 17;
 const API_KEY = "test-key-0123456789";
 
 interface Answer {
@@ -69,11 +74,13 @@ describe("job gateway (e2e)", { timeout: 120_000 }, () => {
     home = await mkdtemp(join(tmpdir(), "lilypad-gateway-"));
     net = await startNetwork({ home: join(home, "network") });
     blockstore = await createBlockstore({ path: join(home, "gateway", "blocks") });
+    const conn = net.connect(GATEWAY_ACCOUNT);
     client = new LilypadClient({
-      conn: net.connect(GATEWAY_ACCOUNT),
+      conn,
       solverUrl: net.solver.url,
       blockstore,
-      resolveModule: createModuleResolver({ blockstore, workDir: join(home, "gateway") }),
+      // As `lilypad gateway` and the devnet's gateway resolve: published names through the network's registry.
+      resolveModule: createModuleResolver({ blockstore, workDir: join(home, "gateway"), registry: moduleRegistryOf(conn) }),
       mediators: [net.mediatorAddress],
       keepInEscrow: parseEther("100"),
     });
@@ -179,6 +186,66 @@ describe("job gateway (e2e)", { timeout: 120_000 }, () => {
     const health = await call(`${gateway.url}/api/v1/health`);
     assert.equal(health.status, 200);
     assert.equal(gatewayHealthSchema.parse(health.json).payer, client.address);
+  });
+
+  it("takes every module form the CLI takes: a published 0x<publisher>/NAME:VERSION (any case of address), a CID, a bare name; refuses malformed names as the CLI does", async () => {
+    const jobs = `${gateway.url}/api/v1/jobs`;
+    const shipped = readShippedCatalog();
+    const cowsayCid = shipped["cowsay:v1"]!;
+    const computeCid = shipped["compute:v1"]!;
+    const digestOf = (cid: string) => bytesToHex(CID.parse(cid).multihash.digest);
+    // The publisher binds cowsay's module as its own cowsay:v1, and compute's as its cowsay:v2 (a name the module
+    // does not bear).
+    const publisher = net.connect(PUBLISHER_ACCOUNT);
+    for (const [version, cid] of [["v1", cowsayCid], ["v2", computeCid]] as const) {
+      await publishModuleOnChain({ wallet: publisher.wallet, publicClient: publisher.publicClient, market: net.network.contracts.market, name: "cowsay", version, digest: digestOf(cid) });
+    }
+    const address = getAddress(publisher.address);
+
+    for (const [module, message] of [
+      [`${address}/cowsay:v1`, "published"],
+      [`${address.toLowerCase()}/cowsay:v1`, "published, lower case"],
+      [cowsayCid, "by CID"],
+      ["cowsay:v1", "bare"],
+    ] as const) {
+      const posted = await postJson(jobs, { module, inputs: { Message: message } });
+      assert.equal(posted.status, 202, `${module}: ${JSON.stringify(posted.json)}`);
+      const created = gatewayJobSchema.parse(posted.json);
+      assert.equal(created.module, module);
+      const job = await settle(gateway.url, created);
+      assert.equal(job.status, "succeeded", `${module}: ${JSON.stringify(job.error)}`);
+      assert.match(job.result?.stdout ?? "", new RegExp(`< ${message} >`));
+    }
+
+    // Well-formed names the network does not bind to a module that bears them: refused as the CLI refuses them.
+    const unpublished = await postJson(jobs, { module: `${address}/cowsay:v9`, inputs: { Message: "x" } });
+    assert.equal(unpublished.status, 400, JSON.stringify(unpublished.json));
+    assert.equal(errorCode(unpublished), "UNKNOWN_MODULE");
+    assert.match((unpublished.json as { message: string }).message, new RegExp(`no module "${address}/cowsay:v9"`));
+    const mismatch = await postJson(jobs, { module: `${address}/cowsay:v2`, inputs: { Message: "x" } });
+    assert.equal(mismatch.status, 400, JSON.stringify(mismatch.json));
+    assert.equal(errorCode(mismatch), "MODULE_NAME_MISMATCH");
+
+    // Malformed names never reach the resolver: a 400 INVALID_BODY saying what is wrong, in the parser's words.
+    // The address with one letter's case flipped: mixed case that is not EIP-55.
+    const badChecksum = `0x${address.slice(2).replace(/[a-f]/, (c) => c.toUpperCase())}`;
+    assert.notEqual(badChecksum, address);
+    for (const [module, why] of [
+      ["0x1234/cowsay:v1", /"0x1234" is not a publisher address/],
+      [`${zeroAddress}/cowsay:v1`, /the zero address publishes nothing/],
+      [`${address}/cowsay`, /it has no version/],
+      [`${address}/Cowsay:v1`, /its name "Cowsay" is not 1-64 characters.*lower case/],
+      ["Cowsay:v1", /module names are lower case: cowsay:v1/],
+      [`${address}/${"a".repeat(65)}:v1`, /its name "a{65}" is not 1-64 characters/],
+      ["someone/cowsay:v1", /"someone" is not a publisher address/],
+      [`${badChecksum}/cowsay:v1`, /fails its checksum/],
+      ["cowsay", /must be NAME:VERSION \(e\.g\. cowsay:v1\), 0x<publisher>\/NAME:VERSION or a module CID/],
+    ] as const) {
+      const refused = await postJson(jobs, { module, inputs: { Message: "x" } });
+      assert.equal(refused.status, 400, `${module}: ${JSON.stringify(refused.json)}`);
+      assert.equal(errorCode(refused), "INVALID_BODY", module);
+      assert.match((refused.json as { message: string }).message, why, module);
+    }
   });
 
   it("with an API key, refuses /api requests without it and serves them with it", async () => {

@@ -56,6 +56,8 @@ const FEE = parseEther("0.25");
 const CHEAT_ACCOUNT = 5;
 /** A second relay, which spot-checks every result it judges. */
 const SPOT_CHECK_RELAY_ACCOUNT = 11;
+/** A third relay, which treats the devnet as a public network: it refuses loopback, private and link-local addresses. */
+const PUBLIC_RELAY_ACCOUNT = 12;
 const MESSAGE = "hello from a contract";
 const ZERO_DIGEST: Hex = `0x${"0".repeat(64)}`;
 /** Mirrors IOnChainJobCreator.RequestStatus. */
@@ -499,6 +501,52 @@ describe("on-chain jobs through the relay, end to end", () => {
       assert.equal(unjudged.find((u) => u.dealId === r.dealId), undefined);
     } finally {
       await spotChecker.stop();
+    }
+  });
+
+  it("a request naming a relay that treats the network as public: the provider's loopback URL is refused before any request, the relay challenges saying why, and the mediator rules", async () => {
+    const publicRelay = new OnChainJobRelay({
+      conn: net.connect(PUBLIC_RELAY_ACCOUNT),
+      solverUrl: net.solver.url,
+      log: createLogger({ role: "job-relay", level: "silent" }),
+      blockstore: relayStore,
+      workDir: join(home, "relay-public", "work"),
+      allowPrivateAddresses: false,
+      fromBlock: await net.dev.publicClient.getBlockNumber(),
+    });
+    const publicJudged: JudgedRequest[] = [];
+    const publicUnjudged: UnjudgedRequest[] = [];
+    publicRelay.onJudged((j) => publicJudged.push(j));
+    publicRelay.onUnjudged((u) => publicUnjudged.push(u));
+    await publicRelay.start();
+    try {
+      const request = await jobRequest({ judge: publicRelay.address, mediationFee: FEE });
+      const r = requested(
+        await send(owner, owner.wallet.writeContract({ address: client, abi: exampleJobClientAbi, functionName: "requestJob", args: [request] })),
+        client,
+      );
+      const judgement = await waitFor(
+        `the public relay to judge deal ${r.dealId}`,
+        () => {
+          const failed = publicUnjudged.find((u) => u.dealId === r.dealId);
+          if (failed) assert.fail(`the relay could not judge it: ${failed.reason}`);
+          return publicJudged.find((j) => j.dealId === r.dealId);
+        },
+        30_000,
+      );
+      assert.equal(judgement.verdict, "challenge");
+      assert.equal(judgement.provider, net.providers[0]!.address);
+      assert.match(
+        judgement.reason ?? "",
+        /^the result could not be downloaded or verified: refusing to connect to 127\.0\.0\.1: a loopback, private or link-local address, allowed only on a devnet$/,
+      );
+      // The mediator (on a devnet, it reaches loopback) re-ran the job and found the provider right.
+      const callback = await callbackOf(r.requestId);
+      assert.equal(callback.ok, true);
+      assert.equal(await completedOutcome(r.requestId), Outcome.ProviderRight);
+      assert.equal((await requestOf(r.requestId)).challenged, true, "the fee was spent on the challenge");
+    } finally {
+      await publicRelay.stop();
     }
   });
 });

@@ -8,6 +8,7 @@ import { devAccount } from "../../src/chain/devAccounts.ts";
 import { depositToEscrow, escrowBalance } from "../../src/chain/market/escrow.ts";
 import { laneStatus } from "../../src/chain/market/laneStatus.ts";
 import { readDeal } from "../../src/chain/market/readDeal.ts";
+import { revokeOffers } from "../../src/chain/market/revokeOffers.ts";
 import { unpackDeal } from "../../src/core/dealPacking.ts";
 import { DealState, Outcome } from "../../src/core/dealTypes.ts";
 import { JobFailedError, OfferNotRevocableError } from "../../src/job-creator/errors.ts";
@@ -15,6 +16,8 @@ import type { LilypadClient } from "../../src/job-creator/lilypadClient.ts";
 import { startTestNetwork, type TestNetwork } from "./helpers.ts";
 
 const CREATOR = 13;
+/** A creator whose client has one lane: every job it submits takes lane 0. */
+const ONE_LANE_CREATOR = 16;
 /** No provider has this address: a job targeted at it waits in the solver's queue. */
 const NOBODY = devAccount(19).address;
 
@@ -72,9 +75,34 @@ describe("client.revokeOffer", { timeout: 120_000 }, () => {
     assert.equal((await laneStatus(conn(), conn().address, lane)).seq, seq + 6);
   });
 
+  it("a job whose offer is revoked elsewhere (another process with the key) ends REVOKED with the solver's reason, and its lane's next offer is numbered above the revocation", async () => {
+    const other = t.net.connect(ONE_LANE_CREATOR);
+    await depositToEscrow(other, parseEther("100"));
+    const oneLane = await t.client(ONE_LANE_CREATOR, { keepInEscrow: 0n, lanes: 1 });
+    const handle = await oneLane.submit("cowsay:v1", { Message: "revoked elsewhere" }, { targetProvider: NOBODY });
+    const stored = t.net.solver.solver.getJob(handle.dealId);
+    assert.ok(stored, "the solver has the job");
+    const { lane, seq } = stored.body.offer;
+    assert.equal(lane, 0);
+    // Not through this client: it hears of it from the solver only.
+    await revokeOffers(other, { lane, seq: seq + 3 });
+    await assert.rejects(handle.result, (error: unknown) => {
+      assert.ok(error instanceof JobFailedError, String(error));
+      assert.equal(error.code, "REVOKED");
+      assert.match(error.message, new RegExp(`the creator revoked its offers of lane 0 up to seq ${seq + 3} on chain before any deal opened`));
+      return true;
+    });
+    assert.equal(t.net.solver.solver.getJob(handle.dealId)?.record.status, "revoked");
+    // The lane is free at the solver at once, and its next offer is numbered from the chain, above the revocation.
+    const next = await oneLane.run("cowsay:v1", { Message: "after the revocation" });
+    assert.equal(next.outcome, Outcome.Accepted);
+    assert.equal((await laneOf(next.dealId, other)).lane, 0);
+    assert.equal((await laneStatus(other, other.address, 0)).seq, seq + 4);
+  });
+
   /** The lane a deal ran in (from its packed terms, as the market emitted them). */
-  async function laneOf(dealId: `0x${string}`) {
-    const onChain = await readDeal(conn(), dealId);
+  async function laneOf(dealId: `0x${string}`, reader = conn()) {
+    const onChain = await readDeal(reader, dealId);
     assert.ok(onChain);
     return { lane: unpackDeal(onChain.deal).lane };
   }

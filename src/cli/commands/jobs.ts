@@ -26,7 +26,7 @@ interface JobsFlags extends ConfigFlags {
   seq?: string;
 }
 
-const FINAL = new Set(["closed", "failed"]);
+const FINAL = new Set(["closed", "failed", "revoked"]);
 
 export function registerJobs(program: Command, ctx: CliContext): void {
   const clientFor = async (command: Command) => {
@@ -146,7 +146,7 @@ export function registerJobs(program: Command, ctx: CliContext): void {
       "after",
       "\nA signed job offer stays valid until its expiry. Revoking raises your lane's sequence number on chain, so every\n" +
         "offer of that lane up to it is refused (no funds move). A lane whose deal is open runs its course: only a\n" +
-        "lane with no deal in progress can be revoked. The solver drops the revoked job when it fails to open it.",
+        "lane with no deal in progress can be revoked. The solver sees the revocation on chain and ends the job as revoked.",
     )
     .action(async (id: string | undefined, flags: JobsFlags, command: Command) => {
       if ((id === undefined) === (flags.lane === undefined)) {

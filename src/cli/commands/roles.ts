@@ -221,7 +221,7 @@ export function registerServices(program: Command, ctx: CliContext): void {
           conn,
           solverUrl: solverUrlOf(network),
           blockstore,
-          resolveModule: createModuleResolver({ blockstore, workDir: paths.workDir }),
+          resolveModule: createModuleResolver({ blockstore, workDir: paths.workDir, registry: moduleRegistryOf(conn) }),
           mediators: network.mediators,
         });
         const gateway = await startGateway({ client, blockstore, log: createLogger({ role: "gateway", level: config.logLevel }), host: flags.host, port: portOf(flags.port, 8547), apiKey });

@@ -17,7 +17,7 @@ import type { JobEvent } from "../../job-creator/jobEvents.ts";
 import { DEFAULT_JOB_TERMS, LilypadClient, type JobResult } from "../../job-creator/lilypadClient.ts";
 import { describeModuleOrigin } from "../../modules/moduleOrigin.ts";
 import { createModuleResolver } from "../../modules/moduleResolver.ts";
-import { parseModuleName } from "../../modules/moduleName.ts";
+import { parseModuleName } from "../../core/moduleName.ts";
 import { isFolderRef } from "../../modules/resolveModuleRef.ts";
 import type { Blockstore } from "../../storage/createBlockstore.ts";
 import { loadCliConfig, type ConfigFlags } from "../config.ts";

@@ -2,6 +2,7 @@
 // gateway, its clients and the tests. Wire format: JSON, bigints as decimal strings.
 import { CID } from "multiformats/cid";
 import { z } from "zod";
+import { InvalidModuleNameError, parseModuleName, type ModuleName } from "../moduleName.ts";
 import { addressSchema, bytes32Schema } from "../primitives.ts";
 import { jobInputsSchema } from "./solverProtocol.ts";
 
@@ -9,8 +10,6 @@ export const GATEWAY_API_PREFIX = "/api/v1";
 
 /** Stdout bytes carried inline in a job's JSON; the whole file is always at `result.filesUrl + "/stdout"`. */
 export const GATEWAY_INLINE_STDOUT_BYTES = 64 * 1024;
-
-const NAME_VERSION = /^[a-z0-9][a-z0-9._-]*:[a-z0-9][a-z0-9._-]*$/;
 
 function isCid(value: string): boolean {
   try {
@@ -22,14 +21,28 @@ function isCid(value: string): boolean {
 }
 
 /**
- * A module an app may ask for: NAME:VERSION or a module CID. Never a folder: the job creator's resolver packages
- * local folders, and a remote caller must not reach the gateway's file system.
+ * A module an app may ask for, in every form the CLI takes but a folder: NAME:VERSION (the network's own modules),
+ * 0x<publisher>/NAME:VERSION (a published module), or a module CID; names are parsed as the CLI parses them
+ * (parseModuleName). Never a folder: the job creator's resolver packages local folders, and a remote caller must not
+ * reach the gateway's file system.
  */
 export const gatewayModuleRefSchema = z
   .string()
   .min(1)
   .max(200)
-  .refine((s) => NAME_VERSION.test(s) || isCid(s), { message: "must be NAME:VERSION (e.g. cowsay:v1) or a module CID" });
+  .superRefine((ref, ctx) => {
+    let name: ModuleName | undefined;
+    try {
+      name = parseModuleName(ref);
+    } catch (error) {
+      if (!(error instanceof InvalidModuleNameError)) throw error;
+      ctx.addIssue({ code: "custom", message: `${error.message}${error.hint ? ` (${error.hint})` : ""}` });
+      return;
+    }
+    if (name === undefined && !isCid(ref)) {
+      ctx.addIssue({ code: "custom", message: "must be NAME:VERSION (e.g. cowsay:v1), 0x<publisher>/NAME:VERSION or a module CID" });
+    }
+  });
 
 /** `POST /api/v1/jobs`. Unknown fields are refused, so a misspelt "input" is a 400 rather than a job with defaults. */
 export const createJobBodySchema = z.strictObject({

@@ -20,6 +20,8 @@ export const JobStatus = {
   challenged: "challenged",
   closed: "closed",
   failed: "failed",
+  /** Its creator revoked the offer on chain (`revokeOffers`) before any deal opened: it can never open one. */
+  revoked: "revoked",
 } as const;
 export type JobStatus = (typeof JobStatus)[keyof typeof JobStatus];
 export const jobStatusSchema = z.enum(Object.values(JobStatus) as [JobStatus, ...JobStatus[]]);
@@ -63,7 +65,7 @@ export const jobRecordSchema = z.object({
   moduleId: bytes32Schema,
   inputs: jobInputsSchema,
   status: jobStatusSchema,
-  /** Why the job failed, when it did. */
+  /** Why the job failed or was revoked, when it was. */
   reason: z.string().optional(),
   code: z.string().optional(),
   provider: addressSchema.optional(),

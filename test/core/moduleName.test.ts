@@ -3,8 +3,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { getAddress } from "viem";
-import { InvalidModuleNameError } from "../../src/modules/errors.ts";
-import { formatModuleName, parseModuleName } from "../../src/modules/moduleName.ts";
+import { formatModuleName, InvalidModuleNameError, parseModuleName } from "../../src/core/moduleName.ts";
 
 const publisher = getAddress("0x70997970c51812dc3a010c7d01b50e0d17dc79c8");
 

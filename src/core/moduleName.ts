@@ -3,13 +3,23 @@
 // module that address published in the on-chain registry, in its own namespace, where nobody else can publish.
 // Pure: no I/O.
 import { getAddress, isAddress, zeroAddress, type Address } from "viem";
-import { InvalidModuleNameError } from "./errors.ts";
+import { LilypadError } from "./errors.ts";
 
 /** A name or version: 1-64 of a-z, 0-9, '.', '_', '-', starting with a letter or digit (as in manifests and on chain). */
 export const MODULE_NAME_PART = /^[a-z0-9][a-z0-9._-]{0,63}$/;
 
 /** The namespace of bare names on chain: what governance approved. No caller can publish as the zero address. */
 export const GOVERNANCE_NAMESPACE: Address = zeroAddress;
+
+/** A module name that is malformed: a bad publisher address, no version, characters names do not have. */
+export class InvalidModuleNameError extends LilypadError {
+  readonly ref: string;
+  constructor(params: { ref: string; reason: string; hint?: string }) {
+    super({ code: "INVALID_MODULE_NAME", message: `"${params.ref}" is not a module name: ${params.reason}`, hint: params.hint });
+    this.name = "InvalidModuleNameError";
+    this.ref = params.ref;
+  }
+}
 
 export interface ModuleName {
   /** The publisher's address (checksummed) for a namespaced name; undefined for a bare name. */
