@@ -1,6 +1,6 @@
 // The long-running roles, one command each: `lilypad solver`, `lilypad resource-provider`, `lilypad mediator`.
 // Each reads the network and its key from the configuration (flags, environment, config file) and logs JSON lines.
-import { availableParallelism, totalmem } from "node:os";
+import { availableParallelism } from "node:os";
 import { join } from "node:path";
 import type { Command } from "commander";
 import { parseEther, type Address, type Hex } from "viem";
@@ -16,11 +16,13 @@ import { LilypadClient } from "../../job-creator/lilypadClient.ts";
 import { OnChainJobRelay } from "../../job-creator/onChainRelay.ts";
 import { Mediator } from "../../mediator/mediator.ts";
 import { createModuleResolver } from "../../modules/moduleResolver.ts";
+import { detectResources } from "../../resource-provider/detectResources.ts";
 import { ResourceProvider } from "../../resource-provider/resourceProvider.ts";
 import { SandboxPool } from "../../sandbox/sandboxPool.ts";
 import { startSolver } from "../../solver/solverServer.ts";
 import { createBlockstore } from "../../storage/createBlockstore.ts";
 import { loadCliConfig, type ConfigFlags } from "../config.ts";
+import { addResourceFlags, describeOffer, offeredResources, parseResourceFlags, type ResourceFlags } from "../resourceFlags.ts";
 import { connectAs, requireNetwork, solverUrlOf } from "../connectNetwork.ts";
 import type { CliContext } from "../context.ts";
 import { runUntilSignal } from "../runUntilSignal.ts";
@@ -72,8 +74,7 @@ export function registerRoles(program: Command, ctx: CliContext): void {
       });
     });
 
-  program
-    .command("resource-provider")
+  addResourceFlags(program.command("resource-provider"))
     .description("run a resource provider: offers this machine's capacity, runs jobs, posts results, gets paid")
     .option("--host <host>", "interface to serve results on", "127.0.0.1")
     .option("--port <port>", "results port (0: a free one)", "0")
@@ -84,7 +85,8 @@ export function registerRoles(program: Command, ctx: CliContext): void {
     .option("--collateral-multiple <n>", "results collateral as a multiple of the job's cost", "2")
     .option("--modules <ids>", "comma-separated module ids (0x digests) to run, or 'any'", "any")
     .option("--mediators <addresses>", "comma-separated mediators trusted (default: the network's)")
-    .action(async (flags: ListenFlags & Record<string, string>, command: Command) => {
+    .action(async (flags: ListenFlags & ResourceFlags & Record<string, string>, command: Command) => {
+      const overrides = parseResourceFlags(flags);
       const config = loadCliConfig(ctx, command.optsWithGlobals());
       const network = await requireNetwork(ctx, config);
       const paths = lilypadPaths({ env: ctx.env, homedir: ctx.homedir });
@@ -95,6 +97,9 @@ export function registerRoles(program: Command, ctx: CliContext): void {
       const modules = flags.modules === "any" ? "any" : parseList("--modules", flags.modules ?? "", (s) => bytes32Schema.parse(s) as Hex);
       const mediators = flags.mediators ? parseList("--mediators", flags.mediators, (s) => addressSchema.parse(s) as Address) : (network.mediators ?? []);
       if (mediators.length === 0) throw new InvalidArgumentError({ argument: "--mediators", message: "no mediators: the network names none" });
+      const detected = await detectResources({ workDir: paths.workDir, env: ctx.env });
+      const resources = offeredResources(detected, overrides);
+      ctx.stderr(describeOffer(resources, detected));
       await runUntilSignal(ctx, "resource provider", async () => {
         const pool = new SandboxPool({ workRoot: paths.workDir, size: slots });
         const rp = new ResourceProvider({
@@ -112,7 +117,7 @@ export function registerRoles(program: Command, ctx: CliContext): void {
           },
           mediators,
           slots,
-          resources: { cpu: availableParallelism(), ramMiB: Math.floor(totalmem() / 2 ** 20), gpu: 0, diskMiB: 10_240 },
+          resources,
           modules,
           host: flags.host,
           port: portOf(flags.port, 0),
