@@ -1,6 +1,6 @@
 // The long-running roles, one command each: `lilypad solver`, `lilypad resource-provider`, `lilypad mediator`.
 // Each reads the network and its key from the configuration (flags, environment, config file) and logs JSON lines.
-import { availableParallelism, totalmem } from "node:os";
+import { availableParallelism } from "node:os";
 import { join } from "node:path";
 import type { Command } from "commander";
 import { parseEther, type Address } from "viem";
@@ -19,11 +19,13 @@ import { Mediator } from "../../mediator/mediator.ts";
 import { resolveAllowedModules } from "../../modules/allowedModules.ts";
 import { readCatalog } from "../../modules/moduleCatalog.ts";
 import { createModuleResolver } from "../../modules/moduleResolver.ts";
+import { detectResources } from "../../resource-provider/detectResources.ts";
 import { ResourceProvider } from "../../resource-provider/resourceProvider.ts";
 import { SandboxPool } from "../../sandbox/sandboxPool.ts";
 import { startSolver } from "../../solver/solverServer.ts";
 import { createBlockstore } from "../../storage/createBlockstore.ts";
 import { loadCliConfig, type ConfigFlags } from "../config.ts";
+import { addResourceFlags, describeOffer, offeredResources, parseResourceFlags, type ResourceFlags } from "../resourceFlags.ts";
 import { connectAs, requireNetwork, solverUrlOf } from "../connectNetwork.ts";
 import type { CliContext } from "../context.ts";
 import { runUntilSignal } from "../runUntilSignal.ts";
@@ -75,8 +77,7 @@ export function registerRoles(program: Command, ctx: CliContext): void {
       });
     });
 
-  program
-    .command("resource-provider")
+  addResourceFlags(program.command("resource-provider"))
     .description("run a resource provider: offers this machine's capacity, runs jobs, posts results, gets paid")
     .option("--host <host>", "interface to serve results on", "127.0.0.1")
     .option("--port <port>", "results port (0: a free one)", "0")
@@ -87,7 +88,8 @@ export function registerRoles(program: Command, ctx: CliContext): void {
     .option("--collateral-multiple <n>", "results collateral as a multiple of the job's cost", "2")
     .option("--modules <modules>", "comma-separated modules to run, by NAME:VERSION, 0x<publisher>/NAME:VERSION, CID or id; or 'any'", "any")
     .option("--mediators <addresses>", "comma-separated mediators trusted (default: the network's)")
-    .action(async (flags: ListenFlags & Record<string, string>, command: Command) => {
+    .action(async (flags: ListenFlags & ResourceFlags & Record<string, string>, command: Command) => {
+      const overrides = parseResourceFlags(flags);
       const config = loadCliConfig(ctx, command.optsWithGlobals());
       const network = await requireNetwork(ctx, config);
       const paths = lilypadPaths({ env: ctx.env, homedir: ctx.homedir });
@@ -108,6 +110,9 @@ export function registerRoles(program: Command, ctx: CliContext): void {
             });
       const mediators = flags.mediators ? parseList("--mediators", flags.mediators, (s) => addressSchema.parse(s) as Address) : (network.mediators ?? []);
       if (mediators.length === 0) throw new InvalidArgumentError({ argument: "--mediators", message: "no mediators: the network names none" });
+      const detected = await detectResources({ workDir: paths.workDir, env: ctx.env });
+      const resources = offeredResources(detected, overrides);
+      ctx.stderr(describeOffer(resources, detected));
       await runUntilSignal(ctx, "resource provider", async () => {
         const pool = new SandboxPool({ workRoot: paths.workDir, size: slots });
         const rp = new ResourceProvider({
@@ -125,7 +130,7 @@ export function registerRoles(program: Command, ctx: CliContext): void {
           },
           mediators,
           slots,
-          resources: { cpu: availableParallelism(), ramMiB: Math.floor(totalmem() / 2 ** 20), gpu: 0, diskMiB: 10_240 },
+          resources,
           modules,
           host: flags.host,
           port: portOf(flags.port, 0),
