@@ -1,4 +1,5 @@
 import { Command, CommanderError } from "commander";
+import { registerDeploy } from "./commands/deploy.ts";
 import { registerDevnet } from "./commands/devnet.ts";
 import { registerModule } from "./commands/module.ts";
 import { registerAccount } from "./commands/account.ts";
@@ -36,6 +37,7 @@ export async function main(argv: readonly string[], ctx: CliContext = processCon
   registerServices(program, ctx);
   registerAccount(program, ctx);
   registerJobs(program, ctx);
+  registerDeploy(program, ctx);
   for (const command of allCommands(program)) {
     if (command !== program) command.showHelpAfterError(`hint: run '${commandPath(command)} --help' for usage`);
   }
