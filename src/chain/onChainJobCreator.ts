@@ -7,6 +7,7 @@ import { LilypadError } from "../core/errors.ts";
 import type { ChainConnection } from "./chainConnection.ts";
 import { contractRevertOf } from "./contractRevert.ts";
 import { onChainJobCreatorAbi } from "./generated/contracts.ts";
+import { waitForReceipt } from "./waitForReceipt.ts";
 
 /** Mirrors IOnChainJobCreator.RequestStatus. */
 export const RequestStatus = { None: 0, Pending: 1, Completed: 2, Cancelled: 3 } as const;
@@ -78,7 +79,7 @@ export async function judgeRequest(conn: ChainConnection, { requestId, deal, res
   } catch (error) {
     throw new JudgeTxError({ verdict, revert: contractRevertOf(error)?.name, cause: error });
   }
-  const receipt = await conn.publicClient.waitForTransactionReceipt({ hash });
+  const receipt = await waitForReceipt(conn, { hash });
   if (receipt.status !== "success") throw new JudgeTxError({ verdict, cause: new Error(`transaction ${hash} reverted`) });
   return receipt;
 }

@@ -4,6 +4,7 @@
 import type { Address } from "viem";
 import type { ChainConnection } from "./chainConnection.ts";
 import { serviceRegistryAbi } from "./generated/contracts.ts";
+import { waitForReceipt } from "./waitForReceipt.ts";
 
 /** Mirrors IServiceRegistry.Role. */
 export const ServiceRole = { Solver: 0, ResourceProvider: 1, Mediator: 2, JobCreator: 3 } as const;
@@ -39,7 +40,7 @@ export async function registerService(conn: ChainConnection, { role, url }: Regi
     functionName: "register",
     args: [role, url],
   });
-  const receipt = await conn.publicClient.waitForTransactionReceipt({ hash });
+  const receipt = await waitForReceipt(conn, { hash });
   if (receipt.status !== "success") throw new Error(`registering ${url} in the service registry reverted (${hash})`);
   return true;
 }

@@ -1,16 +1,16 @@
 // Which network a command talks to, and as whom: --network NAME|FILE, else a running local devnet. A dev chain
 // falls back to the well-known dev account of the command's role; any other chain needs a private key.
-import { existsSync, readFileSync } from "node:fs";
-import { isAbsolute, join, resolve } from "node:path";
+import { existsSync } from "node:fs";
 import type { Hex } from "viem";
 import { connectChain, type ChainConnection } from "../chain/chainConnection.ts";
 import { devPrivateKey } from "../chain/devAccounts.ts";
 import { DEV_CHAIN_ID } from "../devnet/startDevChain.ts";
 import { InvalidArgumentError, LilypadError } from "../core/errors.ts";
-import { networkSchema, type NetworkInfo } from "../core/network.ts";
+import type { NetworkInfo } from "../core/network.ts";
 import { lilypadPaths } from "../core/paths.ts";
 import type { CliConfig } from "./config.ts";
 import type { CliContext } from "./context.ts";
+import { readDeployedNetworkFile, resolveNetworkFile } from "./networkFiles.ts";
 
 export class NoNetworkError extends LilypadError {
   constructor(message: string, hint: string) {
@@ -24,15 +24,9 @@ export async function findNetwork(ctx: CliContext, config: CliConfig): Promise<N
   const paths = lilypadPaths({ env: ctx.env, homedir: ctx.homedir });
   let network: NetworkInfo | undefined;
   if (config.network) {
-    const named = join(paths.networksDir, `${config.network}.json`);
-    const asPath = isAbsolute(config.network) ? config.network : resolve(ctx.cwd, config.network);
-    const file = /^[a-z0-9][a-z0-9._-]*$/i.test(config.network) && existsSync(named) ? named : asPath;
-    if (!existsSync(file)) {
-      throw new InvalidArgumentError({ argument: "--network", message: `no network "${config.network}" (looked for ${named} and ${asPath})`, hint: "start one with 'lilypad devnet', or pass a network file" });
-    }
-    network = readNetworkFile(file);
+    network = readDeployedNetworkFile(resolveNetworkFile(ctx, config.network));
   } else if (existsSync(paths.devnetNetworkFile)) {
-    const devnet = readNetworkFile(paths.devnetNetworkFile);
+    const devnet = readDeployedNetworkFile(paths.devnetNetworkFile);
     // A devnet file outlives its devnet: use it only if its chain and solver answer.
     if (devnet.solverUrl && (await reachable(devnet))) network = devnet;
   }
@@ -58,20 +52,6 @@ export function connectAs(network: NetworkInfo, config: CliConfig, devAccountInd
 export function solverUrlOf(network: NetworkInfo): string {
   if (!network.solverUrl) throw new NoNetworkError(`network ${network.name} has no solver URL`, "set --solver-url or LILYPAD_SOLVER_URL");
   return network.solverUrl;
-}
-
-function readNetworkFile(file: string): NetworkInfo {
-  let json: unknown;
-  try {
-    json = JSON.parse(readFileSync(file, "utf8"));
-  } catch (cause) {
-    throw new InvalidArgumentError({ argument: "--network", message: `network file ${file} is not valid JSON`, cause });
-  }
-  const parsed = networkSchema.safeParse(json);
-  if (!parsed.success) {
-    throw new InvalidArgumentError({ argument: "--network", message: `network file ${file} is invalid: ${parsed.error.issues[0]?.message ?? ""}` });
-  }
-  return parsed.data;
 }
 
 async function reachable(network: NetworkInfo): Promise<boolean> {

@@ -1,5 +1,7 @@
 import { Command, CommanderError } from "commander";
+import { registerDeploy } from "./commands/deploy.ts";
 import { registerDevnet } from "./commands/devnet.ts";
+import { registerFaucet } from "./commands/faucet.ts";
 import { registerModule } from "./commands/module.ts";
 import { registerAccount } from "./commands/account.ts";
 import { registerJobs } from "./commands/jobs.ts";
@@ -36,6 +38,8 @@ export async function main(argv: readonly string[], ctx: CliContext = processCon
   registerServices(program, ctx);
   registerAccount(program, ctx);
   registerJobs(program, ctx);
+  registerDeploy(program, ctx);
+  registerFaucet(program, ctx);
   for (const command of allCommands(program)) {
     if (command !== program) command.showHelpAfterError(`hint: run '${commandPath(command)} --help' for usage`);
   }

@@ -91,6 +91,7 @@ describe("the npm package", { timeout: 20 * 60_000 }, () => {
       "dist/chain/generated/contracts.js",
       "dist/sandbox/js/jsChild.mjs",
       "modules/catalog.json",
+      "networks/arbitrum-sepolia.json",
       "modules/cowsay/manifest.json",
       "modules/cowsay/build/module.wasm",
       "modules/ocr/main.mjs",

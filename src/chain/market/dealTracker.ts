@@ -7,6 +7,7 @@ import type { Logger } from "../../core/logger.ts";
 import type { PackedDeal } from "../../core/dealPacking.ts";
 import { DealState, emptyResult, type Outcome, type Result } from "../../core/dealTypes.ts";
 import type { ChainConnection } from "../chainConnection.ts";
+import { confirmedBlockNumber } from "../waitForReceipt.ts";
 import { readDealEvents, type DealEvent } from "./readDealEvents.ts";
 import { backoff, logChainOutages, watchMarketEvents, type MarketEvent, type MarketWatcher } from "./watchMarketEvents.ts";
 
@@ -119,7 +120,7 @@ export class DealBook {
 /** Deals' state read back from their events (a role resuming after a restart); a deal never opened is missing. */
 export async function readTrackedDeals(conn: ChainConnection, dealIds: readonly Hex[]): Promise<TrackedDeal[]> {
   if (dealIds.length === 0) return [];
-  const toBlock = await conn.publicClient.getBlockNumber({ cacheTime: 0 });
+  const toBlock = await confirmedBlockNumber(conn);
   const events = await readDealEvents(conn, { dealIds, fromBlock: BigInt(conn.network.deployBlock), toBlock });
   const latest = new Map<Hex, TrackedDeal>();
   for (const change of new DealBook().apply(events)) latest.set(change.deal.dealId, change.deal);
@@ -205,7 +206,7 @@ export function followDeals(conn: ChainConnection, params: FollowDealsParameters
   let failures = 0;
 
   const readOnce = async () => {
-    const head = await conn.publicClient.getBlockNumber({ cacheTime: 0 });
+    const head = await confirmedBlockNumber(conn);
     // Deals followed from different blocks are read in groups that start together.
     const groups = new Map<bigint, Hex[]>();
     for (const [dealId, f] of followed) if (f.next <= head) groups.set(f.next, [...(groups.get(f.next) ?? []), dealId]);

@@ -2,6 +2,7 @@ import type { Address, TransactionReceipt } from "viem";
 import type { ChainConnection } from "../chainConnection.ts";
 import { lilypadMarketAbi, lilypadTokenAbi } from "../generated/contracts.ts";
 import { sendMarketTx } from "./sendMarketTx.ts";
+import { waitForReceipt } from "../waitForReceipt.ts";
 
 export interface EscrowBalance {
   /** Tokens in the market not tied to any deal: may be withdrawn or used as collateral. */
@@ -32,7 +33,7 @@ export async function depositToEscrow(conn: ChainConnection, amount: bigint): Pr
   const allowance = await conn.publicClient.readContract({ address: token, abi: lilypadTokenAbi, functionName: "allowance", args: [conn.address, market] });
   if (allowance < amount) {
     const hash = await conn.wallet.writeContract({ address: token, abi: lilypadTokenAbi, functionName: "approve", args: [market, amount], gas: 80_000n });
-    const approval = await conn.publicClient.waitForTransactionReceipt({ hash });
+    const approval = await waitForReceipt(conn, { hash });
     if (approval.status !== "success") throw new Error(`approving the market to take ${amount} failed (${hash})`);
   }
   return sendMarketTx(conn, { functionName: "deposit", args: [amount] });

@@ -1,5 +1,8 @@
-// Sends one market transaction and waits for it to be mined. Gas limits are set here rather than estimated: an
-// estimate costs a round trip, and fails outright when a client contract's callback burns its whole allowance.
+// Sends one market transaction and waits for it to be mined (and for the network's confirmations). On the devnet
+// gas limits are fixed here rather than estimated: an estimate costs a round trip, and fails outright when a client
+// contract's callback burns its whole allowance. On any other chain the limit is the larger of the fixed one and the
+// node's estimate plus a fifth: a rollup such as Arbitrum charges its L1 data cost as extra L2 gas, which the
+// node's estimate includes and no fixed table can know (see "Deploying to another chain" in docs/network.md).
 // Fees are estimated once and reused for a while. A revert comes back as a MarketTxError naming the custom error.
 import {
   BaseError,
@@ -9,6 +12,8 @@ import {
   type TransactionReceipt,
 } from "viem";
 import { LilypadError } from "../../core/errors.ts";
+import { DEV_CHAIN_ID } from "../../core/network.ts";
+import { waitForReceipt } from "../waitForReceipt.ts";
 import { contractRevertOf } from "../contractRevert.ts";
 import type { ChainConnection } from "../chainConnection.ts";
 import { lilypadMarketAbi } from "../generated/contracts.ts";
@@ -94,10 +99,11 @@ export async function sendMarketTx<F extends MarketWrite>(
 ): Promise<TransactionReceipt> {
   const { functionName } = params;
   const limits = GAS[functionName];
-  const gas = limits.base + limits.perItem * BigInt(params.items ?? 1);
+  const fixed = limits.base + limits.perItem * BigInt(params.items ?? 1);
   let hash: Hex;
   try {
     const fees = await feesFor(conn);
+    const gas = conn.network.chainId === DEV_CHAIN_ID ? fixed : await estimatedGas(conn, params, fixed);
     hash = await conn.wallet.writeContract({
       address: conn.network.contracts.market,
       abi: lilypadMarketAbi,
@@ -111,10 +117,7 @@ export async function sendMarketTx<F extends MarketWrite>(
     const revert = contractRevertOf(error);
     throw new MarketTxError({ functionName, revert: revert?.name, revertArgs: revert?.args, cause: error });
   }
-  // A devnet mines on arrival: asking at once saves a polling interval per transaction.
-  const receipt =
-    (await conn.publicClient.getTransactionReceipt({ hash }).catch(() => undefined)) ??
-    (await conn.publicClient.waitForTransactionReceipt({ hash, retryCount: 200 }));
+  const receipt = await waitForReceipt(conn, { hash });
   if (receipt.status === "success") return receipt;
   // Mined but reverted (a chain that does not refuse failing transactions up front): replay it to learn why.
   try {
@@ -131,4 +134,27 @@ export async function sendMarketTx<F extends MarketWrite>(
     throw new MarketTxError({ functionName, revert: revert?.name, revertArgs: revert?.args, cause: error, hash });
   }
   throw new MarketTxError({ functionName, cause: new Error(`transaction ${hash} reverted (out of gas?)`), hash });
+}
+
+/**
+ * The gas limit off the devnet: the node's estimate plus a fifth (the L1 part of a rollup's price moves between the
+ * estimate and inclusion), never less than the fixed limit. An estimate the market refuses is thrown as the
+ * refusal (the transaction would revert too); one that fails otherwise falls back to the fixed limit.
+ */
+async function estimatedGas<F extends MarketWrite>(conn: ChainConnection, params: SendMarketTxParameters<F>, fixed: bigint): Promise<bigint> {
+  let estimate: bigint;
+  try {
+    estimate = await conn.publicClient.estimateContractGas({
+      account: conn.account,
+      address: conn.network.contracts.market,
+      abi: lilypadMarketAbi,
+      functionName: params.functionName,
+      args: params.args,
+    } as Parameters<typeof conn.publicClient.estimateContractGas>[0]);
+  } catch (error) {
+    if (contractRevertOf(error)) throw error;
+    return fixed;
+  }
+  const padded = estimate + estimate / 5n;
+  return padded > fixed ? padded : fixed;
 }

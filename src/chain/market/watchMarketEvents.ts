@@ -2,12 +2,13 @@
 // (watchMarketEvents).
 import { parseEventLogs, type Log } from "viem";
 import type { Logger } from "../../core/logger.ts";
+import { confirmationsOf } from "../../core/network.ts";
 import type { ChainConnection } from "../chainConnection.ts";
 import { lilypadMarketAbi } from "../generated/contracts.ts";
 
 export type MarketEvent = ReturnType<typeof parseEventLogs<typeof lilypadMarketAbi>>[number];
 
-/** A range of blocks to read, and the chain's head when it was chosen. */
+/** A range of blocks to read, and the chain's head when it was chosen (the head minus the network's confirmations). */
 export interface BlockRange {
   fromBlock: bigint;
   toBlock: bigint;
@@ -38,7 +39,8 @@ export interface BlockWatcher {
 }
 
 /**
- * The one loop every role follows the chain with: reads block ranges from a cursor up to the head, every `pollMs`.
+ * The one loop every role follows the chain with: reads block ranges from a cursor up to the head, every `pollMs`;
+ * on a network with confirmations, up to the head minus that many blocks.
  * A role that loses the chain keeps its cursor and, once the chain answers again, catches up on everything it
  * missed, in order; failures back off.
  */
@@ -51,8 +53,14 @@ export function watchBlocks(conn: ChainConnection, params: WatchBlocksParameters
   let timer: NodeJS.Timeout | undefined;
   let running: Promise<void> | undefined;
 
+  const confirmations = BigInt(confirmationsOf(conn.network));
   const readOnce = async () => {
-    const block = await conn.publicClient.getBlock({ blockTag: "latest" });
+    // With confirmations, the head is the newest block that many blocks deep: a reorganisation of the blocks
+    // above it is never acted on.
+    const latest = await conn.publicClient.getBlock({ blockTag: "latest" });
+    if (latest.number === null) return;
+    if (latest.number < confirmations) return;
+    const block = confirmations === 0n ? latest : await conn.publicClient.getBlock({ blockNumber: latest.number - confirmations });
     if (block.number === null) return;
     const head = { number: block.number, timestamp: block.timestamp };
     while (cursor <= head.number && !stopped) {
