@@ -4,6 +4,7 @@ import { existsSync } from "node:fs";
 import type { Hex } from "viem";
 import { connectChain, type ChainConnection } from "../chain/chainConnection.ts";
 import { devPrivateKey } from "../chain/devAccounts.ts";
+import { discoverSolver } from "../chain/discoverSolver.ts";
 import { DEV_CHAIN_ID } from "../devnet/startDevChain.ts";
 import { InvalidArgumentError, LilypadError } from "../core/errors.ts";
 import type { NetworkInfo } from "../core/network.ts";
@@ -31,7 +32,10 @@ export async function findNetwork(ctx: CliContext, config: CliConfig): Promise<N
     if (devnet.solverUrl && (await reachable(devnet))) network = devnet;
   }
   if (!network) return undefined;
-  return { ...network, rpcUrl: config.rpcUrl ?? network.rpcUrl, solverUrl: config.solverUrl ?? network.solverUrl };
+  network = { ...network, rpcUrl: config.rpcUrl ?? network.rpcUrl, solverUrl: config.solverUrl ?? network.solverUrl };
+  // A network file may name only the chain: its solver is then found in the service registry.
+  if (!network.solverUrl) network = { ...network, solverUrl: await discoverSolver(network).catch(() => undefined) };
+  return network;
 }
 
 export async function requireNetwork(ctx: CliContext, config: CliConfig): Promise<NetworkInfo> {
@@ -50,7 +54,9 @@ export function connectAs(network: NetworkInfo, config: CliConfig, devAccountInd
 }
 
 export function solverUrlOf(network: NetworkInfo): string {
-  if (!network.solverUrl) throw new NoNetworkError(`network ${network.name} has no solver URL`, "set --solver-url or LILYPAD_SOLVER_URL");
+  if (!network.solverUrl) {
+    throw new NoNetworkError(`network ${network.name} names no solver, and none registered on its chain answers`, "set --solver-url or LILYPAD_SOLVER_URL");
+  }
   return network.solverUrl;
 }
 

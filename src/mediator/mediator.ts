@@ -19,6 +19,7 @@ import { MAX_RESULT_BYTES, resultCidOfDigest } from "../core/resultCid.ts";
 import type { ChainConnection } from "../chain/chainConnection.ts";
 import { dealServicesOf, type DealServices } from "../chain/dealServices.ts";
 import { ruleOnDeal } from "../chain/market/dealCalls.ts";
+import { advertisedUrlFor } from "../net/advertisedUrl.ts";
 import { trackDeals, type DealTracker, type TrackedDeal } from "../chain/market/dealTracker.ts";
 import { registerService, ServiceRole } from "../chain/serviceRegistry.ts";
 import { domainOf } from "../chain/verifyOffers.ts";
@@ -50,6 +51,8 @@ export interface MediatorParameters {
   stores?: string[];
   /** Where to serve results and inputs (default 127.0.0.1, a free port); registered as this mediator's URL. */
   host?: string;
+  /** The URL others reach the results it re-ran at (registered on chain); default: the one it listens on. */
+  publicUrl?: string;
   port?: number;
   /** Tries at reading the provider's result before ruling it undelivered, 1, 2, 4, ... s apart (default 4). */
   deliveryAttempts?: number;
@@ -118,10 +121,11 @@ export class Mediator {
   }
 
   async start(): Promise<void> {
+    const advertise = advertisedUrlFor({ host: this.#p.host, publicUrl: this.#p.publicUrl });
     this.#http = Fastify({ logger: false });
     await this.#http.register(carRoutes, { blockstore: this.#p.blockstore });
     await this.#http.register(jobInputsRoutes, { blockstore: this.#p.blockstore });
-    this.#url = await this.#http.listen({ host: this.#p.host ?? "127.0.0.1", port: this.#p.port ?? 0 });
+    this.#url = advertise(await this.#http.listen({ host: this.#p.host ?? "127.0.0.1", port: this.#p.port ?? 0 }));
     await registerService(this.#p.conn, { role: ServiceRole.Mediator, url: this.#url });
     this.#tracker = await trackDeals(this.#p.conn, {
       onChanges: (changes) => {

@@ -21,6 +21,7 @@ import { declineDeal, finalizeDeals, postResults } from "../chain/market/dealCal
 import { ensureEscrow } from "../chain/market/escrow.ts";
 import { MarketTxError } from "../chain/market/sendMarketTx.ts";
 import { laneStatus } from "../chain/market/laneStatus.ts";
+import { advertisedUrlFor } from "../net/advertisedUrl.ts";
 import { trackDeals, type DealChange, type DealTracker } from "../chain/market/dealTracker.ts";
 import type { MarketEvent } from "../chain/market/watchMarketEvents.ts";
 import { signResourceOffer } from "../chain/offers.ts";
@@ -103,6 +104,8 @@ export interface ResourceProviderParameters {
   stores?: string[];
   /** Where to serve results (default 127.0.0.1, a free port); registered on chain as this provider's URL. */
   host?: string;
+  /** The URL others reach its results at (registered on chain, sent in offers); default: the one it listens on. */
+  publicUrl?: string;
   port?: number;
   /** Capacity offers live this long and are refreshed at half-life. */
   offerTtlSeconds?: number;
@@ -186,12 +189,13 @@ export class ResourceProvider {
       const deposited = await ensureEscrow(this.#p.conn, keep);
       if (deposited > 0n) this.#log.info({ deposited: deposited.toString() }, "deposited collateral");
     }
+    const advertise = advertisedUrlFor({ host: this.#p.host, publicUrl: this.#p.publicUrl });
     this.#chainTime = Number((await this.#p.conn.publicClient.getBlock()).timestamp);
     this.#http = Fastify({ logger: false });
     if (this.#p.faults?.withholdResult || this.#p.faults?.refuseFirstResultRequests) this.#http.addHook("onRequest", async (request, reply) => this.#withhold(request.url, reply));
     await this.#http.register(carRoutes, { blockstore: this.#p.blockstore });
     await this.#http.register(jobInputsRoutes, { blockstore: this.#p.blockstore });
-    this.#resultsUrl = await this.#http.listen({ host: this.#p.host ?? "127.0.0.1", port: this.#p.port ?? 0 });
+    this.#resultsUrl = advertise(await this.#http.listen({ host: this.#p.host ?? "127.0.0.1", port: this.#p.port ?? 0 }));
     // Before any capacity is offered: a mediator looks the provider's results up at this URL.
     if (await registerService(this.#p.conn, { role: ServiceRole.ResourceProvider, url: this.#resultsUrl })) {
       this.#log.info({ url: this.#resultsUrl }, "registered its URL on chain");

@@ -27,6 +27,7 @@ import { Solver } from "./solver.ts";
 import { SolverError } from "./solverError.ts";
 import { authErrorCode, SolverErrorCode } from "../core/api/solverErrors.ts";
 import { SolverStore } from "./solverStore.ts";
+import { advertisedUrlFor } from "../net/advertisedUrl.ts";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
@@ -42,6 +43,8 @@ export interface StartSolverParameters {
   databasePath: string;
   log: Logger;
   host?: string;
+  /** The URL parties reach it at (what `url` says, and what a role registers); default: the one it listens on. */
+  publicUrl?: string;
   /** 0 picks a free port. */
   port?: number;
   now?: () => number;
@@ -79,6 +82,7 @@ export async function startSolver(params: StartSolverParameters): Promise<Runnin
   const { conn, log } = params;
   const now = params.now ?? (() => Math.floor(Date.now() / 1000));
   const scope: AuthScope = { chainId: conn.network.chainId, market: conn.network.contracts.market };
+  const advertise = advertisedUrlFor({ host: params.host, publicUrl: params.publicUrl });
   const store = new SolverStore(params.databasePath);
   const temporaryBlocks = params.blocksPath === undefined && params.databasePath === ":memory:" ? await mkdtemp(join(tmpdir(), "lilypad-solver-blocks-")) : undefined;
   const blockstore = await createBlockstore({ path: params.blocksPath ?? temporaryBlocks ?? join(dirname(params.databasePath), "blocks") });
@@ -277,7 +281,7 @@ export async function startSolver(params: StartSolverParameters): Promise<Runnin
   await solver.start();
   const address = await app.listen({ host: params.host ?? "127.0.0.1", port: params.port ?? 0 });
   return {
-    url: address,
+    url: advertise(address),
     solver,
     socketCount: () => [...sockets.values()].reduce((n, s) => n + s.size, 0),
     close: async () => {

@@ -33,6 +33,7 @@ import { runUntilSignal } from "../runUntilSignal.ts";
 interface ListenFlags extends ConfigFlags {
   host?: string;
   port?: string;
+  publicUrl?: string;
 }
 
 function portOf(value: string | undefined, fallback: number): number {
@@ -57,6 +58,7 @@ export function registerRoles(program: Command, ctx: CliContext): void {
     .option("--host <host>", "interface to listen on", "127.0.0.1")
     .option("--port <port>", "HTTP and WebSocket port", "8546")
     .option("--database <file>", "SQLite file (default: $LILYPAD_HOME/solver/solver.db)")
+    .option("--public-url <url>", "the URL parties reach this solver at, registered on chain (default: the one it listens on)")
     .action(async (flags: ListenFlags & { database?: string }, command: Command) => {
       const config = loadCliConfig(ctx, command.optsWithGlobals());
       const network = await requireNetwork(ctx, config);
@@ -69,6 +71,7 @@ export function registerRoles(program: Command, ctx: CliContext): void {
           log: createLogger({ role: "solver", level: config.logLevel }),
           host: flags.host,
           port: portOf(flags.port, 8546),
+          publicUrl: flags.publicUrl,
         });
         // Mediators find the solver of a deal they did not see matched (the sender of its opening transaction) here.
         await registerService(conn, { role: ServiceRole.Solver, url: solver.url });
@@ -81,6 +84,7 @@ export function registerRoles(program: Command, ctx: CliContext): void {
     .description("run a resource provider: offers this machine's capacity, runs jobs, posts results, gets paid")
     .option("--host <host>", "interface to serve results on", "127.0.0.1")
     .option("--port <port>", "results port (0: a free one)", "0")
+    .option("--public-url <url>", "the URL others reach its results at, registered on chain and sent in offers (needed with --host 0.0.0.0)")
     .option("--slots <n>", "jobs run at once", String(Math.max(1, availableParallelism() - 1)))
     .option("--base-price <tokens>", "asked per job", "0.01")
     .option("--price-per-minstr <tokens>", "asked per million instructions", "0.001")
@@ -134,6 +138,7 @@ export function registerRoles(program: Command, ctx: CliContext): void {
           modules,
           host: flags.host,
           port: portOf(flags.port, 0),
+          publicUrl: flags.publicUrl,
         });
         await rp.start();
         ctx.stderr(`resource provider ${rp.address} serving results on ${rp.resultsUrl}\n`);
@@ -151,6 +156,7 @@ export function registerRoles(program: Command, ctx: CliContext): void {
     .description("run a mediator: re-runs challenged jobs and rules on chain")
     .option("--host <host>", "interface to serve the results it re-ran on", "127.0.0.1")
     .option("--port <port>", "results port (0: a free one)", "0")
+    .option("--public-url <url>", "the URL others reach its results at, registered on chain (needed with --host 0.0.0.0)")
     .action(async (flags: ListenFlags, command: Command) => {
       const config = loadCliConfig(ctx, command.optsWithGlobals());
       const network = await requireNetwork(ctx, config);
@@ -166,6 +172,7 @@ export function registerRoles(program: Command, ctx: CliContext): void {
           workRoot: paths.workDir,
           host: flags.host,
           port: portOf(flags.port, 0),
+          publicUrl: flags.publicUrl,
         });
         await mediator.start();
         ctx.stderr(`mediator ${mediator.address} watching for challenges, serving results on ${mediator.url}\n`);
