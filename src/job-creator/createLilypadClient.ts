@@ -26,6 +26,8 @@ export interface CreateLilypadClientParameters {
   lanes?: number;
   /** Download results from loopback, private and link-local addresses (default: only on a devnet, chain id 31337). */
   allowPrivateAddresses?: boolean;
+  /** File inputs may be paths on this machine (default true; turn it off before passing on others' inputs). */
+  readLocalFiles?: boolean;
 }
 
 export async function createLilypadClient(params: CreateLilypadClientParameters): Promise<LilypadClient> {
@@ -39,6 +41,8 @@ export async function createLilypadClient(params: CreateLilypadClientParameters)
     conn,
     solverUrl: network.solverUrl,
     blockstore,
+    // A script's own paths: the caller passes what it chose, not what a stranger sent.
+    readLocalFiles: params.readLocalFiles ?? true,
     resolveModule: createModuleResolver({
       blockstore,
       workDir: paths.workDir,

@@ -17,6 +17,11 @@ export interface StoreFileInputsParameters {
   manifest: ModuleManifest;
   given: Record<string, InputValue>;
   blockstore: Blockstore;
+  /**
+   * Whether a file input may name a path on this machine (the CLI, a script). Off for a client that passes on what
+   * strangers send (the gateway): a path would read this machine's files into a job. Then only CIDs are taken.
+   */
+  readLocalFiles: boolean;
   /** Relative paths are resolved from here (default: the process's working directory). */
   cwd?: string;
 }
@@ -25,7 +30,7 @@ export interface StoreFileInputsParameters {
  * Returns `given` with each file input as the CID of its content, stored in `blockstore`. Throws InvalidInputError
  * for a path that is missing, not a regular file or too large, and for a CID whose content this store lacks.
  */
-export async function storeFileInputs({ manifest, given, blockstore, cwd }: StoreFileInputsParameters): Promise<Record<string, InputValue>> {
+export async function storeFileInputs({ manifest, given, blockstore, readLocalFiles, cwd }: StoreFileInputsParameters): Promise<Record<string, InputValue>> {
   const stored: Record<string, InputValue> = { ...given };
   for (const spec of manifest.inputs) {
     if (spec.type !== "file" || !Object.hasOwn(given, spec.name)) continue;
@@ -42,6 +47,7 @@ export async function storeFileInputs({ manifest, given, blockstore, cwd }: Stor
       });
       continue;
     }
+    if (!readLocalFiles) continue; // resolveInputs refuses it: a file input must be a CID here
     const path = resolve(cwd ?? process.cwd(), value);
     const info = await stat(path).catch(() => undefined);
     if (!info) throw new InvalidInputError({ key: spec.name, reason: `no such file: ${path}`, hint: "give a file's path or the CID of a file added before" });

@@ -29,6 +29,7 @@ import type { Logger } from "../core/logger.ts";
 import { InvalidModuleNameError } from "../core/moduleName.ts";
 import { ModuleNameMismatchError, UnknownModuleError } from "../modules/errors.ts";
 import type { Blockstore } from "../storage/createBlockstore.ts";
+import { addBytes } from "../storage/addBytes.ts";
 import { carRoutes } from "../storage/carRoutes.ts";
 import type { JobEvent } from "./jobEvents.ts";
 import type { JobHandle, JobResult, LilypadClient } from "./lilypadClient.ts";
@@ -47,6 +48,8 @@ export interface StartGatewayParameters {
   apiKey?: string;
   /** Jobs kept in memory; past this the oldest finished ones are forgotten first. Default 10,000. */
   maxJobs?: number;
+  /** The largest input file one upload may carry (default 64 MiB, what the solver takes). */
+  maxUploadBytes?: number;
 }
 
 export interface RunningGateway {
@@ -55,6 +58,7 @@ export interface RunningGateway {
 }
 
 const DEFAULT_MAX_JOBS = 10_000;
+const DEFAULT_MAX_UPLOAD_BYTES = 64 << 20;
 /** Per job: the lifecycle events are always kept, log lines only up to this many events in all. */
 const MAX_EVENTS = 500;
 const MAX_DETAIL_CHARS = 2000;
@@ -112,6 +116,7 @@ export async function startGateway(params: StartGatewayParameters): Promise<Runn
     jobs.set(kept.job.id, kept);
   };
 
+  const maxUploadBytes = params.maxUploadBytes ?? DEFAULT_MAX_UPLOAD_BYTES;
   const app = Fastify({ loggerInstance: log.child({ component: "gateway" }), bodyLimit: 4 << 20 });
   app.addContentTypeParser("application/json", { parseAs: "string" }, (_request, body, done) => {
     let parsed: unknown;
@@ -156,6 +161,16 @@ export async function startGateway(params: StartGatewayParameters): Promise<Runn
     payer: client.address,
     jobs: { running, kept: jobs.size },
   }));
+
+  // A job's input file, uploaded as raw bytes; a job then names it by the CID answered (the gateway reads no path).
+  app.addContentTypeParser("application/octet-stream", { parseAs: "buffer", bodyLimit: maxUploadBytes }, (_request, body, done) => done(null, body));
+  app.post(`${GATEWAY_API_PREFIX}/uploads`, async (request, reply) => {
+    if (!(request.body instanceof Uint8Array)) {
+      throw new GatewayRequestError({ code: "INVALID_BODY", message: "an upload is the file's bytes, with content-type application/octet-stream", status: 415 });
+    }
+    const { cid } = await addBytes({ blockstore: params.blockstore, bytes: request.body });
+    return reply.status(201).send({ cid: cid.toString(), bytes: request.body.byteLength });
+  });
 
   app.post(`${GATEWAY_API_PREFIX}/jobs`, async (request, reply) => {
     const parsed = createJobBodySchema.safeParse(request.body);

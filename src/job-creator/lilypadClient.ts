@@ -63,6 +63,11 @@ export interface LilypadClientParameters {
   solverUrl: string;
   /** Where downloaded results are kept (verified block by block). */
   blockstore: Blockstore;
+  /**
+   * Whether a file input may be given as a path on this machine, read and added to `blockstore` (default false: only
+   * CIDs of files already in it). Never on for a client that runs what strangers send, such as the gateway.
+   */
+  readLocalFiles?: boolean;
   resolveModule: ModuleResolver;
   /** Mediators this creator trusts (1-4). */
   mediators: Address[];
@@ -173,7 +178,7 @@ export class LilypadClient {
     const started = performance.now();
     const { id, manifest } = await this.#p.resolveModule(module);
     // A file input given as a path is added to this client's store; its CID is what the offer commits to.
-    const inputs = resolveInputs({ manifest, given: await storeFileInputs({ manifest, given, blockstore: this.#p.blockstore }) });
+    const inputs = resolveInputs({ manifest, given: await storeFileInputs({ manifest, given, blockstore: this.#p.blockstore, readLocalFiles: this.#p.readLocalFiles ?? false }) });
     // Before any offer is signed, the files (and a module not shipped with lilypad) go where the provider and a
     // mediator can fetch them: the solver.
     await this.#leaveWithSolver([...fileInputCids(manifest, inputs), ...(isShippedModule(id.cid) ? [] : [id.cid, manifest.artifact.cid])]);

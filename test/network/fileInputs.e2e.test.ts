@@ -39,7 +39,7 @@ describe("file inputs and modules across separate stores", { timeout: 240_000 },
   before(async () => {
     networkFile = join(await mkdtemp(join(tmpdir(), "lilypad-files-")), "devnet.json");
     t = await startTestNetwork({ networkFile });
-    client = await t.client();
+    client = await t.client(DevAccountIndex.jobCreator, { readLocalFiles: true });
     csvPath = join(t.home, "sales.csv");
     await writeFile(csvPath, CSV);
   });
@@ -127,6 +127,9 @@ describe("file inputs and modules across separate stores", { timeout: 240_000 },
     const elsewhere = await createBlockstore({ path: join(t.home, "elsewhere", "blocks") });
     const { cid } = await addBytes({ blockstore: elsewhere, bytes: new TextEncoder().encode("a,b\n1,2\n") });
     await assert.rejects(client.run("etl:v1", { Data: cid.toString(), GroupBy: "a", Value: "b" }), /not in this client's block store/);
+    // A client that passes on others' inputs (the gateway) reads no path of its machine: only CIDs.
+    const guarded = await t.client(DevAccountIndex.jobCreator);
+    await assert.rejects(guarded.run("etl:v1", { Data: csvPath, GroupBy: "region", Value: "amount" }), /must be the CID of a file/);
     assert.equal((await client.solver.listJobs(1000)).length, before, "nothing reached the solver");
   });
 

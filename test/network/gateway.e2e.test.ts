@@ -134,6 +134,27 @@ describe("job gateway (e2e)", { timeout: 120_000 }, () => {
     assert.ok(succeeded.jobs.some((j) => j.id === created.id));
   });
 
+  it("takes an input file as an upload, runs a job naming its CID, and never reads a path of its own machine", async () => {
+    const csv = "region,amount\nnorth,10\nsouth,5.5\nnorth,2\n";
+    const uploaded = await call(`${gateway.url}/api/v1/uploads`, { method: "POST", headers: { "content-type": "application/octet-stream" }, body: csv });
+    assert.equal(uploaded.status, 201, JSON.stringify(uploaded.json));
+    const { cid, bytes } = uploaded.json as { cid: string; bytes: number };
+    assert.equal(bytes, csv.length);
+    const posted = await postJson(`${gateway.url}/api/v1/jobs`, { module: "etl:v1", inputs: { Data: cid, GroupBy: "region", Value: "amount" } });
+    assert.equal(posted.status, 202, JSON.stringify(posted.json));
+    const job = await settle(gateway.url, gatewayJobSchema.parse(posted.json));
+    assert.equal(job.status, "succeeded", JSON.stringify(job.error));
+    assert.match(job.result?.stdout ?? "", /3 rows, 2 groups by "region"/);
+
+    // A path names a file of the gateway's machine: refused, as any value that is not a CID.
+    const stolen = await postJson(`${gateway.url}/api/v1/jobs`, { module: "etl:v1", inputs: { Data: "/etc/passwd", GroupBy: "root", Value: "x" } });
+    assert.equal(stolen.status, 400, JSON.stringify(stolen.json));
+    assert.match(JSON.stringify(stolen.json), /must be the CID of a file/);
+    // An upload is raw bytes.
+    const wrongType = await postJson(`${gateway.url}/api/v1/uploads`, { data: csv });
+    assert.ok(wrongType.status === 415 || wrongType.status === 400, JSON.stringify(wrongType.json));
+  });
+
   it("answers bad requests with a 400 and a code, and unknown jobs with a 404", async () => {
     const jobs = `${gateway.url}/api/v1/jobs`;
 

@@ -118,6 +118,7 @@ export function registerRun(program: Command, ctx: CliContext): Command {
           conn,
           solverUrl: network.solverUrl,
           blockstore: local.blockstore,
+          readLocalFiles: true,
           resolveModule: async (name) => {
             const resolved = await resolver(name);
             publisher = resolved.origin.name?.publisher;
