@@ -74,6 +74,11 @@ export interface StartDevChainParameters {
    * and the chain's clock then stops while it is idle.
    */
   blockTime?: number;
+  /**
+   * Whether a transaction is mined at once (default true). False makes the chain behave like a public one: every
+   * transaction waits for the next block of the `blockTime` interval, so nothing gets an instant receipt.
+   */
+  instantMining?: boolean;
 }
 
 export interface DevChain {
@@ -100,7 +105,8 @@ export async function startDevChain(params: StartDevChainParameters = {}): Promi
   progress({ step: "starting", message: "starting chain" });
   const blockTime = params.blockTime ?? DEV_BLOCK_TIME;
   if (!Number.isInteger(blockTime) || blockTime < 0) throw new RangeError(`blockTime must be a whole number of seconds >= 0, got ${blockTime}`);
-  const mining = blockTime > 0 ? ["--block-time", String(blockTime), "--mixed-mining"] : [];
+  if (params.instantMining === false && blockTime === 0) throw new RangeError("a chain without instant mining needs a block time");
+  const mining = blockTime > 0 ? ["--block-time", String(blockTime), ...(params.instantMining === false ? [] : ["--mixed-mining"])] : [];
   const anvil = await spawnAnvil({ host: params.listen?.host ?? "127.0.0.1", port: params.listen?.port ?? 0, args: [...ANVIL_CHAIN_ARGS, ...mining] });
   try {
     return await prepare({ rpcUrl: anvil.url, params, progress, close: () => anvil.close() });

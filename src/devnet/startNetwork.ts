@@ -49,6 +49,8 @@ export interface StartNetworkParameters {
   chainListen?: { host?: string; port?: number };
   /** Seconds between the dev chain's blocks while no transaction comes (default DEV_BLOCK_TIME; 0: none). */
   blockTime?: number;
+  /** False: transactions wait for the next block, as on a public chain (see startDevChain). */
+  instantMining?: boolean;
   solverPort?: number;
   providers?: ProviderSpec[];
   /** Write the network description (with the solver URL and mediator) here. */
@@ -83,7 +85,7 @@ export interface EmbeddedNetwork {
 
 export async function startNetwork(params: StartNetworkParameters): Promise<EmbeddedNetwork> {
   const log = params.log ?? createLogger({ role: "devnet", level: "silent" });
-  const dev = await startDevChain({ listen: params.chainListen, blockTime: params.blockTime, onProgress: params.onProgress });
+  const dev = await startDevChain({ listen: params.chainListen, blockTime: params.blockTime, instantMining: params.instantMining, onProgress: params.onProgress });
   const closers: (() => Promise<void>)[] = [() => dev.close()];
   const close = async () => {
     for (const c of closers.reverse()) await c().catch(() => {});
