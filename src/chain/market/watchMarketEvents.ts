@@ -32,7 +32,7 @@ export interface WatchBlocksParameters {
 export interface BlockWatcher {
   /** The next block that will be read. */
   readonly cursor: bigint;
-  /** Reads up to the chain's head now (resolves when done). */
+  /** Reads up to the chain's head as it is now, or later (resolves when done). */
   poll(): Promise<void>;
   /** Stops polling; resolves once a read under way has ended. */
   stop(): Promise<void>;
@@ -69,8 +69,18 @@ export function watchBlocks(conn: ChainConnection, params: WatchBlocksParameters
       cursor = toBlock + 1n;
     }
   };
-  const poll = () => {
-    running ??= readOnce()
+  // A poll asked for while a read is under way gets a read of its own after it: the one under way may have taken
+  // its head before what the caller is waiting for.
+  let again: Promise<void> | undefined;
+  const poll = (): Promise<void> => {
+    if (running) {
+      again ??= running.then(() => {
+        again = undefined;
+        return poll();
+      });
+      return again;
+    }
+    running = readOnce()
       .then(() => {
         if (failures > 0) params.onRecovered?.();
         failures = 0;
