@@ -22,6 +22,7 @@ import { ensureEscrow } from "../chain/market/escrow.ts";
 import { MarketTxError } from "../chain/market/sendMarketTx.ts";
 import { laneStatus } from "../chain/market/laneStatus.ts";
 import { advertisedUrlFor } from "../net/advertisedUrl.ts";
+import { refusesPrivateAddresses } from "../net/privateAddresses.ts";
 import { trackDeals, type DealChange, type DealTracker } from "../chain/market/dealTracker.ts";
 import type { MarketEvent } from "../chain/market/watchMarketEvents.ts";
 import { signResourceOffer } from "../chain/offers.ts";
@@ -106,6 +107,8 @@ export interface ResourceProviderParameters {
   host?: string;
   /** The URL others reach its results at (registered on chain, sent in offers); default: the one it listens on. */
   publicUrl?: string;
+  /** Fetch from a URL the creator registered even at a loopback or private address (default: only on a devnet). */
+  allowPrivateAddresses?: boolean;
   port?: number;
   /** Capacity offers live this long and are refreshed at half-life. */
   offerTtlSeconds?: number;
@@ -155,6 +158,7 @@ export class ResourceProvider {
   /** The latest chain time seen (block timestamp). */
   #chainTime = 0;
   #resultsUrl = "";
+  readonly #refusePrivateAddresses: boolean;
   /** Its results' CIDs, each with the requests still to refuse, when a fault withholds them. */
   readonly #withheld = new Map<string, number>();
 
@@ -162,6 +166,7 @@ export class ResourceProvider {
     this.#p = params;
     this.address = params.conn.address;
     this.#log = params.log.child({ provider: this.address });
+    this.#refusePrivateAddresses = refusesPrivateAddresses({ chainId: params.conn.network.chainId, allowPrivateAddresses: params.allowPrivateAddresses });
     this.#solver = new SolverClient({
       url: params.solverUrl,
       account: params.conn.account,
@@ -349,6 +354,8 @@ export class ResourceProvider {
           return {
             // The solver keeps the creator's input files: the creator may be unreachable, or gone.
             stores: [...(creator === undefined ? [] : [creator]), this.#solver.url, ...(this.#p.stores ?? [])],
+            // The creator chose its URL: off a devnet, it must not point this machine at its own private network.
+            publicOnly: new Set(creator !== undefined && this.#refusePrivateAddresses ? [creator] : []),
             inputs: [{ name: `solver ${this.#solver.url}`, get: async () => (await this.#solver.getJob(dealId)).record.inputs }],
           };
         },
