@@ -4,10 +4,10 @@
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { setTimeout as sleep } from "node:timers/promises";
-import { parseEther } from "viem";
+import { parseEther, parseEventLogs } from "viem";
 import { connectChain, type ChainConnection } from "../../src/chain/chainConnection.ts";
 import { DevAccountIndex, devPrivateKey } from "../../src/chain/devAccounts.ts";
-import { lilypadTokenAbi } from "../../src/chain/generated/contracts.ts";
+import { lilypadMarketAbi, lilypadTokenAbi } from "../../src/chain/generated/contracts.ts";
 import { sendMarketTx } from "../../src/chain/market/sendMarketTx.ts";
 import { watchMarketEvents, type MarketEvent, type MarketWatcher } from "../../src/chain/market/watchMarketEvents.ts";
 import { confirmedBlockNumber } from "../../src/chain/waitForReceipt.ts";
@@ -69,6 +69,38 @@ describe("confirmations", () => {
     const receipt = await sent;
     assert.equal(receipt.blockNumber, included);
     assert.equal(watcher.cursor, included + 1n, "nothing past the confirmed head was read");
+  });
+
+  it("a reorganisation shallower than the confirmations never reaches a watcher: what it acted on is what the chain keeps", async () => {
+    const from = (await head()) + 1n;
+    const confirmed: MarketEvent[] = [];
+    const unconfirmed: MarketEvent[] = [];
+    const careful = watchMarketEvents(connect(2), { fromBlock: from, pollMs: 20, onEvents: (e) => void confirmed.push(...e) });
+    const hasty = watchMarketEvents(connect(undefined), { fromBlock: from, pollMs: 20, onEvents: (e) => void unconfirmed.push(...e) });
+    watchers.push(careful, hasty);
+    const jc = dev.wallet(DevAccountIndex.jobCreator);
+    await jc.writeContract({ address: dev.network.contracts.market, abi: lilypadMarketAbi, functionName: "deposit", args: [parseEther("2")] });
+    for (let i = 0; i < 200 && (await dev.publicClient.getBlock({ blockTag: "pending" })).transactions.length === 0; i++) await sleep(10);
+    await mine();
+    const included = await head();
+    await Promise.all([careful.poll(), hasty.poll()]);
+    assert.equal(deposits(unconfirmed), 1, "a watcher without confirmations acts on the newest block");
+    assert.equal(deposits(confirmed), 0);
+
+    // The block holding the deposit is replaced by an empty one: the deposit, as seen, never happened there.
+    await dev.testClient.request({ method: "anvil_reorg", params: [1, []] } as never);
+    await mine(3);
+    await Promise.all([careful.poll(), hasty.poll()]);
+    const kept = await dev.publicClient.getLogs({ address: dev.network.contracts.market, fromBlock: from, toBlock: (await head()) - 2n });
+    const keptDeposits = parseEventLogs({ abi: lilypadMarketAbi, logs: kept, eventName: "Deposited" });
+    assert.deepEqual(
+      confirmed.filter((e) => e.eventName === "Deposited").map((e) => [e.blockHash, e.transactionHash]),
+      keptDeposits.map((e) => [e.blockHash, e.transactionHash]),
+      "the careful watcher saw exactly the deposits the chain kept",
+    );
+    const original = unconfirmed.find((e) => e.eventName === "Deposited");
+    const block = await dev.publicClient.getBlock({ blockNumber: included });
+    assert.notEqual(block.hash, original?.blockHash, "the block the hasty watcher acted on is gone");
   });
 
   it("without confirmations (the devnet's default) the event is seen in its own block and the transaction resolves at once", async () => {
