@@ -16,15 +16,13 @@ import { isAbsolute, join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { parseEther } from "viem";
 import { devAccount, devPrivateKey } from "../../src/chain/devAccounts.ts";
-import { networkSchema, type NetworkInfo } from "../../src/core/network.ts";
+import { networkFileOf as networkFile, RP1_ACCOUNT, RP2_ACCOUNT, startRoles } from "./multiHost/startRoles.ts";
 import { createTestbed, REPO, tail, type ExecResult, type Host, type HostProcess, type Testbed } from "./multiHost/testbed.ts";
 
 const CHAIN_TOOL = join(REPO, "test", "network", "multiHost", "chainTool.ts");
 const JC = devAccount(3).address;
-const RP1 = devAccount(4).address;
-const RP2_ACCOUNT = 5;
+const RP1 = devAccount(RP1_ACCOUNT).address;
 const RP2 = devAccount(RP2_ACCOUNT).address;
-const MEDIATOR = devAccount(2).address;
 const RELAY = devAccount(8).address;
 /** The CLI's default timeout collateral per job (`--timeout-collateral 1`). */
 const TIMEOUT_COLLATERAL = parseEther("1");
@@ -56,13 +54,9 @@ describe("multi-host: every role in its own network namespace", { timeout: 8 * 6
   let root: string;
   let bed: Testbed;
   let hosts: Record<"chain" | "solver" | "rp1" | "rp2" | "mediator" | "jc" | "relay", Host>;
-  let network: NetworkInfo;
   let solverUrl: string;
   const roles: Record<string, HostProcess> = {};
   const timings: Record<string, number> = {};
-
-  /** `network.json` in a host's home: the chain's file with the mediator, and no solver. */
-  const networkFile = (host: Host) => join(host.home, "network.json");
 
   /** Runs `body`; on failure adds every process's last output to the error. */
   const withDiagnostics = async (body: () => Promise<void>) => {
@@ -115,51 +109,9 @@ describe("multi-host: every role in its own network namespace", { timeout: 8 * 6
     if (bed.mode === "netns") console.log(`multi-host: network namespaces ${Object.values(hosts).map((h) => `${h.name}=${h.ip}`).join(" ")}`);
     else console.log(`multi-host: FELL BACK to loopback addresses (${bed.fallbackReason}): ${Object.values(hosts).map((h) => `${h.name}=${h.ip}`).join(" ")}`);
     await withDiagnostics(async () => {
-      // The chain: anvil with the contracts deployed, serving on the chain host's address only.
-      const chainPort = await bed.port(hosts.chain, 8545);
-      const chainFile = join(hosts.chain.home, "networks", "devnet.json");
-      roles.chain = bed.spawnLilypad(hosts.chain, "devnet chain", ["devnet", "chain", "--host", hosts.chain.ip, "--port", String(chainPort), "--network-file", chainFile, "--json"]);
-      await roles.chain.waitFor(/chain ready at/, START_MS);
-      network = networkSchema.parse(JSON.parse(await readFile(chainFile, "utf8")));
-      assert.equal(network.rpcUrl, `http://${hosts.chain.ip}:${chainPort}`, "the network file names the chain at the chain host's address");
-      assert.equal(network.solverUrl, undefined, "`devnet chain` names no solver");
-      // What the operator hands every host: the chain's file, plus the mediator everyone trusts. No solver URL.
-      const shared = `${JSON.stringify({ ...network, mediators: [MEDIATOR] }, null, 2)}\n`;
-      for (const host of Object.values(hosts)) await writeFile(networkFile(host), shared);
-
-      // The solver: every interface of its host, advertising the address the others reach it at.
-      const solverPort = await bed.port(hosts.solver, 8546);
-      solverUrl = `http://${hosts.solver.ip}:${solverPort}`;
-      const listenAll = bed.mode === "netns" ? "0.0.0.0" : hosts.solver.ip;
-      roles.solver = bed.spawnLilypad(hosts.solver, "solver", [
-        "solver", "--host", listenAll, "--port", String(solverPort), "--public-url", solverUrl, "--network", networkFile(hosts.solver), "--log-level", "info",
-      ]);
-      await roles.solver.waitFor(/solver listening on (\S+)/, START_MS);
-      assert.match(roles.solver.stderr(), new RegExp(`solver listening on ${solverUrl.replace(/\./g, "\\.")}`));
-
-      // The others find the solver in the service registry. Providers and the mediator serve on every interface of
-      // their hosts too, advertising their host's address.
-      const serving = async (host: Host, preferred: number) => {
-        const port = await bed.port(host, preferred);
-        return ["--host", bed.mode === "netns" ? "0.0.0.0" : host.ip, "--port", String(port), "--public-url", `http://${host.ip}:${port}`];
-      };
-      const common = (host: Host) => ["--network", networkFile(host), "--log-level", "info"];
-      roles.mediator = bed.spawnLilypad(hosts.mediator, "mediator", ["mediator", ...(await serving(hosts.mediator, 8551)), ...common(hosts.mediator)]);
-      // Provider 1 is the dev chain's default provider account; provider 2 brings its own key.
-      roles.rp1 = bed.spawnLilypad(hosts.rp1, "resource-provider 1", ["resource-provider", "--slots", "2", ...(await serving(hosts.rp1, 8550)), ...common(hosts.rp1)]);
-      roles.rp2 = bed.spawnLilypad(hosts.rp2, "resource-provider 2", [
-        "resource-provider", "--slots", "2", "--private-key", devPrivateKey(RP2_ACCOUNT), ...(await serving(hosts.rp2, 8550)), ...common(hosts.rp2),
-      ]);
-      roles.relay = bed.spawnLilypad(hosts.relay, "jobcreator (relay)", ["jobcreator", ...common(hosts.relay)]);
-      await Promise.all([
-        roles.mediator.waitFor(/watching for challenges, serving results on (\S+)/, START_MS),
-        roles.rp1.waitFor(/resource provider 0x[0-9a-fA-F]{40} serving results on/, START_MS),
-        roles.rp2.waitFor(/resource provider 0x[0-9a-fA-F]{40} serving results on/, START_MS),
-        roles.relay.waitFor(/relaying jobs requested from/, START_MS),
-      ]);
-      assert.match(roles.rp1.stderr(), new RegExp(`resource provider ${RP1} serving results on http://${hosts.rp1.ip.replace(/\./g, "\\.")}:`));
-      assert.match(roles.rp2.stderr(), new RegExp(`resource provider ${RP2} serving results on http://${hosts.rp2.ip.replace(/\./g, "\\.")}:`));
-      assert.match(roles.mediator.stderr(), new RegExp(`mediator ${MEDIATOR} watching for challenges, serving results on http://${hosts.mediator.ip.replace(/\./g, "\\.")}:`));
+      const started = await startRoles({ bed, hosts, startMs: START_MS });
+      solverUrl = started.solverUrl;
+      Object.assign(roles, started.roles);
     });
     timings.startAll = Math.round(performance.now() - t0);
   });
