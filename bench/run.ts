@@ -1,9 +1,11 @@
 // `npm run bench`: runs every benchmark, prints a table per figure set and writes bench/results/*.json.
+// `node bench/run.ts multiHost network` runs only the figure sets named.
 import { mkdirSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { measureGas } from "./gas.ts";
 import { measureMatching } from "./matching.ts";
+import { measureMultiHost } from "./multiHost.ts";
 import { measureMeteringCost } from "./metering.ts";
 import { measureLoad } from "./load.ts";
 import { measureProtocol } from "./protocol.ts";
@@ -30,79 +32,105 @@ function report(name: string, rows: Row[], raw: unknown): void {
   console.log(`written ${file}`);
 }
 
-const gas = await measureGas();
-report(
-  "gas",
-  [
-    { figure: "happy path: openDeal", value: gas.happyPath.open, unit: "gas" },
-    { figure: "happy path: postResult", value: gas.happyPath.postResult, unit: "gas" },
-    { figure: "happy path: accept", value: gas.happyPath.accept, unit: "gas" },
-    { figure: "happy path total (3 tx)", value: gas.happyPath.total, unit: "gas", bar: "<= 150,000", ok: gas.happyPath.total <= 150_000 },
-    { figure: "happy path total, first deal in a fresh lane", value: gas.happyPath.totalInFreshLane, unit: "gas" },
-    { figure: "mediation path total (4 tx)", value: gas.mediationPath.total, unit: "gas", bar: "<= 250,000", ok: gas.mediationPath.total <= 250_000 },
-    { figure: "batch of 100: per job (open + post + finalize)", value: gas.batch100.perJob, unit: "gas", bar: "<= 60,000", ok: gas.batch100.perJob <= 60_000 },
-    { figure: "batch of 100: per job, fresh lanes", value: gas.batch100.perJobInFreshLanes, unit: "gas" },
-    { figure: "Lilypad V1 happy path (reference)", value: 1_388_606, unit: "gas" },
-  ],
-  gas,
-);
+const only = new Set(process.argv.slice(2));
+const want = (name: string) => only.size === 0 || only.has(name);
 
-const sandbox = await measureSandbox();
-const metering = await measureMeteringCost();
-report(
-  "sandbox",
-  [
-    { figure: `trivial cached job, median (${sandbox.trivialJob.runs} runs)`, value: round(sandbox.trivialJob.medianMs), unit: "ms", bar: "<= 5", ok: sandbox.trivialJob.medianMs <= 5 },
-    { figure: "trivial cached job, p99", value: round(sandbox.trivialJob.p99Ms), unit: "ms" },
-    { figure: `prime sieve below ${sandbox.compute.n.toLocaleString("en-US")}: unmetered wasm`, value: round(sandbox.compute.unmeteredMs), unit: "ms" },
-    { figure: "same, metered", value: round(sandbox.compute.meteredMs), unit: "ms" },
-    { figure: "same, metered, whole sandboxed job", value: round(sandbox.compute.sandboxedMs), unit: "ms" },
-    { figure: "same algorithm in plain JavaScript", value: round(sandbox.compute.nativeJsMs), unit: "ms" },
-    { figure: "sieve: metered / unmetered", value: round(sandbox.compute.meteringRatio), unit: "x", bar: "<= 1.5", ok: sandbox.compute.meteringRatio <= 1.5 },
-    ...metering.figures.map((m) => ({ figure: `${m.workload}: metered / unmetered`, value: round(m.ratio), unit: "x", bar: "<= 1.5", ok: m.ratio <= 1.5 })),
-  ],
-  { sandbox, metering },
-);
+if (want("gas")) {
+  const gas = await measureGas();
+  report(
+    "gas",
+    [
+      { figure: "happy path: openDeal", value: gas.happyPath.open, unit: "gas" },
+      { figure: "happy path: postResult", value: gas.happyPath.postResult, unit: "gas" },
+      { figure: "happy path: accept", value: gas.happyPath.accept, unit: "gas" },
+      { figure: "happy path total (3 tx)", value: gas.happyPath.total, unit: "gas", bar: "<= 150,000", ok: gas.happyPath.total <= 150_000 },
+      { figure: "happy path total, first deal in a fresh lane", value: gas.happyPath.totalInFreshLane, unit: "gas" },
+      { figure: "mediation path total (4 tx)", value: gas.mediationPath.total, unit: "gas", bar: "<= 250,000", ok: gas.mediationPath.total <= 250_000 },
+      { figure: "batch of 100: per job (open + post + finalize)", value: gas.batch100.perJob, unit: "gas", bar: "<= 60,000", ok: gas.batch100.perJob <= 60_000 },
+      { figure: "batch of 100: per job, fresh lanes", value: gas.batch100.perJobInFreshLanes, unit: "gas" },
+      { figure: "Lilypad V1 happy path (reference)", value: 1_388_606, unit: "gas" },
+    ],
+    gas,
+  );
+}
 
-const matching = await measureMatching();
-const protocol = await measureProtocol();
-report(
-  "network",
-  [
-    { figure: `cowsay through the protocol, median (${protocol.latency.runs} runs, SDK, devnet)`, value: round(protocol.latency.medianMs), unit: "ms", bar: "<= 300", ok: protocol.latency.medianMs <= 300 },
-    { figure: "same, p99", value: round(protocol.latency.p99Ms), unit: "ms", bar: "<= 1000", ok: protocol.latency.p99Ms <= 1000 },
-    {
-      figure: `sustained jobs/s, whole protocol (${protocol.throughput.providers} providers, ${protocol.throughput.concurrency} in flight, jobs ${protocol.throughput.window.from}-${protocol.throughput.window.to} of ${protocol.throughput.jobs})`,
-      value: round(protocol.throughput.sustainedJobsPerSecond),
-      unit: "jobs/s",
-      bar: ">= 100",
-      ok: protocol.throughput.sustainedJobsPerSecond >= 100,
-    },
-    { figure: "same, over the whole run (ramp-up and drain included)", value: round(protocol.throughput.jobsPerSecond), unit: "jobs/s" },
-    ...matching.sizes.map((m) => ({
-      figure: `solver matching: ${m.jobs.toLocaleString("en-US")} jobs x ${m.offers.toLocaleString("en-US")} offers`,
-      value: round(m.medianMs),
-      unit: "ms",
-      ...(m.jobs === 10_000 ? { bar: "<= 1000", ok: m.medianMs <= 1000 } : {}),
-    })),
-  ],
-  { protocol, matching },
-);
+if (want("sandbox")) {
+  const sandbox = await measureSandbox();
+  const metering = await measureMeteringCost();
+  report(
+    "sandbox",
+    [
+      { figure: `trivial cached job, median (${sandbox.trivialJob.runs} runs)`, value: round(sandbox.trivialJob.medianMs), unit: "ms", bar: "<= 5", ok: sandbox.trivialJob.medianMs <= 5 },
+      { figure: "trivial cached job, p99", value: round(sandbox.trivialJob.p99Ms), unit: "ms" },
+      { figure: `prime sieve below ${sandbox.compute.n.toLocaleString("en-US")}: unmetered wasm`, value: round(sandbox.compute.unmeteredMs), unit: "ms" },
+      { figure: "same, metered", value: round(sandbox.compute.meteredMs), unit: "ms" },
+      { figure: "same, metered, whole sandboxed job", value: round(sandbox.compute.sandboxedMs), unit: "ms" },
+      { figure: "same algorithm in plain JavaScript", value: round(sandbox.compute.nativeJsMs), unit: "ms" },
+      { figure: "sieve: metered / unmetered", value: round(sandbox.compute.meteringRatio), unit: "x", bar: "<= 1.5", ok: sandbox.compute.meteringRatio <= 1.5 },
+      ...metering.figures.map((m) => ({ figure: `${m.workload}: metered / unmetered`, value: round(m.ratio), unit: "x", bar: "<= 1.5", ok: m.ratio <= 1.5 })),
+    ],
+    { sandbox, metering },
+  );
+}
 
-const load = await measureLoad();
-report(
-  "load",
-  [
-    { figure: `${load.clients.toLocaleString("en-US")} authenticated WebSocket clients: all welcomed in`, value: round(load.connect.seconds), unit: "s" },
-    { figure: `burst of ${load.burst.submissions.toLocaleString("en-US")} jobs over those sockets: accepted`, value: load.burst.accepted, unit: "jobs" },
-    { figure: "burst: errors / unanswered", value: load.burst.errors + load.burst.unanswered, unit: "jobs" },
-    { figure: "burst: accepted per second", value: round(load.burst.acceptedPerSecond), unit: "jobs/s" },
-    { figure: "burst: answer latency p99", value: round(load.burst.p99Ms), unit: "ms" },
-    { figure: "health checks answered during the burst", value: load.health.ok, unit: `of ${load.health.checks}` },
-    { figure: "solver heap after the burst", value: round(load.memory.after.heapUsedMiB), unit: "MiB" },
-  ],
-  load,
-);
+if (want("network")) {
+  const matching = await measureMatching();
+  const protocol = await measureProtocol();
+  report(
+    "network",
+    [
+      { figure: `cowsay through the protocol, median (${protocol.latency.runs} runs, SDK, devnet)`, value: round(protocol.latency.medianMs), unit: "ms", bar: "<= 300", ok: protocol.latency.medianMs <= 300 },
+      { figure: "same, p99", value: round(protocol.latency.p99Ms), unit: "ms", bar: "<= 1000", ok: protocol.latency.p99Ms <= 1000 },
+      {
+        figure: `sustained jobs/s, whole protocol (${protocol.throughput.providers} providers, ${protocol.throughput.concurrency} in flight, jobs ${protocol.throughput.window.from}-${protocol.throughput.window.to} of ${protocol.throughput.jobs})`,
+        value: round(protocol.throughput.sustainedJobsPerSecond),
+        unit: "jobs/s",
+        bar: ">= 100",
+        ok: protocol.throughput.sustainedJobsPerSecond >= 100,
+      },
+      { figure: "same, over the whole run (ramp-up and drain included)", value: round(protocol.throughput.jobsPerSecond), unit: "jobs/s" },
+      ...matching.sizes.map((m) => ({
+        figure: `solver matching: ${m.jobs.toLocaleString("en-US")} jobs x ${m.offers.toLocaleString("en-US")} offers`,
+        value: round(m.medianMs),
+        unit: "ms",
+        ...(m.jobs === 10_000 ? { bar: "<= 1000", ok: m.medianMs <= 1000 } : {}),
+      })),
+    ],
+    { protocol, matching },
+  );
+}
+
+if (want("load")) {
+  const load = await measureLoad();
+  report(
+    "load",
+    [
+      { figure: `${load.clients.toLocaleString("en-US")} authenticated WebSocket clients: all welcomed in`, value: round(load.connect.seconds), unit: "s" },
+      { figure: `burst of ${load.burst.submissions.toLocaleString("en-US")} jobs over those sockets: accepted`, value: load.burst.accepted, unit: "jobs" },
+      { figure: "burst: errors / unanswered", value: load.burst.errors + load.burst.unanswered, unit: "jobs" },
+      { figure: "burst: accepted per second", value: round(load.burst.acceptedPerSecond), unit: "jobs/s" },
+      { figure: "burst: answer latency p99", value: round(load.burst.p99Ms), unit: "ms" },
+      { figure: "health checks answered during the burst", value: load.health.ok, unit: `of ${load.health.checks}` },
+      { figure: "solver heap after the burst", value: round(load.memory.after.heapUsedMiB), unit: "MiB" },
+    ],
+    load,
+  );
+}
+
+if (want("multiHost")) {
+  const multiHost = await measureMultiHost({ runs: 10, etlMegabytes: 10 });
+  const across = multiHost.mode === "netns" ? "across network namespaces" : "across loopback addresses (no namespaces here)";
+  report(
+    "multiHost",
+    [
+      { figure: `cowsay ${across}, SDK on its own host, p50 (${multiHost.cowsay.runs} runs)`, value: round(multiHost.cowsay.p50Ms), unit: "ms" },
+      { figure: "same, p99", value: round(multiHost.cowsay.p99Ms), unit: "ms" },
+      { figure: `etl on a new ${Math.round(multiHost.etl.inputBytes / 1e6)} MB CSV each run ${across}, p50 (${multiHost.etl.runs} runs)`, value: round(multiHost.etl.p50Ms), unit: "ms" },
+      { figure: "same, p99", value: round(multiHost.etl.p99Ms), unit: "ms" },
+    ],
+    multiHost,
+  );
+}
 
 function round(x: number): number {
   return Math.round(x * 100) / 100;

@@ -17,7 +17,10 @@ import { checkModuleName } from "../../modules/moduleOrigin.ts";
 import { isFolderRef, resolveModuleRef, type ResolveModuleRefResult } from "../../modules/resolveModuleRef.ts";
 import { exportCarBytes } from "../../storage/exportCar.ts";
 import { SolverClient } from "../../net/solverClient.ts";
+import { discoverSolver } from "../../chain/discoverSolver.ts";
+import { loadCliConfig, type ConfigFlags } from "../config.ts";
 import type { CliContext } from "../context.ts";
+import { resolveNetworkFile } from "../networkFiles.ts";
 import { localModules } from "../localModules.ts";
 
 interface PublishFlags {
@@ -39,14 +42,25 @@ export function registerModulePublish(module: Command, ctx: CliContext): Command
     .option("--network-file <path>", "the network to publish on (default: the devnet's network file)")
     .option("--dev-account <index>", "sign with this well-known dev account (devnet only) instead of LILYPAD_PRIVATE_KEY")
     .option("--as-governance", "approve the bare NAME:VERSION for the whole network (the market's owner only)")
-    .action(async (ref: string, flags: PublishFlags) => {
+    .action(async (ref: string, flags: PublishFlags, command: Command) => {
       const paths = lilypadPaths({ env: ctx.env, homedir: ctx.homedir });
-      const networkFile = resolve(ctx.cwd, flags.networkFile ?? paths.devnetNetworkFile);
+      // The global flags every network command takes count here too: --network NAME|FILE, --private-key,
+      // --rpc-url and --solver-url (and their environment variables and config file entries).
+      const config = loadCliConfig(ctx, command.optsWithGlobals<ConfigFlags>());
+      const networkFile =
+        flags.networkFile !== undefined
+          ? resolve(ctx.cwd, flags.networkFile)
+          : config.network !== undefined
+            ? resolveNetworkFile(ctx, config.network)
+            : paths.devnetNetworkFile;
       if (!existsSync(networkFile)) {
         throw new InvalidArgumentError({ argument: "--network-file", message: `no network file at ${networkFile}`, hint: "start one with `lilypad devnet chain`" });
       }
-      const network = networkSchema.parse(JSON.parse(readFileSync(networkFile, "utf8")));
-      const account = signer(flags, ctx.env);
+      const fromFile = networkSchema.parse(JSON.parse(readFileSync(networkFile, "utf8")));
+      const network = { ...fromFile, rpcUrl: config.rpcUrl ?? fromFile.rpcUrl, solverUrl: config.solverUrl ?? fromFile.solverUrl };
+      // A file that names only the chain: the solver the module is left with is the one registered on chain.
+      if (!network.solverUrl) network.solverUrl = await discoverSolver(network).catch(() => undefined);
+      const account = signer(flags, config.privateKey);
       const local = await localModules(ctx);
       // A folder is built first, as `module build` does: what is published is what its sources give today.
       const folder = isFolderRef(ref) ? resolve(ctx.cwd, ref) : undefined;
@@ -104,15 +118,17 @@ export function registerModulePublish(module: Command, ctx: CliContext): Command
     });
 }
 
-function signer(flags: PublishFlags, env: CliContext["env"]) {
+function signer(flags: PublishFlags, privateKey: Hex | undefined) {
   if (flags.devAccount !== undefined) {
     const index = Number(flags.devAccount);
     if (!Number.isInteger(index)) throw new InvalidArgumentError({ argument: "--dev-account", message: `--dev-account must be an integer, got ${flags.devAccount}` });
     return devAccount(index);
   }
-  const key = env.LILYPAD_PRIVATE_KEY;
-  if (!key || !/^0x[0-9a-fA-F]{64}$/.test(key)) {
-    throw new InvalidArgumentError({ argument: "LILYPAD_PRIVATE_KEY", message: "no signing key: set LILYPAD_PRIVATE_KEY (0x + 64 hex) or use --dev-account on a devnet" });
+  if (!privateKey) {
+    throw new InvalidArgumentError({
+      argument: "--private-key",
+      message: "no signing key: set LILYPAD_PRIVATE_KEY or --private-key (0x + 64 hex), or use --dev-account on a devnet",
+    });
   }
-  return privateKeyToAccount(key as Hex);
+  return privateKeyToAccount(privateKey);
 }
