@@ -56,6 +56,35 @@ export interface StartSolverParameters {
   blocksPath?: string;
   /** The largest upload of one input file, as a CAR (default MAX_FILE_UPLOAD_BYTES). */
   maxUploadBytes?: number;
+  /** The most bytes one account may upload in a day (default UPLOAD_QUOTA_BYTES): a full disk is nobody's job. */
+  uploadQuotaBytes?: number;
+}
+
+/** 1 GiB a day per account. */
+export const UPLOAD_QUOTA_BYTES = 1 << 30;
+
+/** Bytes taken per account over a sliding window (in memory: a restart forgives, which costs only disk). */
+class UploadQuota {
+  readonly #taken = new Map<string, { at: number; bytes: number }[]>();
+  readonly limit: number;
+  readonly windowSeconds: number;
+
+  constructor(limit: number, windowSeconds: number) {
+    this.limit = limit;
+    this.windowSeconds = windowSeconds;
+  }
+
+  take(account: string, bytes: number, now: number): boolean {
+    const recent = (this.#taken.get(account) ?? []).filter((t) => t.at > now - this.windowSeconds);
+    const used = recent.reduce((sum, t) => sum + t.bytes, 0);
+    if (used + bytes > this.limit) {
+      this.#taken.set(account, recent);
+      return false;
+    }
+    recent.push({ at: now, bytes });
+    this.#taken.set(account, recent);
+    return true;
+  }
 }
 
 /** 64 MiB: an input file above that must come from a store the provider is told of (`--stores`). */
@@ -87,6 +116,8 @@ export async function startSolver(params: StartSolverParameters): Promise<Runnin
   const temporaryBlocks = params.blocksPath === undefined && params.databasePath === ":memory:" ? await mkdtemp(join(tmpdir(), "lilypad-solver-blocks-")) : undefined;
   const blockstore = await createBlockstore({ path: params.blocksPath ?? temporaryBlocks ?? join(dirname(params.databasePath), "blocks") });
   const maxUploadBytes = params.maxUploadBytes ?? MAX_FILE_UPLOAD_BYTES;
+  const uploadQuotaBytes = params.uploadQuotaBytes ?? UPLOAD_QUOTA_BYTES;
+  const uploads = new UploadQuota(uploadQuotaBytes, 24 * 3600);
   const sockets = new Map<Address, Set<WebSocket>>();
   const seenNonce = (address: Address, nonce: string, expiry: number) => !store.recordNonce(address, nonce, expiry);
   const send = coalescingSender();
@@ -151,7 +182,11 @@ export async function startSolver(params: StartSolverParameters): Promise<Runnin
     done(null, body);
   });
   app.put<{ Params: { cid: string } }>(`${API_PREFIX}/content/:cid`, async (request, reply) => {
-    await authenticate(request);
+    const uploader = await authenticate(request);
+    const size = request.body instanceof Uint8Array ? request.body.byteLength : 0;
+    if (!uploads.take(uploader, size, now())) {
+      throw new SolverError(SolverErrorCode.uploadQuota, `${uploader} uploaded ${uploadQuotaBytes} bytes in the last day, the most this solver keeps for one account; try again later`);
+    }
     const cid = cidStringSchema.safeParse(request.params.cid);
     if (!cid.success) throw new SolverError(SolverErrorCode.invalidFile, `${request.params.cid} is not a CID`);
     if (!(request.body instanceof Uint8Array)) throw new SolverError(SolverErrorCode.invalidFile, `the body must be a CAR (content-type ${CAR_CONTENT_TYPE})`);

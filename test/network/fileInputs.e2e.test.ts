@@ -12,7 +12,9 @@ import { dirname, join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { Outcome } from "../../src/core/dealTypes.ts";
 import { InvalidInputError } from "../../src/core/errors.ts";
-import { SolverRequestError } from "../../src/net/solverClient.ts";
+import { SolverClient, SolverRequestError } from "../../src/net/solverClient.ts";
+import { createLogger } from "../../src/core/logger.ts";
+import { startSolver } from "../../src/solver/solverServer.ts";
 import { addBytes } from "../../src/storage/addBytes.ts";
 import { createBlockstore } from "../../src/storage/createBlockstore.ts";
 import { fetchCar } from "../../src/storage/fetchCar.ts";
@@ -144,6 +146,21 @@ describe("file inputs and modules across separate stores", { timeout: 240_000 },
       return true;
     });
     await assert.rejects(client.solver.uploadContent("not-a-cid", new Uint8Array(4)), /INVALID_FILE|not a CID/);
+    // An account's uploads are bounded per day (a solver's disk is shared): past the quota, 429 UPLOAD_QUOTA.
+    const car = await exportCarBytes(store, one.cid);
+    const small = await startSolver({ conn: t.net.connect(14), databasePath: ":memory:", log: createLogger({ role: "test", level: "silent" }), uploadQuotaBytes: car.byteLength + 10 });
+    try {
+      const uploader = (index: number) =>
+        new SolverClient({ url: small.url, account: t.net.connect(index).account, scope: { chainId: t.net.network.chainId, market: t.net.network.contracts.market } });
+      await uploader(15).uploadContent(one.cid.toString(), car);
+      await assert.rejects(uploader(15).uploadContent(one.cid.toString(), car), (error: unknown) => {
+        assert.ok(error instanceof SolverRequestError && error.code === "UPLOAD_QUOTA" && error.status === 429, String(error));
+        return true;
+      });
+      await uploader(16).uploadContent(one.cid.toString(), car);
+    } finally {
+      await small.close();
+    }
     // The file it does hold is accepted (and again: uploads are idempotent).
     await client.solver.uploadContent(one.cid.toString(), await exportCarBytes(store, one.cid));
     await client.solver.uploadContent(one.cid.toString(), await exportCarBytes(store, one.cid));

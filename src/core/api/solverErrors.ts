@@ -37,6 +37,7 @@ export const SolverErrorCode = {
   notYourDeal: "NOT_YOUR_DEAL",
   // Input files.
   invalidFile: "INVALID_FILE",
+  uploadQuota: "UPLOAD_QUOTA",
 } as const;
 export type SolverErrorCode = (typeof SolverErrorCode)[keyof typeof SolverErrorCode];
 
@@ -53,6 +54,7 @@ const STATUS: Partial<Record<SolverErrorCode, number>> = {
   AUTH_REPLAYED: 401,
   ALREADY_SUBMITTED: 409,
   PROVIDER_PENALIZED: 403,
+  UPLOAD_QUOTA: 429,
 };
 
 export function httpStatusOf(code: SolverErrorCode): number {
