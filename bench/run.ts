@@ -127,6 +127,14 @@ if (want("multiHost")) {
       { figure: "same, p99", value: round(multiHost.cowsay.p99Ms), unit: "ms" },
       { figure: `etl on a new ${Math.round(multiHost.etl.inputBytes / 1e6)} MB CSV each run ${across}, p50 (${multiHost.etl.runs} runs)`, value: round(multiHost.etl.p50Ms), unit: "ms" },
       { figure: "same, p99", value: round(multiHost.etl.p99Ms), unit: "ms" },
+      {
+        figure: `sustained cowsay jobs/s ${across}, 2 providers x ${multiHost.sustained.slotsPerProvider} slots, ${multiHost.sustained.inFlight} in flight (${multiHost.sustained.windowSeconds} s after ${multiHost.sustained.warmupSeconds} s warm-up)`,
+        value: round(multiHost.sustained.jobsPerSecond),
+        unit: "jobs/s",
+      },
+      { figure: `same, latency p50 (${multiHost.sustained.latency.runs} jobs in the window)`, value: round(multiHost.sustained.latency.p50Ms), unit: "ms" },
+      { figure: "same, latency p99", value: round(multiHost.sustained.latency.p99Ms), unit: "ms" },
+      { figure: "same, jobs failed in the window", value: multiHost.sustained.failedInWindow, unit: "jobs", ok: multiHost.sustained.failedInWindow === 0 },
     ],
     multiHost,
   );
