@@ -1,8 +1,10 @@
 // `npm run bench`: runs every benchmark, prints a table per figure set and writes bench/results/*.json.
-// `node bench/run.ts multiHost network` runs only the figure sets named.
+// `node bench/run.ts multiHost network` runs only the figure sets named (gas, sandbox, network, load, multiHost,
+// blockTime).
 import { mkdirSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { measureBlockTime } from "./blockTime.ts";
 import { measureGas } from "./gas.ts";
 import { measureMatching } from "./matching.ts";
 import { measureMultiHost } from "./multiHost.ts";
@@ -137,6 +139,20 @@ if (want("multiHost")) {
       { figure: "same, jobs failed in the window", value: multiHost.sustained.failedInWindow, unit: "jobs", ok: multiHost.sustained.failedInWindow === 0 },
     ],
     multiHost,
+  );
+}
+
+if (want("blockTime")) {
+  const blockTime = await measureBlockTime({ runs: 8 });
+  const instant = blockTime.settings[0]!;
+  report(
+    "blockTime",
+    blockTime.settings.flatMap((s, i) => [
+      { figure: `cowsay on the in-process network, ${s.name}, p50 (${s.samplesMs.length} runs, interleaved)`, value: round(s.p50Ms), unit: "ms" },
+      { figure: "same, p99", value: round(s.p99Ms), unit: "ms" },
+      ...(i === 0 ? [] : [{ figure: "same, p50 cost over the instant devnet", value: round(s.p50Ms - instant.p50Ms), unit: "ms" }]),
+    ]),
+    blockTime,
   );
 }
 
