@@ -1,8 +1,10 @@
 // `npm run bench`: runs every benchmark, prints a table per figure set and writes bench/results/*.json.
-// `node bench/run.ts multiHost network` runs only the figure sets named.
+// `node bench/run.ts multiHost network` runs only the figure sets named (gas, sandbox, network, load, multiHost,
+// blockTime).
 import { mkdirSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { measureBlockTime } from "./blockTime.ts";
 import { measureGas } from "./gas.ts";
 import { measureMatching } from "./matching.ts";
 import { measureMultiHost } from "./multiHost.ts";
@@ -127,8 +129,30 @@ if (want("multiHost")) {
       { figure: "same, p99", value: round(multiHost.cowsay.p99Ms), unit: "ms" },
       { figure: `etl on a new ${Math.round(multiHost.etl.inputBytes / 1e6)} MB CSV each run ${across}, p50 (${multiHost.etl.runs} runs)`, value: round(multiHost.etl.p50Ms), unit: "ms" },
       { figure: "same, p99", value: round(multiHost.etl.p99Ms), unit: "ms" },
+      {
+        figure: `sustained cowsay jobs/s ${across}, 2 providers x ${multiHost.sustained.slotsPerProvider} slots, ${multiHost.sustained.inFlight} in flight (${multiHost.sustained.windowSeconds} s after ${multiHost.sustained.warmupSeconds} s warm-up)`,
+        value: round(multiHost.sustained.jobsPerSecond),
+        unit: "jobs/s",
+      },
+      { figure: `same, latency p50 (${multiHost.sustained.latency.runs} jobs in the window)`, value: round(multiHost.sustained.latency.p50Ms), unit: "ms" },
+      { figure: "same, latency p99", value: round(multiHost.sustained.latency.p99Ms), unit: "ms" },
+      { figure: "same, jobs failed in the window", value: multiHost.sustained.failedInWindow, unit: "jobs", ok: multiHost.sustained.failedInWindow === 0 },
     ],
     multiHost,
+  );
+}
+
+if (want("blockTime")) {
+  const blockTime = await measureBlockTime({ runs: 8 });
+  const instant = blockTime.settings[0]!;
+  report(
+    "blockTime",
+    blockTime.settings.flatMap((s, i) => [
+      { figure: `cowsay on the in-process network, ${s.name}, p50 (${s.samplesMs.length} runs, interleaved)`, value: round(s.p50Ms), unit: "ms" },
+      { figure: "same, p99", value: round(s.p99Ms), unit: "ms" },
+      ...(i === 0 ? [] : [{ figure: "same, p50 cost over the instant devnet", value: round(s.p50Ms - instant.p50Ms), unit: "ms" }]),
+    ]),
+    blockTime,
   );
 }
 
