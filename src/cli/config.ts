@@ -63,6 +63,9 @@ export function loadCliConfig(ctx: CliContext, flags: ConfigFlags): CliConfig {
       .map(([key, name]) => [key, ctx.env[name]?.trim()])
       .filter(([, v]) => v !== undefined && v !== ""),
   );
+  // Lilypad's own tools read the key from WEB3_PRIVATE_KEY: taken too, after LILYPAD_PRIVATE_KEY.
+  const web3Key = ctx.env.WEB3_PRIVATE_KEY?.trim();
+  if (fromEnv.privateKey === undefined && web3Key) fromEnv.privateKey = web3Key;
   const fromFlags = Object.fromEntries(
     Object.entries({ network: flags.network, privateKey: flags.privateKey, rpcUrl: flags.rpcUrl, solverUrl: flags.solverUrl, logLevel: flags.logLevel }).filter(
       ([, v]) => v !== undefined,
@@ -75,7 +78,7 @@ export function loadCliConfig(ctx: CliContext, flags: ConfigFlags): CliConfig {
     throw new InvalidArgumentError({
       argument: key ? `--${key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}` : "--config",
       message: `${key || "config"}: ${issue?.message ?? "invalid"}`,
-      hint: `set by a flag, ${Object.values(ENV_KEYS).join("/")} or ${file}`,
+      hint: `set by a flag, ${[...Object.values(ENV_KEYS), "WEB3_PRIVATE_KEY"].join("/")} or ${file}`,
     });
   }
   return parsed.data;

@@ -43,3 +43,9 @@ export async function writeCatalogEntry(path: string, key: string, cid: string):
   await writeFile(path, `${JSON.stringify(sorted, null, 2)}\n`);
   return "added";
 }
+
+/**
+ * Lilypad's own names for modules we ship an equivalent of, so that its users' first command works here:
+ * `lilypad run cowsay:v0.0.4 -i Message=hi` runs `cowsay:v1`. Bare names only; a published name is never aliased.
+ */
+export const LILYPAD_MODULE_ALIASES: Readonly<Record<string, string>> = { "cowsay:v0.0.4": "cowsay:v1" };

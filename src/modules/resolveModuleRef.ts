@@ -9,7 +9,7 @@ import type { Address, Hex } from "viem";
 import { moduleCidOfDigest } from "../core/moduleId.ts";
 import type { Blockstore } from "../storage/createBlockstore.ts";
 import { ModuleRegistryUnavailableError, UnknownModuleError } from "./errors.ts";
-import { readShippedCatalog, type ModuleCatalog } from "./moduleCatalog.ts";
+import { LILYPAD_MODULE_ALIASES, readShippedCatalog, type ModuleCatalog } from "./moduleCatalog.ts";
 import { formatModuleName, GOVERNANCE_NAMESPACE, MODULE_NAME_PART, parseModuleName, type ModuleName } from "../core/moduleName.ts";
 import { packageModule } from "./packageModule.ts";
 
@@ -83,7 +83,9 @@ async function resolvePublished(ref: string, name: ModuleName, publisher: Addres
   return { cid: moduleCidOfDigest(digest), source: "registry", name };
 }
 
-async function resolveBare(ref: string, name: ModuleName, params: ResolveModuleRefParameters): Promise<ResolveModuleRefResult> {
+async function resolveBare(ref: string, given: ModuleName, params: ResolveModuleRefParameters): Promise<ResolveModuleRefResult> {
+  const alias = LILYPAD_MODULE_ALIASES[formatModuleName(given)];
+  const name = alias === undefined ? given : (parseModuleName(alias) ?? given);
   const key = formatModuleName(name);
   const shipped = params.shipped ?? readShippedCatalog();
   if (shipped[key]) return { cid: shipped[key], source: "shipped", name };

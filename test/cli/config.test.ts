@@ -20,7 +20,7 @@ describe("lilypad configuration", () => {
 
   const printed = async (args: string[], env: Record<string, string> = {}) => {
     const { stdout } = await run(process.execPath, [join(repo, "bin", "lilypad.js"), ...args, "--print-config"], {
-      env: { ...process.env, LILYPAD_HOME: home, LILYPAD_NETWORK: "", LILYPAD_PRIVATE_KEY: "", ...env },
+      env: { ...process.env, LILYPAD_HOME: home, LILYPAD_NETWORK: "", LILYPAD_PRIVATE_KEY: "", WEB3_PRIVATE_KEY: "", ...env },
     });
     return JSON.parse(stdout) as Record<string, string | undefined>;
   };
@@ -32,6 +32,25 @@ describe("lilypad configuration", () => {
     assert.equal((await printed(["balance", "--network", "from-flag"], { LILYPAD_NETWORK: "from-env" })).network, "from-flag");
     const withKey = await printed(["balance"], { LILYPAD_PRIVATE_KEY: `0x${"ab".repeat(32)}` });
     assert.equal(withKey.privateKey, "(set)");
+  });
+
+  it("takes the key from WEB3_PRIVATE_KEY too, as Lilypad's tools do, after LILYPAD_PRIVATE_KEY", async () => {
+    await writeFile(join(home, "config.json"), "{}");
+    assert.equal((await printed(["balance"], { WEB3_PRIVATE_KEY: `0x${"cd".repeat(32)}` })).privateKey, "(set)");
+    // Read: a bad one is refused, naming where keys come from.
+    const bad = await printed(["balance"], { WEB3_PRIVATE_KEY: "0x1234" }).catch((e: { code: number; stderr: string }) => e);
+    assert.equal((bad as { code: number }).code, 2);
+    assert.match((bad as { stderr: string }).stderr, /WEB3_PRIVATE_KEY/);
+    // LILYPAD_PRIVATE_KEY comes first: the bad WEB3 one is then never looked at.
+    assert.equal((await printed(["balance"], { LILYPAD_PRIVATE_KEY: `0x${"ab".repeat(32)}`, WEB3_PRIVATE_KEY: "0x1234" })).privateKey, "(set)");
+  });
+
+  it("runs Lilypad's own first module name, cowsay:v0.0.4, as the shipped cowsay", async () => {
+    const { stdout } = await run(process.execPath, [join(repo, "bin", "lilypad.js"), "module", "run", "cowsay:v0.0.4", "-i", "Message=hi from lilypad"], {
+      env: { ...process.env, LILYPAD_HOME: home },
+      cwd: home,
+    });
+    assert.match(stdout, /< hi from lilypad >/);
   });
 
   it("refuses a bad config file or value with a usage error naming it", async () => {
