@@ -10,6 +10,7 @@ import { registerRun } from "./commands/run.ts";
 import { loadCliConfig, printableConfig, type ConfigFlags } from "./config.ts";
 import type { CliContext } from "./context.ts";
 import { packageVersion } from "./packageVersion.ts";
+import { JobExitedNonZero } from "./jobOutput.ts";
 import { processContext } from "./processContext.ts";
 import { ExitCode, reportError } from "./reportError.ts";
 
@@ -60,6 +61,8 @@ export async function main(argv: readonly string[], ctx: CliContext = processCon
   } catch (error) {
     // Commander has already printed its message (and the hint) for usage errors; --help and --version exit 0.
     if (error instanceof CommanderError) return error.exitCode === 0 ? ExitCode.ok : ExitCode.usage;
+    // Everything about the job was printed already, its exit code included.
+    if (error instanceof JobExitedNonZero) return ExitCode.jobFailed;
     return reportError({
       error,
       stderr: ctx.stderr,

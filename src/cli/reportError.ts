@@ -1,7 +1,8 @@
 import { InvalidArgumentError, LilypadError } from "../core/errors.ts";
 
 /** Exit codes of the CLI. */
-export const ExitCode = { ok: 0, failure: 1, usage: 2 } as const;
+/** 0: done; 1: an error (the network, a deal that failed or timed out); 2: bad usage; 3: the job ran and exited non-zero. */
+export const ExitCode = { ok: 0, failure: 1, usage: 2, jobFailed: 3 } as const;
 
 export interface ReportErrorParameters {
   error: unknown;

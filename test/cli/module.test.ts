@@ -58,6 +58,28 @@ describe("lilypad module", () => {
     assert.deepEqual(await leftovers(), [], "the job's folder is removed");
   });
 
+  it("a job that exits non-zero makes the command exit 3, with the job's stderr shown and in --json", async () => {
+    await writeFile(join(cwd, "bad.csv"), "region,amount\nnorth,10\n");
+    const args = ["module", "run", "etl:v1", "-i", "Data=./bad.csv", "-i", "GroupBy=nope", "-i", "Value=amount"];
+    const failed = await lilypad(args).then(
+      () => assert.fail("exited 0"),
+      (error: { code: number; stderr: string }) => error,
+    );
+    assert.equal(failed.code, 3);
+    assert.match(failed.stderr, /nope/, "the job's own stderr is shown");
+    assert.match(failed.stderr, /exit code +[1-9]/);
+    const json = await lilypad([...args, "--json"]).then(
+      () => assert.fail("exited 0"),
+      (error: { code: number; stdout: string }) => error,
+    );
+    assert.equal(json.code, 3);
+    const summary = JSON.parse(json.stdout) as { exitCode: number; stderr: string; stdout: string; elapsedMs: number };
+    assert.ok(summary.exitCode > 0);
+    assert.match(summary.stderr, /nope/);
+    assert.equal(typeof summary.stdout, "string");
+    assert.equal(typeof summary.elapsedMs, "number");
+  });
+
   it("--json gives one object, and the saved result matches its CID's content", async () => {
     const { stdout } = await lilypad(["module", "run", "cowsay:v1", "-i", "Message=json", "--json"]);
     const summary = JSON.parse(stdout);

@@ -1,7 +1,7 @@
 // `lilypad run` as a user runs it: real child processes, a private LILYPAD_HOME, the whole protocol.
 import assert from "node:assert/strict";
 import { exec, execFile } from "node:child_process";
-import { mkdtemp, readFile, rm } from "node:fs/promises";
+import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
@@ -87,6 +87,17 @@ describe("lilypad run", () => {
     assert.ok(BigInt(summary.paid ?? "0") > 0n);
     assert.equal(summary.outcome, "accepted");
     assert.match(await readFile(join(summary.savedTo ?? "", "stdout"), "utf8"), /< json >/);
+    assert.equal(Number(summary.exitCode), 0);
+    assert.match(summary.stdout ?? "", /< json >/);
+    assert.equal(summary.stderr, "");
+  });
+
+  it("a job that runs and exits non-zero ends the command with 3, its stderr and exit code shown", async () => {
+    await writeFile(join(cwd, "bad.csv"), "region,amount\nnorth,10\n");
+    const failed = await fails(["run", "etl:v1", "-i", "Data=./bad.csv", "-i", "GroupBy=nope", "-i", "Value=amount"]);
+    assert.equal(failed.code, 3, failed.stderr);
+    assert.match(failed.stderr, /column "nope" not found/);
+    assert.match(failed.stderr, /exit code +[1-9]/);
   });
 
   it("refuses bad flags with a usage error before starting anything", async () => {

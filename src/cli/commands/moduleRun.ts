@@ -1,4 +1,3 @@
-import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import type { Command } from "commander";
 import { keccak256, toHex } from "viem";
@@ -8,6 +7,7 @@ import { resolveModuleRef } from "../../modules/resolveModuleRef.ts";
 import { runModule } from "../../modules/runModule.ts";
 import { SandboxPool } from "../../sandbox/sandboxPool.ts";
 import type { CliContext } from "../context.ts";
+import { JobExitedNonZero, readJobOutput } from "../jobOutput.ts";
 import { localModules } from "../localModules.ts";
 import { saveResultFiles } from "../saveResultFiles.ts";
 import { collectInput, parseInputFlags } from "../parseInputFlags.ts";
@@ -59,6 +59,7 @@ export function registerModuleRun(module: Command, ctx: CliContext): Command {
           },
         });
         const out = await saveResultFiles({ ctx, blockstore: local.blockstore, root: run.resultCid, out: flags.out });
+        const output = await readJobOutput(out);
         const summary = {
           module: `${run.manifest.name}:${run.manifest.version}`,
           moduleCid: cid,
@@ -68,18 +69,23 @@ export function registerModuleRun(module: Command, ctx: CliContext): Command {
           exitCode: run.exitCode,
           instructions: run.instructions.toString(),
           durationMs: Math.round(run.durationMs),
+          elapsedMs: Math.round(run.durationMs),
           savedTo: out,
+          stdout: output.stdout,
+          stderr: output.stderr,
         };
         if (flags.json) {
           ctx.stdout(`${JSON.stringify(summary)}\n`);
+          if (run.exitCode !== 0) throw new JobExitedNonZero(run.exitCode);
           return;
         }
-        ctx.stdout(await readFile(join(out, "stdout"), "utf8"));
+        ctx.stdout(output.stdout);
+        if (output.stderr) ctx.stderr(output.stderr.endsWith("\n") ? output.stderr : `${output.stderr}\n`);
         ctx.stderr(
           `\nmodule       ${summary.module} (${cid})\nresult       ${summary.resultCid}\nsaved to     ${out}\n` +
             `exit code    ${run.exitCode}\ninstructions ${run.instructions.toLocaleString("en-US")}\n`,
         );
-        if (run.exitCode !== 0) process.exitCode = 1;
+        if (run.exitCode !== 0) throw new JobExitedNonZero(run.exitCode);
       } finally {
         await pool.close();
       }

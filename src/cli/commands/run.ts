@@ -23,6 +23,7 @@ import type { Blockstore } from "../../storage/createBlockstore.ts";
 import { loadCliConfig, type ConfigFlags } from "../config.ts";
 import { connectAs, findNetwork, NoNetworkError } from "../connectNetwork.ts";
 import type { CliContext } from "../context.ts";
+import { JobExitedNonZero, readJobOutput } from "../jobOutput.ts";
 import { localModules } from "../localModules.ts";
 import { saveResultFiles } from "../saveResultFiles.ts";
 import { collectInput, parseInputFlags } from "../parseInputFlags.ts";
@@ -178,6 +179,7 @@ function describeEvent(event: JobEvent): string | undefined {
 
 async function report(ctx: CliContext, flags: RunFlags, result: JobResult, blockstore: Blockstore, publisher: Address | undefined): Promise<void> {
   const out = await saveResultFiles({ ctx, blockstore, root: CID.parse(result.resultCid), out: flags.out });
+  const output = await readJobOutput(out);
   const summary = {
     module: publisher ? `${publisher}/${result.module}` : result.module,
     ...(publisher ? { publisher } : {}),
@@ -190,15 +192,21 @@ async function report(ctx: CliContext, flags: RunFlags, result: JobResult, block
     outcome: outcomeName(result.outcome),
     savedTo: out,
     elapsedMs: Math.round(result.elapsedMs),
+    exitCode: output.exitCode,
+    stdout: output.stdout,
+    stderr: output.stderr,
   };
   if (flags.json) {
     ctx.stdout(`${JSON.stringify(summary)}\n`);
+    if (output.exitCode !== 0) throw new JobExitedNonZero(output.exitCode);
     return;
   }
-  ctx.stdout(new TextDecoder().decode(result.stdout));
+  ctx.stdout(output.stdout);
+  if (output.stderr) ctx.stderr(output.stderr.endsWith("\n") ? output.stderr : `${output.stderr}\n`);
   ctx.stderr(
     `\nmodule       ${summary.module}\ndeal         ${summary.dealId}\nprovider     ${summary.provider}\n` +
-      `result       ${summary.resultCid}\nsaved to     ${out}\ninstructions ${result.instructions.toLocaleString("en-US")}\n` +
+      `result       ${summary.resultCid}\nsaved to     ${out}\nexit code    ${output.exitCode}\ninstructions ${result.instructions.toLocaleString("en-US")}\n` +
       `paid         ${formatEther(result.paid)} LP\ntook         ${summary.elapsedMs} ms\n`,
   );
+  if (output.exitCode !== 0) throw new JobExitedNonZero(output.exitCode);
 }
