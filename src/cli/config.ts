@@ -65,7 +65,8 @@ export function loadCliConfig(ctx: CliContext, flags: ConfigFlags): CliConfig {
   );
   // Lilypad's own tools read the key from WEB3_PRIVATE_KEY: taken too, after LILYPAD_PRIVATE_KEY.
   const web3Key = ctx.env.WEB3_PRIVATE_KEY?.trim();
-  if (fromEnv.privateKey === undefined && web3Key) fromEnv.privateKey = web3Key;
+  const keyFromWeb3 = fromEnv.privateKey === undefined && flags.privateKey === undefined && Boolean(web3Key);
+  if (keyFromWeb3) fromEnv.privateKey = web3Key;
   const fromFlags = Object.fromEntries(
     Object.entries({ network: flags.network, privateKey: flags.privateKey, rpcUrl: flags.rpcUrl, solverUrl: flags.solverUrl, logLevel: flags.logLevel }).filter(
       ([, v]) => v !== undefined,
@@ -75,6 +76,9 @@ export function loadCliConfig(ctx: CliContext, flags: ConfigFlags): CliConfig {
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
     const key = String(issue?.path[0] ?? "");
+    if (key === "privateKey" && keyFromWeb3) {
+      throw new InvalidArgumentError({ argument: "--private-key", message: `WEB3_PRIVATE_KEY ${issue?.message ?? "is invalid"}`, hint: "set LILYPAD_PRIVATE_KEY or --private-key, which come first" });
+    }
     throw new InvalidArgumentError({
       argument: key ? `--${key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}` : "--config",
       message: `${key || "config"}: ${issue?.message ?? "invalid"}`,
