@@ -1,25 +1,15 @@
 // What deploy and faucet need before their first transaction: a valid key (--private-key, LILYPAD_PRIVATE_KEY, the
 // config file, or WEB3_PRIVATE_KEY as other Lilypad tools name it) and a chain that answers, with its id.
 import { BaseError, createPublicClient, type Chain, type Hex, type PublicClient, type Transport } from "viem";
-import { z } from "zod";
 import { RpcUnreachableError } from "../chain/chainErrors.ts";
 import { jsonRpcHttpTransport } from "../chain/jsonRpcHttpTransport.ts";
 import { localAccount } from "../chain/localAccount.ts";
 import { InvalidArgumentError } from "../core/errors.ts";
 import type { CliConfig } from "./config.ts";
-import type { CliContext } from "./context.ts";
 
-const keyText = z.string().regex(/^0x[0-9a-fA-F]{64}$/, { message: "must be 0x followed by 64 hex digits" });
-
-/** The key the config names, else WEB3_PRIVATE_KEY; undefined when neither is set. Checks it is a usable key. */
-export function signingKeyOf(ctx: Pick<CliContext, "env">, config: CliConfig): Hex | undefined {
-  let key: Hex | undefined = config.privateKey;
-  const web3 = ctx.env.WEB3_PRIVATE_KEY?.trim();
-  if (!key && web3) {
-    const parsed = keyText.safeParse(web3.startsWith("0x") ? web3 : `0x${web3}`);
-    if (!parsed.success) throw new InvalidArgumentError({ argument: "--private-key", message: `WEB3_PRIVATE_KEY ${parsed.error.issues[0]?.message ?? "is invalid"}` });
-    key = parsed.data.toLowerCase() as Hex;
-  }
+/** The key the config names (flags, LILYPAD_PRIVATE_KEY, the file, or WEB3_PRIVATE_KEY); checks it is a usable key. */
+export function signingKeyOf(config: CliConfig): Hex | undefined {
+  const key: Hex | undefined = config.privateKey;
   if (!key) return undefined;
   try {
     localAccount(key);

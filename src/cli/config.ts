@@ -66,7 +66,8 @@ export function loadCliConfig(ctx: CliContext, flags: ConfigFlags): CliConfig {
   // Lilypad's own tools read the key from WEB3_PRIVATE_KEY: taken too, after LILYPAD_PRIVATE_KEY.
   const web3Key = ctx.env.WEB3_PRIVATE_KEY?.trim();
   const keyFromWeb3 = fromEnv.privateKey === undefined && flags.privateKey === undefined && Boolean(web3Key);
-  if (keyFromWeb3) fromEnv.privateKey = web3Key;
+  // Lilypad's tools take the key with or without its 0x.
+  if (keyFromWeb3 && web3Key) fromEnv.privateKey = web3Key.startsWith("0x") ? web3Key : `0x${web3Key}`;
   const fromFlags = Object.fromEntries(
     Object.entries({ network: flags.network, privateKey: flags.privateKey, rpcUrl: flags.rpcUrl, solverUrl: flags.solverUrl, logLevel: flags.logLevel }).filter(
       ([, v]) => v !== undefined,

@@ -37,6 +37,7 @@ describe("lilypad configuration", () => {
   it("takes the key from WEB3_PRIVATE_KEY too, as Lilypad's tools do, after LILYPAD_PRIVATE_KEY", async () => {
     await writeFile(join(home, "config.json"), "{}");
     assert.equal((await printed(["balance"], { WEB3_PRIVATE_KEY: `0x${"cd".repeat(32)}` })).privateKey, "(set)");
+    assert.equal((await printed(["balance"], { WEB3_PRIVATE_KEY: "cd".repeat(32) })).privateKey, "(set)", "without its 0x, as Lilypad's tools take it");
     // Read: a bad one is refused, naming where keys come from.
     const bad = await printed(["balance"], { WEB3_PRIVATE_KEY: "0x1234" }).catch((e: { code: number; stderr: string }) => e);
     assert.equal((bad as { code: number }).code, 2);

@@ -70,7 +70,7 @@ export async function runDeploy(ctx: CliContext, flags: DeployFlags): Promise<De
   const template: NetworkFile | undefined = templateFile ? readNetworkFile(templateFile) : undefined;
   const rpcUrl = config.rpcUrl ?? template?.rpcUrl;
   if (!rpcUrl) throw new InvalidArgumentError({ argument: "--rpc-url", message: "deploy needs the chain's JSON-RPC URL", hint: "pass --rpc-url URL, or --network NAME|FILE naming a file with an rpcUrl" });
-  const key = signingKeyOf(ctx, config);
+  const key = signingKeyOf(config);
   if (!key) throw new InvalidArgumentError({ argument: "--private-key", message: "deploy needs the deployer's key", hint: "pass --private-key, or set LILYPAD_PRIVATE_KEY or WEB3_PRIVATE_KEY" });
   let confirmationsFlag: number | undefined;
   if (flags.confirmations !== undefined) {

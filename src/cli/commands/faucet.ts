@@ -103,7 +103,7 @@ export async function runFaucet(ctx: CliContext, flags: FaucetFlags, recipient: 
   const network: NetworkInfo = await requireNetwork(ctx, config);
   refuseMainnet(network.chainId, "");
   const devnet = network.chainId === DEV_CHAIN_ID;
-  const key = signingKeyOf(ctx, config);
+  const key = signingKeyOf(config);
   if (recipient !== undefined && !isAddress(recipient, { strict: false })) {
     throw new InvalidArgumentError({ argument: "[address]", message: `"${recipient}" is not an address (0x followed by 40 hex digits)` });
   }
