@@ -1,11 +1,12 @@
 import { CID } from "multiformats/cid";
+import type { z } from "zod";
 import * as raw from "multiformats/codecs/raw";
 import { create as createDigest } from "multiformats/hashes/digest";
 import { sha256 } from "multiformats/hashes/sha2";
 import { bytesToHex, hexToBytes, type Hex } from "viem";
 import { canonicalJsonBytes, type JsonValue } from "./canonicalJson.ts";
 import { InvalidManifestError } from "./errors.ts";
-import { moduleManifestSchema, type ModuleManifest } from "./moduleManifest.ts";
+import { moduleManifestSchema, sourceManifestSchema, type ModuleManifest, type SourceManifest } from "./moduleManifest.ts";
 
 export interface ModuleId {
   /** CIDv1 (raw codec, sha2-256) of the manifest's canonical JSON: how users and catalogs name the module. */
@@ -33,7 +34,16 @@ export function moduleCidOfDigest(digest: Hex): string {
 
 /** Parses untrusted manifest JSON, with every problem named. */
 export function parseManifest(value: unknown, source: string): ModuleManifest {
-  const parsed = moduleManifestSchema.safeParse(value);
+  return parseWith(moduleManifestSchema, value, source);
+}
+
+/** Parses the manifest.json of a module folder, whose artifact (or its cid) the build fills in. */
+export function parseSourceManifest(value: unknown, source: string): SourceManifest {
+  return parseWith(sourceManifestSchema, value, source);
+}
+
+function parseWith<T>(schema: z.ZodType<T>, value: unknown, source: string): T {
+  const parsed = schema.safeParse(value);
   if (!parsed.success) {
     throw new InvalidManifestError({
       source,

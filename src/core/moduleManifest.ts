@@ -76,8 +76,10 @@ export function isExactlyMetered(engine: ModuleEngine): boolean {
   return engine === "wasm";
 }
 
-export const moduleManifestSchema = z
-  .object({
+/** The artifact of a packaged module: for wasm the .wasm file, for js a directory holding `entry` and its model files. */
+const artifactSchema = z.object({ cid: cidStringSchema, entry: z.string().regex(/^[A-Za-z0-9._/-]{1,200}$/).optional() });
+
+const manifestFields = z.object({
     manifestVersion: z.literal(1),
     name: identifier,
     version: identifier,
@@ -88,8 +90,7 @@ export const moduleManifestSchema = z
      * JavaScript plus WebAssembly), priced per run. docker and bacalhau are reserved for later engines.
      */
     engine: moduleEngineSchema,
-    /** The artifact: for wasm the .wasm file, for js a directory holding `entry` and its model files. */
-    artifact: z.object({ cid: cidStringSchema, entry: z.string().regex(/^[A-Za-z0-9._/-]{1,200}$/).optional() }),
+    artifact: artifactSchema,
     inputs: z.array(moduleInputSchema).max(64).default([]),
     /**
      * How inputs reach the program. `{{Name}}` in args, env values and stdin is replaced by the input's value;
@@ -125,26 +126,48 @@ export const moduleManifestSchema = z
     deterministic: z.boolean(),
     /** metered: price per million instructions plus a base price. per-run: the base price only. */
     pricing: z.enum(["metered", "per-run"]),
-  })
-  .superRefine((m, ctx) => {
-    const names = new Set<string>();
-    for (const input of m.inputs) {
-      if (names.has(input.name)) ctx.addIssue({ code: "custom", message: `duplicate input "${input.name}"`, path: ["inputs"] });
-      names.add(input.name);
-    }
-    if (m.engine === "wasm" && m.pricing !== "metered") {
-      ctx.addIssue({ code: "custom", message: "wasm modules are metered", path: ["pricing"] });
-    }
-    if (!isExactlyMetered(m.engine) && m.pricing === "metered") {
-      ctx.addIssue({ code: "custom", message: `${m.engine} modules are not metered exactly, so they are priced per run`, path: ["pricing"] });
-    }
-    if (m.engine === "js" && !m.artifact.entry) {
-      ctx.addIssue({ code: "custom", message: "js modules name their entry file", path: ["artifact", "entry"] });
-    }
-    const placeholders = [...m.invocation.args, ...Object.values(m.invocation.env), m.invocation.stdin ?? ""].join(" ");
-    for (const [, used] of placeholders.matchAll(/\{\{([^}]*)\}\}/g)) {
-      if (!names.has(used!)) ctx.addIssue({ code: "custom", message: `placeholder {{${used}}} names no input`, path: ["invocation"] });
-    }
   });
+
+/**
+ * What an author writes in a module folder's manifest.json. The build stores the artifact and fills in
+ * `artifact.cid` itself, so the author may leave `artifact` out (a js module still names its `entry`) or keep any
+ * value there, such as the docs' "bafkrei..." or the placeholder in the shipped manifests: it is ignored.
+ */
+const sourceArtifactSchema = z.object({
+  cid: z.string().max(200).optional(),
+  entry: artifactSchema.shape.entry,
+});
+const sourceManifestFields = manifestFields.extend({ artifact: sourceArtifactSchema.optional() });
+export const sourceManifestSchema = sourceManifestFields.superRefine(checkManifest);
+export type SourceManifest = z.output<typeof sourceManifestSchema>;
+
+/** The placeholder the shipped manifests carry; any other value an author leaves in artifact.cid is ignored too. */
+export const PLACEHOLDER_ARTIFACT_CID = "bafkreiplaceholderplaceholderplaceholderplaceholderplaceholde";
+
+/** The rules that span fields, for packaged and source manifests alike. */
+function checkManifest(m: z.output<typeof sourceManifestFields>, ctx: z.RefinementCtx): void {
+  const names = new Set<string>();
+  for (const input of m.inputs) {
+    if (names.has(input.name)) ctx.addIssue({ code: "custom", message: `duplicate input "${input.name}"`, path: ["inputs"] });
+    names.add(input.name);
+  }
+  if (m.engine === "wasm" && m.pricing !== "metered") {
+    ctx.addIssue({ code: "custom", message: "wasm modules are metered", path: ["pricing"] });
+  }
+  if (!isExactlyMetered(m.engine) && m.pricing === "metered") {
+    ctx.addIssue({ code: "custom", message: `${m.engine} modules are not metered exactly, so they are priced per run`, path: ["pricing"] });
+  }
+  if (m.engine === "js" && !m.artifact?.entry) {
+    ctx.addIssue({ code: "custom", message: "js modules name their entry file", path: ["artifact", "entry"] });
+  }
+  const placeholders = [...m.invocation.args, ...Object.values(m.invocation.env), m.invocation.stdin ?? ""].join(" ");
+  for (const [, used] of placeholders.matchAll(/\{\{([^}]*)\}\}/g)) {
+    if (!names.has(used!)) ctx.addIssue({ code: "custom", message: `placeholder {{${used}}} names no input`, path: ["invocation"] });
+  }
+}
+
+/** A packaged module's manifest: what its id hashes, naming its real artifact by CID. */
+export const moduleManifestSchema = manifestFields.superRefine(checkManifest);
 export type ModuleManifest = z.output<typeof moduleManifestSchema>;
 export type ModuleManifestInput = z.input<typeof moduleManifestSchema>;
+

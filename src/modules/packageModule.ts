@@ -1,12 +1,12 @@
 // Packages a module folder: stores its artifact and its manifest (with the artifact's CID filled in) as
 // content-addressed blocks, and returns the module's id. The folder layout is documented in docs/modules.md:
-//   manifest.json                 the manifest; artifact.cid is filled in here
+//   manifest.json                 the manifest; artifact (its cid) is optional there and filled in here
 //   build/module.wasm | module.wasm   the WASI module (engine wasm)
 //   *.mjs and other files         the artifact folder itself (engine js)
 import { cp, mkdir, readFile, readdir, rm, writeFile } from "node:fs/promises";
 import { existsSync } from "node:fs";
 import { join, resolve } from "node:path";
-import { moduleIdOf, manifestBytes, parseManifest, type ModuleId } from "../core/moduleId.ts";
+import { moduleIdOf, manifestBytes, parseManifest, parseSourceManifest, type ModuleId } from "../core/moduleId.ts";
 import type { ModuleManifest } from "../core/moduleManifest.ts";
 import { addBytes } from "../storage/addBytes.ts";
 import { addDirectory } from "../storage/addDirectory.ts";
@@ -38,9 +38,12 @@ export async function packageModule({ dir, blockstore }: PackageModuleParameters
   } catch (error) {
     throw new ModulePackageError({ dir: root, reason: `manifest.json is not JSON (${(error as Error).message})` });
   }
-  const draft = parseManifest(template, manifestPath);
+  // Whatever the author left in artifact.cid (nothing, "bafkrei...", the shipped manifests' placeholder) is replaced
+  // by the CID of what was built: the packaged manifest must name its real artifact.
+  const draft = parseSourceManifest(template, manifestPath);
   const artifactCid = draft.engine === "js" ? await storeJsArtifact(root, blockstore) : await storeWasmArtifact(root, blockstore);
-  const manifest = parseManifest({ ...draft, artifact: { ...draft.artifact, cid: artifactCid } }, manifestPath);
+  const { entry } = draft.artifact ?? {};
+  const manifest = parseManifest({ ...draft, artifact: { cid: artifactCid, ...(entry === undefined ? {} : { entry }) } }, manifestPath);
   const id = await moduleIdOf(manifest);
   const bytes = manifestBytes(manifest);
   const stored = await addBytes({ blockstore, bytes });
