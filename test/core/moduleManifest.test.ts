@@ -4,9 +4,9 @@ import { describe, it } from "node:test";
 import { z } from "zod";
 import { canonicalJson } from "../../src/core/canonicalJson.ts";
 import { InvalidInputError, InvalidManifestError } from "../../src/core/errors.ts";
-import { moduleCidOfDigest, moduleIdOf, parseManifest } from "../../src/core/moduleId.ts";
+import { moduleCidOfDigest, moduleIdOf, parseManifest, parseSourceManifest } from "../../src/core/moduleId.ts";
 import { fillTemplate, inputsHashOf, resolveInputs } from "../../src/core/moduleInputs.ts";
-import { moduleManifestSchema, type ModuleManifestInput } from "../../src/core/moduleManifest.ts";
+import { PLACEHOLDER_ARTIFACT_CID, sourceManifestSchema, type ModuleManifestInput } from "../../src/core/moduleManifest.ts";
 
 const base: ModuleManifestInput = {
   manifestVersion: 1,
@@ -65,8 +65,21 @@ describe("module manifest", () => {
     assert.throws(() => parseManifest("not an object", "x"), InvalidManifestError);
   });
 
-  it("the committed JSON Schema is the one generated from the zod schema", () => {
-    const generated = z.toJSONSchema(moduleManifestSchema, { io: "input", unrepresentable: "any" });
+  it("a source manifest may leave out artifact or its cid, or carry a placeholder; a packaged one may not", () => {
+    const { artifact: _artifact, ...withoutArtifact } = base;
+    assert.equal(parseSourceManifest(withoutArtifact, "src.json").artifact, undefined);
+    for (const cid of [undefined, "bafkrei...", PLACEHOLDER_ARTIFACT_CID]) {
+      assert.equal(parseSourceManifest({ ...base, artifact: cid === undefined ? {} : { cid } }, "src.json").artifact?.cid, cid);
+    }
+    assert.throws(() => parseManifest(withoutArtifact, "packaged.json"), /artifact/);
+    assert.throws(() => parseManifest({ ...base, artifact: { cid: "bafkrei..." } }, "packaged.json"), /artifact\.cid/);
+    // A js module still names its entry, the one part of artifact the build cannot guess.
+    assert.throws(() => parseSourceManifest({ ...withoutArtifact, engine: "js", pricing: "per-run" }, "js.json"), /js modules name their entry file/);
+    assert.equal(parseSourceManifest({ ...withoutArtifact, engine: "js", pricing: "per-run", artifact: { entry: "main.mjs" } }, "js.json").artifact?.entry, "main.mjs");
+  });
+
+  it("the committed JSON Schema is the one generated from the zod schema of what authors write", () => {
+    const generated = z.toJSONSchema(sourceManifestSchema, { io: "input", unrepresentable: "any" });
     const committed = JSON.parse(readFileSync(new URL("../../docs/module-manifest.schema.json", import.meta.url), "utf8"));
     assert.deepEqual({ ...committed, title: undefined }, { ...JSON.parse(JSON.stringify(generated)), title: undefined });
   });
