@@ -1,44 +1,80 @@
-// Builds a module folder: compiles its AssemblyScript sources (assembly/index.ts, if any) to build/module.wasm,
-// then packages the folder into the block store (packageModule.ts). `lilypad module build` and
-// `lilypad module publish` both build folders this way, so what is published is what the sources give today.
-import { existsSync } from "node:fs";
-import { mkdir, writeFile } from "node:fs/promises";
+// Builds a module folder: compiles its sources (AssemblyScript, C or Rust: moduleSources.ts) to build/module.wasm,
+// records what they were (build/sources.json), then packages the folder into the block store (packageModule.ts).
+// `lilypad module build` and `lilypad module publish` build folders this way, so what is published is what the
+// sources give today; `module run ./folder` rebuilds through buildModuleIfStale.
+import { mkdir, rm, writeFile } from "node:fs/promises";
 import { join, relative, resolve } from "node:path";
 import type { Blockstore } from "../storage/createBlockstore.ts";
-import { ModulePackageError } from "./errors.ts";
+import { compileC } from "./compileC.ts";
+import { compileRust } from "./compileRust.ts";
+import { ToolchainMissingError } from "./errors.ts";
+import { findModuleSources, sourcesDigest, staleReason, writeSourcesStamp, type ModuleSources } from "./moduleSources.ts";
 import { packageModule, type PackageModuleResult } from "./packageModule.ts";
 
 export interface BuildModuleParameters {
-  /** The module folder (manifest.json, and assembly/index.ts, module.wasm or js files). */
+  /** The module folder (manifest.json, and sources, module.wasm or js files). */
   dir: string;
   blockstore: Blockstore;
-  /** Called with the absolute path of the source file before it is compiled (compiling takes seconds). */
+  /** Where compilers are looked up (PATH, WASI_SYSROOT); default: this process's environment. */
+  env?: Readonly<Record<string, string | undefined>>;
+  /** Called with the absolute path of the entry file before it is compiled (compiling takes seconds). */
   onCompile?: (source: string) => void;
 }
 
-export async function buildModule({ dir, blockstore, onCompile }: BuildModuleParameters): Promise<PackageModuleResult> {
+export async function buildModule({ dir, blockstore, env = process.env, onCompile }: BuildModuleParameters): Promise<PackageModuleResult> {
   const root = resolve(dir);
-  const source = join(root, "assembly", "index.ts");
-  if (existsSync(source)) {
-    const { compileModule, repoRoot } = await loadCompiler(root);
-    onCompile?.(source);
-    const wasm = await compileModule({ entry: relative(repoRoot, source) });
-    await mkdir(join(root, "build"), { recursive: true });
-    await writeFile(join(root, "build", "module.wasm"), wasm);
+  const sources = await findModuleSources(root);
+  if (sources) {
+    onCompile?.(sources.entry);
+    // The digest is taken before compiling: a file saved during the build makes the next run rebuild.
+    const digest = await sourcesDigest(root, sources);
+    await compileSources(root, sources, env);
+    await writeSourcesStamp(root, sources.language, digest);
   }
   return await packageModule({ dir: root, blockstore });
 }
 
+export interface BuildModuleIfStaleParameters extends BuildModuleParameters {
+  /** Called before a rebuild, with why (e.g. "its sources changed since the last build"). */
+  onRebuild?: (reason: string) => void;
+}
+
+/** Packages a folder as it is when its build is current (or it has no sources), and rebuilds it first otherwise. */
+export async function buildModuleIfStale(params: BuildModuleIfStaleParameters): Promise<PackageModuleResult> {
+  const root = resolve(params.dir);
+  const sources = await findModuleSources(root);
+  const reason = sources && (await staleReason(root, sources));
+  if (!reason) return await packageModule({ dir: root, blockstore: params.blockstore });
+  params.onRebuild?.(reason);
+  return await buildModule(params);
+}
+
+async function compileSources(root: string, sources: ModuleSources, env: Readonly<Record<string, string | undefined>>): Promise<void> {
+  const outFile = join(root, "build", "module.wasm");
+  await mkdir(join(root, "build"), { recursive: true });
+  // A failed compile must not leave the previous program in place to be packaged as if it were this one.
+  await rm(outFile, { force: true });
+  if (sources.language === "assemblyscript") {
+    const { compileModule, repoRoot } = await loadAssemblyScript(root);
+    await writeFile(outFile, await compileModule({ entry: relative(repoRoot, sources.entry) }));
+  } else if (sources.language === "c") {
+    await compileC({ dir: root, files: sources.files.filter((f) => f.endsWith(".c")), outFile, env });
+  } else {
+    await compileRust({ dir: root, entry: sources.entry, outFile, env });
+  }
+}
+
 /** Loaded only when a folder has sources: the compiler is large, and only module authors have it installed. */
-async function loadCompiler(root: string): Promise<typeof import("./compileAssemblyScript.ts")> {
+async function loadAssemblyScript(root: string): Promise<typeof import("./compileAssemblyScript.ts")> {
   try {
     return await import("./compileAssemblyScript.ts");
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code !== "ERR_MODULE_NOT_FOUND") throw error;
-    throw new ModulePackageError({
+    throw new ToolchainMissingError({
       dir: root,
+      language: "AssemblyScript",
       reason: "assembly/index.ts needs the AssemblyScript compiler, which is not installed",
-      hint: "run `npm install --save-dev assemblyscript @assemblyscript/wasi-shim` and try again, or compile assembly/index.ts to build/module.wasm yourself",
+      hint: "run `npm install --save-dev assemblyscript @assemblyscript/wasi-shim` beside lilypad and try again, or compile assembly/index.ts to build/module.wasm yourself",
       cause: error,
     });
   }

@@ -41,3 +41,24 @@ export class ModulePackageError extends LilypadError {
     this.name = "ModulePackageError";
   }
 }
+
+/** A module folder's sources need a compiler that is not installed (or cannot target WASI) on this machine. */
+export class ToolchainMissingError extends LilypadError {
+  /** The language whose toolchain is missing: "C", "Rust" or "AssemblyScript". */
+  readonly language: string;
+  constructor(params: { dir: string; language: string; reason: string; hint: string; cause?: unknown }) {
+    super({ code: "TOOLCHAIN_MISSING", message: `cannot build ${params.dir}: ${params.reason}`, hint: params.hint, cause: params.cause });
+    this.name = "ToolchainMissingError";
+    this.language = params.language;
+  }
+}
+
+/** A compiler ran and refused the module's sources; `diagnostics` is what it said. */
+export class CompileSourcesError extends LilypadError {
+  readonly diagnostics: string;
+  constructor(params: { dir: string; compiler: string; diagnostics: string }) {
+    super({ code: "COMPILE_MODULE_FAILED", message: `${params.compiler} failed to compile ${params.dir}:\n${params.diagnostics.trimEnd()}` });
+    this.name = "CompileSourcesError";
+    this.diagnostics = params.diagnostics;
+  }
+}

@@ -11,7 +11,7 @@ import type { Blockstore } from "../storage/createBlockstore.ts";
 import { ModuleRegistryUnavailableError, UnknownModuleError } from "./errors.ts";
 import { LILYPAD_MODULE_ALIASES, readShippedCatalog, type ModuleCatalog } from "./moduleCatalog.ts";
 import { formatModuleName, GOVERNANCE_NAMESPACE, MODULE_NAME_PART, parseModuleName, type ModuleName } from "../core/moduleName.ts";
-import { packageModule } from "./packageModule.ts";
+import { buildModuleIfStale } from "./buildModule.ts";
 
 /**
  * The on-chain registry's lookup: the module id digest bound to `name:version` in `publisher`'s namespace
@@ -28,6 +28,10 @@ export interface ResolveModuleRefParameters {
   shipped?: ModuleCatalog;
   /** The on-chain registry, when a network is configured. */
   registry?: ModuleRegistryLookup;
+  /** Where compilers are looked up when a folder must be rebuilt (default: this process's environment). */
+  env?: Readonly<Record<string, string | undefined>>;
+  /** Called before a folder whose sources changed since its last build (or that was never built) is rebuilt. */
+  onRebuild?: (reason: string) => void;
 }
 
 export interface ResolveModuleRefResult {
@@ -50,7 +54,9 @@ export async function resolveModuleRef(params: ResolveModuleRefParameters): Prom
   const { ref, blockstore } = params;
   if (isFolderRef(ref)) {
     if (!existsSync(ref)) throw new UnknownModuleError({ ref, hint: "no such folder" });
-    return { cid: (await packageModule({ dir: ref, blockstore })).cid, source: "folder" };
+    // An author who edited the sources runs what they wrote, not the previous build.
+    const built = await buildModuleIfStale({ dir: ref, blockstore, env: params.env, onRebuild: params.onRebuild });
+    return { cid: built.cid, source: "folder" };
   }
   const name = parseModuleName(ref);
   if (name?.publisher !== undefined) return await resolvePublished(ref, name, name.publisher, params.registry);

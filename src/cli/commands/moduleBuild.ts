@@ -9,14 +9,26 @@ import { localModules } from "../localModules.ts";
 export function registerModuleBuild(module: Command, ctx: CliContext): Command {
   return module
     .command("build")
-    .description("compile a module folder (assembly/index.ts, if any), package it and print its CID")
-    .argument("<dir>", "the module folder (manifest.json, and module.wasm or assembly/index.ts or js files)")
+    .description("compile a module folder's sources (AssemblyScript, C or Rust), package it and print its CID")
+    .argument("<dir>", "the module folder: manifest.json, and assembly/index.ts, src/main.c, src/main.rs, module.wasm or js files")
     .option("--json", "print one JSON object")
+    .addHelpText(
+      "after",
+      `
+Sources: assembly/index.ts (AssemblyScript), src/main.c (C: clang + wasi-libc), src/main.rs (Rust: rustc with the
+wasm32-wasip1 or wasm32-wasi target). The build writes build/module.wasm and build/manifest.json (with
+artifact.cid filled in), and adds NAME:VERSION to your catalog.
+
+Examples:
+  $ lilypad module init hello --lang c && lilypad module build ./hello
+  $ lilypad module build ./my-module --json`,
+    )
     .action(async (dir: string, flags: { json?: boolean }) => {
       const local = await localModules(ctx);
       const packaged = await buildModule({
         dir: resolve(ctx.cwd, dir),
         blockstore: local.blockstore,
+        env: ctx.env,
         onCompile: (source) => ctx.stderr(`compiling ${relative(ctx.cwd, source) || source}…\n`),
       });
       const key = `${packaged.manifest.name}:${packaged.manifest.version}`;

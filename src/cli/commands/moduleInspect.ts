@@ -4,6 +4,7 @@ import { loadModule } from "../../modules/loadModule.ts";
 import { checkModuleName, describeModuleOrigin } from "../../modules/moduleOrigin.ts";
 import { resolveModuleRef } from "../../modules/resolveModuleRef.ts";
 import type { CliContext } from "../context.ts";
+import { resolveFolderRef } from "../folderRef.ts";
 import { localModules } from "../localModules.ts";
 import { join } from "node:path";
 
@@ -14,9 +15,24 @@ export function registerModuleInspect(module: Command, ctx: CliContext): Command
     .description("show a module's manifest: inputs, limits, ids")
     .argument("<module>", "NAME:VERSION, 0x<publisher>/NAME:VERSION, a module CID, or a folder")
     .option("--json", "print the manifest as JSON")
-    .action(async (ref: string, flags: { json?: boolean }) => {
+    .addHelpText(
+      "after",
+      `
+Examples:
+  $ lilypad module inspect cowsay:v1
+  $ lilypad module inspect ./hello --json          # a folder: rebuilt first if its sources changed
+  $ lilypad module inspect 0x70997970C51812dc3A010C7d01b50e0d17dc79C8/sheep:v1`,
+    )
+    .action(async (typed: string, flags: { json?: boolean }) => {
       const local = await localModules(ctx);
-      const origin = await resolveModuleRef({ ref, blockstore: local.blockstore, catalogs: local.catalogs, registry: local.registry });
+      const origin = await resolveModuleRef({
+        ref: resolveFolderRef(ctx, typed),
+        blockstore: local.blockstore,
+        catalogs: local.catalogs,
+        registry: local.registry,
+        env: ctx.env,
+        onRebuild: (reason) => ctx.stderr(`rebuilding ${typed} (${reason})…\n`),
+      });
       const { manifest } = await loadModule({ cid: origin.cid, blockstore: local.blockstore, artifactsDir: join(local.workDir, "artifacts") });
       checkModuleName(origin, manifest);
       const id = await moduleIdOf(manifest);

@@ -8,6 +8,7 @@ import { runModule } from "../../modules/runModule.ts";
 import { SandboxPool } from "../../sandbox/sandboxPool.ts";
 import type { CliContext } from "../context.ts";
 import { JobExitedNonZero, readJobOutput } from "../jobOutput.ts";
+import { resolveFolderRef } from "../folderRef.ts";
 import { localModules } from "../localModules.ts";
 import { saveResultFiles } from "../saveResultFiles.ts";
 import { collectInput, parseInputFlags } from "../parseInputFlags.ts";
@@ -29,7 +30,19 @@ export function registerModuleRun(module: Command, ctx: CliContext): Command {
     .option("--seed <text>", "seeds the job's random source (the same seed gives the same bytes)", "lilypad")
     .option("--out <dir>", "where to save the result files (default: ./lilypad-results/<result CID>)")
     .option("--json", "print one JSON object instead of the job's output and a summary")
-    .action(async (ref: string, flags: ModuleRunFlags) => {
+    .addHelpText(
+      "after",
+      `
+A folder is rebuilt first when its sources changed since its last build (or it was never built).
+
+Examples:
+  $ lilypad module run cowsay:v1 -i Message=hello
+  $ lilypad module run ./hello -i Name=Lilypad          # a folder: rebuilt first if its sources changed
+  $ lilypad module run etl:v1 -i Data=./sales.csv -i GroupBy=region -i Value=amount --json
+  $ lilypad module run compute:v1 -i N=1000 --seed 7 --out ./result`,
+    )
+    .action(async (typed: string, flags: ModuleRunFlags) => {
+      const ref = resolveFolderRef(ctx, typed);
       const given = parseInputFlags(flags.input ?? []);
       const local = await localModules(ctx);
       const pool = new SandboxPool({ workRoot: local.workDir, size: 1, log: (line) => ctx.stderr(`${line}\n`) });
@@ -40,7 +53,14 @@ export function registerModuleRun(module: Command, ctx: CliContext): Command {
         process.exit(130);
       });
       try {
-        const origin = await resolveModuleRef({ ref, blockstore: local.blockstore, catalogs: local.catalogs, registry: local.registry });
+        const origin = await resolveModuleRef({
+          ref,
+          blockstore: local.blockstore,
+          catalogs: local.catalogs,
+          registry: local.registry,
+          env: ctx.env,
+          onRebuild: (reason) => ctx.stderr(`rebuilding ${typed} (${reason})…\n`),
+        });
         const { cid } = origin;
         // A name runs only the module that bears it, and the user is told whose module that is before it runs.
         const { manifest } = await loadModule({ cid, blockstore: local.blockstore, artifactsDir: join(local.workDir, "artifacts") });
