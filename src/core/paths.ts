@@ -18,6 +18,8 @@ export interface LilypadPaths {
   blocksDir: string;
   /** name:version entries the user built or published: <home>/catalog.json. */
   catalogFile: string;
+  /** What `lilypad module publish` bound on chain from this machine (module list shows it): <home>/published.json. */
+  publishedFile: string;
   /** Sandbox work folders and caches: <home>/work. */
   workDir: string;
 }
@@ -33,6 +35,7 @@ export function lilypadPaths({ env, homedir }: LilypadPathsParameters): LilypadP
     devnetNetworkFile: join(networksDir, "devnet.json"),
     blocksDir: join(home, "blocks"),
     catalogFile: join(home, "catalog.json"),
+    publishedFile: join(home, "published.json"),
     workDir: join(home, "work"),
   };
 }

@@ -33,13 +33,7 @@ export interface LoadModuleResult {
 }
 
 export async function loadModule({ cid, blockstore, artifactsDir }: LoadModuleParameters): Promise<LoadModuleResult> {
-  const root = CID.parse(cid);
-  if (!(await blockstore.has(root))) await packageShippedModule(cid, blockstore);
-  if (!(await blockstore.has(root))) throw new UnknownModuleError({ ref: cid, hint: "it is not in the local store" });
-  const bytes = await readFileBytes({ blockstore, cid: root, maxBytes: MAX_MANIFEST_BYTES });
-  const manifest = parseManifest(JSON.parse(new TextDecoder().decode(bytes)), cid);
-  // The store verified the bytes against the CID; the canonical form must hash to it too.
-  if ((await moduleIdOf(manifest)).cid !== cid) throw new UnknownModuleError({ ref: cid, hint: "its manifest is not in canonical form" });
+  const manifest = await readModuleManifest({ cid, blockstore });
   const artifactCid = CID.parse(manifest.artifact.cid);
   if (manifest.engine === "wasm") {
     return { cid, manifest, artifact: { engine: "wasm", wasm: await readFileBytes({ blockstore, cid: artifactCid, maxBytes: MAX_WASM_BYTES }) } };
@@ -56,6 +50,18 @@ export async function loadModule({ cid, blockstore, artifactsDir }: LoadModulePa
     return { cid, manifest, artifact: { engine: "js", dir } };
   }
   throw new UnknownModuleError({ ref: cid, hint: `the ${manifest.engine} engine is not available on this node` });
+}
+
+/** A module's manifest alone (checked against its CID), without reading its artifact: for listings. */
+export async function readModuleManifest({ cid, blockstore }: { cid: string; blockstore: Blockstore }): Promise<ModuleManifest> {
+  const root = CID.parse(cid);
+  if (!(await blockstore.has(root))) await packageShippedModule(cid, blockstore);
+  if (!(await blockstore.has(root))) throw new UnknownModuleError({ ref: cid, hint: "it is not in the local store" });
+  const bytes = await readFileBytes({ blockstore, cid: root, maxBytes: MAX_MANIFEST_BYTES });
+  const manifest = parseManifest(JSON.parse(new TextDecoder().decode(bytes)), cid);
+  // The store verified the bytes against the CID; the canonical form must hash to it too.
+  if ((await moduleIdOf(manifest)).cid !== cid) throw new UnknownModuleError({ ref: cid, hint: "its manifest is not in canonical form" });
+  return manifest;
 }
 
 async function packageShippedModule(cid: string, blockstore: Blockstore): Promise<void> {

@@ -14,6 +14,7 @@ describe("lilypadPaths", () => {
       devnetNetworkFile: "/home/ada/.lilypad/networks/devnet.json",
       blocksDir: "/home/ada/.lilypad/blocks",
       catalogFile: "/home/ada/.lilypad/catalog.json",
+      publishedFile: "/home/ada/.lilypad/published.json",
       workDir: "/home/ada/.lilypad/work",
     });
   });

@@ -13,6 +13,7 @@ import { lilypadPaths } from "../../core/paths.ts";
 import { buildModule } from "../../modules/buildModule.ts";
 import { loadModule } from "../../modules/loadModule.ts";
 import { readShippedCatalog, writeCatalogEntry } from "../../modules/moduleCatalog.ts";
+import { recordPublishedModule } from "../../modules/publishedModules.ts";
 import { checkModuleName } from "../../modules/moduleOrigin.ts";
 import { isFolderRef, resolveModuleRef, type ResolveModuleRefResult } from "../../modules/resolveModuleRef.ts";
 import { exportCarBytes } from "../../storage/exportCar.ts";
@@ -110,6 +111,10 @@ Examples:
         asGovernance: flags.asGovernance,
       });
       await writeCatalogEntry(local.catalogFile, key, cid);
+      // The name others run it by: in the publisher's namespace, unless governance approved the bare name.
+      const name = flags.asGovernance ? key : `${account.address}/${key}`;
+      // Remembered for `module list`, which shows it under that name.
+      await recordPublishedModule(paths.publishedFile, { name, cid, chainId: network.chainId, market: network.contracts.market, tx: hash });
       // Left with the network's solver, so that any user and any provider can fetch it by its CID.
       let leftWith = "";
       if (network.solverUrl) {
@@ -117,8 +122,6 @@ Examples:
         for (const part of [cid, manifest.artifact.cid]) await solver.uploadContent(part, await exportCarBytes(local.blockstore, CID.parse(part)));
         leftWith = `stored at  ${network.solverUrl}\n`;
       }
-      // The name others run it by: in the publisher's namespace, unless governance approved the bare name.
-      const name = flags.asGovernance ? key : `${account.address}/${key}`;
       ctx.stdout(
         `${flags.asGovernance ? "approved" : "published"} ${name}\nmodule CID ${cid}\nmodule id  ${digest}\ntx         ${hash}\n${leftWith}` +
           `run it with: lilypad run ${name}\n`,
