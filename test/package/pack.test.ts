@@ -97,12 +97,19 @@ describe("the npm package", { timeout: 20 * 60_000 }, () => {
       "modules/ocr/main.mjs",
       "modules/ocr/models/eng.traineddata.gz",
       "modules/classify/models/mobilenet_v2/model.min.cjs",
+      "templates/modules/assemblyscript/assembly/index.ts",
+      "templates/modules/c/src/main.c",
+      "templates/modules/rust/src/main.rs",
+      "templates/modules/c/manifest.json",
       "README.md",
       "package.json",
     ]) {
       assert.ok(paths.includes(needed), `the package has ${needed}`);
     }
-    const unwanted = paths.filter((p) => /^(src|test|bench|scripts|contracts|artifacts|cache)\//.test(p) || /\/assembly\//.test(p) || /\.ts$/.test(p) && !p.endsWith(".d.ts"));
+    // templates/ is the exception: `module init` copies those sources into the user's new module folder.
+    const unwanted = paths.filter(
+      (p) => !p.startsWith("templates/") && (/^(src|test|bench|scripts|contracts|artifacts|cache)\//.test(p) || /\/assembly\//.test(p) || (/\.ts$/.test(p) && !p.endsWith(".d.ts"))),
+    );
     assert.deepEqual(unwanted, [], "no sources, tests, benches or build inputs");
     assert.ok(packed.size < 15 * 1024 * 1024, `tarball ${packed.size} bytes`);
     console.log(`package ${packed.filename}: ${(packed.size / 1e6).toFixed(2)} MB packed, ${(packed.unpackedSize / 1e6).toFixed(2)} MB unpacked, ${packed.files.length} files`);
@@ -129,6 +136,20 @@ describe("the npm package", { timeout: 20 * 60_000 }, () => {
     const { stdout: cow } = await execFileAsync("cat", [join(summary.savedTo, "stdout")]);
     assert.match(cow, /< pack-check >/);
     console.log(`npx lilypad run from the installed package: ${seconds.toFixed(1)} s`);
+  });
+
+  it("`module init` works from the installed package: a C module builds and runs, AssemblyScript names its missing compiler", async () => {
+    await inProject("npx", ["lilypad", "module", "init", "hello-c", "--lang", "c"]);
+    await inProject("npx", ["lilypad", "module", "build", "./hello-c"]);
+    assert.match((await inProject("npx", ["lilypad", "module", "run", "./hello-c", "-i", "Name=pack"])).stdout, /Hello, pack!/);
+    await inProject("npx", ["lilypad", "module", "init", "hello-as"]);
+    const failed = await inProject("npx", ["lilypad", "module", "build", "./hello-as"]).then(
+      () => assert.fail("built without the AssemblyScript compiler"),
+      (error: { code: number; stderr: string }) => error,
+    );
+    assert.equal(failed.code, 1);
+    assert.match(failed.stderr, /^error: cannot build .*hello-as: assembly\/index\.ts needs the AssemblyScript compiler, which is not installed$/m);
+    assert.match(failed.stderr, /^hint: run `npm install --save-dev assemblyscript @assemblyscript\/wasi-shim`/m);
   });
 
   it("the bin started by the system's Node (as `npm i -g` links it) hands over to Node 22", async () => {
