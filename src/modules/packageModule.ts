@@ -61,7 +61,7 @@ async function storeWasmArtifact(root: string, blockstore: Blockstore): Promise<
     throw new ModulePackageError({
       dir: root,
       reason: "no build/module.wasm or module.wasm",
-      hint: existsSync(join(root, "assembly", "index.ts"))
+      hint: ["assembly/index.ts", "src/main.c", "src/main.rs"].some((source) => existsSync(join(root, source)))
         ? `run \`lilypad module build ${root}\` first`
         : `compile your module to ${join(root, "module.wasm")} (docs/modules.md shows how for C, Rust and AssemblyScript)`,
     });

@@ -148,6 +148,13 @@ describe("module authoring: init, build, run, list", { timeout: 10 * 60_000 }, (
     }
   });
 
+  it("every module command's help ends with examples of it", async () => {
+    for (const command of ["init", "build", "run", "inspect", "publish", "list"]) {
+      const { stdout } = await lilypad(["module", command, "--help"]);
+      assert.match(stdout, new RegExp(`\nExamples:\n(  \\$ .*\n)*  \\$ lilypad module ${command} `), `module ${command} --help`);
+    }
+  });
+
   it("bad usage of module init exits 2 with one error line and a hint", async () => {
     const lang = await fails(["module", "init", "x", "--lang", "go"]);
     assert.equal(lang.code, 2);
