@@ -10,6 +10,7 @@ import { promisify } from "node:util";
 import { devPrivateKey } from "../../src/chain/devAccounts.ts";
 import { createLogger } from "../../src/core/logger.ts";
 import { lilypadPaths } from "../../src/core/paths.ts";
+import { jobSummarySchema } from "../../src/core/jobSummary.ts";
 import { startNetwork, type EmbeddedNetwork } from "../../src/devnet/startNetwork.ts";
 
 const execFileAsync = promisify(execFile);
@@ -91,6 +92,11 @@ describe("lilypad run", () => {
     assert.equal(Number(summary.exitCode), 0);
     assert.match(summary.stdout ?? "", /< json >/);
     assert.equal(summary.stderr, "");
+    // The one schema of run, module run and jobs get (docs/job-summary.schema.json).
+    const checked = jobSummarySchema.parse(summary);
+    assert.equal(checked.ranOn, "network");
+    assert.ok(checked.metered);
+    assert.ok(checked.files.includes("stdout"), checked.files.join(","));
   });
 
   it("a job that runs and exits non-zero ends the command with 3, its stderr and exit code shown", async () => {
@@ -99,6 +105,12 @@ describe("lilypad run", () => {
     assert.equal(failed.code, 3, failed.stderr);
     assert.match(failed.stderr, /column "nope" not found/);
     assert.match(failed.stderr, /exit code +[1-9]/);
+    // With --json too: the summary is printed, and the command still ends with 3.
+    const json = await fails(["run", "etl:v1", "-i", "Data=./bad.csv", "-i", "GroupBy=nope", "-i", "Value=amount", "--json"]);
+    assert.equal(json.code, 3);
+    const summary = jobSummarySchema.parse(JSON.parse((json as unknown as { stdout: string }).stdout));
+    assert.notEqual(summary.exitCode, 0);
+    assert.match(summary.stderr, /column "nope" not found/);
   });
 
   it("refuses bad flags with a usage error before starting anything", async () => {

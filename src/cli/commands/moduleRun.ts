@@ -1,13 +1,14 @@
 import { join } from "node:path";
 import type { Command } from "commander";
 import { keccak256, toHex } from "viem";
+import { isExactlyMetered } from "../../core/moduleManifest.ts";
 import { loadModule } from "../../modules/loadModule.ts";
 import { checkModuleName, describeModuleOrigin } from "../../modules/moduleOrigin.ts";
 import { resolveModuleRef } from "../../modules/resolveModuleRef.ts";
 import { runModule } from "../../modules/runModule.ts";
 import { SandboxPool } from "../../sandbox/sandboxPool.ts";
 import type { CliContext } from "../context.ts";
-import { JobExitedNonZero, readJobOutput } from "../jobOutput.ts";
+import { reportJob } from "../jobOutput.ts";
 import { localModules } from "../localModules.ts";
 import { saveResultFiles } from "../saveResultFiles.ts";
 import { collectInput, parseInputFlags } from "../parseInputFlags.ts";
@@ -58,34 +59,25 @@ export function registerModuleRun(module: Command, ctx: CliContext): Command {
             if (!flags.json) ctx.stderr(`${step}…\n`);
           },
         });
-        const out = await saveResultFiles({ ctx, blockstore: local.blockstore, root: run.resultCid, out: flags.out });
-        const output = await readJobOutput(out);
-        const summary = {
-          module: `${run.manifest.name}:${run.manifest.version}`,
-          moduleCid: cid,
-          source: origin.source,
-          ...(origin.name?.publisher ? { publisher: origin.name.publisher } : {}),
-          resultCid: run.resultCid.toString(),
-          exitCode: run.exitCode,
-          instructions: run.instructions.toString(),
-          durationMs: Math.round(run.durationMs),
-          elapsedMs: Math.round(run.durationMs),
-          savedTo: out,
-          stdout: output.stdout,
-          stderr: output.stderr,
-        };
-        if (flags.json) {
-          ctx.stdout(`${JSON.stringify(summary)}\n`);
-          if (run.exitCode !== 0) throw new JobExitedNonZero(run.exitCode);
-          return;
-        }
-        ctx.stdout(output.stdout);
-        if (output.stderr) ctx.stderr(output.stderr.endsWith("\n") ? output.stderr : `${output.stderr}\n`);
-        ctx.stderr(
-          `\nmodule       ${summary.module} (${cid})\nresult       ${summary.resultCid}\nsaved to     ${out}\n` +
-            `exit code    ${run.exitCode}\ninstructions ${run.instructions.toLocaleString("en-US")}\n`,
-        );
-        if (run.exitCode !== 0) throw new JobExitedNonZero(run.exitCode);
+        const savedTo = await saveResultFiles({ ctx, blockstore: local.blockstore, root: run.resultCid, out: flags.out });
+        await reportJob(ctx, {
+          json: flags.json === true,
+          savedTo,
+          facts: {
+            module: `${run.manifest.name}:${run.manifest.version}`,
+            moduleCid: cid,
+            ...(origin.name?.publisher ? { publisher: origin.name.publisher } : {}),
+            ranOn: "local",
+            dealId: null,
+            provider: null,
+            outcome: null,
+            resultCid: run.resultCid.toString(),
+            instructions: run.instructions.toString(),
+            metered: isExactlyMetered(run.manifest.engine),
+            paid: null,
+            elapsedMs: Math.round(run.durationMs),
+          },
+        });
       } finally {
         await pool.close();
       }

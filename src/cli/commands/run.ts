@@ -3,8 +3,9 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Command } from "commander";
 import { CID } from "multiformats/cid";
-import { formatEther, isAddress, parseEther, type Address } from "viem";
+import { isAddress, parseEther, type Address } from "viem";
 import { InvalidArgumentError } from "../../core/errors.ts";
+import { isExactlyMetered } from "../../core/moduleManifest.ts";
 import { TIMEOUT_LIMITS } from "../../core/dealTypes.ts";
 import { createLogger } from "../../core/logger.ts";
 import { outcomeName } from "../../core/outcomeName.ts";
@@ -14,14 +15,14 @@ import type { JobEvent } from "../../job-creator/jobEvents.ts";
 import { DEFAULT_JOB_TERMS } from "../../job-creator/jobTerms.ts";
 import type { JobResult } from "../../job-creator/lilypadClient.ts";
 import { describeModuleOrigin } from "../../modules/moduleOrigin.ts";
-import { createModuleResolver } from "../../modules/moduleResolver.ts";
+import { createModuleResolver, type ResolvedModule } from "../../modules/moduleResolver.ts";
 import { parseModuleName } from "../../core/moduleName.ts";
 import { isFolderRef } from "../../modules/resolveModuleRef.ts";
 import type { Blockstore } from "../../storage/createBlockstore.ts";
 import { loadCliConfig, type ConfigFlags } from "../config.ts";
 import type { CliContext } from "../context.ts";
 import { findNetwork, NoNetworkError } from "../findNetwork.ts";
-import { JobExitedNonZero, readJobOutput } from "../jobOutput.ts";
+import { reportJob } from "../jobOutput.ts";
 import { localModules } from "../localModules.ts";
 import { saveResultFiles } from "../saveResultFiles.ts";
 import { collectInput } from "../parseInputFlags.ts";
@@ -102,7 +103,6 @@ export function registerRun(program: Command, ctx: CliContext): Command {
       });
       const job = await prepareJob({ ref, inputFlags: flags.input ?? [], positional, resolve: resolver, blockstore: local.blockstore, cwd: ctx.cwd });
       // Whose module runs is said before anything is offered: a name never silently means a stranger's module.
-      const publisher = job.module.origin.name?.publisher;
       progress(`module   ${describeModuleOrigin(job.module.origin, job.module.manifest)} (${job.module.id.cid})`);
       let embedded: EmbeddedNetwork | undefined;
       let embeddedHome: string | undefined;
@@ -143,7 +143,7 @@ export function registerRun(program: Command, ctx: CliContext): Command {
               if (line) progress(line);
             },
           });
-          await report(ctx, flags, result, local.blockstore, publisher);
+          await report(ctx, flags, result, local.blockstore, job.module);
         } finally {
           await client.close();
         }
@@ -181,36 +181,26 @@ function describeEvent(event: JobEvent): string | undefined {
   }
 }
 
-async function report(ctx: CliContext, flags: RunFlags, result: JobResult, blockstore: Blockstore, publisher: Address | undefined): Promise<void> {
-  const out = await saveResultFiles({ ctx, blockstore, root: CID.parse(result.resultCid), out: flags.out });
-  const output = await readJobOutput(out);
-  const summary = {
-    module: publisher ? `${publisher}/${result.module}` : result.module,
-    ...(publisher ? { publisher } : {}),
-    moduleCid: result.moduleCid,
-    dealId: result.dealId,
-    provider: result.provider,
-    resultCid: result.resultCid,
-    instructions: result.instructions.toString(),
-    paid: result.paid.toString(),
-    outcome: outcomeName(result.outcome),
-    savedTo: out,
-    elapsedMs: Math.round(result.elapsedMs),
-    exitCode: output.exitCode,
-    stdout: output.stdout,
-    stderr: output.stderr,
-  };
-  if (flags.json) {
-    ctx.stdout(`${JSON.stringify(summary)}\n`);
-    if (output.exitCode !== 0) throw new JobExitedNonZero(output.exitCode);
-    return;
-  }
-  ctx.stdout(output.stdout);
-  if (output.stderr) ctx.stderr(output.stderr.endsWith("\n") ? output.stderr : `${output.stderr}\n`);
-  ctx.stderr(
-    `\nmodule       ${summary.module}\ndeal         ${summary.dealId}\nprovider     ${summary.provider}\n` +
-      `result       ${summary.resultCid}\nsaved to     ${out}\nexit code    ${output.exitCode}\ninstructions ${result.instructions.toLocaleString("en-US")}\n` +
-      `paid         ${formatEther(result.paid)} LP\ntook         ${summary.elapsedMs} ms\n`,
-  );
-  if (output.exitCode !== 0) throw new JobExitedNonZero(output.exitCode);
+/** Saves a finished job's result folder and prints it (see reportJob). */
+async function report(ctx: CliContext, flags: RunFlags, result: JobResult, blockstore: Blockstore, module: ResolvedModule): Promise<void> {
+  const savedTo = await saveResultFiles({ ctx, blockstore, root: CID.parse(result.resultCid), out: flags.out });
+  const publisher = module.origin.name?.publisher;
+  await reportJob(ctx, {
+    json: flags.json === true,
+    savedTo,
+    facts: {
+      module: publisher ? `${publisher}/${result.module}` : result.module,
+      moduleCid: result.moduleCid,
+      ...(publisher ? { publisher } : {}),
+      ranOn: "network",
+      dealId: result.dealId,
+      provider: result.provider,
+      outcome: outcomeName(result.outcome),
+      resultCid: result.resultCid,
+      instructions: result.instructions.toString(),
+      metered: isExactlyMetered(module.manifest.engine),
+      paid: result.paid.toString(),
+      elapsedMs: Math.round(result.elapsedMs),
+    },
+  });
 }
