@@ -92,7 +92,8 @@ describe("lilypad module", () => {
     assert.ok(BigInt(summary.instructions) > 0n);
     assert.match(await readFile(join(summary.savedTo, "stdout"), "utf8"), /< json >/);
     assert.equal(await readFile(join(summary.savedTo, "exitCode"), "utf8"), "0\n");
-    const again = JSON.parse((await lilypad(["module", "run", "cowsay:v1", "-i", "Message=json", "--json"])).stdout);
+    // The value without a key goes to the module's first input: the same job, so the same result.
+    const again = JSON.parse((await lilypad(["module", "run", "cowsay:v1", "json", "--json"])).stdout);
     assert.equal(again.resultCid, summary.resultCid, "the same job gives the same result CID");
     assert.equal(again.instructions, summary.instructions);
     assert.deepEqual(await leftovers(), [], "the job's folders are removed; the saved result stays");

@@ -12,6 +12,7 @@ import { reportJob } from "../jobOutput.ts";
 import { localModules } from "../localModules.ts";
 import { saveResultFiles } from "../saveResultFiles.ts";
 import { collectInput, parseInputFlags } from "../parseInputFlags.ts";
+import { positionalInputs } from "../prepareJob.ts";
 
 interface ModuleRunFlags {
   input?: string[];
@@ -26,12 +27,13 @@ export function registerModuleRun(module: Command, ctx: CliContext): Command {
     .command("run")
     .description("run a module's job locally in the sandbox (NAME:VERSION, 0x<publisher>/NAME:VERSION, a module CID, or a folder)")
     .argument("<module>", "e.g. cowsay:v1, 0x70997970C51812dc3A010C7d01b50e0d17dc79C8/sheep:v1, bafkrei..., ./my-module")
+    .argument("[input...]", "a value for the module's first input, without its key (e.g. lilypad module run cowsay:v1 hello)")
     .option("-i, --input <Key=Value>", "an input (repeatable); a file input takes a local path", collectInput)
     .option("--seed <text>", "seeds the job's random source (the same seed gives the same bytes)", "lilypad")
     .option("--out <dir>", "where to save the result files (default: ./lilypad-results/<result CID>)")
     .option("--json", "print one JSON object instead of the job's output and a summary")
-    .action(async (ref: string, flags: ModuleRunFlags) => {
-      const given = parseInputFlags(flags.input ?? []);
+    .action(async (ref: string, positional: string[], flags: ModuleRunFlags) => {
+      const flagged = parseInputFlags(flags.input ?? []);
       const local = await localModules(ctx);
       const pool = new SandboxPool({ workRoot: local.workDir, size: 1, log: (line) => ctx.stderr(`${line}\n`) });
       // Interrupted (Ctrl-C): stop the job and remove its scratch folder before exiting; the job's result is lost.
@@ -50,7 +52,7 @@ export function registerModuleRun(module: Command, ctx: CliContext): Command {
         if (!flags.json) ctx.stderr(`module       ${from}\n`);
         const run = await runModule({
           moduleCid: cid,
-          given,
+          given: { ...flagged, ...positionalInputs(manifest, positional, flagged) },
           blockstore: local.blockstore,
           pool,
           workRoot: local.workDir,
