@@ -1,13 +1,20 @@
-// Writes the JSON Schema of the module manifest (generated from the zod schema in src/core/moduleManifest.ts)
-// for module authors and their editors. It is the schema of what an author writes (artifact optional: the build
-// fills it in), which every packaged manifest also satisfies.
+// Writes the JSON Schemas generated from the zod schemas in src/core/: the module manifest (for module authors and
+// their editors: what an author writes, artifact optional since the build fills it in, which every packaged
+// manifest also satisfies) and the job summary that `run`, `module run` and `jobs get` print with --json (for scripts).
 import { writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { z } from "zod";
+import { jobSummarySchema } from "../src/core/jobSummary.ts";
 import { sourceManifestSchema } from "../src/core/moduleManifest.ts";
 
-const out = join(dirname(fileURLToPath(import.meta.url)), "..", "docs", "module-manifest.schema.json");
-const schema = z.toJSONSchema(sourceManifestSchema, { io: "input", unrepresentable: "any" });
-writeFileSync(out, `${JSON.stringify({ ...schema, title: "Lilypad module manifest" }, null, 2)}\n`);
-console.log(`lilypad: wrote ${out}`);
+const docs = join(dirname(fileURLToPath(import.meta.url)), "..", "docs");
+const schemas: [string, string, z.ZodType, "input" | "output"][] = [
+  ["module-manifest.schema.json", "Lilypad module manifest", sourceManifestSchema, "input"],
+  ["job-summary.schema.json", "Lilypad job summary (run, module run and jobs get with --json)", jobSummarySchema, "output"],
+];
+for (const [file, title, schema, io] of schemas) {
+  const out = join(docs, file);
+  writeFileSync(out, `${JSON.stringify({ ...z.toJSONSchema(schema, { io, unrepresentable: "any" }), title }, null, 2)}\n`);
+  console.log(`lilypad: wrote ${out}`);
+}

@@ -46,10 +46,28 @@ export const ENV_KEYS = {
 } as const;
 
 export function loadCliConfig(ctx: CliContext, flags: ConfigFlags): CliConfig {
+  return explainCliConfig(ctx, flags).config;
+}
+
+/** Where a setting came from, as --print-config says it. */
+export type ConfigSource = "flag" | "environment" | "config file";
+
+export interface ExplainedCliConfig {
+  config: CliConfig;
+  /** The config file read (or that would be read: it need not exist). */
+  file: string;
+  fileExists: boolean;
+  /** Each setting that has a value, and which layer gave it (e.g. privateKey: "environment (WEB3_PRIVATE_KEY)"). */
+  sources: Partial<Record<keyof CliConfig, string>>;
+}
+
+/** The configuration and where each of its settings came from. */
+export function explainCliConfig(ctx: CliContext, flags: ConfigFlags): ExplainedCliConfig {
   const paths = lilypadPaths({ env: ctx.env, homedir: ctx.homedir });
   const file = flags.config ? resolve(ctx.cwd, flags.config) : ctx.env.LILYPAD_CONFIG ?? `${paths.home}/config.json`;
+  const fileExists = existsSync(file);
   let fromFile: Record<string, unknown> = {};
-  if (existsSync(file)) {
+  if (fileExists) {
     try {
       fromFile = JSON.parse(readFileSync(file, "utf8")) as Record<string, unknown>;
     } catch (cause) {
@@ -58,10 +76,10 @@ export function loadCliConfig(ctx: CliContext, flags: ConfigFlags): CliConfig {
   } else if (flags.config) {
     throw new InvalidArgumentError({ argument: "--config", message: `no config file at ${file}` });
   }
-  const fromEnv = Object.fromEntries(
+  const fromEnv: Record<string, string> = Object.fromEntries(
     Object.entries(ENV_KEYS)
       .map(([key, name]) => [key, ctx.env[name]?.trim()])
-      .filter(([, v]) => v !== undefined && v !== ""),
+      .filter((entry): entry is [string, string] => entry[1] !== undefined && entry[1] !== ""),
   );
   // Lilypad's own tools read the key from WEB3_PRIVATE_KEY: taken too, after LILYPAD_PRIVATE_KEY.
   const web3Key = ctx.env.WEB3_PRIVATE_KEY?.trim();
@@ -86,10 +104,31 @@ export function loadCliConfig(ctx: CliContext, flags: ConfigFlags): CliConfig {
       hint: `set by a flag, ${[...Object.values(ENV_KEYS), "WEB3_PRIVATE_KEY"].join("/")} or ${file}`,
     });
   }
-  return parsed.data;
+  const sources: ExplainedCliConfig["sources"] = {};
+  for (const key of Object.keys(parsed.data) as (keyof CliConfig)[]) {
+    if (Object.hasOwn(fromFlags, key)) sources[key] = "flag";
+    else if (Object.hasOwn(fromEnv, key)) sources[key] = `environment (${key === "privateKey" && keyFromWeb3 ? "WEB3_PRIVATE_KEY" : ENV_KEYS[key]})`;
+    else sources[key] = "config file";
+  }
+  return { config: parsed.data, file, fileExists, sources };
 }
 
-/** The config as `--print-config` shows it: the key is never printed. */
-export function printableConfig(config: CliConfig): Record<string, unknown> {
-  return { ...config, privateKey: config.privateKey ? "(set)" : undefined };
+/**
+ * What `--print-config` shows: every setting with its value and where it came from, the files it reads, and what
+ * an unset network or key means. The key itself is never printed.
+ */
+export function printableConfig(ctx: CliContext, explained: ExplainedCliConfig): Record<string, unknown> {
+  const { config, sources } = explained;
+  const paths = lilypadPaths({ env: ctx.env, homedir: ctx.homedir });
+  const setting = (key: keyof CliConfig, value: unknown, unset: string) =>
+    value === undefined ? { value: null, source: unset } : { value, source: sources[key] };
+  return {
+    home: paths.home,
+    configFile: { path: explained.file, exists: explained.fileExists },
+    network: setting("network", config.network, `unset: a running devnet (${paths.devnetNetworkFile}), else 'lilypad run' starts an embedded network`),
+    rpcUrl: setting("rpcUrl", config.rpcUrl, "unset: the network file's"),
+    solverUrl: setting("solverUrl", config.solverUrl, "unset: the network file's, else the one registered on its chain"),
+    privateKey: setting("privateKey", config.privateKey ? "(set, not shown)" : undefined, "unset: on a dev chain, each role's dev account; elsewhere commands that sign refuse to run"),
+    logLevel: setting("logLevel", config.logLevel, "unset: info for long-running roles, silent inside 'lilypad run'"),
+  };
 }

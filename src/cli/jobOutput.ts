@@ -1,7 +1,11 @@
-// What a job left in its result folder for a script to see: its exit code, stdout and stderr (the same files for
-// `run` and `module run`), and the exit code the command then ends with.
-import { readFile } from "node:fs/promises";
+// What a job left in its result folder, shown the same way by `run`, `module run` and `jobs get`: the job's stdout
+// on stdout and its stderr on stderr, then a summary (or, with --json, one JobSummary object), and the exit code the
+// command then ends with.
+import { readdir, readFile } from "node:fs/promises";
 import { join } from "node:path";
+import { formatEther } from "viem";
+import type { JobSummary } from "../core/jobSummary.ts";
+import type { CliContext } from "./context.ts";
 
 /**
  * Thrown by `run` and `module run` once everything is printed, when the job ran and exited non-zero: the command
@@ -29,4 +33,52 @@ export async function readJobOutput(resultDir: string): Promise<JobOutput> {
   const [code, stdout, stderr] = await Promise.all([text("exitCode"), text("stdout"), text("stderr")]);
   const exitCode = Number.parseInt(code.trim() || "0", 10);
   return { exitCode: Number.isFinite(exitCode) ? exitCode : 0, stdout, stderr };
+}
+
+/** The summary's fields that do not come from the result folder itself. */
+export type JobFacts = Omit<JobSummary, "exitCode" | "stdout" | "stderr" | "files" | "savedTo">;
+
+/**
+ * Prints a finished job from its saved result folder, and throws JobExitedNonZero when the job exited non-zero
+ * (after everything is printed), so that the command ends with 3.
+ */
+export async function reportJob(ctx: CliContext, params: { facts: JobFacts; savedTo: string; json: boolean }): Promise<JobSummary> {
+  const output = await readJobOutput(params.savedTo);
+  const summary: JobSummary = { ...params.facts, ...output, savedTo: params.savedTo, files: await filesUnder(params.savedTo) };
+  if (params.json) {
+    ctx.stdout(`${JSON.stringify(summary)}\n`);
+  } else {
+    ctx.stdout(output.stdout);
+    if (output.stderr) ctx.stderr(output.stderr.endsWith("\n") ? output.stderr : `${output.stderr}\n`);
+    ctx.stderr(`\n${describeSummary(summary)}`);
+  }
+  if (output.exitCode !== 0) throw new JobExitedNonZero(output.exitCode);
+  return summary;
+}
+
+function describeSummary(s: JobSummary): string {
+  const lines: [string, string | null][] = [
+    ["module", `${s.module} (${s.moduleCid})`],
+    ["deal", s.dealId],
+    ["provider", s.provider],
+    ["result", s.resultCid],
+    ["saved to", s.savedTo],
+    ["exit code", String(s.exitCode)],
+    ["instructions", s.metered ? BigInt(s.instructions).toLocaleString("en-US") : "not metered (js engine: priced per run)"],
+    ["paid", s.paid === null ? null : `${formatEther(BigInt(s.paid))} LP`],
+    ["took", `${s.elapsedMs} ms`],
+  ];
+  return lines
+    .filter((line): line is [string, string] => line[1] !== null)
+    .map(([key, value]) => `${key.padEnd(12)} ${value}\n`)
+    .join("");
+}
+
+/** Every file under `dir`, as sorted relative paths with '/' separators. */
+async function filesUnder(dir: string): Promise<string[]> {
+  const entries = await readdir(dir, { recursive: true, withFileTypes: true });
+  return entries
+    .filter((entry) => entry.isFile())
+    .map((entry) => join(entry.parentPath, entry.name).slice(dir.length + 1).split("\\").join("/"))
+    .sort();
 }

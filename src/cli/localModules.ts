@@ -1,7 +1,5 @@
 // What the module commands share: the user's block store, catalogs and work folder under $LILYPAD_HOME.
 import { existsSync, readFileSync } from "node:fs";
-import { createPublicClient, http } from "viem";
-import { resolveModuleOnChain } from "../chain/moduleRegistry.ts";
 import { networkSchema } from "../core/network.ts";
 import { lilypadPaths } from "../core/paths.ts";
 import { readCatalog, type ModuleCatalog } from "../modules/moduleCatalog.ts";
@@ -35,6 +33,8 @@ export async function localModules(ctx: CliContext): Promise<LocalModules> {
 function registryOf(networkFile: string): LocalModules["registry"] {
   if (!existsSync(networkFile)) return undefined;
   return async ({ publisher, name, version }) => {
+    // Loaded on a lookup only: a command that never asks the registry does not pay for the chain client.
+    const [{ createPublicClient, http }, { resolveModuleOnChain }] = await Promise.all([import("viem"), import("../chain/moduleRegistry.ts")]);
     const network = networkSchema.parse(JSON.parse(readFileSync(networkFile, "utf8")));
     const publicClient = createPublicClient({ transport: http(network.rpcUrl, { retryCount: 0, timeout: 2000 }) });
     return await resolveModuleOnChain({ publicClient, market: network.contracts.market, publisher, name, version });

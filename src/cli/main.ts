@@ -1,13 +1,5 @@
 import { Command, CommanderError } from "commander";
-import { registerDeploy } from "./commands/deploy.ts";
-import { registerDevnet } from "./commands/devnet.ts";
-import { registerFaucet } from "./commands/faucet.ts";
-import { registerModule } from "./commands/module.ts";
-import { registerAccount } from "./commands/account.ts";
-import { registerJobs } from "./commands/jobs.ts";
-import { registerRoles, registerServices } from "./commands/roles.ts";
-import { registerRun } from "./commands/run.ts";
-import { loadCliConfig, printableConfig, type ConfigFlags } from "./config.ts";
+import { explainCliConfig, printableConfig, type ConfigFlags } from "./config.ts";
 import type { CliContext } from "./context.ts";
 import { packageVersion } from "./packageVersion.ts";
 import { JobExitedNonZero } from "./jobOutput.ts";
@@ -32,15 +24,7 @@ export async function main(argv: readonly string[], ctx: CliContext = processCon
     .exitOverride()
     .configureOutput({ writeOut: ctx.stdout, writeErr: ctx.stderr })
     .showHelpAfterError("hint: run 'lilypad --help' for usage");
-  registerDevnet(program, ctx);
-  registerModule(program, ctx);
-  registerRun(program, ctx);
-  registerRoles(program, ctx);
-  registerServices(program, ctx);
-  registerAccount(program, ctx);
-  registerJobs(program, ctx);
-  registerDeploy(program, ctx);
-  registerFaucet(program, ctx);
+  await registerCommands(program, ctx, commandNamed(argv));
   for (const command of allCommands(program)) {
     if (command !== program) command.showHelpAfterError(`hint: run '${commandPath(command)} --help' for usage`);
   }
@@ -51,7 +35,7 @@ export async function main(argv: readonly string[], ctx: CliContext = processCon
     const flags = actionCommand.optsWithGlobals<ConfigFlags & { printConfig?: boolean }>();
     if (flags.printConfig) {
       // Shows the configuration the command would run with (key redacted), and stops before running it.
-      ctx.stdout(`${JSON.stringify(printableConfig(loadCliConfig(ctx, flags)), null, 2)}\n`);
+      ctx.stdout(`${JSON.stringify(printableConfig(ctx, explainCliConfig(ctx, flags)), null, 2)}\n`);
       throw new CommanderError(0, "lilypad.printConfig", "");
     }
   });
@@ -70,6 +54,63 @@ export async function main(argv: readonly string[], ctx: CliContext = processCon
       usageHint: `run '${commandPath(active)} --help' for usage`,
     });
   }
+}
+
+type Registrar = (program: Command, ctx: CliContext) => unknown;
+
+/**
+ * Each top-level command and where it is registered. Only the module of the command being run is loaded (the
+ * others pull in the solver, the sandbox, the chain client…), so that a typo is answered in a fraction of a second.
+ */
+const COMMANDS: Record<string, () => Promise<Registrar[]>> = {
+  devnet: async () => [(await import("./commands/devnet.ts")).registerDevnet],
+  module: async () => [(await import("./commands/module.ts")).registerModule],
+  run: async () => [(await import("./commands/run.ts")).registerRun],
+  roles: async () => [(await import("./commands/roles.ts")).registerRoles],
+  services: async () => [(await import("./commands/roles.ts")).registerServices],
+  account: async () => [(await import("./commands/account.ts")).registerAccount],
+  jobs: async () => [(await import("./commands/jobs.ts")).registerJobs],
+  deploy: async () => [(await import("./commands/deploy.ts")).registerDeploy],
+  faucet: async () => [(await import("./commands/faucet.ts")).registerFaucet],
+};
+
+/** The COMMANDS entry registering each top-level command name a user types. */
+const ENTRY_OF: Record<string, string> = {
+  devnet: "devnet",
+  module: "module",
+  run: "run",
+  jobs: "jobs",
+  deploy: "deploy",
+  faucet: "faucet",
+  solver: "roles",
+  "resource-provider": "roles",
+  mediator: "roles",
+  jobcreator: "services",
+  gateway: "services",
+  balance: "account",
+  deposit: "account",
+  withdraw: "account",
+};
+
+/** The program's options that take a value: skipped when looking for the command's name in argv. */
+const VALUE_OPTIONS = new Set(["--network", "--private-key", "--rpc-url", "--solver-url", "--config", "--log-level"]);
+
+/** The top-level command argv names, or undefined (no command, `help`, or an unknown one: all are registered). */
+function commandNamed(argv: readonly string[]): string | undefined {
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i]!;
+    if (VALUE_OPTIONS.has(arg)) i++;
+    else if (!arg.startsWith("-")) return arg;
+  }
+  return undefined;
+}
+
+/** Registers the command `name` (every command when it is undefined or not one of ours), in the order help lists them. */
+export async function registerCommands(program: Command, ctx: CliContext, name?: string): Promise<void> {
+  const entry = name === undefined ? undefined : (Object.hasOwn(ENTRY_OF, name) ? ENTRY_OF[name] : undefined);
+  const loaders = entry ? [COMMANDS[entry]!] : Object.values(COMMANDS);
+  const registrars = (await Promise.all(loaders.map((load) => load()))).flat();
+  for (const register of registrars) register(program, ctx);
 }
 
 function allCommands(command: Command): Command[] {

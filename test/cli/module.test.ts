@@ -8,6 +8,7 @@ import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
+import { jobSummarySchema } from "../../src/core/jobSummary.ts";
 
 const run = promisify(execFile);
 const repo = fileURLToPath(new URL("../../", import.meta.url));
@@ -73,7 +74,7 @@ describe("lilypad module", () => {
       (error: { code: number; stdout: string }) => error,
     );
     assert.equal(json.code, 3);
-    const summary = JSON.parse(json.stdout) as { exitCode: number; stderr: string; stdout: string; elapsedMs: number };
+    const summary = jobSummarySchema.parse(JSON.parse(json.stdout));
     assert.ok(summary.exitCode > 0);
     assert.match(summary.stderr, /nope/);
     assert.equal(typeof summary.stdout, "string");
@@ -82,13 +83,17 @@ describe("lilypad module", () => {
 
   it("--json gives one object, and the saved result matches its CID's content", async () => {
     const { stdout } = await lilypad(["module", "run", "cowsay:v1", "-i", "Message=json", "--json"]);
-    const summary = JSON.parse(stdout);
+    // The one schema of run, module run and jobs get (docs/job-summary.schema.json).
+    const summary = jobSummarySchema.parse(JSON.parse(stdout));
+    assert.equal(summary.ranOn, "local");
+    assert.equal(summary.dealId, null);
     assert.equal(summary.module, "cowsay:v1");
     assert.equal(summary.exitCode, 0);
     assert.ok(BigInt(summary.instructions) > 0n);
     assert.match(await readFile(join(summary.savedTo, "stdout"), "utf8"), /< json >/);
     assert.equal(await readFile(join(summary.savedTo, "exitCode"), "utf8"), "0\n");
-    const again = JSON.parse((await lilypad(["module", "run", "cowsay:v1", "-i", "Message=json", "--json"])).stdout);
+    // The value without a key goes to the module's first input: the same job, so the same result.
+    const again = JSON.parse((await lilypad(["module", "run", "cowsay:v1", "json", "--json"])).stdout);
     assert.equal(again.resultCid, summary.resultCid, "the same job gives the same result CID");
     assert.equal(again.instructions, summary.instructions);
     assert.deepEqual(await leftovers(), [], "the job's folders are removed; the saved result stays");

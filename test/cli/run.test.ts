@@ -10,6 +10,7 @@ import { promisify } from "node:util";
 import { devPrivateKey } from "../../src/chain/devAccounts.ts";
 import { createLogger } from "../../src/core/logger.ts";
 import { lilypadPaths } from "../../src/core/paths.ts";
+import { jobSummarySchema } from "../../src/core/jobSummary.ts";
 import { startNetwork, type EmbeddedNetwork } from "../../src/devnet/startNetwork.ts";
 
 const execFileAsync = promisify(execFile);
@@ -79,7 +80,8 @@ describe("lilypad run", () => {
   });
 
   it("--json prints one object with the deal, the result CID, the instruction count and the payment", async () => {
-    const { stdout } = await lilypad(["run", "cowsay:v1", "-i", "Message=json", "--json"]);
+    // The value without a key goes to the module's first input, as in Lilypad's `lilypad run sdxl:v0.9-lilypad1 "a prompt"`.
+    const { stdout } = await lilypad(["run", "cowsay:v1", "json", "--json"]);
     const summary = JSON.parse(stdout) as Record<string, string>;
     assert.match(summary.dealId ?? "", /^0x[0-9a-f]{64}$/);
     assert.match(summary.resultCid ?? "", /^bafy/);
@@ -90,6 +92,11 @@ describe("lilypad run", () => {
     assert.equal(Number(summary.exitCode), 0);
     assert.match(summary.stdout ?? "", /< json >/);
     assert.equal(summary.stderr, "");
+    // The one schema of run, module run and jobs get (docs/job-summary.schema.json).
+    const checked = jobSummarySchema.parse(summary);
+    assert.equal(checked.ranOn, "network");
+    assert.ok(checked.metered);
+    assert.ok(checked.files.includes("stdout"), checked.files.join(","));
   });
 
   it("a job that runs and exits non-zero ends the command with 3, its stderr and exit code shown", async () => {
@@ -98,6 +105,12 @@ describe("lilypad run", () => {
     assert.equal(failed.code, 3, failed.stderr);
     assert.match(failed.stderr, /column "nope" not found/);
     assert.match(failed.stderr, /exit code +[1-9]/);
+    // With --json too: the summary is printed, and the command still ends with 3.
+    const json = await fails(["run", "etl:v1", "-i", "Data=./bad.csv", "-i", "GroupBy=nope", "-i", "Value=amount", "--json"]);
+    assert.equal(json.code, 3);
+    const summary = jobSummarySchema.parse(JSON.parse((json as unknown as { stdout: string }).stdout));
+    assert.notEqual(summary.exitCode, 0);
+    assert.match(summary.stderr, /column "nope" not found/);
   });
 
   it("refuses bad flags with a usage error before starting anything", async () => {
@@ -107,6 +120,26 @@ describe("lilypad run", () => {
     assert.match(noNetwork.stderr, /no network "nosuch"/);
     assert.match((await fails(["run", "cowsay:v1", "-i", "Nope=1"])).stderr, /input "Nope"/);
     assert.equal((await fails(["run", "cowsay:v1", "--private-key", "0x12"])).code, 2);
+  });
+
+  it("checks the module, the inputs and the files before any network starts", async () => {
+    const big = join(cwd, "big.png");
+    await writeFile(big, Buffer.alloc(20 << 20));
+    const cases: [string[], RegExp][] = [
+      [["run", "nosuch:v1"], /no module "nosuch:v1"/],
+      [["run", "cowsay:v1", "-i", "Nope=1"], /input "Nope": cowsay:v1 has no such input/],
+      [["run", "cowsay:v1", "-i", "Message"], /input "Message" is not Key=Value/],
+      [["run", "cowsay:v1", "one", "two"], /only one input may be given without a key/],
+      [["run", "cowsay:v1", "hi", "-i", "Message=hi"], /input "Message" is given twice/],
+      [["run", "ocr:v1", "-i", "Image=./missing.png"], /no such file/],
+      [["run", "ocr:v1", "-i", `Image=${big}`], /is 20971520 bytes \(20\.0 MiB\).*\n.*ocr:v1 takes at most 16777216 bytes/],
+      [["run", "compute:v1", "-i", "N=many"], /input "N": must be an integer/],
+    ];
+    for (const [args, message] of cases) {
+      const failed = await fails(args);
+      assert.match(failed.stderr, message, args.join(" "));
+      assert.doesNotMatch(failed.stderr, /starting an embedded network/, `${args.join(" ")}: checked before the network starts`);
+    }
   });
 
   describe("with a devnet running", () => {

@@ -1,17 +1,19 @@
 import { join } from "node:path";
 import type { Command } from "commander";
 import { keccak256, toHex } from "viem";
+import { isExactlyMetered } from "../../core/moduleManifest.ts";
 import { loadModule } from "../../modules/loadModule.ts";
 import { checkModuleName, describeModuleOrigin } from "../../modules/moduleOrigin.ts";
 import { resolveModuleRef } from "../../modules/resolveModuleRef.ts";
 import { runModule } from "../../modules/runModule.ts";
 import { SandboxPool } from "../../sandbox/sandboxPool.ts";
 import type { CliContext } from "../context.ts";
-import { JobExitedNonZero, readJobOutput } from "../jobOutput.ts";
 import { resolveFolderRef } from "../folderRef.ts";
+import { reportJob } from "../jobOutput.ts";
 import { localModules } from "../localModules.ts";
 import { saveResultFiles } from "../saveResultFiles.ts";
 import { collectInput, parseInputFlags } from "../parseInputFlags.ts";
+import { positionalInputs } from "../prepareJob.ts";
 
 interface ModuleRunFlags {
   input?: string[];
@@ -26,6 +28,7 @@ export function registerModuleRun(module: Command, ctx: CliContext): Command {
     .command("run")
     .description("run a module's job locally in the sandbox (NAME:VERSION, 0x<publisher>/NAME:VERSION, a module CID, or a folder)")
     .argument("<module>", "e.g. cowsay:v1, 0x70997970C51812dc3A010C7d01b50e0d17dc79C8/sheep:v1, bafkrei..., ./my-module")
+    .argument("[input...]", "a value for the module's first input, without its key (e.g. lilypad module run cowsay:v1 hello)")
     .option("-i, --input <Key=Value>", "an input (repeatable); a file input takes a local path", collectInput)
     .option("--seed <text>", "seeds the job's random source (the same seed gives the same bytes)", "lilypad")
     .option("--out <dir>", "where to save the result files (default: ./lilypad-results/<result CID>)")
@@ -39,11 +42,12 @@ Examples:
   $ lilypad module run cowsay:v1 -i Message=hello
   $ lilypad module run ./hello -i Name=Lilypad          # a folder: rebuilt first if its sources changed
   $ lilypad module run etl:v1 -i Data=./sales.csv -i GroupBy=region -i Value=amount --json
-  $ lilypad module run compute:v1 -i N=1000 --seed 7 --out ./result`,
+  $ lilypad module run compute:v1 -i N=1000 --seed 7 --out ./result
+  $ lilypad module run cowsay:v1 hello                  # a value for the first input, without its key`,
     )
-    .action(async (typed: string, flags: ModuleRunFlags) => {
+    .action(async (typed: string, positional: string[], flags: ModuleRunFlags) => {
       const ref = resolveFolderRef(ctx, typed);
-      const given = parseInputFlags(flags.input ?? []);
+      const flagged = parseInputFlags(flags.input ?? []);
       const local = await localModules(ctx);
       const pool = new SandboxPool({ workRoot: local.workDir, size: 1, log: (line) => ctx.stderr(`${line}\n`) });
       // Interrupted (Ctrl-C): stop the job and remove its scratch folder before exiting; the job's result is lost.
@@ -69,7 +73,7 @@ Examples:
         if (!flags.json) ctx.stderr(`module       ${from}\n`);
         const run = await runModule({
           moduleCid: cid,
-          given,
+          given: { ...flagged, ...positionalInputs(manifest, positional, flagged) },
           blockstore: local.blockstore,
           pool,
           workRoot: local.workDir,
@@ -78,34 +82,25 @@ Examples:
             if (!flags.json) ctx.stderr(`${step}…\n`);
           },
         });
-        const out = await saveResultFiles({ ctx, blockstore: local.blockstore, root: run.resultCid, out: flags.out });
-        const output = await readJobOutput(out);
-        const summary = {
-          module: `${run.manifest.name}:${run.manifest.version}`,
-          moduleCid: cid,
-          source: origin.source,
-          ...(origin.name?.publisher ? { publisher: origin.name.publisher } : {}),
-          resultCid: run.resultCid.toString(),
-          exitCode: run.exitCode,
-          instructions: run.instructions.toString(),
-          durationMs: Math.round(run.durationMs),
-          elapsedMs: Math.round(run.durationMs),
-          savedTo: out,
-          stdout: output.stdout,
-          stderr: output.stderr,
-        };
-        if (flags.json) {
-          ctx.stdout(`${JSON.stringify(summary)}\n`);
-          if (run.exitCode !== 0) throw new JobExitedNonZero(run.exitCode);
-          return;
-        }
-        ctx.stdout(output.stdout);
-        if (output.stderr) ctx.stderr(output.stderr.endsWith("\n") ? output.stderr : `${output.stderr}\n`);
-        ctx.stderr(
-          `\nmodule       ${summary.module} (${cid})\nresult       ${summary.resultCid}\nsaved to     ${out}\n` +
-            `exit code    ${run.exitCode}\ninstructions ${run.instructions.toLocaleString("en-US")}\n`,
-        );
-        if (run.exitCode !== 0) throw new JobExitedNonZero(run.exitCode);
+        const savedTo = await saveResultFiles({ ctx, blockstore: local.blockstore, root: run.resultCid, out: flags.out });
+        await reportJob(ctx, {
+          json: flags.json === true,
+          savedTo,
+          facts: {
+            module: `${run.manifest.name}:${run.manifest.version}`,
+            moduleCid: cid,
+            ...(origin.name?.publisher ? { publisher: origin.name.publisher } : {}),
+            ranOn: "local",
+            dealId: null,
+            provider: null,
+            outcome: null,
+            resultCid: run.resultCid.toString(),
+            instructions: run.instructions.toString(),
+            metered: isExactlyMetered(run.manifest.engine),
+            paid: null,
+            elapsedMs: Math.round(run.durationMs),
+          },
+        });
       } finally {
         await pool.close();
       }

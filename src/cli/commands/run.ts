@@ -3,30 +3,30 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Command } from "commander";
 import { CID } from "multiformats/cid";
-import { formatEther, isAddress, parseEther, type Address } from "viem";
-import { DevAccountIndex } from "../../chain/devAccounts.ts";
-import type { ChainConnection } from "../../chain/chainConnection.ts";
-import { moduleRegistryOf } from "../../chain/moduleRegistry.ts";
-import { DEV_CHAIN_ID } from "../../devnet/startDevChain.ts";
+import { isAddress, parseEther, type Address } from "viem";
 import { InvalidArgumentError } from "../../core/errors.ts";
+import { isExactlyMetered } from "../../core/moduleManifest.ts";
 import { TIMEOUT_LIMITS } from "../../core/dealTypes.ts";
 import { createLogger } from "../../core/logger.ts";
 import { outcomeName } from "../../core/outcomeName.ts";
-import { startNetwork, type EmbeddedNetwork } from "../../devnet/startNetwork.ts";
+import type { EmbeddedNetwork } from "../../devnet/startNetwork.ts";
+import type { NetworkInfo } from "../../core/network.ts";
 import type { JobEvent } from "../../job-creator/jobEvents.ts";
-import { DEFAULT_JOB_TERMS, LilypadClient, type JobResult } from "../../job-creator/lilypadClient.ts";
+import { DEFAULT_JOB_TERMS } from "../../job-creator/jobTerms.ts";
+import type { JobResult } from "../../job-creator/lilypadClient.ts";
 import { describeModuleOrigin } from "../../modules/moduleOrigin.ts";
-import { createModuleResolver } from "../../modules/moduleResolver.ts";
+import { createModuleResolver, type ResolvedModule } from "../../modules/moduleResolver.ts";
 import { parseModuleName } from "../../core/moduleName.ts";
 import { isFolderRef } from "../../modules/resolveModuleRef.ts";
 import type { Blockstore } from "../../storage/createBlockstore.ts";
 import { loadCliConfig, type ConfigFlags } from "../config.ts";
-import { connectAs, findNetwork, NoNetworkError } from "../connectNetwork.ts";
 import type { CliContext } from "../context.ts";
-import { JobExitedNonZero, readJobOutput } from "../jobOutput.ts";
+import { findNetwork, NoNetworkError } from "../findNetwork.ts";
+import { reportJob } from "../jobOutput.ts";
 import { localModules } from "../localModules.ts";
 import { saveResultFiles } from "../saveResultFiles.ts";
-import { collectInput, parseInputFlags } from "../parseInputFlags.ts";
+import { collectInput } from "../parseInputFlags.ts";
+import { prepareJob } from "../prepareJob.ts";
 
 interface RunFlags extends ConfigFlags {
   input?: string[];
@@ -46,6 +46,7 @@ export function registerRun(program: Command, ctx: CliContext): Command {
     .command("run")
     .description("run a job through the network: signed offers, an on-chain deal, a metered run, a verified result")
     .argument("<module>", "NAME:VERSION (e.g. cowsay:v1), 0x<publisher>/NAME:VERSION for a published module, a module CID, or a module folder")
+    .argument("[input...]", "a value for the module's first input, without its key (e.g. lilypad run cowsay:v1 hello)")
     .option("-i, --input <Key=Value>", "an input (repeatable)", collectInput)
     .option("--out <dir>", "where to save the result files (default: ./lilypad-results/<result CID>)")
     .option("--json", "print one JSON object instead of the job's output and a summary")
@@ -59,9 +60,8 @@ export function registerRun(program: Command, ctx: CliContext): Command {
       "after",
       "\nWith no --network and no running devnet, an embedded network (chain, solver, resource provider, mediator)\nstarts in this process for the one job and stops after it.",
     )
-    .action(async (ref: string, flags: RunFlags, command: Command) => {
+    .action(async (ref: string, positional: string[], flags: RunFlags, command: Command) => {
       const all = { ...command.optsWithGlobals<RunFlags>(), ...flags };
-      const given = parseInputFlags(flags.input ?? []);
       const chance = Number(flags.mediationChance ?? "0");
       if (!Number.isFinite(chance) || chance < 0 || chance > 1) {
         throw new InvalidArgumentError({ argument: "--mediation-chance", message: "must be a number from 0 to 1" });
@@ -77,7 +77,7 @@ export function registerRun(program: Command, ctx: CliContext): Command {
           message: `must be a whole number of seconds from ${floor} (the protocol's floor) to ${MAX_RESULT_TIMEOUT}`,
         });
       }
-      // A malformed module name is refused before any network starts (it throws, naming what is wrong).
+      // A malformed module name is refused before anything is read (it throws, naming what is wrong).
       if (!isFolderRef(ref)) parseModuleName(ref);
       const config = loadCliConfig(ctx, all);
       const progress = (line: string) => {
@@ -85,52 +85,56 @@ export function registerRun(program: Command, ctx: CliContext): Command {
       };
       const local = await localModules(ctx);
       let network = await findNetwork(ctx, config);
+      // The chain client, the market and the embedded network are loaded only when needed: a typo is answered at once.
+      const connectCreator = async (on: NetworkInfo) => {
+        const [{ connectAs }, { DevAccountIndex }] = await Promise.all([import("../connectNetwork.ts"), import("../../chain/devAccounts.ts")]);
+        return connectAs(on, config, DevAccountIndex.jobCreator);
+      };
+      let conn = network ? await connectCreator(network) : undefined;
+      // An embedded network starts with a fresh chain: only modules this machine holds can run on it, so the module
+      // and the inputs are checked against the local store alone, before it starts.
+      const resolver = createModuleResolver({
+        blockstore: local.blockstore,
+        workDir: local.workDir,
+        catalogs: local.catalogs,
+        registry: conn ? (await import("../../chain/moduleRegistry.ts")).moduleRegistryOf(conn) : undefined,
+        // A published module this machine never saw comes from the network's solver, where its publisher left it.
+        stores: network?.solverUrl ? [network.solverUrl] : undefined,
+      });
+      const job = await prepareJob({ ref, inputFlags: flags.input ?? [], positional, resolve: resolver, blockstore: local.blockstore, cwd: ctx.cwd });
+      // Whose module runs is said before anything is offered: a name never silently means a stranger's module.
+      progress(`module   ${describeModuleOrigin(job.module.origin, job.module.manifest)} (${job.module.id.cid})`);
       let embedded: EmbeddedNetwork | undefined;
       let embeddedHome: string | undefined;
       try {
-        let conn: ChainConnection;
-        if (network) {
+        if (network && conn) {
           progress(`network  ${network.name} (${network.rpcUrl})`);
-          conn = connectAs(network, config, DevAccountIndex.jobCreator);
         } else {
           progress("starting an embedded network (dev chain, solver, resource provider, mediator)…");
           embeddedHome = await mkdtemp(join(tmpdir(), "lilypad-embedded-"));
+          const { startNetwork } = await import("../../devnet/startNetwork.ts");
           embedded = await startNetwork({
             home: embeddedHome,
             blockstore: local.blockstore,
             log: createLogger({ role: "embedded", level: config.logLevel ?? "silent" }),
           });
           network = embedded.network;
-          conn = embedded.connect(DevAccountIndex.jobCreator);
+          conn = embedded.connect((await import("../../chain/devAccounts.ts")).DevAccountIndex.jobCreator);
         }
         if (!network.solverUrl) throw new NoNetworkError(`network ${network.name} has no solver`, "set --solver-url");
         if (!network.mediators?.length) throw new NoNetworkError(`network ${network.name} names no mediators`, "add \"mediators\" to its network file");
-        const resolver = createModuleResolver({
-          blockstore: local.blockstore,
-          workDir: local.workDir,
-          catalogs: local.catalogs,
-          registry: moduleRegistryOf(conn),
-          // A published module this machine never saw comes from the network's solver, where its publisher left it.
-          stores: [network.solverUrl],
-        });
-        // Whose module runs is said before anything is offered: a name never silently means a stranger's module.
-        let publisher: Address | undefined;
+        const [{ LilypadClient }, { DEV_CHAIN_ID }] = await Promise.all([import("../../job-creator/lilypadClient.ts"), import("../../devnet/startDevChain.ts")]);
         const client = new LilypadClient({
           conn,
           solverUrl: network.solverUrl,
           blockstore: local.blockstore,
           readLocalFiles: true,
-          resolveModule: async (name) => {
-            const resolved = await resolver(name);
-            publisher = resolved.origin.name?.publisher;
-            progress(`module   ${describeModuleOrigin(resolved.origin, resolved.manifest)} (${resolved.id.cid})`);
-            return resolved;
-          },
+          resolveModule: async (name) => (name === ref ? job.module : await resolver(name)),
           mediators: network.mediators,
           keepInEscrow: network.chainId === DEV_CHAIN_ID ? parseEther("100") : 0n,
         });
         try {
-          const result = await client.run(ref, given, {
+          const result = await client.run(ref, job.given, {
             mediationChance: chance,
             targetProvider: flags.target as Address | undefined,
             terms: resultTimeout === undefined ? undefined : { resultTimeout },
@@ -139,7 +143,7 @@ export function registerRun(program: Command, ctx: CliContext): Command {
               if (line) progress(line);
             },
           });
-          await report(ctx, flags, result, local.blockstore, publisher);
+          await report(ctx, flags, result, local.blockstore, job.module);
         } finally {
           await client.close();
         }
@@ -177,36 +181,26 @@ function describeEvent(event: JobEvent): string | undefined {
   }
 }
 
-async function report(ctx: CliContext, flags: RunFlags, result: JobResult, blockstore: Blockstore, publisher: Address | undefined): Promise<void> {
-  const out = await saveResultFiles({ ctx, blockstore, root: CID.parse(result.resultCid), out: flags.out });
-  const output = await readJobOutput(out);
-  const summary = {
-    module: publisher ? `${publisher}/${result.module}` : result.module,
-    ...(publisher ? { publisher } : {}),
-    moduleCid: result.moduleCid,
-    dealId: result.dealId,
-    provider: result.provider,
-    resultCid: result.resultCid,
-    instructions: result.instructions.toString(),
-    paid: result.paid.toString(),
-    outcome: outcomeName(result.outcome),
-    savedTo: out,
-    elapsedMs: Math.round(result.elapsedMs),
-    exitCode: output.exitCode,
-    stdout: output.stdout,
-    stderr: output.stderr,
-  };
-  if (flags.json) {
-    ctx.stdout(`${JSON.stringify(summary)}\n`);
-    if (output.exitCode !== 0) throw new JobExitedNonZero(output.exitCode);
-    return;
-  }
-  ctx.stdout(output.stdout);
-  if (output.stderr) ctx.stderr(output.stderr.endsWith("\n") ? output.stderr : `${output.stderr}\n`);
-  ctx.stderr(
-    `\nmodule       ${summary.module}\ndeal         ${summary.dealId}\nprovider     ${summary.provider}\n` +
-      `result       ${summary.resultCid}\nsaved to     ${out}\nexit code    ${output.exitCode}\ninstructions ${result.instructions.toLocaleString("en-US")}\n` +
-      `paid         ${formatEther(result.paid)} LP\ntook         ${summary.elapsedMs} ms\n`,
-  );
-  if (output.exitCode !== 0) throw new JobExitedNonZero(output.exitCode);
+/** Saves a finished job's result folder and prints it (see reportJob). */
+async function report(ctx: CliContext, flags: RunFlags, result: JobResult, blockstore: Blockstore, module: ResolvedModule): Promise<void> {
+  const savedTo = await saveResultFiles({ ctx, blockstore, root: CID.parse(result.resultCid), out: flags.out });
+  const publisher = module.origin.name?.publisher;
+  await reportJob(ctx, {
+    json: flags.json === true,
+    savedTo,
+    facts: {
+      module: publisher ? `${publisher}/${result.module}` : result.module,
+      moduleCid: result.moduleCid,
+      ...(publisher ? { publisher } : {}),
+      ranOn: "network",
+      dealId: result.dealId,
+      provider: result.provider,
+      outcome: outcomeName(result.outcome),
+      resultCid: result.resultCid,
+      instructions: result.instructions.toString(),
+      metered: isExactlyMetered(module.manifest.engine),
+      paid: result.paid.toString(),
+      elapsedMs: Math.round(result.elapsedMs),
+    },
+  });
 }
