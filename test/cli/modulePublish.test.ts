@@ -49,6 +49,13 @@ describe("lilypad module publish", () => {
     const market = dev.network.contracts.market;
     assert.equal(await resolveModuleOnChain({ publicClient: dev.publicClient, market, publisher: author, name: "sheep", version: "v1" }), digest);
     assert.equal(await resolveModuleOnChain({ publicClient: dev.publicClient, market, publisher: zeroAddress, name: "sheep", version: "v1" }), undefined, "not the bare name");
+    // The author's `module list` shows it under the name others run it by, and on which chain.
+    const listed = JSON.parse((await lilypad(authorHome, ["module", "list", "--json"])).stdout) as { module: string; cid: string; source: string; chainId?: number; engine?: string }[];
+    const published = listed.find((m) => m.source === "published");
+    assert.equal(published?.module, `${author}/sheep:v1`);
+    assert.equal(published?.chainId, dev.network.chainId);
+    assert.equal(published?.engine, "wasm");
+    assert.ok(listed.some((m) => m.module === "sheep:v1" && m.source === "built" && m.cid === published?.cid), "and as built, in the author's catalog");
 
     // A user with an empty catalog finds the module through the registry of the devnet it is configured with.
     const user = join(root, "user-home");
