@@ -13,15 +13,17 @@ import {
   jobRecordSchema,
   serverMessageSchema,
   storedJobSchema,
+  jobLogsAnswerSchema,
   type CapacityBodyInput,
   type ClientMessage,
+  type JobLogEntry,
   type JobRecord,
+  type StoredJob,
   type ServerMessage,
   type SubmitJobBodyInput,
 } from "../core/api/solverProtocol.ts";
 import { toWireJson } from "../core/api/wire.ts";
 import { LilypadError } from "../core/errors.ts";
-import type { JobOffer } from "../core/dealTypes.ts";
 import { CAR_CONTENT_TYPE } from "../storage/exportCar.ts";
 
 /** The solver answered with an error (or could not be reached: code SOLVER_UNREACHABLE). */
@@ -121,7 +123,7 @@ export class SolverClient {
     return jobRecordSchema.parse(await this.request("POST", `${API_PREFIX}/jobs`, body));
   }
 
-  async getJob(dealId: Hex): Promise<{ record: JobRecord; offer: JobOffer }> {
+  async getJob(dealId: Hex): Promise<StoredJob> {
     return storedJobSchema.parse(await this.request("GET", `${API_PREFIX}/jobs/${dealId}`));
   }
 
@@ -130,9 +132,10 @@ export class SolverClient {
     return json.jobs.map((j) => jobRecordSchema.parse(j));
   }
 
-  async jobLogs(dealId: Hex): Promise<{ at: number; line: string }[]> {
-    const json = (await this.request("GET", `${API_PREFIX}/jobs/${dealId}/logs`)) as { lines: { at: number; line: string }[] };
-    return json.lines;
+  /** A job's status lines and live output chunks, those numbered above `after` when it is given. */
+  async jobLogs(dealId: Hex, after?: number): Promise<JobLogEntry[]> {
+    const query = after === undefined ? "" : `?after=${after}`;
+    return jobLogsAnswerSchema.parse(await this.request("GET", `${API_PREFIX}/jobs/${dealId}/logs${query}`)).lines;
   }
 
   async putCapacity(body: CapacityBodyInput): Promise<void> {

@@ -226,7 +226,7 @@ export async function startSolver(params: StartSolverParameters): Promise<Runnin
     const job = solver.getJob(dealId);
     if (!job) throw new SolverError(SolverErrorCode.notFound, `no job ${dealId}`);
     if (!solver.mayRead(job, reader)) throw new SolverError(SolverErrorCode.forbidden, `${reader} is not a party to job ${dealId}`);
-    return reply.type("application/json").send(toWireJson({ record: job.record, offer: job.body.offer }));
+    return reply.type("application/json").send(toWireJson({ record: job.record, offer: job.body.offer, timeline: solver.timelineOf(dealId) }));
   });
 
   app.get(`${API_PREFIX}/jobs/:dealId/logs`, async (request, reply) => {
@@ -235,7 +235,8 @@ export async function startSolver(params: StartSolverParameters): Promise<Runnin
     const job = solver.getJob(dealId);
     if (!job) throw new SolverError(SolverErrorCode.notFound, `no job ${dealId}`);
     if (!solver.mayRead(job, reader)) throw new SolverError(SolverErrorCode.forbidden, `${reader} is not a party to job ${dealId}`);
-    return reply.send({ lines: solver.logsOf(dealId) });
+    const { after } = z.object({ after: z.coerce.number().int().min(-1).default(-1) }).parse(request.query);
+    return reply.send({ lines: solver.logsOf(dealId, after) });
   });
 
   app.put(`${API_PREFIX}/capacity`, async (request, reply) => {
