@@ -37,6 +37,16 @@ export class SolverRequestError extends LilypadError {
   }
 }
 
+/** Which of the signer's jobs to list (GET /api/v1/jobs). */
+export interface ListJobsParameters {
+  limit?: number;
+  /** Comma-separated statuses. */
+  status?: string;
+  moduleId?: Hex;
+  /** Submitted at or after (unix seconds). */
+  since?: number;
+}
+
 /** A request the solver has not answered in this long is treated as lost. */
 const REQUEST_TIMEOUT_MS = 30_000;
 
@@ -127,8 +137,14 @@ export class SolverClient {
     return storedJobSchema.parse(await this.request("GET", `${API_PREFIX}/jobs/${dealId}`));
   }
 
-  async listJobs(limit = 50): Promise<JobRecord[]> {
-    const json = (await this.request("GET", `${API_PREFIX}/jobs?limit=${limit}`)) as { jobs: unknown[] };
+  /** The signer's newest jobs (a number: how many), narrowed by status, module id or submission time. */
+  async listJobs(query: number | ListJobsParameters = 50): Promise<JobRecord[]> {
+    const { limit = 50, status, moduleId, since } = typeof query === "number" ? { limit: query } : query;
+    const params = new URLSearchParams({ limit: String(limit) });
+    if (status !== undefined && status.length > 0) params.set("status", status);
+    if (moduleId !== undefined) params.set("moduleId", moduleId);
+    if (since !== undefined) params.set("since", String(since));
+    const json = (await this.request("GET", `${API_PREFIX}/jobs?${params.toString()}`)) as { jobs: unknown[] };
     return json.jobs.map((j) => jobRecordSchema.parse(j));
   }
 

@@ -30,7 +30,7 @@ import type { CapacityOffer, JobRequest } from "../core/market/marketOrders.ts";
 import type { Logger } from "../core/logger.ts";
 import { matchOffers } from "./matchOffers.ts";
 import { resourceTermsFor } from "../core/market/resourceTerms.ts";
-import { ACTIVE_STATUSES, SolverStore, type StoredCapacity, type StoredJob } from "./solverStore.ts";
+import { ACTIVE_STATUSES, SolverStore, type JobsFilter, type StoredCapacity, type StoredJob } from "./solverStore.ts";
 import { offerIdByLoad } from "./offerIdByLoad.ts";
 import { SolverError } from "./solverError.ts";
 import { SolverErrorCode } from "../core/api/solverErrors.ts";
@@ -233,8 +233,8 @@ export class Solver {
     return this.#store.timelineOf(dealId);
   }
 
-  listJobs(address: Address, limit: number): JobRecord[] {
-    return this.#store.jobsOf(address, limit);
+  listJobs(address: Address, limit: number, filter?: JobsFilter): JobRecord[] {
+    return this.#store.jobsOf(address, limit, filter);
   }
 
   /** Whether `address` may read this job: its creator, submitter, provider or mediator. */

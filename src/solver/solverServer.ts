@@ -14,6 +14,7 @@ import {
   HELLO_REQUEST,
   capacityBodySchema,
   clientMessageSchema,
+  listJobsQuerySchema,
   helloMessageSchema,
   submitJobBodySchema,
   type ServerMessage,
@@ -216,8 +217,8 @@ export async function startSolver(params: StartSolverParameters): Promise<Runnin
 
   app.get(`${API_PREFIX}/jobs`, async (request, reply) => {
     const reader = await authenticate(request);
-    const { limit } = z.object({ limit: z.coerce.number().int().min(1).max(1000).default(50) }).parse(request.query);
-    return reply.type("application/json").send(toWireJson({ jobs: solver.listJobs(reader, limit) }));
+    const { limit, status, moduleId, since } = listJobsQuerySchema.parse(request.query);
+    return reply.type("application/json").send(toWireJson({ jobs: solver.listJobs(reader, limit, { statuses: status, moduleId, since }) }));
   });
 
   app.get(`${API_PREFIX}/jobs/:dealId`, async (request, reply) => {

@@ -28,6 +28,14 @@ export interface StoredJob {
   body: SubmitJobBody;
 }
 
+/** Which jobs a listing keeps (all of them when a field is absent). */
+export interface JobsFilter {
+  statuses?: readonly JobStatus[];
+  moduleId?: Hex;
+  /** Submitted at or after this time (unix seconds). */
+  since?: number;
+}
+
 export interface StoredCapacity {
   provider: Address;
   body: CapacityBody;
@@ -189,11 +197,25 @@ export class SolverStore {
     return rows.map(decodeJob);
   }
 
-  /** The newest jobs an address created or provided, newest first. */
-  jobsOf(address: Address, limit: number): JobRecord[] {
+  /** The newest jobs an address created or provided, newest first, narrowed by `filter`. */
+  jobsOf(address: Address, limit: number, filter: JobsFilter = {}): JobRecord[] {
+    const where = ["(creator = ? OR provider = ?)"];
+    const args: (string | number)[] = [address, address];
+    if (filter.statuses?.length) {
+      where.push(`status IN (${filter.statuses.map(() => "?").join(",")})`);
+      args.push(...filter.statuses);
+    }
+    if (filter.moduleId !== undefined) {
+      where.push("json_extract(record, '$.moduleId') = ?");
+      args.push(filter.moduleId.toLowerCase());
+    }
+    if (filter.since !== undefined) {
+      where.push("created_at >= ?");
+      args.push(filter.since);
+    }
     const rows = this.#db
-      .prepare("SELECT record FROM jobs WHERE creator = ? OR provider = ? ORDER BY created_at DESC LIMIT ?")
-      .all(address, address, limit) as { record: string }[];
+      .prepare(`SELECT record FROM jobs WHERE ${where.join(" AND ")} ORDER BY created_at DESC LIMIT ?`)
+      .all(...args, limit) as { record: string }[];
     return rows.map((r) => jobRecordSchema.parse(JSON.parse(r.record)));
   }
 

@@ -27,6 +27,7 @@ import { JobExitedNonZero, readJobOutput } from "../jobOutput.ts";
 import { localModules } from "../localModules.ts";
 import { saveResultFiles } from "../saveResultFiles.ts";
 import { collectInput, parseInputFlags } from "../parseInputFlags.ts";
+import { assertDetachable, RUN_DETACH_EXAMPLES, submitDetached } from "../submitDetached.ts";
 
 interface RunFlags extends ConfigFlags {
   input?: string[];
@@ -35,6 +36,7 @@ interface RunFlags extends ConfigFlags {
   mediationChance?: string;
   target?: string;
   resultTimeout?: string;
+  detach?: boolean;
 }
 
 /** The longest result timeout the flag takes: a week. */
@@ -59,6 +61,8 @@ export function registerRun(program: Command, ctx: CliContext): Command {
       "after",
       "\nWith no --network and no running devnet, an embedded network (chain, solver, resource provider, mediator)\nstarts in this process for the one job and stops after it.",
     )
+    .option("--detach", "print the deal id once the solver accepts the job, and exit; collect it later with `lilypad jobs get <deal-id>`")
+    .addHelpText("after", RUN_DETACH_EXAMPLES)
     .action(async (ref: string, flags: RunFlags, command: Command) => {
       const all = { ...command.optsWithGlobals<RunFlags>(), ...flags };
       const given = parseInputFlags(flags.input ?? []);
@@ -85,6 +89,7 @@ export function registerRun(program: Command, ctx: CliContext): Command {
       };
       const local = await localModules(ctx);
       let network = await findNetwork(ctx, config);
+      assertDetachable(flags.detach, network);
       let embedded: EmbeddedNetwork | undefined;
       let embeddedHome: string | undefined;
       try {
@@ -130,6 +135,10 @@ export function registerRun(program: Command, ctx: CliContext): Command {
           keepInEscrow: network.chainId === DEV_CHAIN_ID ? parseEther("100") : 0n,
         });
         try {
+          if (flags.detach) {
+            const terms = resultTimeout === undefined ? undefined : { resultTimeout };
+            return await submitDetached({ ctx, client, module: ref, inputs: given, json: flags.json ?? false, options: { mediationChance: chance, targetProvider: flags.target as Address | undefined, terms } });
+          }
           const result = await client.run(ref, given, {
             mediationChance: chance,
             targetProvider: flags.target as Address | undefined,

@@ -81,6 +81,21 @@ export const jobRecordSchema = z.object({
 export type JobRecord = z.output<typeof jobRecordSchema>;
 
 /**
+ * GET /api/v1/jobs: the newest `limit` of the signer's jobs, as creator or provider; `status` (a comma-separated
+ * list), `moduleId` and `since` (unix seconds, submitted at or after) narrow them before the limit applies.
+ */
+export const listJobsQuerySchema = z.object({
+  limit: z.coerce.number().int().min(1).max(1000).default(50),
+  status: z
+    .string()
+    .transform((v) => v.split(","))
+    .pipe(z.array(jobStatusSchema).max(16))
+    .optional(),
+  moduleId: bytes32Schema.optional(),
+  since: z.coerce.number().nonnegative().optional(),
+});
+
+/**
  * One step of a job's story as the solver saw it: `submitted`, then each status it took, at the solver's clock
  * (unix seconds); a step the chain made carries its transaction, and `closed` the deal's outcome.
  */
