@@ -257,12 +257,17 @@ export class SolverStore {
     const rows = this.#eventsOf.all(dealId) as { event: string; at: number; tx_hash: string | null; outcome: number | null }[];
     const timeline: JobTimelineEntry[] = [];
     for (const r of rows) {
-      const entry = jobTimelineEntrySchema.parse({ event: r.event, at: r.at, txHash: r.tx_hash ?? undefined, outcome: r.outcome ?? undefined });
+      const entry = jobTimelineEntrySchema.parse({
+        event: r.event,
+        at: r.at,
+        ...(r.tx_hash === null ? {} : { txHash: r.tx_hash }),
+        ...(r.outcome === null ? {} : { outcome: r.outcome }),
+      });
       // A step heard twice (the provider's message, then the chain's event with its transaction) is one step.
       const last = timeline.at(-1);
       if (last?.event === entry.event) {
-        last.txHash ??= entry.txHash;
-        last.outcome ??= entry.outcome;
+        if (last.txHash === undefined && entry.txHash !== undefined) last.txHash = entry.txHash;
+        if (last.outcome === undefined && entry.outcome !== undefined) last.outcome = entry.outcome;
       } else timeline.push(entry);
     }
     return timeline;

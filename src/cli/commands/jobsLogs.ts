@@ -23,7 +23,7 @@ interface LogsFlags extends ConfigFlags {
 const EXAMPLES = `
 Examples:
   lilypad jobs logs 0x3f…c2                  # the job's output so far, and its status lines
-  lilypad jobs logs 0x3f…c2 -f               # follow it until the job ends
+  lilypad jobs logs 0x3f…c2 -f               # follow it until its result is posted (or the job fails)
   lilypad jobs logs 0x3f…c2 --no-status > out.txt 2> err.txt
   lilypad jobs logs 0x3f…c2 -f --json        # one JSON object per line: {stream, text, at?, from}
 
@@ -41,7 +41,7 @@ export function registerJobsLogs(jobs: Command, ctx: CliContext): void {
     .command("logs")
     .description("a job's stdout and stderr (live from its provider, then from its verified result) and its status lines; -f follows until the job ends")
     .argument("<deal-id>")
-    .option("-f, --follow", "keep printing until the job is closed, failed or revoked")
+    .option("-f, --follow", "keep printing until the job's output is complete (its result posted) or the job ends otherwise")
     .option("--no-status", "print only the job's own stdout and stderr")
     .option("--json", "print one JSON object per line: {stream: stdout|stderr|status, text, at?, from: provider|result}")
     .addHelpText("after", EXAMPLES)
@@ -89,6 +89,12 @@ async function followLogs(params: FollowLogsParameters): Promise<void> {
       } catch (error) {
         unreadable = error;
       }
+    }
+    // The job's run ended with its result: its output is complete. (Judging the result can take the whole judging
+    // window, and changes nothing in the output: `jobs show` and `jobs get` tell how it went.)
+    if (fromResult && !FINAL.has(record.status)) {
+      printer.status(`the job's output is complete; its deal is ${record.status} (see \`lilypad jobs show\`)`);
+      return;
     }
     if (FINAL.has(record.status)) {
       await readNew();
