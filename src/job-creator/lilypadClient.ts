@@ -571,24 +571,29 @@ export class LilypadClient {
       if (settled) ({ ref, deal, result } = { ref: settled.ref, deal: settled.ref.deal, result: settled.ref.result });
       let verdict = await this.#check(ref, job.manifest, settled ? {} : job.options, stream);
       let outcome: Outcome;
+      /** Closed by someone else before this client judged it: too late to challenge what it downloads. */
+      let closedWithoutUs = settled?.state === DealState.Closed;
       try {
         if (settled?.state === DealState.Closed) outcome = settled.outcome;
         else if (settled?.state === DealState.Challenged) outcome = await this.#waitForRuling(ref, stream);
         else outcome = await this.#judge(ref, verdict, stream);
       } catch (error) {
+        if (!(error instanceof MarketTxError)) throw error;
         // The judging window closed while collecting: the deal's outcome is the chain's (the provider finalized it).
-        const closed = job.collecting && error instanceof MarketTxError ? await this.#settledOnChain(ref) : undefined;
-        if (closed?.state === DealState.Closed) outcome = closed.outcome;
-        else if (!(error instanceof MarketTxError && error.revert === "DealMismatch")) throw error;
-        else {
-        const onChain = await readDeal(conn, dealId);
-        if (!onChain) throw error;
-        stream.push({ type: "log", line: "the announced result differs from the one on chain; judging the one on chain" });
-        result = onChain.result;
-        deal = onChain.deal;
-        ref = { dealId, deal, result };
-        verdict = await this.#check(ref, job.manifest, job.options, stream);
-        outcome = await this.#judge(ref, verdict, stream);
+        const closed = job.collecting ? await this.#settledOnChain(ref) : undefined;
+        if (closed?.state === DealState.Closed) {
+          outcome = closed.outcome;
+          closedWithoutUs = true;
+        } else {
+          if (error.revert !== "DealMismatch") throw error;
+          const onChain = await readDeal(conn, dealId);
+          if (!onChain) throw error;
+          stream.push({ type: "log", line: "the announced result differs from the one on chain; judging the one on chain" });
+          result = onChain.result;
+          deal = onChain.deal;
+          ref = { dealId, deal, result };
+          verdict = await this.#check(ref, job.manifest, job.options, stream);
+          outcome = await this.#judge(ref, verdict, stream);
         }
       }
       // A result the mediator ruled right is one it re-ran and holds: a provider that would not serve it to this
@@ -598,7 +603,7 @@ export class LilypadClient {
       const terms = unpackDeal(deal);
       const paid = outcome === Outcome.ProviderWrong || outcome === Outcome.MediationTimeout ? 0n : costOf(terms, result.instructions);
       stream.push({ type: "closed", outcome });
-      if (!downloaded && settled?.state === DealState.Closed && outcome !== Outcome.ProviderWrong) {
+      if (!downloaded && closedWithoutUs && outcome !== Outcome.ProviderWrong) {
         throw new JobFailedError({
           dealId,
           code: "RESULT_UNAVAILABLE",
