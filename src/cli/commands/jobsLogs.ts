@@ -39,7 +39,7 @@ const POLL_MS = 500;
 export function registerJobsLogs(jobs: Command, ctx: CliContext): void {
   jobs
     .command("logs")
-    .description("a job's stdout and stderr (live from its provider, then from its verified result) and its status lines; -f follows until the job ends")
+    .description("a job's stdout and stderr (live from its provider, then from its verified result) and its status lines; -f follows until its output is complete")
     .argument("<deal-id>")
     .option("-f, --follow", "keep printing until the job's output is complete (its result posted) or the job ends otherwise")
     .option("--no-status", "print only the job's own stdout and stderr")
