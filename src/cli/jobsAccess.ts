@@ -35,7 +35,7 @@ export function parseDealId(value: string): Hex {
   if (!parsed.success) {
     throw new InvalidArgumentError({
       argument: "<deal-id>",
-      message: `"${value}" is not a deal id: a deal id is 0x followed by 64 hex digits`,
+      message: `a deal id is 0x followed by 64 hex digits, not "${value}"`,
       hint: "`lilypad jobs list` shows your jobs' deal ids; `lilypad run --detach` prints one",
     });
   }

@@ -157,7 +157,7 @@ describe("lilypad jobs and run --detach", () => {
     for (const command of [["show"], ["logs"], ["get"]]) {
       const bad = await fails(["jobs", ...command, "0x1234"]);
       assert.equal(bad.code, 2, bad.stderr);
-      assert.match(bad.stderr, /^error: "0x1234" is not a deal id: a deal id is 0x followed by 64 hex digits\nhint: /);
+      assert.match(bad.stderr, /^error: a deal id is 0x followed by 64 hex digits, not "0x1234"\nhint: /);
       const unknown = await fails(["jobs", ...command, `0x${"ab".repeat(32)}`]);
       assert.equal(unknown.code, 1, unknown.stderr);
       assert.match(unknown.stderr, new RegExp(`^error: no job 0x${"ab".repeat(32)} on this network's solver\nhint: check the deal id with \`lilypad jobs list\``));
