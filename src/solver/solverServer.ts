@@ -14,7 +14,7 @@ import {
   HELLO_REQUEST,
   capacityBodySchema,
   clientMessageSchema,
-  listJobsQuerySchema,
+  listSolverJobsQuerySchema,
   helloMessageSchema,
   submitJobBodySchema,
   type ServerMessage,
@@ -217,7 +217,7 @@ export async function startSolver(params: StartSolverParameters): Promise<Runnin
 
   app.get(`${API_PREFIX}/jobs`, async (request, reply) => {
     const reader = await authenticate(request);
-    const { limit, status, moduleId, since } = listJobsQuerySchema.parse(request.query);
+    const { limit, status, moduleId, since } = listSolverJobsQuerySchema.parse(request.query);
     return reply.type("application/json").send(toWireJson({ jobs: solver.listJobs(reader, limit, { statuses: status, moduleId, since }) }));
   });
 

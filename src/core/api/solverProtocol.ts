@@ -84,7 +84,7 @@ export type JobRecord = z.output<typeof jobRecordSchema>;
  * GET /api/v1/jobs: the newest `limit` of the signer's jobs, as creator or provider; `status` (a comma-separated
  * list), `moduleId` and `since` (unix seconds, submitted at or after) narrow them before the limit applies.
  */
-export const listJobsQuerySchema = z.object({
+export const listSolverJobsQuerySchema = z.object({
   limit: z.coerce.number().int().min(1).max(1000).default(50),
   status: z
     .string()
