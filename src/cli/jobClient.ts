@@ -1,7 +1,7 @@
 // The job creator's SDK client as the CLI builds it for a job on the configured network: the user's block store,
 // catalogs and the chain's registry to resolve modules, the network's solver as a store for modules this machine
 // never saw, and (on a devnet) escrow topped up for the job.
-import { parseEther, type Address } from "viem";
+import { parseEther } from "viem";
 import type { ChainConnection } from "../chain/chainConnection.ts";
 import { moduleRegistryOf } from "../chain/moduleRegistry.ts";
 import type { NetworkInfo } from "../core/network.ts";
@@ -36,7 +36,7 @@ export function cliJobClient({ conn, network, local, onModule }: CliJobClientPar
       onModule?.(resolved);
       return resolved;
     },
-    mediators: (network.mediators ?? []) as Address[],
+    mediators: network.mediators ?? [],
     keepInEscrow: network.chainId === DEV_CHAIN_ID ? parseEther("100") : 0n,
   });
 }
