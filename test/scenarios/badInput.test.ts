@@ -656,7 +656,7 @@ describe("random WebSocket frames to the solver after a valid hello", () => {
     assert.equal(h.json.ok, true);
     const read = await signedFetch("GET", `${API_PREFIX}/jobs/${stored.dealId}`);
     assert.equal(read.status, 200);
-    assert.deepEqual(read.json, { record: stored.record, offer: toWire(stored.body.offer) });
+    assert.deepEqual(read.json, { record: stored.record, offer: toWire(stored.body.offer), timeline: [{ event: "submitted", at: (stored.record as { createdAt: number }).createdAt }] });
     const list = await signedFetch("GET", `${API_PREFIX}/jobs?limit=1000`);
     assert.deepEqual(list.json, { jobs: [stored.record] }, "nothing else was stored");
     client.ws.close();

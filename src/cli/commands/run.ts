@@ -27,6 +27,7 @@ import { localModules } from "../localModules.ts";
 import { saveResultFiles } from "../saveResultFiles.ts";
 import { collectInput } from "../parseInputFlags.ts";
 import { prepareJob } from "../prepareJob.ts";
+import { assertDetachable, RUN_DETACH_EXAMPLES, submitDetached } from "../submitDetached.ts";
 
 interface RunFlags extends ConfigFlags {
   input?: string[];
@@ -35,6 +36,7 @@ interface RunFlags extends ConfigFlags {
   mediationChance?: string;
   target?: string;
   resultTimeout?: string;
+  detach?: boolean;
 }
 
 /** The longest result timeout the flag takes: a week. */
@@ -60,6 +62,8 @@ export function registerRun(program: Command, ctx: CliContext): Command {
       "after",
       "\nWith no --network and no running devnet, an embedded network (chain, solver, resource provider, mediator)\nstarts in this process for the one job and stops after it.",
     )
+    .option("--detach", "print the deal id once the solver accepts the job, and exit; collect it later with `lilypad jobs get <deal-id>`")
+    .addHelpText("after", RUN_DETACH_EXAMPLES)
     .action(async (ref: string, positional: string[], flags: RunFlags, command: Command) => {
       const all = { ...command.optsWithGlobals<RunFlags>(), ...flags };
       const chance = Number(flags.mediationChance ?? "0");
@@ -85,6 +89,7 @@ export function registerRun(program: Command, ctx: CliContext): Command {
       };
       const local = await localModules(ctx);
       let network = await findNetwork(ctx, config);
+      assertDetachable(flags.detach, network);
       // The chain client, the market and the embedded network are loaded only when needed: a typo is answered at once.
       const connectCreator = async (on: NetworkInfo) => {
         const [{ connectAs }, { DevAccountIndex }] = await Promise.all([import("../connectNetwork.ts"), import("../../chain/devAccounts.ts")]);
@@ -134,6 +139,10 @@ export function registerRun(program: Command, ctx: CliContext): Command {
           keepInEscrow: network.chainId === DEV_CHAIN_ID ? parseEther("100") : 0n,
         });
         try {
+          if (flags.detach) {
+            const terms = resultTimeout === undefined ? undefined : { resultTimeout };
+            return await submitDetached({ ctx, client, module: ref, inputs: job.given, json: flags.json ?? false, options: { mediationChance: chance, targetProvider: flags.target as Address | undefined, terms } });
+          }
           const result = await client.run(ref, job.given, {
             mediationChance: chance,
             targetProvider: flags.target as Address | undefined,
