@@ -12,6 +12,7 @@ import { devAccount } from "../../src/chain/devAccounts.ts";
 import { createLogger } from "../../src/core/logger.ts";
 import { lilypadPaths } from "../../src/core/paths.ts";
 import { startNetwork, type EmbeddedNetwork } from "../../src/devnet/startNetwork.ts";
+import { jobSummarySchema } from "../../src/core/jobSummary.ts";
 
 const execFileAsync = promisify(execFile);
 const repo = fileURLToPath(new URL("../../", import.meta.url));
@@ -69,7 +70,8 @@ describe("lilypad jobs and run --detach", () => {
     assert.ok(resultCid, got.stderr);
 
     // Collecting again finds the deal closed: verified, not judged again, the same files.
-    const again = JSON.parse((await lilypad(["jobs", "get", dealId, "--json"])).stdout) as { resultCid: string; outcome: string; exitCode: number; stdout: string };
+    // The one summary schema of run, module run and jobs get.
+    const again = jobSummarySchema.parse(JSON.parse((await lilypad(["jobs", "get", dealId, "--json"])).stdout));
     assert.deepEqual([again.resultCid, again.outcome, again.exitCode], [resultCid, "accepted", 0]);
     assert.match(again.stdout, /< later >/);
 

@@ -3,16 +3,17 @@
 // its files as `run` does and prints its stdout. It ends like `run`: 3 when the job exited non-zero.
 import { CID } from "multiformats/cid";
 import type { Command } from "commander";
-import { formatEther } from "viem";
 import { outcomeName } from "../../core/outcomeName.ts";
 import type { JobEvent } from "../../job-creator/jobEvents.ts";
 import type { JobResult } from "../../job-creator/lilypadClient.ts";
+import { isExactlyMetered } from "../../core/moduleManifest.ts";
 import { describeModuleOrigin } from "../../modules/moduleOrigin.ts";
+import type { ResolvedModule } from "../../modules/moduleResolver.ts";
 import type { ConfigFlags } from "../config.ts";
 import { NoNetworkError } from "../connectNetwork.ts";
 import type { CliContext } from "../context.ts";
 import { cliJobClient } from "../jobClient.ts";
-import { JobExitedNonZero, readJobOutput } from "../jobOutput.ts";
+import { reportJob } from "../jobOutput.ts";
 import { explainSolverRefusal, getJobOrExplain, openJobsSession, parseDealId } from "../jobsAccess.ts";
 import { localModules } from "../localModules.ts";
 import { saveResultFiles } from "../saveResultFiles.ts";
@@ -57,11 +58,15 @@ export function registerJobsGet(jobs: Command, ctx: CliContext): void {
         if (!flags.json) ctx.stderr(`${line}\n`);
       };
       const local = await localModules(ctx);
+      let module: ResolvedModule | undefined;
       const client = cliJobClient({
         conn,
         network: { ...network, solverUrl: network.solverUrl },
         local,
-        onModule: (resolved) => progress(`module   ${describeModuleOrigin(resolved.origin, resolved.manifest)} (${resolved.id.cid})`),
+        onModule: (resolved) => {
+          module = resolved;
+          progress(`module   ${describeModuleOrigin(resolved.origin, resolved.manifest)} (${resolved.id.cid})`);
+        },
       });
       try {
         const result = await client
@@ -75,7 +80,7 @@ export function registerJobsGet(jobs: Command, ctx: CliContext): void {
             throw explainSolverRefusal(error, dealId);
           });
         const out = await saveResultFiles({ ctx, blockstore: local.blockstore, root: CID.parse(result.resultCid), out: flags.out });
-        await report(ctx, flags, result, out);
+        await report(ctx, flags, result, out, module);
       } finally {
         await client.close();
       }
@@ -105,31 +110,25 @@ function describeCollectEvent(event: JobEvent): string | undefined {
   }
 }
 
-async function report(ctx: CliContext, flags: GetFlags, result: JobResult, out: string): Promise<void> {
-  const output = await readJobOutput(out);
-  const summary = {
-    module: result.module,
-    moduleCid: result.moduleCid,
-    dealId: result.dealId,
-    provider: result.provider,
-    resultCid: result.resultCid,
-    instructions: result.instructions.toString(),
-    paid: result.paid.toString(),
-    outcome: outcomeName(result.outcome),
-    savedTo: out,
-    exitCode: output.exitCode,
-    stdout: output.stdout,
-    stderr: output.stderr,
-  };
-  if (flags.json) ctx.stdout(`${JSON.stringify(summary)}\n`);
-  else {
-    ctx.stdout(output.stdout);
-    if (output.stderr) ctx.stderr(output.stderr.endsWith("\n") ? output.stderr : `${output.stderr}\n`);
-    ctx.stderr(
-      `\nmodule       ${summary.module}\ndeal         ${summary.dealId}\nprovider     ${summary.provider}\n` +
-        `result       ${summary.resultCid}\nsaved to     ${out}\nexit code    ${output.exitCode}\noutcome      ${summary.outcome}\n` +
-        `instructions ${result.instructions.toLocaleString("en-US")}\npaid         ${formatEther(result.paid)} LP\n`,
-    );
-  }
-  if (output.exitCode !== 0) throw new JobExitedNonZero(output.exitCode);
+/** Prints the collected job as `run` does (see reportJob). */
+async function report(ctx: CliContext, flags: GetFlags, result: JobResult, savedTo: string, module: ResolvedModule | undefined): Promise<void> {
+  const publisher = module?.origin.name?.publisher;
+  await reportJob(ctx, {
+    json: flags.json === true,
+    savedTo,
+    facts: {
+      module: result.module,
+      moduleCid: result.moduleCid,
+      ...(publisher ? { publisher } : {}),
+      ranOn: "network",
+      dealId: result.dealId,
+      provider: result.provider,
+      outcome: outcomeName(result.outcome),
+      resultCid: result.resultCid,
+      instructions: result.instructions.toString(),
+      metered: module ? isExactlyMetered(module.manifest.engine) : true,
+      paid: result.paid.toString(),
+      elapsedMs: Math.round(result.elapsedMs),
+    },
+  });
 }
