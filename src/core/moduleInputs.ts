@@ -55,7 +55,7 @@ function checkValue(spec: ModuleInput, value: InputValue): InputValue {
     case "integer":
     case "number": {
       const n = typeof value === "string" && value.trim() !== "" ? Number(value) : value;
-      if (typeof n !== "number" || !Number.isFinite(n)) return fail(`must be a ${spec.type}, got ${JSON.stringify(value)}`);
+      if (typeof n !== "number" || !Number.isFinite(n)) return fail(`must be ${spec.type === "integer" ? "an integer" : "a number"}, got ${JSON.stringify(value)}`);
       if (spec.type === "integer" && !Number.isSafeInteger(n)) return fail(`must be an integer, got ${JSON.stringify(value)}`);
       if (n < spec.min || n > spec.max) return fail(`must be between ${spec.min} and ${spec.max}, got ${n}`);
       return n;

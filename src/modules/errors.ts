@@ -1,10 +1,13 @@
 import { LilypadError } from "../core/errors.ts";
 
-/** A module reference that names no module we can find. */
+/**
+ * A module reference that names no module we can find. Usually the user's argument is at fault (the CLI exits 2);
+ * `usage: false` for a module that exists but cannot be used here (an engine this node lacks, a broken build).
+ */
 export class UnknownModuleError extends LilypadError {
   readonly ref: string;
-  constructor(params: { ref: string; hint?: string; cause?: unknown }) {
-    super({ code: "UNKNOWN_MODULE", message: `no module "${params.ref}"`, hint: params.hint, cause: params.cause });
+  constructor(params: { ref: string; hint?: string; cause?: unknown; usage?: boolean }) {
+    super({ code: "UNKNOWN_MODULE", message: `no module "${params.ref}"`, hint: params.hint, cause: params.cause, usage: params.usage ?? true });
     this.name = "UnknownModuleError";
     this.ref = params.ref;
   }
