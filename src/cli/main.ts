@@ -12,6 +12,7 @@ import type { CliContext } from "./context.ts";
 import { packageVersion } from "./packageVersion.ts";
 import { JobExitedNonZero } from "./jobOutput.ts";
 import { processContext } from "./processContext.ts";
+import { explainConnectionFailure } from "./explainConnectionFailure.ts";
 import { ExitCode, reportError } from "./reportError.ts";
 
 /** Runs the `lilypad` CLI on `argv` (without node and script) and resolves with the process exit code. */
@@ -63,8 +64,10 @@ export async function main(argv: readonly string[], ctx: CliContext = processCon
     if (error instanceof CommanderError) return error.exitCode === 0 ? ExitCode.ok : ExitCode.usage;
     // Everything about the job was printed already, its exit code included.
     if (error instanceof JobExitedNonZero) return ExitCode.jobFailed;
+    // A chain or solver that does not answer is said as such, naming the network, whichever command met it.
+    const network = active.optsWithGlobals<ConfigFlags>().network ?? ctx.env.LILYPAD_NETWORK;
     return reportError({
-      error,
+      error: explainConnectionFailure({ error, network }),
       stderr: ctx.stderr,
       verbose: program.opts().verbose === true || argv.includes("--verbose"),
       usageHint: `run '${commandPath(active)} --help' for usage`,
