@@ -12,11 +12,15 @@ import type { CliContext } from "./context.ts";
 import { packageVersion } from "./packageVersion.ts";
 import { JobExitedNonZero } from "./jobOutput.ts";
 import { processContext } from "./processContext.ts";
+import { applyHelpExamples } from "./helpExamples.ts";
 import { explainConnectionFailure } from "./explainConnectionFailure.ts";
 import { ExitCode, reportError } from "./reportError.ts";
 
-/** Runs the `lilypad` CLI on `argv` (without node and script) and resolves with the process exit code. */
-export async function main(argv: readonly string[], ctx: CliContext = processContext()): Promise<number> {
+/**
+ * The whole `lilypad` command tree, every command registered, with its usage hint and its help examples. Tests walk
+ * it (allCommands) so that a command added here is covered by them, or they fail saying what it lacks.
+ */
+export function buildProgram(ctx: CliContext): Command {
   const program = new Command("lilypad")
     .description("Lilypad: a verifiable compute marketplace settling on an EVM chain")
     .version(packageVersion(), "-V, --version", "print the version")
@@ -31,6 +35,8 @@ export async function main(argv: readonly string[], ctx: CliContext = processCon
     .option("--print-config", "print the configuration (defaults < config file < environment < flags) and stop")
     // Set before adding commands: subcommands inherit these.
     .exitOverride()
+    // Every command's help lists the program's flags too (--network, --private-key, ...): they work after it.
+    .configureHelp({ showGlobalOptions: true })
     .configureOutput({ writeOut: ctx.stdout, writeErr: ctx.stderr })
     .showHelpAfterError("hint: run 'lilypad --help' for usage");
   registerDevnet(program, ctx);
@@ -45,7 +51,13 @@ export async function main(argv: readonly string[], ctx: CliContext = processCon
   for (const command of allCommands(program)) {
     if (command !== program) command.showHelpAfterError(`hint: run '${commandPath(command)} --help' for usage`);
   }
+  applyHelpExamples(allCommands(program));
+  return program;
+}
 
+/** Runs the `lilypad` CLI on `argv` (without node and script) and resolves with the process exit code. */
+export async function main(argv: readonly string[], ctx: CliContext = processContext()): Promise<number> {
+  const program = buildProgram(ctx);
   let active: Command = program;
   program.hook("preAction", (_program, actionCommand) => {
     active = actionCommand;
@@ -75,7 +87,8 @@ export async function main(argv: readonly string[], ctx: CliContext = processCon
   }
 }
 
-function allCommands(command: Command): Command[] {
+/** `command` and every command under it, depth first. */
+export function allCommands(command: Command): Command[] {
   return [command, ...command.commands.flatMap(allCommands)];
 }
 
