@@ -7,6 +7,7 @@ import { resolveModuleRef } from "../../modules/resolveModuleRef.ts";
 import { runModule } from "../../modules/runModule.ts";
 import { SandboxPool } from "../../sandbox/sandboxPool.ts";
 import type { CliContext } from "../context.ts";
+import { instructionsJson, instructionsText } from "../describeInstructions.ts";
 import { JobExitedNonZero, readJobOutput } from "../jobOutput.ts";
 import { localModules } from "../localModules.ts";
 import { saveResultFiles } from "../saveResultFiles.ts";
@@ -67,7 +68,7 @@ export function registerModuleRun(module: Command, ctx: CliContext): Command {
           ...(origin.name?.publisher ? { publisher: origin.name.publisher } : {}),
           resultCid: run.resultCid.toString(),
           exitCode: run.exitCode,
-          instructions: run.instructions.toString(),
+          ...instructionsJson({ instructions: run.instructions, engine: run.manifest.engine }),
           durationMs: Math.round(run.durationMs),
           elapsedMs: Math.round(run.durationMs),
           savedTo: out,
@@ -83,7 +84,7 @@ export function registerModuleRun(module: Command, ctx: CliContext): Command {
         if (output.stderr) ctx.stderr(output.stderr.endsWith("\n") ? output.stderr : `${output.stderr}\n`);
         ctx.stderr(
           `\nmodule       ${summary.module} (${cid})\nresult       ${summary.resultCid}\nsaved to     ${out}\n` +
-            `exit code    ${run.exitCode}\ninstructions ${run.instructions.toLocaleString("en-US")}\n`,
+            `exit code    ${run.exitCode}\ninstructions ${instructionsText({ instructions: run.instructions, engine: run.manifest.engine })}\n`,
         );
         if (run.exitCode !== 0) throw new JobExitedNonZero(run.exitCode);
       } finally {
