@@ -434,7 +434,7 @@ export class LilypadClient {
         case "result.ready":
           // The URL it names is only reported: the result is downloaded from the provider's registered URL.
           result = m.result;
-          stream.push({ type: "result-posted", result: m.result, resultsUrl: m.resultsUrl });
+          stream.push({ type: "result-posted", result: m.result, resultsUrl: m.resultsUrl, engine: job.manifest.engine });
           break;
         default:
           return;
