@@ -10,16 +10,6 @@ import type { InputValue } from "../core/moduleInputs.ts";
 import type { LilypadClient, RunOptions } from "../job-creator/lilypadClient.ts";
 import type { CliContext } from "./context.ts";
 
-/** Examples for `run --help`. */
-export const RUN_DETACH_EXAMPLES = `
-Examples:
-  lilypad run cowsay:v1 -i Message=hello
-  lilypad run etl:v1 -i Data=./sales.csv -i GroupBy=city -i Value=amount --out ./report
-  id=$(lilypad run cowsay:v1 -i Message=later --detach)   # prints the deal id once the solver accepts the job
-  lilypad jobs logs "$id" -f                                # follow its output
-  lilypad jobs get "$id"                                    # collect, verify and judge its result
-`;
-
 /** A detached job needs a network that outlives this process: an embedded one would stop with it. */
 export function assertDetachable(detach: boolean | undefined, network: NetworkInfo | undefined): void {
   if (!detach || network) return;

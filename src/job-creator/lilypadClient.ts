@@ -11,7 +11,7 @@ import { DealState, Outcome, emptyResult, type JobOffer, type Result } from "../
 import { asPackedDeal, unpackDeal, type PackedDeal } from "../core/dealPacking.ts";
 import type { ModuleResolver } from "../modules/moduleResolver.ts";
 import { inputsHashOf, resolveInputs, type InputValue, type ResolvedInputs } from "../core/moduleInputs.ts";
-import type { ModuleManifest } from "../core/moduleManifest.ts";
+import type { ModuleEngine, ModuleManifest } from "../core/moduleManifest.ts";
 import { costOf } from "../core/pricing.ts";
 import type { ChainConnection } from "../chain/chainConnection.ts";
 import { BatchQueue } from "../chain/market/batchQueue.ts";
@@ -116,7 +116,10 @@ export interface JobResult {
   /** The job's standard output. */
   stdout: Uint8Array;
   result: Result;
+  /** Instructions the run was metered at: 0 for an engine that is not metered (`engine` says which). */
   instructions: bigint;
+  /** The module's engine: only wasm runs are metered (isExactlyMetered); js modules are priced per run. */
+  engine: ModuleEngine;
   /** What the creator paid the provider (0 when the provider was found wrong). */
   paid: bigint;
   outcome: Outcome;
@@ -507,7 +510,7 @@ export class LilypadClient {
         case "result.ready":
           // The URL it names is only reported: the result is downloaded from the provider's registered URL.
           result = m.result;
-          stream.push({ type: "result-posted", result: m.result, resultsUrl: m.resultsUrl });
+          stream.push({ type: "result-posted", result: m.result, resultsUrl: m.resultsUrl, engine: job.manifest.engine });
           break;
         default:
           return;
@@ -621,6 +624,7 @@ export class LilypadClient {
         stdout,
         result,
         instructions: result.instructions,
+        engine: job.manifest.engine,
         paid,
         outcome,
         challenged: outcome !== Outcome.Accepted && outcome !== Outcome.Finalized,

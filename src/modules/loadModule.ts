@@ -39,7 +39,7 @@ export async function loadModule({ cid, blockstore, artifactsDir }: LoadModulePa
   const bytes = await readFileBytes({ blockstore, cid: root, maxBytes: MAX_MANIFEST_BYTES });
   const manifest = parseManifest(JSON.parse(new TextDecoder().decode(bytes)), cid);
   // The store verified the bytes against the CID; the canonical form must hash to it too.
-  if ((await moduleIdOf(manifest)).cid !== cid) throw new UnknownModuleError({ ref: cid, hint: "its manifest is not in canonical form" });
+  if ((await moduleIdOf(manifest)).cid !== cid) throw new UnknownModuleError({ ref: cid, hint: "its manifest is not in canonical form", usage: false });
   const artifactCid = CID.parse(manifest.artifact.cid);
   if (manifest.engine === "wasm") {
     return { cid, manifest, artifact: { engine: "wasm", wasm: await readFileBytes({ blockstore, cid: artifactCid, maxBytes: MAX_WASM_BYTES }) } };
@@ -55,7 +55,7 @@ export async function loadModule({ cid, blockstore, artifactsDir }: LoadModulePa
     }
     return { cid, manifest, artifact: { engine: "js", dir } };
   }
-  throw new UnknownModuleError({ ref: cid, hint: `the ${manifest.engine} engine is not available on this node` });
+  throw new UnknownModuleError({ ref: cid, hint: `the ${manifest.engine} engine is not available on this node`, usage: false });
 }
 
 async function packageShippedModule(cid: string, blockstore: Blockstore): Promise<void> {
@@ -64,6 +64,6 @@ async function packageShippedModule(cid: string, blockstore: Blockstore): Promis
   const name = entry[0].split(":")[0]!;
   const packaged = await packageModule({ dir: join(SHIPPED_MODULES_DIR, name), blockstore });
   if (packaged.cid !== cid) {
-    throw new UnknownModuleError({ ref: entry[0], hint: `building modules/${name} gave ${packaged.cid}, not the catalog's ${cid}: run npm run build:modules` });
+    throw new UnknownModuleError({ ref: entry[0], hint: `building modules/${name} gave ${packaged.cid}, not the catalog's ${cid}: run npm run build:modules`, usage: false });
   }
 }

@@ -25,20 +25,10 @@ interface JobsFlags extends ConfigFlags {
   seq?: string;
 }
 
-const JOBS_EXAMPLES = `
-Examples:
-  lilypad jobs list --status open            # your jobs still running
-  lilypad jobs show <deal-id>                # module, inputs, result CID, outcome, timeline
-  lilypad jobs logs <deal-id> -f             # the job's stdout and stderr as it runs
-  id=$(lilypad run cowsay:v1 --detach) && lilypad jobs get "$id"
-  lilypad jobs finalize                      # settle your overdue deals
-`;
-
 export function registerJobs(program: Command, ctx: CliContext): void {
   const jobs = program
     .command("jobs")
-    .description("your jobs: list them, show one, follow its output, collect a detached one, finalize overdue deals, revoke unopened offers")
-    .addHelpText("after", JOBS_EXAMPLES);
+    .description("your jobs: list them, show one, follow its output, collect a detached one, finalize overdue deals, revoke unopened offers");
 
   registerJobsList(jobs, ctx);
   registerJobsShow(jobs, ctx);
@@ -55,8 +45,7 @@ export function registerJobs(program: Command, ctx: CliContext): void {
       "\nPast a deal's current deadline anyone may finalize it: a provider that posted no result refunds the creator's\n" +
         "payment and pays it the provider's timeout collateral; a result nobody judged pays the provider; a challenge\n" +
         "the mediator never ruled on refunds both. Deadlines are by the chain's clock. `lilypad run` finalizes its\n" +
-        "own job when its provider is silent; this settles what is left, e.g. after the command was stopped.\n\n" +
-        "Examples:\n  lilypad jobs finalize                      # every overdue deal of yours\n  lilypad jobs finalize <deal-id> --json",
+        "own job when its provider is silent; this settles what is left, e.g. after the command was stopped.",
     )
     .action(async (id: string | undefined, flags: JobsFlags, command: Command) => {
       const dealId = id === undefined ? undefined : parseDealId(id);
@@ -77,8 +66,7 @@ export function registerJobs(program: Command, ctx: CliContext): void {
       "after",
       "\nA signed job offer stays valid until its expiry. Revoking raises your lane's sequence number on chain, so every\n" +
         "offer of that lane up to it is refused (no funds move). A lane whose deal is open runs its course: only a\n" +
-        "lane with no deal in progress can be revoked. The solver sees the revocation on chain and ends the job as revoked.\n\n" +
-        "Examples:\n  lilypad jobs revoke <deal-id>\n  lilypad jobs revoke --lane 3               # every unopened offer of lane 3",
+        "lane with no deal in progress can be revoked. The solver sees the revocation on chain and ends the job as revoked.",
     )
     .action(async (id: string | undefined, flags: JobsFlags, command: Command) => {
       if ((id === undefined) === (flags.lane === undefined)) {

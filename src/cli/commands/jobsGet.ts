@@ -6,13 +6,13 @@ import type { Command } from "commander";
 import { outcomeName } from "../../core/outcomeName.ts";
 import type { JobEvent } from "../../job-creator/jobEvents.ts";
 import type { JobResult } from "../../job-creator/lilypadClient.ts";
-import { isExactlyMetered } from "../../core/moduleManifest.ts";
 import { describeModuleOrigin } from "../../modules/moduleOrigin.ts";
 import type { ResolvedModule } from "../../modules/moduleResolver.ts";
 import type { ConfigFlags } from "../config.ts";
 import { NoNetworkError } from "../connectNetwork.ts";
 import type { CliContext } from "../context.ts";
 import { cliJobClient } from "../jobClient.ts";
+import { instructionsPhrase } from "../describeInstructions.ts";
 import { reportJob } from "../jobOutput.ts";
 import { explainSolverRefusal, getJobOrExplain, openJobsSession, parseDealId } from "../jobsAccess.ts";
 import { localModules } from "../localModules.ts";
@@ -23,12 +23,7 @@ interface GetFlags extends ConfigFlags {
   json?: boolean;
 }
 
-const EXAMPLES = `
-Examples:
-  id=$(lilypad run cowsay:v1 -i Message=later --detach)
-  lilypad jobs get "$id"                     # waits for the result, verifies it, prints the job's stdout
-  lilypad jobs get "$id" --out ./moo --json  # saves the files in ./moo; one JSON summary (like run --json)
-
+const NOTES = `
 Who judges a detached job: while its judging window is open (the offer's judgingWindow, 120 s by default, from when
 the result is posted), \`jobs get\` judges it as \`run\` would: it accepts a result that downloads and matches its CID
 on chain, and challenges one that does not (the mediator then re-runs the job and rules). Once the window has
@@ -46,7 +41,7 @@ export function registerJobsGet(jobs: Command, ctx: CliContext): void {
     .argument("<deal-id>")
     .option("--out <dir>", "where to save the result files (default: ./lilypad-results/<result CID>)")
     .option("--json", "print one JSON object (as `run --json` does) instead of the job's output and a summary")
-    .addHelpText("after", EXAMPLES)
+    .addHelpText("after", NOTES)
     .action(async (id: string, flags: GetFlags, command: Command) => {
       const dealId = parseDealId(id);
       const session = await openJobsSession(ctx, command);
@@ -96,7 +91,7 @@ function describeCollectEvent(event: JobEvent): string | undefined {
     case "log":
       return `  ${event.line}`;
     case "result-posted":
-      return `result posted on chain (${event.result.instructions.toLocaleString("en-US")} instructions)`;
+      return `result posted on chain (${instructionsPhrase({ instructions: event.result.instructions, engine: event.engine })})`;
     case "downloaded":
       return `downloaded and verified ${event.resultCid}`;
     case "accepted":
@@ -125,8 +120,8 @@ async function report(ctx: CliContext, flags: GetFlags, result: JobResult, saved
       provider: result.provider,
       outcome: outcomeName(result.outcome),
       resultCid: result.resultCid,
-      instructions: result.instructions.toString(),
-      metered: module ? isExactlyMetered(module.manifest.engine) : true,
+      engine: result.engine,
+      instructions: result.instructions,
       paid: result.paid.toString(),
       elapsedMs: Math.round(result.elapsedMs),
     },

@@ -24,13 +24,7 @@ interface ListFlags extends ConfigFlags {
   json?: boolean;
 }
 
-const EXAMPLES = `
-Examples:
-  lilypad jobs list                          # your 20 newest jobs
-  lilypad jobs list --status open,result-posted
-  lilypad jobs list --module cowsay:v1 --since 2h
-  lilypad jobs list --since 2026-01-31 --limit 100 --json
-
+const NOTES = `
 Statuses: ${jobStatusSchema.options.join(", ")}. --json prints the solver's records as an array, unchanged.
 `;
 
@@ -43,7 +37,7 @@ export function registerJobsList(jobs: Command, ctx: CliContext): void {
     .option("--module <module>", "only jobs of this module: NAME:VERSION or its CID")
     .option("--since <when>", "only jobs submitted since then: a duration back from now (90s, 30m, 2h, 7d) or a date (2026-01-31, ISO 8601)")
     .option("--json", "print the records as JSON")
-    .addHelpText("after", EXAMPLES)
+    .addHelpText("after", NOTES)
     .action(async (flags: ListFlags, command: Command) => {
       const limit = Number(flags.limit);
       if (!Number.isInteger(limit) || limit < 1 || limit > 1000) throw new InvalidArgumentError({ argument: "--limit", message: "--limit must be a whole number from 1 to 1000" });

@@ -20,13 +20,7 @@ interface LogsFlags extends ConfigFlags {
   json?: boolean;
 }
 
-const EXAMPLES = `
-Examples:
-  lilypad jobs logs 0x3f…c2                  # the job's output so far, and its status lines
-  lilypad jobs logs 0x3f…c2 -f               # follow it until its result is posted (or the job fails)
-  lilypad jobs logs 0x3f…c2 --no-status > out.txt 2> err.txt
-  lilypad jobs logs 0x3f…c2 -f --json        # one JSON object per line: {stream, text, at?, from}
-
+const NOTES = `
 The live output is a preview the provider sends as the job writes it (at most 64 KiB). The whole output is in the
 result; once one is posted it is downloaded, verified against the result CID on chain, and what was not shown live
 is printed from it.
@@ -44,7 +38,7 @@ export function registerJobsLogs(jobs: Command, ctx: CliContext): void {
     .option("-f, --follow", "keep printing until the job's output is complete (its result posted) or the job ends otherwise")
     .option("--no-status", "print only the job's own stdout and stderr")
     .option("--json", "print one JSON object per line: {stream: stdout|stderr|status, text, at?, from: provider|result}")
-    .addHelpText("after", EXAMPLES)
+    .addHelpText("after", NOTES)
     .action(async (id: string, flags: LogsFlags, command: Command) => {
       const dealId = parseDealId(id);
       const session = await openJobsSession(ctx, command);

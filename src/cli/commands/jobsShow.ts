@@ -12,11 +12,7 @@ import { getJobOrExplain, openJobsSession, parseDealId } from "../jobsAccess.ts"
 import { localModules } from "../localModules.ts";
 import { moduleLabels, type ModuleLabel } from "../moduleLabels.ts";
 
-const EXAMPLES = `
-Examples:
-  lilypad jobs show 0x3f…c2                  # module, inputs, result CID, outcome, timeline
-  lilypad jobs show 0x3f…c2 --json | jq .resultCid
-
+const NOTES = `
 --json prints the solver's record and offer as before, with module ({name, cid}), resultCid, outcomeName and
 timeline added. Timeline times are the solver's clock; steps the chain made carry their transaction.
 `;
@@ -29,7 +25,7 @@ export function registerJobsShow(jobs: Command, ctx: CliContext): void {
     .description("one job: module, inputs, status, provider, result CID, outcome, and its timeline")
     .argument("<deal-id>")
     .option("--json", "print JSON")
-    .addHelpText("after", EXAMPLES)
+    .addHelpText("after", NOTES)
     .action(async (id: string, flags: ConfigFlags & { json?: boolean }, command: Command) => {
       const dealId = parseDealId(id);
       const session = await openJobsSession(ctx, command);

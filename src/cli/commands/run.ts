@@ -5,7 +5,6 @@ import type { Command } from "commander";
 import { CID } from "multiformats/cid";
 import { isAddress, parseEther, type Address } from "viem";
 import { InvalidArgumentError } from "../../core/errors.ts";
-import { isExactlyMetered } from "../../core/moduleManifest.ts";
 import { TIMEOUT_LIMITS } from "../../core/dealTypes.ts";
 import { createLogger } from "../../core/logger.ts";
 import { outcomeName } from "../../core/outcomeName.ts";
@@ -22,12 +21,13 @@ import type { Blockstore } from "../../storage/createBlockstore.ts";
 import { loadCliConfig, type ConfigFlags } from "../config.ts";
 import type { CliContext } from "../context.ts";
 import { findNetwork, NoNetworkError } from "../findNetwork.ts";
+import { instructionsPhrase } from "../describeInstructions.ts";
 import { reportJob } from "../jobOutput.ts";
 import { localModules } from "../localModules.ts";
 import { saveResultFiles } from "../saveResultFiles.ts";
 import { collectInput } from "../parseInputFlags.ts";
 import { prepareJob } from "../prepareJob.ts";
-import { assertDetachable, RUN_DETACH_EXAMPLES, submitDetached } from "../submitDetached.ts";
+import { assertDetachable, submitDetached } from "../submitDetached.ts";
 
 interface RunFlags extends ConfigFlags {
   input?: string[];
@@ -63,7 +63,6 @@ export function registerRun(program: Command, ctx: CliContext): Command {
       "\nWith no --network and no running devnet, an embedded network (chain, solver, resource provider, mediator)\nstarts in this process for the one job and stops after it.",
     )
     .option("--detach", "print the deal id once the solver accepts the job, and exit; collect it later with `lilypad jobs get <deal-id>`")
-    .addHelpText("after", RUN_DETACH_EXAMPLES)
     .action(async (ref: string, positional: string[], flags: RunFlags, command: Command) => {
       const all = { ...command.optsWithGlobals<RunFlags>(), ...flags };
       const chance = Number(flags.mediationChance ?? "0");
@@ -176,7 +175,7 @@ function describeEvent(event: JobEvent): string | undefined {
     case "log":
       return `  provider: ${event.line}`;
     case "result-posted":
-      return `result posted on chain (${event.result.instructions.toLocaleString("en-US")} instructions)`;
+      return `result posted on chain (${instructionsPhrase({ instructions: event.result.instructions, engine: event.engine })})`;
     case "downloaded":
       return `downloaded and verified ${event.resultCid}`;
     case "accepted":
@@ -206,8 +205,8 @@ async function report(ctx: CliContext, flags: RunFlags, result: JobResult, block
       provider: result.provider,
       outcome: outcomeName(result.outcome),
       resultCid: result.resultCid,
-      instructions: result.instructions.toString(),
-      metered: isExactlyMetered(module.manifest.engine),
+      engine: result.engine,
+      instructions: result.instructions,
       paid: result.paid.toString(),
       elapsedMs: Math.round(result.elapsedMs),
     },
