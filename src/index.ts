@@ -4,6 +4,7 @@ export { createLilypadClient, type CreateLilypadClientParameters } from "./job-c
 export {
   DEFAULT_JOB_TERMS,
   LilypadClient,
+  type CollectOptions,
   type JobHandle,
   type JobResult,
   type JobTerms,

@@ -7,8 +7,13 @@ import { LilypadError } from "../core/errors.ts";
 export class RpcUnreachableError extends LilypadError {
   readonly url: string;
 
-  constructor(params: { url: string; reason: string; cause?: unknown }) {
-    super({ code: "RPC_UNREACHABLE", message: `cannot reach the chain at ${params.url}: ${params.reason}`, hint: "check --rpc-url (or the network file's rpcUrl) and that the node is up", cause: params.cause });
+  constructor(params: { url: string; reason: string; network?: string; hint?: string; cause?: unknown }) {
+    super({
+      code: "RPC_UNREACHABLE",
+      message: `cannot reach the chain at ${params.url}${params.network ? ` (network ${params.network})` : ""}: ${params.reason}`,
+      hint: params.hint ?? "check --rpc-url (or the network file's rpcUrl) and that the node is up",
+      cause: params.cause,
+    });
     this.name = "RpcUnreachableError";
     this.url = params.url;
   }

@@ -6,6 +6,7 @@ import { join } from "node:path";
 import { formatEther } from "viem";
 import type { JobSummary } from "../core/jobSummary.ts";
 import type { CliContext } from "./context.ts";
+import { instructionsJson, instructionsText } from "./describeInstructions.ts";
 
 /**
  * Thrown by `run` and `module run` once everything is printed, when the job ran and exited non-zero: the command
@@ -36,7 +37,7 @@ export async function readJobOutput(resultDir: string): Promise<JobOutput> {
 }
 
 /** The summary's fields that do not come from the result folder itself. */
-export type JobFacts = Omit<JobSummary, "exitCode" | "stdout" | "stderr" | "files" | "savedTo">;
+export type JobFacts = Omit<JobSummary, "exitCode" | "stdout" | "stderr" | "files" | "savedTo" | "instructions" | "metered"> & { instructions: bigint };
 
 /**
  * Prints a finished job from its saved result folder, and throws JobExitedNonZero when the job exited non-zero
@@ -44,7 +45,14 @@ export type JobFacts = Omit<JobSummary, "exitCode" | "stdout" | "stderr" | "file
  */
 export async function reportJob(ctx: CliContext, params: { facts: JobFacts; savedTo: string; json: boolean }): Promise<JobSummary> {
   const output = await readJobOutput(params.savedTo);
-  const summary: JobSummary = { ...params.facts, ...output, savedTo: params.savedTo, files: await filesUnder(params.savedTo) };
+  const { instructions, ...facts } = params.facts;
+  const summary: JobSummary = {
+    ...facts,
+    ...instructionsJson({ instructions, engine: facts.engine }),
+    ...output,
+    savedTo: params.savedTo,
+    files: await filesUnder(params.savedTo),
+  };
   if (params.json) {
     ctx.stdout(`${JSON.stringify(summary)}\n`);
   } else {
@@ -64,7 +72,7 @@ function describeSummary(s: JobSummary): string {
     ["result", s.resultCid],
     ["saved to", s.savedTo],
     ["exit code", String(s.exitCode)],
-    ["instructions", s.metered ? BigInt(s.instructions).toLocaleString("en-US") : "not metered (js engine: priced per run)"],
+    ["instructions", instructionsText({ instructions: BigInt(s.instructions), engine: s.engine })],
     ["paid", s.paid === null ? null : `${formatEther(BigInt(s.paid))} LP`],
     ["took", `${s.elapsedMs} ms`],
   ];

@@ -4,10 +4,16 @@ import type { CliContext } from "./context.ts";
 import { packageVersion } from "./packageVersion.ts";
 import { JobExitedNonZero } from "./jobOutput.ts";
 import { processContext } from "./processContext.ts";
+import { applyHelpExamples } from "./helpExamples.ts";
+import { explainConnectionFailure } from "./explainConnectionFailure.ts";
 import { ExitCode, reportError } from "./reportError.ts";
 
-/** Runs the `lilypad` CLI on `argv` (without node and script) and resolves with the process exit code. */
-export async function main(argv: readonly string[], ctx: CliContext = processContext()): Promise<number> {
+/**
+ * The `lilypad` command tree with its usage hints and help examples: every command, or only the top-level command
+ * `only` (what main does, so that only that command's modules load). Tests walk the whole tree (allCommands) so
+ * that a command added here is covered by them, or they fail saying what it lacks.
+ */
+export async function buildProgram(ctx: CliContext, only?: string): Promise<Command> {
   const program = new Command("lilypad")
     .description("Lilypad: a verifiable compute marketplace settling on an EVM chain")
     .version(packageVersion(), "-V, --version", "print the version")
@@ -22,13 +28,21 @@ export async function main(argv: readonly string[], ctx: CliContext = processCon
     .option("--print-config", "print the configuration (defaults < config file < environment < flags) and stop")
     // Set before adding commands: subcommands inherit these.
     .exitOverride()
+    // Every command's help lists the program's flags too (--network, --private-key, ...): they work after it.
+    .configureHelp({ showGlobalOptions: true })
     .configureOutput({ writeOut: ctx.stdout, writeErr: ctx.stderr })
     .showHelpAfterError("hint: run 'lilypad --help' for usage");
-  await registerCommands(program, ctx, commandNamed(argv));
+  await registerCommands(program, ctx, only);
   for (const command of allCommands(program)) {
     if (command !== program) command.showHelpAfterError(`hint: run '${commandPath(command)} --help' for usage`);
   }
+  applyHelpExamples(allCommands(program));
+  return program;
+}
 
+/** Runs the `lilypad` CLI on `argv` (without node and script) and resolves with the process exit code. */
+export async function main(argv: readonly string[], ctx: CliContext = processContext()): Promise<number> {
+  const program = await buildProgram(ctx, commandNamed(argv));
   let active: Command = program;
   program.hook("preAction", (_program, actionCommand) => {
     active = actionCommand;
@@ -47,8 +61,10 @@ export async function main(argv: readonly string[], ctx: CliContext = processCon
     if (error instanceof CommanderError) return error.exitCode === 0 ? ExitCode.ok : ExitCode.usage;
     // Everything about the job was printed already, its exit code included.
     if (error instanceof JobExitedNonZero) return ExitCode.jobFailed;
+    // A chain or solver that does not answer is said as such, naming the network, whichever command met it.
+    const network = active.optsWithGlobals<ConfigFlags>().network ?? ctx.env.LILYPAD_NETWORK;
     return reportError({
-      error,
+      error: explainConnectionFailure({ error, network }),
       stderr: ctx.stderr,
       verbose: program.opts().verbose === true || argv.includes("--verbose"),
       usageHint: `run '${commandPath(active)} --help' for usage`,
@@ -106,14 +122,15 @@ function commandNamed(argv: readonly string[]): string | undefined {
 }
 
 /** Registers the command `name` (every command when it is undefined or not one of ours), in the order help lists them. */
-export async function registerCommands(program: Command, ctx: CliContext, name?: string): Promise<void> {
+async function registerCommands(program: Command, ctx: CliContext, name?: string): Promise<void> {
   const entry = name === undefined ? undefined : (Object.hasOwn(ENTRY_OF, name) ? ENTRY_OF[name] : undefined);
   const loaders = entry ? [COMMANDS[entry]!] : Object.values(COMMANDS);
   const registrars = (await Promise.all(loaders.map((load) => load()))).flat();
   for (const register of registrars) register(program, ctx);
 }
 
-function allCommands(command: Command): Command[] {
+/** `command` and every command under it, depth first. */
+export function allCommands(command: Command): Command[] {
   return [command, ...command.commands.flatMap(allCommands)];
 }
 

@@ -1,4 +1,4 @@
-import { InvalidArgumentError, LilypadError } from "../core/errors.ts";
+import { LilypadError } from "../core/errors.ts";
 
 /** Exit codes of the CLI. */
 /** 0: done; 1: an error (the network, a deal that failed or timed out); 2: bad usage; 3: the job ran and exited non-zero. */
@@ -14,12 +14,14 @@ export interface ReportErrorParameters {
 
 /**
  * Prints an error the way the CLI shows every failure: `error: <message>`, then a hint, then (with --verbose) the
- * cause chain. Returns the exit code: 2 for invalid arguments, 1 for anything else.
+ * cause chain. Returns the exit code: 2 for errors the user's arguments or inputs caused (`LilypadError.usage`), 1
+ * for anything else.
  */
 export function reportError({ error, stderr, verbose, usageHint }: ReportErrorParameters): number {
   if (error instanceof LilypadError) {
     stderr(`error: ${error.message}\n`);
-    const usage = error instanceof InvalidArgumentError;
+    // InvalidArgumentError, InvalidInputError, a module name that names nothing: the user's arguments are at fault.
+    const usage = error.usage;
     const hint = error.hint ?? (usage ? usageHint : undefined);
     if (hint) stderr(`hint: ${hint}\n`);
     if (verbose) {

@@ -22,17 +22,25 @@ export interface LilypadErrorParameters {
   hint?: string;
   /** The underlying error, shown with --verbose. */
   cause?: unknown;
+  /**
+   * The caller's own arguments or inputs are at fault (a bad flag, an unknown input, a module name that names
+   * nothing), so calling again unchanged cannot succeed. The CLI exits 2 (usage) for these, 1 for the rest.
+   */
+  usage?: boolean;
 }
 
 export class LilypadError extends Error {
   readonly code: string;
   readonly hint: string | undefined;
+  /** See LilypadErrorParameters.usage. */
+  readonly usage: boolean;
 
   constructor(params: LilypadErrorParameters) {
     super(params.message, params.cause === undefined ? undefined : { cause: params.cause });
     this.name = "LilypadError";
     this.code = params.code;
     this.hint = params.hint;
+    this.usage = params.usage ?? false;
   }
 }
 
@@ -42,7 +50,7 @@ export class InvalidArgumentError extends LilypadError {
   readonly argument: string;
 
   constructor(params: { argument: string; message: string; hint?: string; cause?: unknown }) {
-    super({ code: ErrorCode.invalidArgument, message: params.message, hint: params.hint, cause: params.cause });
+    super({ code: ErrorCode.invalidArgument, message: params.message, hint: params.hint, cause: params.cause, usage: true });
     this.name = "InvalidArgumentError";
     this.argument = params.argument;
   }
@@ -84,13 +92,16 @@ export class ListenError extends LilypadError {
   }
 }
 
-/** A job input does not fit the module's manifest: unknown, missing, of the wrong type or out of its limits. */
+/**
+ * A job input does not fit the module's manifest: unknown, missing, of the wrong type or out of its limits, or a file
+ * that is missing or too big. The caller's to fix, so a usage error (the CLI exits 2).
+ */
 export class InvalidInputError extends LilypadError {
   /** The input's name as the user typed it. */
   readonly key: string;
 
   constructor(params: { key: string; reason: string; hint?: string }) {
-    super({ code: ErrorCode.invalidInput, message: `input "${params.key}": ${params.reason}`, hint: params.hint });
+    super({ code: ErrorCode.invalidInput, message: `input "${params.key}": ${params.reason}`, hint: params.hint, usage: true });
     this.name = "InvalidInputError";
     this.key = params.key;
   }

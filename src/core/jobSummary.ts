@@ -2,6 +2,7 @@
 // schema, whether the job went through the market or ran in the local sandbox. `npm run build:schema` publishes it
 // as docs/job-summary.schema.json for scripts that read it.
 import { z } from "zod";
+import { moduleEngineSchema } from "./moduleManifest.ts";
 import { addressSchema, bytes32Schema } from "./primitives.ts";
 
 const decimal = z.string().regex(/^(0|[1-9][0-9]*)$/, "a whole number in decimal");
@@ -31,6 +32,8 @@ export const jobSummarySchema = z
     /** Where the result folder was saved, and the paths of the files in it (relative, sorted). */
     savedTo: z.string(),
     files: z.array(z.string()),
+    /** The module's engine: wasm runs are metered; js runs (ocr, classify) are not, and are priced per run. */
+    engine: moduleEngineSchema,
     /** Instructions the metered sandbox counted, in decimal; "0" when the engine is not metered (see `metered`). */
     instructions: decimal,
     /** Whether `instructions` was counted: only wasm modules are metered; js modules are priced per run. */

@@ -15,7 +15,7 @@ export const GOVERNANCE_NAMESPACE: Address = zeroAddress;
 export class InvalidModuleNameError extends LilypadError {
   readonly ref: string;
   constructor(params: { ref: string; reason: string; hint?: string }) {
-    super({ code: "INVALID_MODULE_NAME", message: `"${params.ref}" is not a module name: ${params.reason}`, hint: params.hint });
+    super({ code: "INVALID_MODULE_NAME", message: `"${params.ref}" is not a module name: ${params.reason}`, hint: params.hint, usage: true });
     this.name = "InvalidModuleNameError";
     this.ref = params.ref;
   }

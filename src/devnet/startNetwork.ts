@@ -3,7 +3,7 @@
 // server talking to the others over HTTP and WebSocket and settling on the chain. `lilypad run` starts one
 // in-process when no devnet is running; `lilypad devnet` starts one and keeps it up.
 import { mkdir } from "node:fs/promises";
-import { join } from "node:path";
+import { join, resolve } from "node:path";
 import { parseEther, type Address, type Hex } from "viem";
 import { connectChain, type ChainConnection } from "../chain/chainConnection.ts";
 import { devAccount, DevAccountIndex, devPrivateKey } from "../chain/devAccounts.ts";
@@ -83,7 +83,10 @@ export interface EmbeddedNetwork {
   close(): Promise<void>;
 }
 
-export async function startNetwork(params: StartNetworkParameters): Promise<EmbeddedNetwork> {
+export async function startNetwork(given: StartNetworkParameters): Promise<EmbeddedNetwork> {
+  // Absolute from here on: the sandbox (bubblewrap) binds work folders by path, and a relative one such as the
+  // README's "./lilypad-devnet" cannot be bound from inside it.
+  const params = { ...given, home: resolve(given.home) };
   const log = params.log ?? createLogger({ role: "devnet", level: "silent" });
   const dev = await startDevChain({ listen: params.chainListen, blockTime: params.blockTime, instantMining: params.instantMining, onProgress: params.onProgress });
   const closers: (() => Promise<void>)[] = [() => dev.close()];

@@ -87,13 +87,24 @@ export interface ReadResultStdoutParameters {
 
 /** The stdout file of a downloaded result, from the block store. */
 export async function readResultStdout({ blockstore, resultCid }: ReadResultStdoutParameters): Promise<Uint8Array> {
-  return readFileBytes({ blockstore, cid: await stdoutCid(blockstore, resultCid), maxBytes: MAX_STDOUT_BYTES });
+  return readFileBytes({ blockstore, cid: await fileCid(blockstore, resultCid, "stdout"), maxBytes: MAX_STDOUT_BYTES });
 }
 
-/** The result directory's stdout file. */
-async function stdoutCid(blockstore: Blockstore, root: CID): Promise<CID> {
+/**
+ * One of the top-level files of a downloaded result directory (`stdout`, `stderr`, `exitCode`), from the block
+ * store; undefined when the result has no such file.
+ */
+export async function readResultFile({ blockstore, resultCid, name }: ReadResultStdoutParameters & { name: string }): Promise<Uint8Array | undefined> {
+  const entry = await exportEntry(resultCid, resultCid.toString(), blockstore, undefined);
+  if (entry.type !== "directory") return undefined;
+  for await (const child of entry.entries()) if (child.name === name) return readFileBytes({ blockstore, cid: child.cid, maxBytes: MAX_STDOUT_BYTES });
+  return undefined;
+}
+
+/** The result directory's file `name` (a bare file is its own stdout). */
+async function fileCid(blockstore: Blockstore, root: CID, name: string): Promise<CID> {
   const entry = await exportEntry(root, root.toString(), blockstore, undefined);
   if (entry.type !== "directory") return root;
-  for await (const child of entry.entries()) if (child.name === "stdout") return child.cid;
+  for await (const child of entry.entries()) if (child.name === name) return child.cid;
   return root;
 }

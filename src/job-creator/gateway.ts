@@ -27,6 +27,7 @@ import { toWireJson } from "../core/api/wire.ts";
 import { InvalidInputError, InvalidManifestError, LilypadError, ListenError, PortInUseError } from "../core/errors.ts";
 import type { Logger } from "../core/logger.ts";
 import { InvalidModuleNameError } from "../core/moduleName.ts";
+import { isExactlyMetered } from "../core/moduleManifest.ts";
 import { ModuleNameMismatchError, UnknownModuleError } from "../modules/errors.ts";
 import type { Blockstore } from "../storage/createBlockstore.ts";
 import { addBytes } from "../storage/addBytes.ts";
@@ -280,7 +281,8 @@ function eventDetail(event: JobEvent): string | undefined {
     case "log":
       return event.line;
     case "result-posted":
-      return `${event.result.instructions} instructions`;
+      // A js module's run counts nothing (priced per run): its 0 is no measurement.
+      return isExactlyMetered(event.engine) ? `${event.result.instructions} instructions` : "not metered (priced per run)";
     case "downloaded":
       return event.resultCid;
     case "challenged":

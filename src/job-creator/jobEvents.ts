@@ -1,6 +1,7 @@
 // A job's progress as a typed stream: listeners see every event in order, and `for await` reads it to the end.
 import type { Address, Hex } from "viem";
 import type { Outcome, Result } from "../core/dealTypes.ts";
+import type { ModuleEngine } from "../core/moduleManifest.ts";
 
 export type JobEvent =
   | { type: "submitted"; dealId: Hex }
@@ -9,8 +10,11 @@ export type JobEvent =
   /** The deal is open and no result is posted yet: the provider has until `deadline` (unix seconds, the chain's clock). */
   | { type: "awaiting-result"; deadline: number; secondsLeft: number }
   | { type: "log"; line: string }
-  /** `resultsUrl`: where the provider says it serves the result; reported only, the result is downloaded from the URL it registered on chain. */
-  | { type: "result-posted"; result: Result; resultsUrl: string }
+  /**
+   * `resultsUrl`: where the provider says it serves the result; reported only, the result is downloaded from the URL
+   * it registered on chain. `engine`: the module's; `result.instructions` counts only for wasm (js is not metered).
+   */
+  | { type: "result-posted"; result: Result; resultsUrl: string; engine: ModuleEngine }
   /** `from`: the URL it came from (the provider's, or the mediator's after a ruling the provider was right). */
   | { type: "downloaded"; resultCid: string; from: string }
   | { type: "accepted" }

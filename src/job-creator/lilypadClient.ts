@@ -11,7 +11,7 @@ import { DealState, Outcome, emptyResult, type JobOffer, type Result } from "../
 import { asPackedDeal, unpackDeal, type PackedDeal } from "../core/dealPacking.ts";
 import type { ModuleResolver } from "../modules/moduleResolver.ts";
 import { inputsHashOf, resolveInputs, type InputValue, type ResolvedInputs } from "../core/moduleInputs.ts";
-import type { ModuleManifest } from "../core/moduleManifest.ts";
+import type { ModuleEngine, ModuleManifest } from "../core/moduleManifest.ts";
 import { costOf } from "../core/pricing.ts";
 import type { ChainConnection } from "../chain/chainConnection.ts";
 import { BatchQueue } from "../chain/market/batchQueue.ts";
@@ -21,7 +21,9 @@ import { MarketTxError } from "../chain/market/sendMarketTx.ts";
 import { refusesPrivateAddresses } from "../net/privateAddresses.ts";
 import { ensureEscrow } from "../chain/market/escrow.ts";
 import { readDeal } from "../chain/market/readDeal.ts";
-import { followDeals, type DealFollower } from "../chain/market/dealTracker.ts";
+import { followDeals, readTrackedDeals, type DealFollower } from "../chain/market/dealTracker.ts";
+import { moduleCidOfDigest } from "../core/moduleId.ts";
+import { outcomeName } from "../core/outcomeName.ts";
 import { fileInputCids, storeFileInputs } from "./fileInputs.ts";
 import { exportCarBytes } from "../storage/exportCar.ts";
 import { isShippedModule } from "../modules/moduleCatalog.ts";
@@ -98,6 +100,13 @@ export interface RunOptions {
   resources?: ModuleManifest["resources"];
 }
 
+export interface CollectOptions {
+  /** Probability (0-1) of sending a result that passes to the mediator anyway, while it can still be judged. Default 0. */
+  mediationChance?: number;
+  /** Hears the job's progress from the moment collecting starts. */
+  onEvent?: (event: JobEvent) => void;
+}
+
 export interface JobResult {
   dealId: Hex;
   module: string;
@@ -107,7 +116,10 @@ export interface JobResult {
   /** The job's standard output. */
   stdout: Uint8Array;
   result: Result;
+  /** Instructions the run was metered at: 0 for an engine that is not metered (`engine` says which). */
   instructions: bigint;
+  /** The module's engine: only wasm runs are metered (isExactlyMetered); js modules are priced per run. */
+  engine: ModuleEngine;
   /** What the creator paid the provider (0 when the provider was found wrong). */
   paid: bigint;
   outcome: Outcome;
@@ -308,6 +320,69 @@ export class LilypadClient {
     }
   }
 
+  /**
+   * Collects a job submitted earlier, by this client or another process with the same key (`lilypad run --detach`):
+   * waits for its result (finalizing the deal for a refund if the provider lets its result timeout pass), downloads
+   * it and verifies it against the result CID on chain. While the judging window is open it judges the result as
+   * `run` does: accepts a good one, challenges one that cannot be downloaded or verified and waits for the ruling.
+   * A deal already closed (the provider finalized it after the window, or it was judged before) is not judged
+   * again: its result is downloaded and verified, and a result that fails that is an error. Only the job's creator
+   * may collect it.
+   */
+  async collect(dealId: Hex, options: CollectOptions = {}): Promise<JobResult> {
+    const { record, offer } = await this.#solver.getJob(dealId);
+    if (offer.creator.toLowerCase() !== this.address.toLowerCase()) {
+      throw new JobFailedError({ dealId, code: "NOT_YOUR_JOB", reason: `job ${dealId} is ${offer.creator}'s, and this client is ${this.address}: only its creator collects it` });
+    }
+    const failed = solverFailure(dealId, record);
+    if (failed) throw failed;
+    const moduleCid = moduleCidOfDigest(record.moduleId);
+    const { manifest } = await this.#p.resolveModule(moduleCid);
+    // The chain is the truth about the deal: what it holds now decides where collecting starts.
+    const [onChain] = await readTrackedDeals(this.#p.conn, [dealId]);
+    if (onChain?.state === DealState.Closed && (onChain.outcome === Outcome.ResultTimeout || onChain.outcome === Outcome.Declined)) {
+      throw new JobFailedError({
+        dealId,
+        code: onChain.outcome === Outcome.ResultTimeout ? "RESULT_TIMEOUT" : "DECLINED",
+        reason: `the deal closed with no result (${outcomeName(onChain.outcome)}): your payment was refunded with the provider's timeout collateral`,
+      });
+    }
+    const stream = new JobEventStream();
+    if (options.onEvent) stream.on(options.onEvent);
+    const inbox: ServerMessage[] = [];
+    let deliver: ((m: ServerMessage) => void) | undefined;
+    await this.#connect();
+    this.#jobs.set(dealId, (m) => (deliver ? deliver(m) : inbox.push(m)));
+    const unopened: UnopenedJob = { lane: offer.lane, seq: offer.seq, matchDeadline: Number(offer.expiry), revoked: false };
+    if (!onChain) this.#unopened.set(dealId, unopened);
+    this.#deals.follow(dealId, BigInt(this.#p.conn.network.deployBlock));
+    try {
+      return await this.#follow({
+        dealId,
+        offer,
+        inputs: record.inputs,
+        manifest,
+        moduleCid,
+        options: { mediationChance: options.mediationChance },
+        stream,
+        started: performance.now(),
+        inbox,
+        setDeliver: (d) => (deliver = d),
+        unopened,
+        known: onChain && {
+          deal: onChain.deal,
+          provider: onChain.provider,
+          result: onChain.state === DealState.Open ? undefined : onChain.result,
+        },
+        collecting: true,
+      });
+    } finally {
+      this.#jobs.delete(dealId);
+      this.#unopened.delete(dealId);
+      this.#deals.unfollow(dealId);
+    }
+  }
+
   /** Stops following jobs (they reject with CLIENT_CLOSED; their deals go on on chain) and closes the socket. */
   async close(): Promise<void> {
     this.#closing.abort();
@@ -397,12 +472,16 @@ export class LilypadClient {
     inbox: ServerMessage[];
     setDeliver: (deliver: (m: ServerMessage) => void) => void;
     unopened: UnopenedJob;
+    /** What the chain said of the deal before following began (collect). */
+    known?: { deal: PackedDeal; provider: Address; result: Result | undefined };
+    /** Collecting a job submitted earlier: the deal may have been judged or closed already (see collect). */
+    collecting?: boolean;
   }): Promise<JobResult> {
     const { dealId, stream } = job;
     const conn = this.#p.conn;
-    let deal: PackedDeal | undefined;
-    let provider: Address | undefined;
-    let result: Result | undefined;
+    let deal: PackedDeal | undefined = job.known?.deal;
+    let provider: Address | undefined = job.known?.provider;
+    let result: Result | undefined = job.known?.result;
     let wake: (() => void) | undefined;
     let failure: JobFailedError | undefined;
     /** When the deal was seen open, the result deadline last read, and the time left last reported. */
@@ -431,7 +510,7 @@ export class LilypadClient {
         case "result.ready":
           // The URL it names is only reported: the result is downloaded from the provider's registered URL.
           result = m.result;
-          stream.push({ type: "result-posted", result: m.result, resultsUrl: m.resultsUrl });
+          stream.push({ type: "result-posted", result: m.result, resultsUrl: m.resultsUrl, engine: job.manifest.engine });
           break;
         default:
           return;
@@ -490,20 +569,35 @@ export class LilypadClient {
       // The market judges only the deal and result it holds: a different announcement makes it refuse (DealMismatch),
       // and then the deal and its posted result are read back from the chain and judged instead.
       let ref: DealRef = { dealId, deal, result };
-      let verdict = await this.#check(ref, job.manifest, job.options, stream);
+      // A collected job may have been judged, or closed, already: then it is verified and not judged again.
+      const settled = job.collecting ? await this.#settledOnChain(ref) : undefined;
+      if (settled) ({ ref, deal, result } = { ref: settled.ref, deal: settled.ref.deal, result: settled.ref.result });
+      let verdict = await this.#check(ref, job.manifest, settled ? {} : job.options, stream);
       let outcome: Outcome;
+      /** Closed by someone else before this client judged it: too late to challenge what it downloads. */
+      let closedWithoutUs = settled?.state === DealState.Closed;
       try {
-        outcome = await this.#judge(ref, verdict, stream);
+        if (settled?.state === DealState.Closed) outcome = settled.outcome;
+        else if (settled?.state === DealState.Challenged) outcome = await this.#waitForRuling(ref, stream);
+        else outcome = await this.#judge(ref, verdict, stream);
       } catch (error) {
-        if (!(error instanceof MarketTxError && error.revert === "DealMismatch")) throw error;
-        const onChain = await readDeal(conn, dealId);
-        if (!onChain) throw error;
-        stream.push({ type: "log", line: "the announced result differs from the one on chain; judging the one on chain" });
-        result = onChain.result;
-        deal = onChain.deal;
-        ref = { dealId, deal, result };
-        verdict = await this.#check(ref, job.manifest, job.options, stream);
-        outcome = await this.#judge(ref, verdict, stream);
+        if (!(error instanceof MarketTxError)) throw error;
+        // The judging window closed while collecting: the deal's outcome is the chain's (the provider finalized it).
+        const closed = job.collecting ? await this.#settledOnChain(ref) : undefined;
+        if (closed?.state === DealState.Closed) {
+          outcome = closed.outcome;
+          closedWithoutUs = true;
+        } else {
+          if (error.revert !== "DealMismatch") throw error;
+          const onChain = await readDeal(conn, dealId);
+          if (!onChain) throw error;
+          stream.push({ type: "log", line: "the announced result differs from the one on chain; judging the one on chain" });
+          result = onChain.result;
+          deal = onChain.deal;
+          ref = { dealId, deal, result };
+          verdict = await this.#check(ref, job.manifest, job.options, stream);
+          outcome = await this.#judge(ref, verdict, stream);
+        }
       }
       // A result the mediator ruled right is one it re-ran and holds: a provider that would not serve it to this
       // creator does not keep it from the creator that paid for it.
@@ -512,6 +606,13 @@ export class LilypadClient {
       const terms = unpackDeal(deal);
       const paid = outcome === Outcome.ProviderWrong || outcome === Outcome.MediationTimeout ? 0n : costOf(terms, result.instructions);
       stream.push({ type: "closed", outcome });
+      if (!downloaded && closedWithoutUs && outcome !== Outcome.ProviderWrong) {
+        throw new JobFailedError({
+          dealId,
+          code: "RESULT_UNAVAILABLE",
+          reason: `the deal closed (${outcomeName(outcome)}) and its result could not be downloaded or did not match its CID on chain (${verdict.downloadError ?? "unknown"}); it is too late to challenge it`,
+        });
+      }
       if (!downloaded) throw new JobFailedError({ dealId, code: "RESULT_UNAVAILABLE", reason: "the provider's result could not be downloaded; the mediator ruled on it" });
       const stdout = verdict.stdout ?? (await this.#readStdout(resultCid));
       return {
@@ -523,9 +624,10 @@ export class LilypadClient {
         stdout,
         result,
         instructions: result.instructions,
+        engine: job.manifest.engine,
         paid,
         outcome,
-        challenged: outcome !== Outcome.Accepted,
+        challenged: outcome !== Outcome.Accepted && outcome !== Outcome.Finalized,
         elapsedMs: performance.now() - job.started,
       };
     } finally {
@@ -561,6 +663,16 @@ export class LilypadClient {
     else stream.push({ type: "downloaded", resultCid: verdict.resultCid.toString(), from: verdict.from ?? "" });
     if (verdict.suspicion) stream.push({ type: "log", line: `suspect result: ${verdict.suspicion}` });
     return verdict;  }
+
+  /**
+   * The deal as the chain holds it, when someone judged it already: challenged (a ruling to wait for) or closed
+   * (an outcome). Undefined while its result waits to be judged.
+   */
+  async #settledOnChain(ref: DealRef): Promise<{ state: DealState; outcome: Outcome; ref: DealRef } | undefined> {
+    const [onChain] = await readTrackedDeals(this.#p.conn, [ref.dealId]);
+    if (!onChain || (onChain.state !== DealState.Closed && onChain.state !== DealState.Challenged)) return undefined;
+    return { state: onChain.state, outcome: (onChain.outcome ?? Outcome.Finalized) as Outcome, ref: { dealId: ref.dealId, deal: onChain.deal, result: onChain.result } };
+  }
 
   /** Downloads a result from the deal's mediator, at the URL it registered on chain; the verdict unchanged if it cannot. */
   async #downloadFromMediator(ref: DealRef, verdict: Verdict, stream: JobEventStream): Promise<Verdict> {

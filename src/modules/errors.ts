@@ -1,10 +1,13 @@
 import { LilypadError } from "../core/errors.ts";
 
-/** A module reference that names no module we can find. */
+/**
+ * A module reference that names no module we can find. Usually the user's argument is at fault (the CLI exits 2);
+ * `usage: false` for a module that exists but cannot be used here (an engine this node lacks, a broken build).
+ */
 export class UnknownModuleError extends LilypadError {
   readonly ref: string;
-  constructor(params: { ref: string; hint?: string; cause?: unknown }) {
-    super({ code: "UNKNOWN_MODULE", message: `no module "${params.ref}"`, hint: params.hint, cause: params.cause });
+  constructor(params: { ref: string; hint?: string; cause?: unknown; usage?: boolean }) {
+    super({ code: "UNKNOWN_MODULE", message: `no module "${params.ref}"`, hint: params.hint, cause: params.cause, usage: params.usage ?? true });
     this.name = "UnknownModuleError";
     this.ref = params.ref;
   }
@@ -34,10 +37,13 @@ export class ModuleNameMismatchError extends LilypadError {
   }
 }
 
-/** A module folder that cannot be packaged (no manifest, no artifact). */
+/**
+ * A module folder that cannot be packaged (no manifest, no artifact). `usage` when the folder named does not exist
+ * at all (the argument is wrong, exit 2); a folder that exists but is broken is the module's fault (exit 1).
+ */
 export class ModulePackageError extends LilypadError {
-  constructor(params: { dir: string; reason: string; hint?: string; cause?: unknown }) {
-    super({ code: "MODULE_PACKAGE", message: `cannot package ${params.dir}: ${params.reason}`, hint: params.hint, cause: params.cause });
+  constructor(params: { dir: string; reason: string; hint?: string; cause?: unknown; usage?: boolean }) {
+    super({ code: "MODULE_PACKAGE", message: `cannot package ${params.dir}: ${params.reason}`, hint: params.hint, cause: params.cause, usage: params.usage });
     this.name = "ModulePackageError";
   }
 }

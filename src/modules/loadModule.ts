@@ -49,7 +49,7 @@ export async function loadModule({ cid, blockstore, artifactsDir }: LoadModulePa
     }
     return { cid, manifest, artifact: { engine: "js", dir } };
   }
-  throw new UnknownModuleError({ ref: cid, hint: `the ${manifest.engine} engine is not available on this node` });
+  throw new UnknownModuleError({ ref: cid, hint: `the ${manifest.engine} engine is not available on this node`, usage: false });
 }
 
 /** A module's manifest alone (checked against its CID), without reading its artifact: for listings. */
@@ -60,7 +60,7 @@ export async function readModuleManifest({ cid, blockstore }: { cid: string; blo
   const bytes = await readFileBytes({ blockstore, cid: root, maxBytes: MAX_MANIFEST_BYTES });
   const manifest = parseManifest(JSON.parse(new TextDecoder().decode(bytes)), cid);
   // The store verified the bytes against the CID; the canonical form must hash to it too.
-  if ((await moduleIdOf(manifest)).cid !== cid) throw new UnknownModuleError({ ref: cid, hint: "its manifest is not in canonical form" });
+  if ((await moduleIdOf(manifest)).cid !== cid) throw new UnknownModuleError({ ref: cid, hint: "its manifest is not in canonical form", usage: false });
   return manifest;
 }
 
@@ -70,6 +70,6 @@ async function packageShippedModule(cid: string, blockstore: Blockstore): Promis
   const name = entry[0].split(":")[0]!;
   const packaged = await packageModule({ dir: join(SHIPPED_MODULES_DIR, name), blockstore });
   if (packaged.cid !== cid) {
-    throw new UnknownModuleError({ ref: entry[0], hint: `building modules/${name} gave ${packaged.cid}, not the catalog's ${cid}: run npm run build:modules` });
+    throw new UnknownModuleError({ ref: entry[0], hint: `building modules/${name} gave ${packaged.cid}, not the catalog's ${cid}: run npm run build:modules`, usage: false });
   }
 }

@@ -31,6 +31,7 @@ const NOT_ARTIFACT = new Set(["manifest.json", "build", "assembly", "node_module
 export async function packageModule({ dir, blockstore }: PackageModuleParameters): Promise<PackageModuleResult> {
   const root = resolve(dir);
   const manifestPath = join(root, "manifest.json");
+  if (!existsSync(root)) throw new ModulePackageError({ dir: root, reason: "there is no such folder", hint: "name a module folder (one with a manifest.json)", usage: true });
   if (!existsSync(manifestPath)) throw new ModulePackageError({ dir: root, reason: "it has no manifest.json", hint: "see docs/modules.md" });
   let template: unknown;
   try {

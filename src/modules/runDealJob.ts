@@ -17,7 +17,7 @@ import type { ModuleManifest } from "../core/moduleManifest.ts";
 import { LIMIT_EXIT_CODE, limitIsResult, type SandboxLimitCode } from "../core/sandboxLimits.ts";
 import { SandboxLimitError } from "../sandbox/errors.ts";
 import { removeJobDir } from "../sandbox/placeJobInputs.ts";
-import { runJob } from "../sandbox/runJob.ts";
+import { runJob, type RunJobParameters } from "../sandbox/runJob.ts";
 import type { SandboxPool } from "../sandbox/sandboxPool.ts";
 import { addDirectory } from "../storage/addDirectory.ts";
 import type { Blockstore } from "../storage/createBlockstore.ts";
@@ -46,6 +46,8 @@ export interface RunDealJobParameters {
    * of the result (a run stopped by it is `failed`), so a mediator may give a re-run longer than the provider had.
    */
   wallClockFactor?: number;
+  /** Hears the job's stdout and stderr while it runs (the provider forwards them; see tailJobOutput). */
+  onOutput?: RunJobParameters["onOutput"];
 }
 
 /** The job ran to a result: it ended on its own or at a limit every honest run reaches identically. */
@@ -154,6 +156,7 @@ async function runAndStore(
       jobDir,
       seed: hexToBytes(params.inputsHash),
       workRoot,
+      onOutput: params.onOutput,
     });
   } catch (error) {
     if (!(error instanceof SandboxLimitError)) throw error;

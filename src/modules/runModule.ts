@@ -52,7 +52,13 @@ export async function runModule(params: RunModuleParameters): Promise<RunModuleR
     const value = given[spec.name];
     if (spec.type !== "file" || typeof value !== "string" || value.startsWith("baf")) continue;
     if (!existsSync(value) || !statSync(value).isFile()) throw new InvalidInputError({ key: spec.name, reason: `no such file: ${value}` });
-    const { cid } = await addFile({ blockstore, path: value });
+    // The module's maxBytes holds here as on the network (storeFileInputs), so a local run never takes a file the
+    // network would refuse.
+    const { size } = statSync(value);
+    const limit = `${loaded.manifest.name}:${loaded.manifest.version} takes at most ${spec.maxBytes} bytes`;
+    if (size > spec.maxBytes) throw new InvalidInputError({ key: spec.name, reason: `${value} is ${size} bytes`, hint: limit });
+    const { cid, fileBytes } = await addFile({ blockstore, path: value });
+    if (fileBytes > BigInt(spec.maxBytes)) throw new InvalidInputError({ key: spec.name, reason: `${value} grew to ${fileBytes} bytes while being read`, hint: limit });
     given[spec.name] = cid.toString();
     inputFiles[cid.toString()] = value;
   }

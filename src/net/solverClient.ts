@@ -13,15 +13,17 @@ import {
   jobRecordSchema,
   serverMessageSchema,
   storedJobSchema,
+  jobLogsAnswerSchema,
   type CapacityBodyInput,
   type ClientMessage,
+  type JobLogEntry,
   type JobRecord,
+  type StoredJob,
   type ServerMessage,
   type SubmitJobBodyInput,
 } from "../core/api/solverProtocol.ts";
 import { toWireJson } from "../core/api/wire.ts";
 import { LilypadError } from "../core/errors.ts";
-import type { JobOffer } from "../core/dealTypes.ts";
 import { CAR_CONTENT_TYPE } from "../storage/exportCar.ts";
 
 /** The solver answered with an error (or could not be reached: code SOLVER_UNREACHABLE). */
@@ -33,6 +35,16 @@ export class SolverRequestError extends LilypadError {
     this.name = "SolverRequestError";
     this.status = params.status;
   }
+}
+
+/** Which of the signer's jobs to list (GET /api/v1/jobs). */
+export interface ListJobsParameters {
+  limit?: number;
+  /** Comma-separated statuses. */
+  status?: string;
+  moduleId?: Hex;
+  /** Submitted at or after (unix seconds). */
+  since?: number;
 }
 
 /** A request the solver has not answered in this long is treated as lost. */
@@ -121,18 +133,25 @@ export class SolverClient {
     return jobRecordSchema.parse(await this.request("POST", `${API_PREFIX}/jobs`, body));
   }
 
-  async getJob(dealId: Hex): Promise<{ record: JobRecord; offer: JobOffer }> {
+  async getJob(dealId: Hex): Promise<StoredJob> {
     return storedJobSchema.parse(await this.request("GET", `${API_PREFIX}/jobs/${dealId}`));
   }
 
-  async listJobs(limit = 50): Promise<JobRecord[]> {
-    const json = (await this.request("GET", `${API_PREFIX}/jobs?limit=${limit}`)) as { jobs: unknown[] };
+  /** The signer's newest jobs (a number: how many), narrowed by status, module id or submission time. */
+  async listJobs(query: number | ListJobsParameters = 50): Promise<JobRecord[]> {
+    const { limit = 50, status, moduleId, since } = typeof query === "number" ? { limit: query } : query;
+    const params = new URLSearchParams({ limit: String(limit) });
+    if (status !== undefined && status.length > 0) params.set("status", status);
+    if (moduleId !== undefined) params.set("moduleId", moduleId);
+    if (since !== undefined) params.set("since", String(since));
+    const json = (await this.request("GET", `${API_PREFIX}/jobs?${params.toString()}`)) as { jobs: unknown[] };
     return json.jobs.map((j) => jobRecordSchema.parse(j));
   }
 
-  async jobLogs(dealId: Hex): Promise<{ at: number; line: string }[]> {
-    const json = (await this.request("GET", `${API_PREFIX}/jobs/${dealId}/logs`)) as { lines: { at: number; line: string }[] };
-    return json.lines;
+  /** A job's status lines and live output chunks, those numbered above `after` when it is given. */
+  async jobLogs(dealId: Hex, after?: number): Promise<JobLogEntry[]> {
+    const query = after === undefined ? "" : `?after=${after}`;
+    return jobLogsAnswerSchema.parse(await this.request("GET", `${API_PREFIX}/jobs/${dealId}/logs${query}`)).lines;
   }
 
   async putCapacity(body: CapacityBodyInput): Promise<void> {

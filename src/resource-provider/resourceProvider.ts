@@ -36,6 +36,7 @@ import { carRoutes } from "../storage/carRoutes.ts";
 import type { Blockstore } from "../storage/createBlockstore.ts";
 import { jobInputsRoutes } from "../storage/jobInputsRoutes.ts";
 import { SolverClient, type EventStream } from "../net/solverClient.ts";
+import { forwardJobOutput } from "./forwardJobOutput.ts";
 import { vetProposal, type ProposalPolicy } from "./vetProposal.ts";
 
 /**
@@ -364,6 +365,8 @@ export class ResourceProvider {
       work.inputs = job.inputs;
       log("running");
       if (this.#p.faults?.failToRun) throw new Error(this.#p.faults.failToRun);
+      // The job's output goes to the solver as it comes, for its creator to follow (bounded: forwardJobOutput).
+      const output = forwardJobOutput({ dealId, send: (message) => this.#send(message) });
       const run = await runDealJob({
         moduleId: work.moduleId,
         inputs: work.inputs,
@@ -373,7 +376,8 @@ export class ResourceProvider {
         workRoot: this.#p.workRoot,
         moduleCache: this.#modules,
         maxInstructions: unpackDeal(work.deal).maxInstructions,
-      });
+        onOutput: output.onOutput,
+      }).finally(() => output.close());
       if (run.kind === "failed") return await this.#decline(work, `${run.reason}: ${run.message}`);
       log(`finished: exit code ${run.exitCode}, ${run.result.instructions} instructions, ${run.durationMs.toFixed(1)} ms`);
       work.result = this.#applyFaults(run.result);

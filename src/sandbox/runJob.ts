@@ -6,6 +6,7 @@ import type { ModuleManifest } from "../core/moduleManifest.ts";
 import { runJsJob } from "./js/runJsJob.ts";
 import { runWasmJob } from "./runWasmJob.ts";
 import type { SandboxPool } from "./sandboxPool.ts";
+import { tailJobOutput, type OutputStream } from "./tailJobOutput.ts";
 
 export type JobArtifact = { engine: "wasm"; wasm: Uint8Array } | { engine: "js"; dir: string };
 
@@ -21,6 +22,8 @@ export interface RunJobParameters {
   seed: Uint8Array;
   /** The pool's work root: instrumented binaries are cached below it. */
   workRoot: string;
+  /** Hears the job's stdout and stderr as it writes them (for watching only: the result holds all of it). */
+  onOutput?: (stream: OutputStream, data: Uint8Array) => void;
 }
 
 export interface RunJobResult {
@@ -32,6 +35,17 @@ export interface RunJobResult {
 }
 
 export async function runJob(params: RunJobParameters): Promise<RunJobResult> {
+  if (!params.onOutput) return runOnEngine(params);
+  // Both engines write the result folder's stdout and stderr at `<jobDir>/result`.
+  const tail = tailJobOutput({ dir: join(params.jobDir, "result"), onOutput: params.onOutput });
+  try {
+    return await runOnEngine(params);
+  } finally {
+    await tail.stop();
+  }
+}
+
+async function runOnEngine(params: RunJobParameters): Promise<RunJobResult> {
   const { artifact } = params;
   if (artifact.engine === "wasm") {
     const r = await runWasmJob({ ...params, wasm: artifact.wasm, cacheDir: join(params.workRoot, "instrumented") });

@@ -19,8 +19,10 @@ import { DealState, Outcome, ZERO_ADDRESS, type ResourceOffer, type Signature } 
 import type {
   CapacityBody,
   ClientMessage,
+  JobLogEntry,
   JobRecord,
   JobStatus,
+  JobTimelineEntry,
   ServerMessage,
   SubmitJobBody,
 } from "../core/api/solverProtocol.ts";
@@ -28,7 +30,7 @@ import type { CapacityOffer, JobRequest } from "../core/market/marketOrders.ts";
 import type { Logger } from "../core/logger.ts";
 import { matchOffers } from "./matchOffers.ts";
 import { resourceTermsFor } from "../core/market/resourceTerms.ts";
-import { ACTIVE_STATUSES, SolverStore, type StoredCapacity, type StoredJob } from "./solverStore.ts";
+import { ACTIVE_STATUSES, SolverStore, type JobsFilter, type StoredCapacity, type StoredJob } from "./solverStore.ts";
 import { offerIdByLoad } from "./offerIdByLoad.ts";
 import { SolverError } from "./solverError.ts";
 import { SolverErrorCode } from "../core/api/solverErrors.ts";
@@ -192,6 +194,7 @@ export class Solver {
     };
     const job = { record, body };
     this.#store.insertJob(job);
+    this.#store.appendEvent(dealId, { event: "submitted", at: record.createdAt });
     this.#jobs.set(dealId, job);
     this.#log.info({ dealId, creator: offer.creator }, "job queued");
     this.#scheduleMatch();
@@ -220,12 +223,18 @@ export class Solver {
     return this.#jobs.get(dealId) ?? this.#store.getJob(dealId);
   }
 
-  logsOf(dealId: Hex): { at: number; line: string }[] {
-    return this.#store.logsOf(dealId);
+  /** A job's status lines and output chunks numbered above `after`. */
+  logsOf(dealId: Hex, after?: number): JobLogEntry[] {
+    return this.#store.logsOf(dealId, after);
   }
 
-  listJobs(address: Address, limit: number): JobRecord[] {
-    return this.#store.jobsOf(address, limit);
+  /** A job's timeline: when it was submitted, and each status since. */
+  timelineOf(dealId: Hex): JobTimelineEntry[] {
+    return this.#store.timelineOf(dealId);
+  }
+
+  listJobs(address: Address, limit: number, filter?: JobsFilter): JobRecord[] {
+    return this.#store.jobsOf(address, limit, filter);
   }
 
   /** Whether `address` may read this job: its creator, submitter, provider or mediator. */
@@ -248,6 +257,13 @@ export class Solver {
         const proposal = this.#ownProposal(from, message.dealId);
         this.#log.info({ dealId: message.dealId, provider: from, reason: message.reason }, "proposal declined");
         this.#dropProposal(message.dealId, proposal);
+        return;
+      }
+      case "job.output": {
+        // Kept for whoever follows the job (bounded per job); not relayed: the creator reads it when it asks.
+        const job = this.#jobs.get(message.dealId);
+        if (!job || job.record.provider !== from) throw new SolverError(SolverErrorCode.notYourDeal, `deal ${message.dealId} is not yours`);
+        this.#store.appendLog(message.dealId, message.data, Date.now() / 1000, message.stream);
         return;
       }
       case "result.ready":
@@ -483,7 +499,7 @@ export class Solver {
 
   #markOpen(job: StoredJob, deal: readonly bigint[], txHash: string): void {
     if (job.record.status !== "matched" && job.record.status !== "queued") return;
-    this.#setStatus(job, "open", { deal: [...deal], openTx: txHash });
+    this.#setStatus(job, "open", { deal: [...deal], openTx: txHash }, txHash as Hex);
     const provider = job.record.provider;
     if (!provider) return;
     const message: ServerMessage = { type: "deal.opened", dealId: job.record.dealId, provider, creator: job.record.creator, deal: [...deal], txHash };
@@ -526,17 +542,18 @@ export class Solver {
           break;
         case "posted":
           job.record.result = deal.result;
-          if (job.record.status === "open") this.#setStatus(job, "result-posted", {});
+          if (job.record.status === "open") this.#setStatus(job, "result-posted", {}, txHash);
+          else this.#store.appendEvent(job.record.dealId, { event: "result-posted", at: Date.now() / 1000, txHash: txHash });
           break;
         case "challenged":
-          this.#setStatus(job, "challenged", {});
+          this.#setStatus(job, "challenged", {}, txHash);
           break;
         case "closed":
           if (deal.outcome === Outcome.Declined) {
             // The provider said on chain that it cannot run the job; its last log line says why.
-            const why = this.#store.logsOf(job.record.dealId).at(-1)?.line ?? "no reason given";
-            this.#setStatus(job, "closed", { outcome: deal.outcome, code: "DECLINED", reason: `the provider declined the job (${why})` });
-          } else this.#setStatus(job, "closed", { outcome: deal.outcome });
+            const why = this.#store.logsOf(job.record.dealId).filter((l) => l.stream === "status").at(-1)?.line ?? "no reason given";
+            this.#setStatus(job, "closed", { outcome: deal.outcome, code: "DECLINED", reason: `the provider declined the job (${why})` }, txHash);
+          } else this.#setStatus(job, "closed", { outcome: deal.outcome }, txHash);
           this.#jobs.delete(job.record.dealId);
           break;
       }
@@ -596,9 +613,12 @@ export class Solver {
     if (record.submitter !== record.creator) this.#p.deliver(record.submitter, message);
   }
 
-  #setStatus(job: StoredJob, status: JobStatus, changes: Partial<JobRecord>): void {
+  /** Moves a job to `status`, records the step in its timeline (with the transaction that made it), and says so. */
+  #setStatus(job: StoredJob, status: JobStatus, changes: Partial<JobRecord>, txHash?: Hex): void {
     if (status !== "matched" && status !== "open" && status !== "queued") this.#slotFreed = true;
-    Object.assign(job.record, changes, { status, updatedAt: Date.now() / 1000 });
+    const at = Date.now() / 1000;
+    Object.assign(job.record, changes, { status, updatedAt: at });
+    this.#store.appendEvent(job.record.dealId, { event: status, at, txHash, outcome: status === "closed" ? job.record.outcome : undefined });
     if ("provider" in changes && changes.provider === undefined) delete job.record.provider;
     this.#store.updateJob(job.record);
     const update: ServerMessage = { type: "job.update", dealId: job.record.dealId, status, code: job.record.code, reason: job.record.reason };

@@ -14,6 +14,7 @@ import {
   HELLO_REQUEST,
   capacityBodySchema,
   clientMessageSchema,
+  listSolverJobsQuerySchema,
   helloMessageSchema,
   submitJobBodySchema,
   type ServerMessage,
@@ -216,8 +217,8 @@ export async function startSolver(params: StartSolverParameters): Promise<Runnin
 
   app.get(`${API_PREFIX}/jobs`, async (request, reply) => {
     const reader = await authenticate(request);
-    const { limit } = z.object({ limit: z.coerce.number().int().min(1).max(1000).default(50) }).parse(request.query);
-    return reply.type("application/json").send(toWireJson({ jobs: solver.listJobs(reader, limit) }));
+    const { limit, status, moduleId, since } = listSolverJobsQuerySchema.parse(request.query);
+    return reply.type("application/json").send(toWireJson({ jobs: solver.listJobs(reader, limit, { statuses: status, moduleId, since }) }));
   });
 
   app.get(`${API_PREFIX}/jobs/:dealId`, async (request, reply) => {
@@ -226,7 +227,7 @@ export async function startSolver(params: StartSolverParameters): Promise<Runnin
     const job = solver.getJob(dealId);
     if (!job) throw new SolverError(SolverErrorCode.notFound, `no job ${dealId}`);
     if (!solver.mayRead(job, reader)) throw new SolverError(SolverErrorCode.forbidden, `${reader} is not a party to job ${dealId}`);
-    return reply.type("application/json").send(toWireJson({ record: job.record, offer: job.body.offer }));
+    return reply.type("application/json").send(toWireJson({ record: job.record, offer: job.body.offer, timeline: solver.timelineOf(dealId) }));
   });
 
   app.get(`${API_PREFIX}/jobs/:dealId/logs`, async (request, reply) => {
@@ -235,7 +236,8 @@ export async function startSolver(params: StartSolverParameters): Promise<Runnin
     const job = solver.getJob(dealId);
     if (!job) throw new SolverError(SolverErrorCode.notFound, `no job ${dealId}`);
     if (!solver.mayRead(job, reader)) throw new SolverError(SolverErrorCode.forbidden, `${reader} is not a party to job ${dealId}`);
-    return reply.send({ lines: solver.logsOf(dealId) });
+    const { after } = z.object({ after: z.coerce.number().int().min(-1).default(-1) }).parse(request.query);
+    return reply.send({ lines: solver.logsOf(dealId, after) });
   });
 
   app.put(`${API_PREFIX}/capacity`, async (request, reply) => {

@@ -11,7 +11,11 @@ import { toWireJson } from "../core/api/wire.ts";
 import {
   capacityBodySchema,
   jobRecordSchema,
+  jobTimelineEntrySchema,
   submitJobBodySchema,
+  type JobLogEntry,
+  type JobTimelineEntry,
+  type LogStream,
   type CapacityBody,
   type JobRecord,
   type JobStatus,
@@ -22,6 +26,14 @@ import { GroupCommit } from "../storage/groupCommit.ts";
 export interface StoredJob {
   record: JobRecord;
   body: SubmitJobBody;
+}
+
+/** Which jobs a listing keeps (all of them when a field is absent). */
+export interface JobsFilter {
+  statuses?: readonly JobStatus[];
+  moduleId?: Hex;
+  /** Submitted at or after this time (unix seconds). */
+  since?: number;
 }
 
 export interface StoredCapacity {
@@ -63,11 +75,33 @@ CREATE TABLE IF NOT EXISTS job_logs (
   line TEXT NOT NULL,
   PRIMARY KEY (deal_id, seq)
 ) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS job_events (
+  deal_id TEXT NOT NULL,
+  seq INTEGER NOT NULL,
+  event TEXT NOT NULL,
+  at REAL NOT NULL,
+  tx_hash TEXT,
+  outcome INTEGER,
+  PRIMARY KEY (deal_id, seq)
+) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 `;
 
-/** Log lines kept per job: a chatty or hostile provider cannot fill the solver's disk. */
+/**
+ * Columns added to tables of an existing store after it was made: each is added when missing, with a default that
+ * reads the old rows right (a store made before job output was kept holds only status lines).
+ */
+const ADDED_COLUMNS: readonly { table: string; column: string; definition: string }[] = [
+  { table: "job_logs", column: "stream", definition: "TEXT NOT NULL DEFAULT 'status'" },
+];
+
+/** Status lines kept per job: a chatty or hostile provider cannot fill the solver's disk. */
 export const MAX_LOG_LINES = 500;
+/**
+ * Characters of a job's live stdout and stderr kept per job (together). The output is a preview for whoever follows
+ * the job; the whole of it is in the result.
+ */
+export const MAX_OUTPUT_CHARS = 256 * 1024;
 
 /** Statuses in which a job still holds its lane and the creator's funds in the solver's books. */
 export const ACTIVE_STATUSES: readonly JobStatus[] = ["queued", "matched", "open", "result-posted", "challenged"];
@@ -82,6 +116,11 @@ export class SolverStore {
   readonly #laneWaiting: StatementSync;
   readonly #nextLogSeq: StatementSync;
   readonly #insertLog: StatementSync;
+  readonly #logUsage: StatementSync;
+  readonly #logsAfter: StatementSync;
+  readonly #nextEventSeq: StatementSync;
+  readonly #insertEvent: StatementSync;
+  readonly #eventsOf: StatementSync;
   readonly #pruneNonces: StatementSync;
   readonly #getMeta: StatementSync;
   readonly #setMeta: StatementSync;
@@ -92,6 +131,7 @@ export class SolverStore {
     this.#db = new (nodeSqlite().DatabaseSync)(path);
     this.#db.exec("PRAGMA busy_timeout = 5000; PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL;");
     this.#db.exec(SCHEMA);
+    addMissingColumns(this.#db);
     this.#insertJob = this.#db.prepare(
       "INSERT INTO jobs (deal_id, creator, provider, status, lane_key, record, body, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
     );
@@ -103,7 +143,14 @@ export class SolverStore {
     this.#insertNonce = this.#db.prepare("INSERT OR IGNORE INTO nonces (address, nonce, expiry) VALUES (?, ?, ?)");
     this.#laneWaiting = this.#db.prepare("SELECT 1 FROM jobs WHERE lane_key = ? AND status IN ('queued', 'matched') LIMIT 1");
     this.#nextLogSeq = this.#db.prepare("SELECT COALESCE(MAX(seq) + 1, 0) AS n FROM job_logs WHERE deal_id = ?");
-    this.#insertLog = this.#db.prepare("INSERT INTO job_logs (deal_id, seq, at, line) VALUES (?, ?, ?, ?)");
+    this.#insertLog = this.#db.prepare("INSERT INTO job_logs (deal_id, seq, at, line, stream) VALUES (?, ?, ?, ?, ?)");
+    this.#logUsage = this.#db.prepare(
+      "SELECT COALESCE(SUM(stream = 'status'), 0) AS lines, COALESCE(SUM(CASE WHEN stream = 'status' THEN 0 ELSE length(line) END), 0) AS chars FROM job_logs WHERE deal_id = ?",
+    );
+    this.#logsAfter = this.#db.prepare("SELECT seq, at, stream, line FROM job_logs WHERE deal_id = ? AND seq > ? ORDER BY seq");
+    this.#nextEventSeq = this.#db.prepare("SELECT COALESCE(MAX(seq) + 1, 0) AS n FROM job_events WHERE deal_id = ?");
+    this.#insertEvent = this.#db.prepare("INSERT INTO job_events (deal_id, seq, event, at, tx_hash, outcome) VALUES (?, ?, ?, ?, ?, ?)");
+    this.#eventsOf = this.#db.prepare("SELECT event, at, tx_hash, outcome FROM job_events WHERE deal_id = ? ORDER BY seq");
     this.#pruneNonces = this.#db.prepare("DELETE FROM nonces WHERE expiry < ?");
     this.#getMeta = this.#db.prepare("SELECT value FROM meta WHERE key = ?");
     this.#setMeta = this.#db.prepare("INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value");
@@ -150,11 +197,25 @@ export class SolverStore {
     return rows.map(decodeJob);
   }
 
-  /** The newest jobs an address created or provided, newest first. */
-  jobsOf(address: Address, limit: number): JobRecord[] {
+  /** The newest jobs an address created or provided, newest first, narrowed by `filter`. */
+  jobsOf(address: Address, limit: number, filter: JobsFilter = {}): JobRecord[] {
+    const where = ["(creator = ? OR provider = ?)"];
+    const args: (string | number)[] = [address, address];
+    if (filter.statuses?.length) {
+      where.push(`status IN (${filter.statuses.map(() => "?").join(",")})`);
+      args.push(...filter.statuses);
+    }
+    if (filter.moduleId !== undefined) {
+      where.push("json_extract(record, '$.moduleId') = ?");
+      args.push(filter.moduleId.toLowerCase());
+    }
+    if (filter.since !== undefined) {
+      where.push("created_at >= ?");
+      args.push(filter.since);
+    }
     const rows = this.#db
-      .prepare("SELECT record FROM jobs WHERE creator = ? OR provider = ? ORDER BY created_at DESC LIMIT ?")
-      .all(address, address, limit) as { record: string }[];
+      .prepare(`SELECT record FROM jobs WHERE ${where.join(" AND ")} ORDER BY created_at DESC LIMIT ?`)
+      .all(...args, limit) as { record: string }[];
     return rows.map((r) => jobRecordSchema.parse(JSON.parse(r.record)));
   }
 
@@ -166,15 +227,50 @@ export class SolverStore {
     return this.#laneWaiting.get(laneKey(creator, lane)) !== undefined;
   }
 
-  /** Appends a line to a job's log, keeping at most `MAX_LOG_LINES` per job. */
-  appendLog(dealId: Hex, line: string, at: number): void {
+  /**
+   * Appends a status line or a chunk of output to a job's log, keeping at most `MAX_LOG_LINES` status lines and
+   * `MAX_OUTPUT_CHARS` of output per job; says whether it was kept.
+   */
+  appendLog(dealId: Hex, line: string, at: number, stream: LogStream = "status"): boolean {
+    const used = this.#logUsage.get(dealId) as { lines: number; chars: number };
+    if (stream === "status" ? used.lines >= MAX_LOG_LINES : used.chars + line.length > MAX_OUTPUT_CHARS) return false;
     const { n } = this.#nextLogSeq.get(dealId) as { n: number };
-    if (n >= MAX_LOG_LINES) return;
-    this.#writes.write(() => this.#insertLog.run(dealId, n, at, line));
+    this.#writes.write(() => this.#insertLog.run(dealId, n, at, line, stream));
+    return true;
   }
 
-  logsOf(dealId: Hex): { at: number; line: string }[] {
-    return this.#db.prepare("SELECT at, line FROM job_logs WHERE deal_id = ? ORDER BY seq").all(dealId) as { at: number; line: string }[];
+  /** A job's log entries numbered above `after` (default: all), in order. */
+  logsOf(dealId: Hex, after = -1): JobLogEntry[] {
+    return this.#logsAfter.all(dealId, after) as JobLogEntry[];
+  }
+
+  /** Records a step of a job's timeline (see jobTimelineEntrySchema). */
+  appendEvent(dealId: Hex, entry: JobTimelineEntry): void {
+    this.#writes.write(() => {
+      const { n } = this.#nextEventSeq.get(dealId) as { n: number };
+      this.#insertEvent.run(dealId, n, entry.event, entry.at, entry.txHash ?? null, entry.outcome ?? null);
+    });
+  }
+
+  /** A job's timeline, oldest first (empty for a job taken before the store kept one). */
+  timelineOf(dealId: Hex): JobTimelineEntry[] {
+    const rows = this.#eventsOf.all(dealId) as { event: string; at: number; tx_hash: string | null; outcome: number | null }[];
+    const timeline: JobTimelineEntry[] = [];
+    for (const r of rows) {
+      const entry = jobTimelineEntrySchema.parse({
+        event: r.event,
+        at: r.at,
+        ...(r.tx_hash === null ? {} : { txHash: r.tx_hash }),
+        ...(r.outcome === null ? {} : { outcome: r.outcome }),
+      });
+      // A step heard twice (the provider's message, then the chain's event with its transaction) is one step.
+      const last = timeline.at(-1);
+      if (last?.event === entry.event) {
+        if (last.txHash === undefined && entry.txHash !== undefined) last.txHash = entry.txHash;
+        if (last.outcome === undefined && entry.outcome !== undefined) last.outcome = entry.outcome;
+      } else timeline.push(entry);
+    }
+    return timeline;
   }
 
   putCapacity(capacity: StoredCapacity): void {
@@ -217,6 +313,13 @@ export class SolverStore {
     if (!this.#db.isOpen) return;
     this.#writes.flush();
     this.#db.close();
+  }
+}
+
+function addMissingColumns(db: DatabaseSync): void {
+  for (const { table, column, definition } of ADDED_COLUMNS) {
+    const columns = db.prepare(`PRAGMA table_info(${table})`).all() as { name: string }[];
+    if (!columns.some((c) => c.name === column)) db.exec(`ALTER TABLE ${table} ADD COLUMN ${column} ${definition}`);
   }
 }
 

@@ -139,7 +139,7 @@ describe("lilypad module", () => {
 
   it("refuses bad inputs with an error naming the key, before running anything", async () => {
     const unknown = await fails(["module", "run", "cowsay:v1", "-i", "Mesage=hi"]);
-    assert.equal(unknown.code, 1);
+    assert.equal(unknown.code, 2, "an input the module lacks is a usage error, as a malformed one is");
     assert.match(unknown.stderr, /input "Mesage": cowsay:v1 has no such input/);
     assert.match(unknown.stderr, /its inputs are: Message/);
     const long = await fails(["module", "run", "cowsay:v1", "-i", `Message=${"x".repeat(1001)}`]);
@@ -148,6 +148,7 @@ describe("lilypad module", () => {
     assert.equal(malformed.code, 2);
     assert.match(malformed.stderr, /is not Key=Value/);
     const missing = await fails(["module", "run", "nosuch:v1"]);
+    assert.equal(missing.code, 2);
     assert.match(missing.stderr, /no module "nosuch:v1"/);
   });
 
@@ -186,7 +187,7 @@ describe("lilypad module", () => {
 
   it("bad module names are refused with what is wrong", async () => {
     const handle = await fails(["module", "run", "alice/cowsay:v1"]);
-    assert.equal(handle.code, 1);
+    assert.equal(handle.code, 2);
     assert.match(handle.stderr, /error: "alice\/cowsay:v1" is not a module name: "alice" is not a publisher address/);
     assert.match((await fails(["module", "inspect", "Cowsay:v1"])).stderr, /module names are lower case: cowsay:v1/);
     // A published module's full name needs a network to look it up in: none is configured here.

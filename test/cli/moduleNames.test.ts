@@ -105,7 +105,7 @@ describe("module names say whose module it is (attack 14)", () => {
 
   it("a name the user does not know is never picked from the registry: a clear error with the fix, nothing offered", async () => {
     const refused = await fails("user", ["run", "sheep:v1", "-i", "Message=baa"]);
-    assert.equal(refused.code, 1);
+    assert.equal(refused.code, 2);
     assert.match(refused.stderr, /^error: no module "sheep:v1"$/m);
     assert.match(refused.stderr, /^hint: a bare name is a module shipped with lilypad, one you built, or one the network's governance approved/m);
     assert.match(refused.stderr, /0x<publisher address>\/sheep:v1; ask its author for the full name/);
@@ -159,7 +159,7 @@ describe("module names say whose module it is (attack 14)", () => {
     ];
     for (const [ref, expected] of cases) {
       const refused = await fails("user", ["run", ref]);
-      assert.equal(refused.code, 1, ref);
+      assert.equal(refused.code, 2, ref);
       assert.match(refused.stderr, expected, ref);
       assert.doesNotMatch(refused.stderr, /submitted/, ref);
     }

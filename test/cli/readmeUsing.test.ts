@@ -74,7 +74,7 @@ describe("the README's Using it block, from a plain shell", { timeout: 10 * 60_0
       if (line.includes("Message=hello")) assert.match(stdout, /< hello >/, stderr);
       // With a mediation chance the job may be re-run by the mediator, who finds for the honest provider.
       if (line.includes("--json")) assert.match((JSON.parse(stdout) as { outcome: string }).outcome, /^(accepted|mediator: provider right)$/);
-      if (line.startsWith("npx lilypad jobs list")) assert.match(stdout, /0x[0-9a-f]{64} +closed/);
+      if (line.startsWith("npx lilypad jobs list")) assert.match(stdout, /^DEAL +MODULE +STATUS[^]*\n0x[0-9a-f]{64} +cowsay:v1 +closed/);
       // Every job above was judged: nothing of the user's is overdue.
       if (line.startsWith("npx lilypad jobs finalize")) assert.equal(stdout, "no overdue deals to finalize\n");
       if (line.startsWith("npx lilypad balance")) assert.match(stdout + stderr, /available/);

@@ -167,11 +167,11 @@ describe("lilypad run", () => {
       const dealId = /deal +(0x[0-9a-f]{64})/.exec(stderr)?.[1];
       assert.ok(dealId);
       const list = await lilypad(["jobs", "list"]);
-      assert.match(list.stdout, new RegExp(`${dealId} +closed`));
+      assert.match(list.stdout, new RegExp(`${dealId} +cowsay:v1 +closed`));
       const show = JSON.parse((await lilypad(["jobs", "show", dealId, "--json"])).stdout) as { record: { status: string; provider: string } };
       assert.equal(show.record.status, "closed");
       assert.equal(show.record.provider, net.providers[0]?.address);
-      assert.match((await lilypad(["jobs", "logs", dealId])).stdout, /finished: exit code 0/);
+      assert.match((await lilypad(["jobs", "logs", dealId])).stderr, /\[status\] .*finished: exit code 0/);
       const balance = JSON.parse((await lilypad(["balance", "--json"])).stdout) as { available: string; locked: string };
       assert.equal(balance.locked, "0");
       assert.ok(BigInt(balance.available) > 0n);

@@ -26,6 +26,7 @@ describe("job summary schema", () => {
       stderr: "",
       savedTo: "/tmp/x",
       files: ["exitCode", "stdout"],
+      engine: "wasm",
       instructions: "15758",
       metered: true,
       paid: null,

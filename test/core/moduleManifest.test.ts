@@ -107,7 +107,7 @@ describe("module inputs", () => {
   it("names the key of every bad input", () => {
     rejects({ Mesage: "hi" }, "Mesage", /has no such input/);
     rejects({ Message: "x".repeat(11) }, "Message", /11 characters long, the most is 10/);
-    rejects({ Count: "three" }, "Count", /must be a integer/);
+    rejects({ Count: "three" }, "Count", /must be an integer/);
     rejects({ Count: "2.5" }, "Count", /must be an integer/);
     rejects({ Count: 9 }, "Count", /between 1 and 5/);
     rejects({ Loud: "yes" }, "Loud", /true or false/);

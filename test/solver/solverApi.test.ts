@@ -380,6 +380,11 @@ describe("solver API", () => {
       assert.equal((await socket.nextMessage(1)).code, "INVALID_MESSAGE");
       socket.ws.send(JSON.stringify({ type: "job.log", dealId: `0x${"11".repeat(32)}`, line: "x" }));
       assert.equal((await socket.nextMessage(2)).code, "NOT_YOUR_DEAL");
+      // So is a chunk of output for another provider's deal, and one past the chunk bound is no message at all.
+      socket.ws.send(JSON.stringify({ type: "job.output", dealId: `0x${"11".repeat(32)}`, stream: "stdout", data: "x" }));
+      assert.equal((await socket.nextMessage(3)).code, "NOT_YOUR_DEAL");
+      socket.ws.send(JSON.stringify({ type: "job.output", dealId: `0x${"11".repeat(32)}`, stream: "stdout", data: "x".repeat(4097) }));
+      assert.equal((await socket.nextMessage(4)).code, "INVALID_MESSAGE");
       assert.equal(solver.socketCount(), 1);
 
       socket.ws.close();
@@ -442,7 +447,7 @@ describe("solver API", () => {
       for (const reader of [CREATOR, RELAY, DevAccountIndex.mediator]) {
         const read = await getJob(base, job.dealId, reader);
         assert.equal(read.status, 200, `reader ${reader}: ${JSON.stringify(read.json)}`);
-        assert.deepEqual(read.json, { record, offer: toWire(job.offer) });
+        assert.deepEqual(read.json, { record, offer: toWire(job.offer), timeline: [{ event: "submitted", at: record.createdAt }] });
       }
       assertError(await getJob(base, job.dealId, STRANGER), 403, "FORBIDDEN");
       assertError(await getJob(base, keccak256(toHex("no such job"))), 404, "NOT_FOUND");
@@ -453,6 +458,12 @@ describe("solver API", () => {
       assert.ok(mine.json.jobs.some((j: { dealId: string }) => j.dealId === job.dealId));
       const theirs = await call(base, account(STRANGER), "GET", `${JOBS}?limit=1000`);
       assert.deepEqual(theirs.json, { jobs: [] });
+      // Filters narrow the listing on the solver's side; a status it does not know is refused.
+      const queued = await call(base, account(CREATOR), "GET", `${JOBS}?status=queued,matched&moduleId=${MODULE_ID}&since=0`);
+      assert.ok(queued.json.jobs.some((j: { dealId: string }) => j.dealId === job.dealId));
+      const closed = await call(base, account(CREATOR), "GET", `${JOBS}?status=closed`);
+      assert.ok(!closed.json.jobs.some((j: { dealId: string }) => j.dealId === job.dealId));
+      assert.equal((await call(base, account(CREATOR), "GET", `${JOBS}?status=done`)).status, 400);
     });
   });
 

@@ -15,7 +15,7 @@ import { inputsHashOf } from "../../src/core/moduleInputs.ts";
 import { signDigest } from "../../src/core/secp256k1.ts";
 import { buildJobOffer } from "../../src/job-creator/buildJobOffer.ts";
 import { DEFAULT_JOB_TERMS } from "../../src/job-creator/jobTerms.ts";
-import { MAX_LOG_LINES, SolverStore, type StoredJob } from "../../src/solver/solverStore.ts";
+import { MAX_LOG_LINES, MAX_OUTPUT_CHARS, SolverStore, type StoredJob } from "../../src/solver/solverStore.ts";
 
 const NOW = 1_700_000_000;
 const CREATOR_KEY: Hex = "0xac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80";
@@ -118,7 +118,7 @@ function peer(file: string): DatabaseSync {
 const statuses = (db: DatabaseSync) => (db.prepare("SELECT status FROM jobs ORDER BY created_at").all() as { status: string }[]).map((r) => r.status);
 const count = (db: DatabaseSync, table: string) => (db.prepare(`SELECT COUNT(*) AS n FROM ${table}`).get() as { n: number }).n;
 /** A job's log as plain objects (node:sqlite rows have a null prototype, which deepEqual tells apart). */
-const logsOf = (store: SolverStore, dealId: Hex) => store.logsOf(dealId).map((l) => ({ ...l }));
+const logsOf = (store: SolverStore, dealId: Hex) => store.logsOf(dealId).map((l) => ({ at: l.at, line: l.line }));
 const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 describe("SolverStore", () => {
@@ -274,5 +274,71 @@ describe("SolverStore", () => {
     assert.deepEqual(reopened.getJob(job.record.dealId), job);
     assert.equal(reopened.getMeta("cursor"), "99");
     assert.deepEqual(logsOf(reopened, job.record.dealId), [{ at: NOW, line: "last words" }]);
+  });
+
+  it("keeps a job's live output apart from its status lines, capped at MAX_OUTPUT_CHARS, read from a sequence number on", async () => {
+    const { store } = await freshStore();
+    const job = storedJob(6);
+    store.insertJob(job);
+    const dealId = job.record.dealId;
+    assert.equal(store.appendLog(dealId, "running", NOW), true);
+    const chunk = "x".repeat(4096);
+    let kept = 0;
+    while (store.appendLog(dealId, chunk, NOW, "stdout")) kept++;
+    assert.equal(kept, MAX_OUTPUT_CHARS / chunk.length);
+    assert.equal(store.appendLog(dealId, "e", NOW, "stderr"), false, "the cap is both streams' together");
+    assert.equal(store.appendLog(dealId, "finished", NOW), true, "status lines have their own cap");
+    const all = store.logsOf(dealId);
+    assert.deepEqual(all.map((l) => l.stream), ["status", ...Array<string>(kept).fill("stdout"), "status"]);
+    assert.deepEqual(store.logsOf(dealId, all.at(-2)!.seq).map((l) => ({ ...l })), [{ seq: all.at(-1)!.seq, at: NOW, stream: "status", line: "finished" }]);
+  });
+
+  it("opens a store made before output was kept: the log table gains its stream column, old lines read as status", async () => {
+    const dir = await mkdtemp(join(tmpdir(), "solver-store-"));
+    dirs.push(dir);
+    const file = join(dir, "solver.sqlite");
+    const old = new DatabaseSync(file);
+    old.exec("CREATE TABLE job_logs (deal_id TEXT NOT NULL, seq INTEGER NOT NULL, at REAL NOT NULL, line TEXT NOT NULL, PRIMARY KEY (deal_id, seq)) WITHOUT ROWID");
+    const dealId = storedJob(7).record.dealId;
+    old.prepare("INSERT INTO job_logs (deal_id, seq, at, line) VALUES (?, 0, ?, 'from before')").run(dealId, NOW);
+    old.close();
+    const store = open(file);
+    store.appendLog(dealId, "moo\n", NOW + 1, "stdout");
+    assert.deepEqual(store.logsOf(dealId).map((l) => ({ ...l })), [
+      { seq: 0, at: NOW, stream: "status", line: "from before" },
+      { seq: 1, at: NOW + 1, stream: "stdout", line: "moo\n" },
+    ]);
+    assert.deepEqual(store.timelineOf(dealId), [], "a job from before the timeline has none");
+    store.close();
+    open(file); // opening again finds the column there
+  });
+
+  it("a job's timeline: each step once, the chain's transaction added to a step first heard without it", async () => {
+    const { store } = await freshStore();
+    const dealId = storedJob(8).record.dealId;
+    const tx = `0x${"ab".repeat(32)}` as Hex;
+    store.appendEvent(dealId, { event: "submitted", at: NOW });
+    store.appendEvent(dealId, { event: "open", at: NOW + 1, txHash: tx });
+    store.appendEvent(dealId, { event: "result-posted", at: NOW + 2 });
+    store.appendEvent(dealId, { event: "result-posted", at: NOW + 3, txHash: tx });
+    store.appendEvent(dealId, { event: "closed", at: NOW + 4, outcome: 0 });
+    assert.deepEqual(store.timelineOf(dealId), [
+      { event: "submitted", at: NOW },
+      { event: "open", at: NOW + 1, txHash: tx },
+      { event: "result-posted", at: NOW + 2, txHash: tx },
+      { event: "closed", at: NOW + 4, outcome: 0 },
+    ]);
+  });
+
+  it("jobsOf narrows by status, module and submission time before the limit", async () => {
+    const { store } = await freshStore();
+    const jobs = [storedJob(10), storedJob(11, { status: "closed" }), storedJob(12, { status: "closed", moduleId: `0x${"11".repeat(32)}` })];
+    for (const job of jobs) store.insertJob(job);
+    const ids = (records: JobRecord[]) => records.map((r) => r.dealId);
+    assert.deepEqual(ids(store.jobsOf(CREATOR, 10, { statuses: ["closed"] })), [jobs[2]!.record.dealId, jobs[1]!.record.dealId]);
+    assert.deepEqual(ids(store.jobsOf(CREATOR, 1, { statuses: ["closed"] })), [jobs[2]!.record.dealId]);
+    assert.deepEqual(ids(store.jobsOf(CREATOR, 10, { moduleId: MODULE_ID })), [jobs[1]!.record.dealId, jobs[0]!.record.dealId]);
+    assert.deepEqual(ids(store.jobsOf(CREATOR, 10, { since: NOW + 11 })), [jobs[2]!.record.dealId, jobs[1]!.record.dealId]);
+    assert.deepEqual(ids(store.jobsOf(CREATOR, 10, { statuses: ["queued"], since: NOW + 11 })), []);
   });
 });

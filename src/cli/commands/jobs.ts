@@ -1,118 +1,39 @@
-// `lilypad jobs list|show|logs`: the caller's jobs as the solver knows them (it follows the chain for each).
+// `lilypad jobs list|show|logs|get`: the caller's jobs as the solver knows them (it follows the chain for each), their
+// output, and collecting a detached job's result (each in its own file).
 // `lilypad jobs finalize`: settles the caller's overdue deals, read from the chain itself.
 // `lilypad jobs revoke`: takes back the caller's signed offers that have not opened a deal.
 import type { Command } from "commander";
 import type { Hex } from "viem";
-import { DevAccountIndex } from "../../chain/devAccounts.ts";
-import { domainOf } from "../../chain/verifyOffers.ts";
 import { InvalidArgumentError } from "../../core/errors.ts";
 import { formatTokens } from "../../core/formatTokens.ts";
 import { outcomeName } from "../../core/outcomeName.ts";
 import { toWireJson } from "../../core/api/wire.ts";
-import { bytes32Schema } from "../../core/primitives.ts";
 import { laneStatus } from "../../chain/market/laneStatus.ts";
 import { finalizeOverdueDeals, type FinalizeOverdueDealsResult, type PartyPayout } from "../../job-creator/finalizeOverdueDeals.ts";
 import { revokeJobOffers } from "../../job-creator/revokeJobOffers.ts";
-import { SolverClient } from "../../net/solverClient.ts";
-import { loadCliConfig, type ConfigFlags } from "../config.ts";
-import { connectAs, requireNetwork, solverUrlOf } from "../connectNetwork.ts";
+import type { ConfigFlags } from "../config.ts";
 import type { CliContext } from "../context.ts";
+import { getJobOrExplain, openJobsSession, parseDealId } from "../jobsAccess.ts";
+import { registerJobsGet } from "./jobsGet.ts";
+import { registerJobsList } from "./jobsList.ts";
+import { registerJobsLogs } from "./jobsLogs.ts";
+import { registerJobsShow } from "./jobsShow.ts";
 
 interface JobsFlags extends ConfigFlags {
   json?: boolean;
-  limit?: string;
-  follow?: boolean;
   lane?: string;
   seq?: string;
 }
 
-const FINAL = new Set(["closed", "failed", "revoked"]);
-
 export function registerJobs(program: Command, ctx: CliContext): void {
-  const clientFor = async (command: Command) => {
-    const config = loadCliConfig(ctx, command.optsWithGlobals());
-    const network = await requireNetwork(ctx, config);
-    const conn = connectAs(network, config, DevAccountIndex.jobCreator);
-    return new SolverClient({ url: solverUrlOf(network), account: conn.account, scope: domainOf(conn) });
-  };
-  const dealIdOf = (value: string): Hex => {
-    const parsed = bytes32Schema.safeParse(value);
-    if (!parsed.success) throw new InvalidArgumentError({ argument: "<deal-id>", message: "a deal id is 0x followed by 64 hex digits" });
-    return parsed.data;
-  };
-  const jobs = program.command("jobs").description("your jobs: list them, show one, read or follow its log, finalize overdue deals, revoke unopened offers");
+  const jobs = program
+    .command("jobs")
+    .description("your jobs: list them, show one, follow its output, collect a detached one, finalize overdue deals, revoke unopened offers");
 
-  jobs
-    .command("list")
-    .description("your most recent jobs (as creator or provider)")
-    .option("--limit <n>", "how many", "20")
-    .option("--json", "print JSON")
-    .action(async (flags: JobsFlags, command: Command) => {
-      const limit = Number(flags.limit);
-      if (!Number.isInteger(limit) || limit < 1 || limit > 1000) throw new InvalidArgumentError({ argument: "--limit", message: "must be 1-1000" });
-      const records = await (await clientFor(command)).listJobs(limit);
-      if (flags.json) {
-        ctx.stdout(`${toWireJson(records)}\n`);
-        return;
-      }
-      if (records.length === 0) ctx.stdout("no jobs yet\n");
-      for (const r of records) {
-        ctx.stdout(`${r.dealId}  ${r.status.padEnd(13)} ${new Date(r.createdAt * 1000).toISOString()}${r.reason ? `  ${r.reason}` : ""}\n`);
-      }
-    });
-
-  jobs
-    .command("show")
-    .description("one job: status, provider, result, and why it failed if it did")
-    .argument("<deal-id>")
-    .option("--json", "print JSON")
-    .action(async (id: string, flags: JobsFlags, command: Command) => {
-      const { record, offer } = await (await clientFor(command)).getJob(dealIdOf(id));
-      if (flags.json) {
-        ctx.stdout(`${toWireJson({ record, offer })}\n`);
-        return;
-      }
-      const lines = [
-        ["deal", record.dealId],
-        ["status", record.status],
-        ["reason", record.reason],
-        ["creator", record.creator],
-        ["provider", record.provider],
-        ["module", record.moduleId],
-        ["inputs", JSON.stringify(record.inputs)],
-        ["result", record.result ? `${record.result.cidDigest} (${record.result.instructions} instructions)` : undefined],
-        ["served at", record.resultsUrl],
-        ["outcome", record.outcome === undefined ? undefined : String(record.outcome)],
-      ].filter((l): l is [string, string] => l[1] !== undefined);
-      for (const [k, v] of lines) ctx.stdout(`${k.padEnd(10)} ${v}\n`);
-    });
-
-  jobs
-    .command("logs")
-    .description("a job's log lines from its provider; -f follows until the job ends")
-    .argument("<deal-id>")
-    .option("-f, --follow", "keep printing new lines until the job is closed or failed")
-    .action(async (id: string, flags: JobsFlags, command: Command) => {
-      const dealId = dealIdOf(id);
-      const client = await clientFor(command);
-      let printed = 0;
-      const printNew = async () => {
-        const lines = await client.jobLogs(dealId);
-        for (const l of lines.slice(printed)) ctx.stdout(`${new Date(l.at * 1000).toISOString()}  ${l.line}\n`);
-        printed = lines.length;
-      };
-      await printNew();
-      if (!flags.follow) return;
-      for (;;) {
-        const { record } = await client.getJob(dealId);
-        await printNew();
-        if (FINAL.has(record.status)) {
-          ctx.stdout(`-- job ${record.status}${record.reason ? `: ${record.reason}` : ""}\n`);
-          return;
-        }
-        await new Promise((r) => setTimeout(r, 500));
-      }
-    });
+  registerJobsList(jobs, ctx);
+  registerJobsShow(jobs, ctx);
+  registerJobsLogs(jobs, ctx);
+  registerJobsGet(jobs, ctx);
 
   jobs
     .command("finalize")
@@ -127,9 +48,8 @@ export function registerJobs(program: Command, ctx: CliContext): void {
         "own job when its provider is silent; this settles what is left, e.g. after the command was stopped.",
     )
     .action(async (id: string | undefined, flags: JobsFlags, command: Command) => {
-      const dealId = id === undefined ? undefined : dealIdOf(id);
-      const config = loadCliConfig(ctx, command.optsWithGlobals());
-      const conn = connectAs(await requireNetwork(ctx, config), config, DevAccountIndex.jobCreator);
+      const dealId = id === undefined ? undefined : parseDealId(id);
+      const { conn } = await openJobsSession(ctx, command);
       const settled = await finalizeOverdueDeals({ conn, dealIds: dealId ? [dealId] : undefined });
       if (flags.json) ctx.stdout(`${toWireJson(finalizeJson(settled))}\n`);
       else ctx.stdout(describeFinalized(settled, conn.address));
@@ -153,15 +73,12 @@ export function registerJobs(program: Command, ctx: CliContext): void {
         throw new InvalidArgumentError({ argument: "<deal-id>", message: "name a job by its deal id, or a lane with --lane (not both)" });
       }
       if (id !== undefined && flags.seq !== undefined) throw new InvalidArgumentError({ argument: "--seq", message: "--seq goes with --lane" });
-      const config = loadCliConfig(ctx, command.optsWithGlobals());
-      const network = await requireNetwork(ctx, config);
-      const conn = connectAs(network, config, DevAccountIndex.jobCreator);
+      const { conn, solver } = await openJobsSession(ctx, command);
       let lane: number;
       let seq: number;
       if (id !== undefined) {
-        const dealId = dealIdOf(id);
-        const solver = new SolverClient({ url: solverUrlOf(network), account: conn.account, scope: domainOf(conn) });
-        const { offer } = await solver.getJob(dealId);
+        const dealId = parseDealId(id);
+        const { offer } = await getJobOrExplain(solver, dealId);
         if (offer.creator.toLowerCase() !== conn.address.toLowerCase()) {
           throw new InvalidArgumentError({ argument: "<deal-id>", message: `job ${dealId} is ${offer.creator}'s, and you are ${conn.address}: only its creator can revoke it` });
         }

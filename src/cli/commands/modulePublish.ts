@@ -1,4 +1,4 @@
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync } from "node:fs";
 import { join, relative, resolve } from "node:path";
 import type { Command } from "commander";
 import { CID } from "multiformats/cid";
@@ -8,7 +8,6 @@ import { devAccount } from "../../chain/devAccounts.ts";
 import { publishModuleOnChain } from "../../chain/moduleRegistry.ts";
 import { InvalidArgumentError } from "../../core/errors.ts";
 import { moduleIdOf } from "../../core/moduleId.ts";
-import { networkSchema } from "../../core/network.ts";
 import { lilypadPaths } from "../../core/paths.ts";
 import { buildModule } from "../../modules/buildModule.ts";
 import { loadModule } from "../../modules/loadModule.ts";
@@ -21,7 +20,7 @@ import { SolverClient } from "../../net/solverClient.ts";
 import { discoverSolver } from "../../chain/discoverSolver.ts";
 import { loadCliConfig, type ConfigFlags } from "../config.ts";
 import type { CliContext } from "../context.ts";
-import { resolveNetworkFile } from "../networkFiles.ts";
+import { readDeployedNetworkFile, resolveNetworkFile } from "../networkFiles.ts";
 import { localModules } from "../localModules.ts";
 
 interface PublishFlags {
@@ -65,7 +64,8 @@ Examples:
       if (!existsSync(networkFile)) {
         throw new InvalidArgumentError({ argument: "--network-file", message: `no network file at ${networkFile}`, hint: "start one with `lilypad devnet chain`" });
       }
-      const fromFile = networkSchema.parse(JSON.parse(readFileSync(networkFile, "utf8")));
+      // Read as every command reads one: a file that is not JSON, or names no contracts yet, is said so, not thrown raw.
+      const fromFile = readDeployedNetworkFile(networkFile);
       const network = { ...fromFile, rpcUrl: config.rpcUrl ?? fromFile.rpcUrl, solverUrl: config.solverUrl ?? fromFile.solverUrl };
       // A file that names only the chain: the solver the module is left with is the one registered on chain.
       if (!network.solverUrl) network.solverUrl = await discoverSolver(network).catch(() => undefined);

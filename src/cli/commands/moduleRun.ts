@@ -1,7 +1,6 @@
 import { join } from "node:path";
 import type { Command } from "commander";
 import { keccak256, toHex } from "viem";
-import { isExactlyMetered } from "../../core/moduleManifest.ts";
 import { loadModule } from "../../modules/loadModule.ts";
 import { checkModuleName, describeModuleOrigin } from "../../modules/moduleOrigin.ts";
 import { resolveModuleRef } from "../../modules/resolveModuleRef.ts";
@@ -95,8 +94,8 @@ Examples:
             provider: null,
             outcome: null,
             resultCid: run.resultCid.toString(),
-            instructions: run.instructions.toString(),
-            metered: isExactlyMetered(run.manifest.engine),
+            engine: run.manifest.engine,
+            instructions: run.instructions,
             paid: null,
             elapsedMs: Math.round(run.durationMs),
           },

@@ -5,7 +5,6 @@ import type { Command } from "commander";
 import { CID } from "multiformats/cid";
 import { isAddress, parseEther, type Address } from "viem";
 import { InvalidArgumentError } from "../../core/errors.ts";
-import { isExactlyMetered } from "../../core/moduleManifest.ts";
 import { TIMEOUT_LIMITS } from "../../core/dealTypes.ts";
 import { createLogger } from "../../core/logger.ts";
 import { outcomeName } from "../../core/outcomeName.ts";
@@ -22,11 +21,13 @@ import type { Blockstore } from "../../storage/createBlockstore.ts";
 import { loadCliConfig, type ConfigFlags } from "../config.ts";
 import type { CliContext } from "../context.ts";
 import { findNetwork, NoNetworkError } from "../findNetwork.ts";
+import { instructionsPhrase } from "../describeInstructions.ts";
 import { reportJob } from "../jobOutput.ts";
 import { localModules } from "../localModules.ts";
 import { saveResultFiles } from "../saveResultFiles.ts";
 import { collectInput } from "../parseInputFlags.ts";
 import { prepareJob } from "../prepareJob.ts";
+import { assertDetachable, submitDetached } from "../submitDetached.ts";
 
 interface RunFlags extends ConfigFlags {
   input?: string[];
@@ -35,6 +36,7 @@ interface RunFlags extends ConfigFlags {
   mediationChance?: string;
   target?: string;
   resultTimeout?: string;
+  detach?: boolean;
 }
 
 /** The longest result timeout the flag takes: a week. */
@@ -60,6 +62,7 @@ export function registerRun(program: Command, ctx: CliContext): Command {
       "after",
       "\nWith no --network and no running devnet, an embedded network (chain, solver, resource provider, mediator)\nstarts in this process for the one job and stops after it.",
     )
+    .option("--detach", "print the deal id once the solver accepts the job, and exit; collect it later with `lilypad jobs get <deal-id>`")
     .action(async (ref: string, positional: string[], flags: RunFlags, command: Command) => {
       const all = { ...command.optsWithGlobals<RunFlags>(), ...flags };
       const chance = Number(flags.mediationChance ?? "0");
@@ -85,6 +88,7 @@ export function registerRun(program: Command, ctx: CliContext): Command {
       };
       const local = await localModules(ctx);
       let network = await findNetwork(ctx, config);
+      assertDetachable(flags.detach, network);
       // The chain client, the market and the embedded network are loaded only when needed: a typo is answered at once.
       const connectCreator = async (on: NetworkInfo) => {
         const [{ connectAs }, { DevAccountIndex }] = await Promise.all([import("../connectNetwork.ts"), import("../../chain/devAccounts.ts")]);
@@ -134,6 +138,10 @@ export function registerRun(program: Command, ctx: CliContext): Command {
           keepInEscrow: network.chainId === DEV_CHAIN_ID ? parseEther("100") : 0n,
         });
         try {
+          if (flags.detach) {
+            const terms = resultTimeout === undefined ? undefined : { resultTimeout };
+            return await submitDetached({ ctx, client, module: ref, inputs: job.given, json: flags.json ?? false, options: { mediationChance: chance, targetProvider: flags.target as Address | undefined, terms } });
+          }
           const result = await client.run(ref, job.given, {
             mediationChance: chance,
             targetProvider: flags.target as Address | undefined,
@@ -167,7 +175,7 @@ function describeEvent(event: JobEvent): string | undefined {
     case "log":
       return `  provider: ${event.line}`;
     case "result-posted":
-      return `result posted on chain (${event.result.instructions.toLocaleString("en-US")} instructions)`;
+      return `result posted on chain (${instructionsPhrase({ instructions: event.result.instructions, engine: event.engine })})`;
     case "downloaded":
       return `downloaded and verified ${event.resultCid}`;
     case "accepted":
@@ -197,8 +205,8 @@ async function report(ctx: CliContext, flags: RunFlags, result: JobResult, block
       provider: result.provider,
       outcome: outcomeName(result.outcome),
       resultCid: result.resultCid,
-      instructions: result.instructions.toString(),
-      metered: isExactlyMetered(module.manifest.engine),
+      engine: result.engine,
+      instructions: result.instructions,
       paid: result.paid.toString(),
       elapsedMs: Math.round(result.elapsedMs),
     },

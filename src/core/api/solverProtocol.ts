@@ -80,8 +80,51 @@ export const jobRecordSchema = z.object({
 });
 export type JobRecord = z.output<typeof jobRecordSchema>;
 
-/** The job offer as the solver stores it (for the mediator and for `jobs show`). */
-export const storedJobSchema = z.object({ record: jobRecordSchema, offer: jobOfferSchema });
+/**
+ * GET /api/v1/jobs: the newest `limit` of the signer's jobs, as creator or provider; `status` (a comma-separated
+ * list), `moduleId` and `since` (unix seconds, submitted at or after) narrow them before the limit applies.
+ */
+export const listSolverJobsQuerySchema = z.object({
+  limit: z.coerce.number().int().min(1).max(1000).default(50),
+  status: z
+    .string()
+    .transform((v) => v.split(","))
+    .pipe(z.array(jobStatusSchema).max(16))
+    .optional(),
+  moduleId: bytes32Schema.optional(),
+  since: z.coerce.number().nonnegative().optional(),
+});
+
+/**
+ * One step of a job's story as the solver saw it: `submitted`, then each status it took, at the solver's clock
+ * (unix seconds); a step the chain made carries its transaction, and `closed` the deal's outcome.
+ */
+export const jobTimelineEntrySchema = z.object({
+  event: z.union([z.literal("submitted"), jobStatusSchema]),
+  at: z.number(),
+  txHash: bytes32Schema.optional(),
+  outcome: z.number().int().optional(),
+});
+export type JobTimelineEntry = z.output<typeof jobTimelineEntrySchema>;
+
+/**
+ * The job offer as the solver stores it (for the mediator and for `jobs show`), and the job's timeline (absent from
+ * solvers older than it, and empty for jobs they took).
+ */
+export const storedJobSchema = z.object({ record: jobRecordSchema, offer: jobOfferSchema, timeline: z.array(jobTimelineEntrySchema).optional() });
+export type StoredJob = z.output<typeof storedJobSchema>;
+
+/** Where a line of a job's log came from: the provider's own status lines, or the job's standard streams. */
+export const logStreamSchema = z.enum(["status", "stdout", "stderr"]);
+export type LogStream = z.output<typeof logStreamSchema>;
+
+/**
+ * GET /api/v1/jobs/:dealId/logs?after=N: the entries numbered above N, in order. A status entry is one line; a
+ * stdout or stderr entry is a chunk of the job's output as it ran (not cut at line ends), bounded per job.
+ */
+export const jobLogEntrySchema = z.object({ seq: z.number().int().nonnegative(), at: z.number(), stream: logStreamSchema, line: z.string() });
+export type JobLogEntry = z.output<typeof jobLogEntrySchema>;
+export const jobLogsAnswerSchema = z.object({ lines: z.array(jobLogEntrySchema) });
 
 // ---- WebSocket: GET /api/v1/events ----
 
@@ -140,6 +183,21 @@ export const jobLogSchema = z.object({
 });
 export type JobLogMessage = z.output<typeof jobLogSchema>;
 
+/** The most characters of output one `job.output` message carries. */
+export const MAX_OUTPUT_CHUNK = 4096;
+
+/**
+ * RP to solver: a chunk of the job's stdout or stderr while it runs, so that its creator can follow it. Only a
+ * preview: the solver keeps a bounded amount per job, and the whole output is in the result.
+ */
+export const jobOutputSchema = z.object({
+  type: z.literal("job.output"),
+  dealId: bytes32Schema,
+  stream: z.enum(["stdout", "stderr"]),
+  data: z.string().min(1).max(MAX_OUTPUT_CHUNK),
+});
+export type JobOutputMessage = z.output<typeof jobOutputSchema>;
+
 /** RP to solver: the signed resource offer for a proposal. */
 export const proposalSignedSchema = z.object({
   type: z.literal("proposal.signed"),
@@ -173,6 +231,7 @@ export const clientMessageSchema = z.discriminatedUnion("type", [
   proposalDeclinedSchema,
   resultReadySchema,
   jobLogSchema,
+  jobOutputSchema,
 ]);
 export type ClientMessage = z.output<typeof clientMessageSchema>;
 

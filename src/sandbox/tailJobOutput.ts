@@ -1,0 +1,61 @@
+// Follows a running job's stdout and stderr files as the sandbox writes them, for whoever wants to watch the job
+// (the resource provider forwards them to the solver). Both engines write the job's output straight to these files
+// (wasm through WASI's fds, js through the host's pipes), so reading what they have grown by is all it takes, and
+// the run itself is untouched: the result is the same whether anyone watches or not.
+import { open, type FileHandle } from "node:fs/promises";
+import { join } from "node:path";
+
+export type OutputStream = "stdout" | "stderr";
+
+export interface TailJobOutputParameters {
+  /** The job's result directory (its `stdout` and `stderr` files may not exist yet). */
+  dir: string;
+  /** Each new piece of output, in order per stream. */
+  onOutput: (stream: OutputStream, data: Uint8Array) => void;
+  /** How often to look (ms). */
+  intervalMs?: number;
+  /** The most bytes read per stream per look: a job writing faster is followed with a lag, never in one huge read. */
+  maxReadBytes?: number;
+}
+
+export interface OutputTail {
+  /** Reads what is left (up to the per-look bound) and stops. */
+  stop(): Promise<void>;
+}
+
+export function tailJobOutput(params: TailJobOutputParameters): OutputTail {
+  const intervalMs = params.intervalMs ?? 250;
+  const maxRead = params.maxReadBytes ?? 64 * 1024;
+  const streams = (["stdout", "stderr"] as const).map((name) => ({ name, path: join(params.dir, name), offset: 0, handle: undefined as FileHandle | undefined }));
+  let looking: Promise<void> = Promise.resolve();
+  let stopped = false;
+
+  const lookOnce = async () => {
+    for (const s of streams) {
+      try {
+        s.handle ??= await open(s.path, "r");
+        const buffer = Buffer.alloc(maxRead);
+        const { bytesRead } = await s.handle.read(buffer, 0, maxRead, s.offset);
+        if (bytesRead === 0) continue;
+        s.offset += bytesRead;
+        params.onOutput(s.name, buffer.subarray(0, bytesRead));
+      } catch {
+        // Not made yet, or gone with the job folder: nothing to show.
+      }
+    }
+  };
+  const timer = setInterval(() => {
+    looking = looking.then(lookOnce);
+  }, intervalMs);
+
+  return {
+    async stop() {
+      if (stopped) return;
+      stopped = true;
+      clearInterval(timer);
+      await looking;
+      await lookOnce();
+      for (const s of streams) await s.handle?.close().catch(() => {});
+    },
+  };
+}
