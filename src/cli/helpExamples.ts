@@ -38,15 +38,24 @@ export const HELP_EXAMPLES: Readonly<Record<string, readonly HelpExample[]>> = {
     { what: "what a module takes", command: "lilypad module inspect cowsay:v1" },
     { what: "run it here", command: "lilypad module run cowsay:v1 -i Message=hi" },
   ],
+  "module init": [
+    { what: "a new AssemblyScript module in ./hello (build and run it as it stands)", command: "lilypad module init hello" },
+    { what: "a C module named greeter", command: "lilypad module init ./greeter --lang c --name greeter" },
+    { what: "a Rust module", command: "lilypad module init hello-rs --lang rust" },
+  ],
+  "module list": [
+    { what: "the modules this machine knows: shipped, built and published by you", command: "lilypad module list" },
+    { what: "as JSON: module, cid, engine, description, source", command: "lilypad module list --json" },
+  ],
   "module build": [
-    { what: "package a module folder and add it to your catalog as NAME:VERSION", command: "lilypad module build ./my-module" },
+    { what: "compile a folder's sources (AssemblyScript, C or Rust), package it and add it to your catalog as NAME:VERSION", command: "lilypad module build ./my-module" },
     { what: "the same, printing its CID and ids as JSON", command: "lilypad module build ./my-module --json" },
   ],
   "module run": [
     { what: "run a shipped module", command: "lilypad module run cowsay:v1 -i Message=hello" },
     { what: "count the primes below 1000, as JSON", command: "lilypad module run compute:v1 -i N=1000 --json" },
     { what: "a file input takes a local path", command: "lilypad module run ocr:v1 -i Image=./scan.png" },
-    { what: "a module folder, with its result saved to ./out", command: "lilypad module run ./my-module --out ./out" },
+    { what: "a module folder, with its result saved to ./out (rebuilt first if its sources changed)", command: "lilypad module run ./my-module --out ./out" },
   ],
   "module inspect": [
     { what: "a shipped module's inputs, limits and ids", command: "lilypad module inspect cowsay:v1" },

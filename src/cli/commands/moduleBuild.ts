@@ -17,11 +17,7 @@ export function registerModuleBuild(module: Command, ctx: CliContext): Command {
       `
 Sources: assembly/index.ts (AssemblyScript), src/main.c (C: clang + wasi-libc), src/main.rs (Rust: rustc with the
 wasm32-wasip1 or wasm32-wasi target). The build writes build/module.wasm and build/manifest.json (with
-artifact.cid filled in), and adds NAME:VERSION to your catalog.
-
-Examples:
-  $ lilypad module init hello --lang c && lilypad module build ./hello
-  $ lilypad module build ./my-module --json`,
+artifact.cid filled in), and adds NAME:VERSION to your catalog.`,
     )
     .action(async (dir: string, flags: { json?: boolean }) => {
       const local = await localModules(ctx);

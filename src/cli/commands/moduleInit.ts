@@ -25,12 +25,7 @@ export function registerModuleInit(module: Command, ctx: CliContext): Command {
       `
 Toolchains: assemblyscript needs the npm packages assemblyscript and @assemblyscript/wasi-shim; c needs clang
 with wasi-libc (Debian: clang lld wasi-libc libclang-rt-14-dev-wasm32); rust needs rustc with the wasm32-wasip1
-(or, before Rust 1.78, wasm32-wasi) target. \`module build\` says which is missing.
-
-Examples:
-  $ lilypad module init hello
-  $ lilypad module init ./greeter --lang c --name greeter
-  $ lilypad module init hello-rs --lang rust && lilypad module run ./hello-rs -i Name=Lilypad`,
+(or, before Rust 1.78, wasm32-wasi) target. \`module build\` says which is missing.`,
     )
     .action(async (dir: string, flags: ModuleInitFlags) => {
       if (!isSourceLanguage(flags.lang)) {

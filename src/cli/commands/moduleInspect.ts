@@ -15,14 +15,7 @@ export function registerModuleInspect(module: Command, ctx: CliContext): Command
     .description("show a module's manifest: inputs, limits, ids")
     .argument("<module>", "NAME:VERSION, 0x<publisher>/NAME:VERSION, a module CID, or a folder")
     .option("--json", "print the manifest as JSON")
-    .addHelpText(
-      "after",
-      `
-Examples:
-  $ lilypad module inspect cowsay:v1
-  $ lilypad module inspect ./hello --json          # a folder: rebuilt first if its sources changed
-  $ lilypad module inspect 0x70997970C51812dc3A010C7d01b50e0d17dc79C8/sheep:v1`,
-    )
+    .addHelpText("after", "\nA folder is rebuilt first when its sources changed since its last build (or it was never built).")
     .action(async (typed: string, flags: { json?: boolean }) => {
       const local = await localModules(ctx);
       const origin = await resolveModuleRef({

@@ -17,11 +17,7 @@ export function registerModuleList(module: Command, ctx: CliContext): Command {
       `
 Sources: shipped (comes with lilypad), built (your catalog, $LILYPAD_HOME/catalog.json), published (what you
 published from this machine, $LILYPAD_HOME/published.json). Names approved by a network's governance live on chain
-and are not listed.
-
-Examples:
-  $ lilypad module list
-  $ lilypad module list --json`,
+and are not listed.`,
     )
     .action(async (flags: { json?: boolean }) => {
       const paths = lilypadPaths({ env: ctx.env, homedir: ctx.homedir });

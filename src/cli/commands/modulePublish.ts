@@ -42,14 +42,6 @@ export function registerModulePublish(module: Command, ctx: CliContext): Command
     .option("--network-file <path>", "the network to publish on (default: the devnet's network file)")
     .option("--dev-account <index>", "sign with this well-known dev account (devnet only) instead of LILYPAD_PRIVATE_KEY")
     .option("--as-governance", "approve the bare NAME:VERSION for the whole network (the market's owner only)")
-    .addHelpText(
-      "after",
-      `
-Examples:
-  $ lilypad module publish ./hello --dev-account 3                     # on the local devnet
-  $ LILYPAD_PRIVATE_KEY=0x... lilypad module publish ./hello --network-file ./network.json
-  $ lilypad module publish hello:v1 --dev-account 3                    # a module already built`,
-    )
     .action(async (ref: string, flags: PublishFlags, command: Command) => {
       const paths = lilypadPaths({ env: ctx.env, homedir: ctx.homedir });
       // The global flags every network command takes count here too: --network NAME|FILE, --private-key,

@@ -35,14 +35,7 @@ export function registerModuleRun(module: Command, ctx: CliContext): Command {
     .addHelpText(
       "after",
       `
-A folder is rebuilt first when its sources changed since its last build (or it was never built).
-
-Examples:
-  $ lilypad module run cowsay:v1 -i Message=hello
-  $ lilypad module run ./hello -i Name=Lilypad          # a folder: rebuilt first if its sources changed
-  $ lilypad module run etl:v1 -i Data=./sales.csv -i GroupBy=region -i Value=amount --json
-  $ lilypad module run compute:v1 -i N=1000 --seed 7 --out ./result
-  $ lilypad module run cowsay:v1 hello                  # a value for the first input, without its key`,
+A folder is rebuilt first when its sources changed since its last build (or it was never built).`,
     )
     .action(async (typed: string, positional: string[], flags: ModuleRunFlags) => {
       const ref = resolveFolderRef(ctx, typed);
