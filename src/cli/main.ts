@@ -5,7 +5,7 @@ import { packageVersion } from "./packageVersion.ts";
 import { JobExitedNonZero } from "./jobOutput.ts";
 import { processContext } from "./processContext.ts";
 import { applyHelpExamples } from "./helpExamples.ts";
-import { explainConnectionFailure } from "./explainConnectionFailure.ts";
+import { LilypadError } from "../core/errors.ts";
 import { ExitCode, reportError } from "./reportError.ts";
 
 /**
@@ -64,7 +64,11 @@ export async function main(argv: readonly string[], ctx: CliContext = processCon
     // A chain or solver that does not answer is said as such, naming the network, whichever command met it.
     const network = active.optsWithGlobals<ConfigFlags>().network ?? ctx.env.LILYPAD_NETWORK;
     return reportError({
-      error: explainConnectionFailure({ error, network }),
+      // Our own errors other than a silent solver need no explaining (nor the chain client that explaining loads).
+      error:
+        error instanceof LilypadError && error.code !== "SOLVER_UNREACHABLE"
+          ? error
+          : (await import("./explainConnectionFailure.ts")).explainConnectionFailure({ error, network }),
       stderr: ctx.stderr,
       verbose: program.opts().verbose === true || argv.includes("--verbose"),
       usageHint: `run '${commandPath(active)} --help' for usage`,

@@ -1,8 +1,23 @@
 import { LilypadError } from "../core/errors.ts";
+import { JobFailedError } from "../job-creator/errors.ts";
 
-/** Exit codes of the CLI. */
-/** 0: done; 1: an error (the network, a deal that failed or timed out); 2: bad usage; 3: the job ran and exited non-zero. */
-export const ExitCode = { ok: 0, failure: 1, usage: 2, jobFailed: 3 } as const;
+/**
+ * Exit codes of the CLI, for scripts (the README lists them): 0 done; 1 any other error; 2 bad usage (the command
+ * line or the inputs); 3 the job ran and exited non-zero; 4 the chain or the solver did not answer; 5 the job's deal
+ * failed or timed out (no result, declined, revoked, or the result was found wrong).
+ */
+export const ExitCode = { ok: 0, failure: 1, usage: 2, jobFailed: 3, unreachable: 4, dealFailed: 5 } as const;
+
+/** The codes of errors saying that a chain or a solver did not answer (explainConnectionFailure makes them). */
+const UNREACHABLE_CODES: ReadonlySet<string> = new Set(["RPC_UNREACHABLE", "SOLVER_UNREACHABLE"]);
+
+/** The exit code a LilypadError ends the command with. */
+export function exitCodeOf(error: LilypadError): number {
+  if (error.usage) return ExitCode.usage;
+  if (UNREACHABLE_CODES.has(error.code)) return ExitCode.unreachable;
+  if (error instanceof JobFailedError) return ExitCode.dealFailed;
+  return ExitCode.failure;
+}
 
 export interface ReportErrorParameters {
   error: unknown;
@@ -14,8 +29,7 @@ export interface ReportErrorParameters {
 
 /**
  * Prints an error the way the CLI shows every failure: `error: <message>`, then a hint, then (with --verbose) the
- * cause chain. Returns the exit code: 2 for errors the user's arguments or inputs caused (`LilypadError.usage`), 1
- * for anything else.
+ * cause chain. Returns the exit code (exitCodeOf; 1 for an error that is not a LilypadError).
  */
 export function reportError({ error, stderr, verbose, usageHint }: ReportErrorParameters): number {
   if (error instanceof LilypadError) {
@@ -30,7 +44,7 @@ export function reportError({ error, stderr, verbose, usageHint }: ReportErrorPa
     } else if (error.cause !== undefined) {
       stderr("(run with --verbose for details)\n");
     }
-    return usage ? ExitCode.usage : ExitCode.failure;
+    return exitCodeOf(error);
   }
   const message = error instanceof Error ? error.message.split("\n")[0] : String(error);
   stderr(`error: unexpected internal error: ${message}\n`);

@@ -34,6 +34,7 @@ import { SolverClient, SolverRequestError, type EventStream } from "../net/solve
 import type { Blockstore } from "../storage/createBlockstore.ts";
 import { JobEventStream, type JobEvent } from "./jobEvents.ts";
 import { buildJobOffer } from "./buildJobOffer.ts";
+import { LilypadError } from "../core/errors.ts";
 import { JobFailedError, OfferNotRevocableError, ResultTimeoutError } from "./errors.ts";
 import { finalizeOverdueDeals, type FinalizeOverdueDealsResult } from "./finalizeOverdueDeals.ts";
 import { DEFAULT_JOB_TERMS, type JobTerms } from "./jobTerms.ts";
@@ -332,7 +333,8 @@ export class LilypadClient {
   async collect(dealId: Hex, options: CollectOptions = {}): Promise<JobResult> {
     const { record, offer } = await this.#solver.getJob(dealId);
     if (offer.creator.toLowerCase() !== this.address.toLowerCase()) {
-      throw new JobFailedError({ dealId, code: "NOT_YOUR_JOB", reason: `job ${dealId} is ${offer.creator}'s, and this client is ${this.address}: only its creator collects it` });
+      // Not a failed deal (the exit code of `jobs get` tells the two apart): the caller asked for another's job.
+      throw new LilypadError({ code: "NOT_YOUR_JOB", message: `job ${dealId} is ${offer.creator}'s, and this client is ${this.address}: only its creator collects it` });
     }
     const failed = solverFailure(dealId, record);
     if (failed) throw failed;
@@ -391,7 +393,7 @@ export class LilypadClient {
   }
 
   #assertOpen(dealId: Hex): void {
-    if (this.#closing.signal.aborted) throw new JobFailedError({ dealId, code: "CLIENT_CLOSED", reason: "the client was closed while following the job" });
+    if (this.#closing.signal.aborted) throw new LilypadError({ code: "CLIENT_CLOSED", message: `the client was closed while following job ${dealId}` });
   }
 
   /** Resolves after `ms`, or at once when woken or closed. */

@@ -1,6 +1,6 @@
 // Every command given bad input: an unknown flag, a bad value, a missing argument, a malformed deal id, address or
 // number. Each must exit 2 (usage) with one `error:` line and one `hint:` line, never "unexpected internal error"
-// and never a stack trace; and a network that is down must give exit 1 and a sentence naming what did not answer.
+// and never a stack trace; and a network that is down must give exit 4 and a sentence naming what did not answer.
 // The commands are walked from the real tree (buildProgram): a command added without a case here fails the test.
 // Commands that need a network get --network naming a network file whose chain and solver are closed ports: what
 // they are given must be refused before anything is dialled.
@@ -151,11 +151,11 @@ const USAGE: Record<string, Case[]> = {
 };
 
 /**
- * A network that is down, or not deployed: exit 1 (the arguments are right; the network is not) and a sentence naming
- * what did not answer, with what to do.
+ * A network that is down: exit 4 (the arguments are right; the chain or solver did not answer) and a sentence naming
+ * what did not answer, with what to do. A network with no contracts deployed is exit 1.
  */
+const UNDEPLOYED: Case = { argv: ["module", "publish", "cowsay:v1", "--network", "arbitrum-sepolia", "--dev-account", "5"], says: /^error: network arbitrum-sepolia .* has no contracts deployed yet/m };
 const DOWN_CASES: Case[] = [
-  { argv: ["module", "publish", "cowsay:v1", "--network", "arbitrum-sepolia", "--dev-account", "5"], says: /^error: network arbitrum-sepolia .* has no contracts deployed yet/m },
   { argv: ["balance", ...NET], says: /^error: cannot reach the chain at http:\/\/127\.0\.0\.1:\d+ \(network .*down\.json\): .*ECONNREFUSED/m },
   { argv: ["jobs", "finalize", ...NET], says: /^error: cannot reach the chain at http:\/\/127\.0\.0\.1:\d+/m },
   { argv: ["jobs", "list", ...NET], says: /^error: cannot reach the solver at http:\/\/127\.0\.0\.1:\d+/m },
@@ -268,10 +268,10 @@ describe("every command, given bad input", { timeout: 5 * 60_000 }, () => {
     });
   }
 
-  it("a network that is down: exit 1, naming what did not answer, with a hint", async () => {
-    for (const { argv, says } of DOWN_CASES) {
+  it("a network that is down: exit 4, naming what did not answer, with a hint; one not deployed: exit 1", async () => {
+    for (const [{ argv, says }, exit] of [...DOWN_CASES.map((c) => [c, 4] as const), [UNDEPLOYED, 1] as const]) {
       const { code, stderr } = await lilypad(argv);
-      assert.equal(code, 1, `${show(argv)}: exit ${code}\n${stderr}`);
+      assert.equal(code, exit, `${show(argv)}: exit ${code}\n${stderr}`);
       assert.match(stderr, says, show(argv));
       assertOneClearError(stderr, show(argv));
     }

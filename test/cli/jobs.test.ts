@@ -145,10 +145,10 @@ describe("lilypad jobs and run --detach", () => {
     assert.match(got.stderr, /exit code +[1-9]/);
   });
 
-  it("jobs get refuses a result its provider tampered with: challenged, ruled wrong, exit 1", async () => {
+  it("jobs get refuses a result its provider tampered with: challenged, ruled wrong, exit 5 (the deal failed)", async () => {
     const dealId = (await lilypad(["run", "cowsay:v1", "-i", "Message=tampered", "--detach", "--target", TAMPERER])).stdout.trim();
     const refused = await fails(["jobs", "get", dealId]);
-    assert.equal(refused.code, 1, refused.stderr);
+    assert.equal(refused.code, 5, refused.stderr);
     assert.match(refused.stderr, /challenged \(the result could not be downloaded or verified\)/);
     assert.match(refused.stderr, /deal closed: mediator: provider wrong/);
     assert.match(refused.stderr, /error: the provider's result could not be downloaded/);

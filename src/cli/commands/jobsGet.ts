@@ -30,8 +30,8 @@ on chain, and challenges one that does not (the mediator then re-runs the job an
 passed, the provider finalizes the deal and is paid; \`jobs get\` then only downloads and verifies the result, and a
 result that fails verification is an error (it can no longer be challenged). A provider that posts nothing is
 finalized by \`jobs get\` after the result timeout: your payment comes back with its timeout collateral.
-Exit codes: 0 the job exited 0; 3 it ran and exited non-zero; 1 no valid result (refunded, challenged and lost,
-or unverifiable); 2 bad usage.
+Exit codes: 0 the job exited 0; 3 it ran and exited non-zero; 5 no valid result (refunded, challenged and lost,
+or unverifiable); 4 the chain or solver did not answer; 2 bad usage; 1 any other error.
 `;
 
 export function registerJobsGet(jobs: Command, ctx: CliContext): void {

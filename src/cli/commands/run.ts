@@ -60,7 +60,8 @@ export function registerRun(program: Command, ctx: CliContext): Command {
     )
     .addHelpText(
       "after",
-      "\nWith no --network and no running devnet, an embedded network (chain, solver, resource provider, mediator)\nstarts in this process for the one job and stops after it.",
+      "\nWith no --network and no running devnet, an embedded network (chain, solver, resource provider, mediator)\nstarts in this process for the one job and stops after it.\n\n" +
+        "Exit codes: 0 the job exited 0; 3 it ran and exited non-zero; 5 its deal failed or timed out; 4 the chain or\nsolver did not answer; 2 bad usage; 1 any other error.",
     )
     .option("--detach", "print the deal id once the solver accepts the job, and exit; collect it later with `lilypad jobs get <deal-id>`")
     .action(async (ref: string, positional: string[], flags: RunFlags, command: Command) => {
