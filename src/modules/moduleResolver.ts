@@ -23,6 +23,9 @@ export interface ModuleResolverParameters {
   registry?: ModuleRegistryLookup;
   /** Where a module this store lacks is fetched from, checked block by block (e.g. the network's solver). */
   stores?: readonly string[];
+  /** The environment a folder's rebuild runs its compiler with (PATH), and who hears why a folder is rebuilt. */
+  env?: NodeJS.ProcessEnv;
+  onRebuild?: (reason: string) => void;
 }
 
 export interface ResolvedModule {
@@ -40,7 +43,14 @@ export function createModuleResolver(params: ModuleResolverParameters): ModuleRe
     let found = cache.get(ref);
     if (!found) {
       found = (async () => {
-        const origin = await resolveModuleRef({ ref, blockstore: params.blockstore, catalogs: params.catalogs ?? [], registry: params.registry });
+        const origin = await resolveModuleRef({
+          ref,
+          blockstore: params.blockstore,
+          catalogs: params.catalogs ?? [],
+          registry: params.registry,
+          env: params.env,
+          onRebuild: params.onRebuild,
+        });
         if (params.stores?.length && !isShippedModule(origin.cid)) {
           const stores = params.stores;
           await fetchModule({ cid: CID.parse(origin.cid), blockstore: params.blockstore, sources: async () => ({ stores }) });

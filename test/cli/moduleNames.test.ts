@@ -119,7 +119,7 @@ describe("module names say whose module it is (attack 14)", () => {
     assert.match(stdout, /< baa >/);
     assert.doesNotMatch(stdout, /squatted/);
     assert.match(stderr, new RegExp(`module +sheep:v1, published by ${owner} \\(bafkrei\\w+\\)`));
-    assert.match(stderr, new RegExp(`^module +${owner}/sheep:v1$`, "m"));
+    assert.match(stderr, new RegExp(`^module +${owner}/sheep:v1 \\(bafkrei\\w+\\)$`, "m"));
     const summary = JSON.parse((await lilypad("user", ["run", owner.toLowerCase() + "/sheep:v1", "-i", "Message=baa", "--json"])).stdout) as Record<string, string>;
     assert.equal(summary.module, `${owner}/sheep:v1`);
     assert.equal(summary.publisher, owner);

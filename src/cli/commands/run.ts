@@ -21,6 +21,7 @@ import type { Blockstore } from "../../storage/createBlockstore.ts";
 import { loadCliConfig, type ConfigFlags } from "../config.ts";
 import type { CliContext } from "../context.ts";
 import { findNetwork, NoNetworkError } from "../findNetwork.ts";
+import { resolveFolderRef } from "../folderRef.ts";
 import { instructionsPhrase } from "../describeInstructions.ts";
 import { reportJob } from "../jobOutput.ts";
 import { localModules } from "../localModules.ts";
@@ -105,8 +106,10 @@ export function registerRun(program: Command, ctx: CliContext): Command {
         registry: conn ? (await import("../../chain/moduleRegistry.ts")).moduleRegistryOf(conn) : undefined,
         // A published module this machine never saw comes from the network's solver, where its publisher left it.
         stores: network?.solverUrl ? [network.solverUrl] : undefined,
+        env: ctx.env,
+        onRebuild: (reason) => progress(`rebuilding ${ref} (${reason})…`),
       });
-      const job = await prepareJob({ ref, inputFlags: flags.input ?? [], positional, resolve: resolver, blockstore: local.blockstore, cwd: ctx.cwd });
+      const job = await prepareJob({ ref: resolveFolderRef(ctx, ref), inputFlags: flags.input ?? [], positional, resolve: resolver, blockstore: local.blockstore, cwd: ctx.cwd });
       // Whose module runs is said before anything is offered: a name never silently means a stranger's module.
       progress(`module   ${describeModuleOrigin(job.module.origin, job.module.manifest)} (${job.module.id.cid})`);
       let embedded: EmbeddedNetwork | undefined;
