@@ -3,8 +3,13 @@
 // command then ends with.
 import { readdir, readFile } from "node:fs/promises";
 import { join } from "node:path";
-import { formatEther } from "viem";
+import { CID } from "multiformats/cid";
+import { formatEther, type Address } from "viem";
 import type { JobSummary } from "../core/jobSummary.ts";
+import { outcomeName } from "../core/outcomeName.ts";
+import type { JobResult } from "../job-creator/lilypadClient.ts";
+import type { Blockstore } from "../storage/createBlockstore.ts";
+import { saveResultFiles } from "./saveResultFiles.ts";
 import type { CliContext } from "./context.ts";
 import { instructionsJson, instructionsText } from "./describeInstructions.ts";
 
@@ -62,6 +67,34 @@ export async function reportJob(ctx: CliContext, params: { facts: JobFacts; save
   }
   if (output.exitCode !== 0) throw new JobExitedNonZero(output.exitCode);
   return summary;
+}
+
+/** Saves a job the network ran (its result folder, from `blockstore`) and prints it with reportJob. */
+export async function reportNetworkJob(
+  ctx: CliContext,
+  params: { result: JobResult; publisher: Address | undefined; blockstore: Blockstore; out: string | undefined; json: boolean },
+): Promise<JobSummary> {
+  const { result, publisher } = params;
+  const savedTo = await saveResultFiles({ ctx, blockstore: params.blockstore, root: CID.parse(result.resultCid), out: params.out });
+  return await reportJob(ctx, {
+    json: params.json,
+    savedTo,
+    facts: {
+      // A module found in a publisher's namespace is named by its full name, as the user typed it.
+      module: publisher ? `${publisher}/${result.module}` : result.module,
+      moduleCid: result.moduleCid,
+      ...(publisher ? { publisher } : {}),
+      ranOn: "network",
+      dealId: result.dealId,
+      provider: result.provider,
+      outcome: outcomeName(result.outcome),
+      resultCid: result.resultCid,
+      engine: result.engine,
+      instructions: result.instructions,
+      paid: result.paid.toString(),
+      elapsedMs: Math.round(result.elapsedMs),
+    },
+  });
 }
 
 function describeSummary(s: JobSummary): string {

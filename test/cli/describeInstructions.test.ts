@@ -5,9 +5,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { fileURLToPath } from "node:url";
-import type { CliContext } from "../../src/cli/context.ts";
 import { instructionsJson, instructionsPhrase, instructionsText } from "../../src/cli/describeInstructions.ts";
-import { main } from "../../src/cli/main.ts";
+import { runCliInProcess } from "./inProcessCli.ts";
 
 const hello = fileURLToPath(new URL("../fixtures/images/hello.png", import.meta.url));
 
@@ -30,18 +29,9 @@ describe("describeInstructions", () => {
       await rm(home, { recursive: true, force: true });
     });
     const run = async (argv: string[]) => {
-      let out = "";
-      let err = "";
-      const ctx: CliContext = {
-        stdout: (t) => (out += t),
-        stderr: (t) => (err += t),
-        env: { LILYPAD_HOME: home },
-        homedir: home,
-        cwd: home,
-        waitForShutdown: () => new Promise(() => {}),
-      };
-      assert.equal(await main(argv, ctx), 0, err);
-      return { out, err };
+      const { code, stdout, stderr } = await runCliInProcess(argv, { cwd: home, env: { LILYPAD_HOME: home }, homedir: home });
+      assert.equal(code, 0, stderr);
+      return { out: stdout, err: stderr };
     };
 
     it("ocr (js): 'instructions not metered' in the summary, metered false in JSON", { timeout: 120_000 }, async () => {

@@ -6,9 +6,9 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import type { Command } from "commander";
-import type { CliContext } from "../../src/cli/context.ts";
 import { commandKey, HELP_EXAMPLES } from "../../src/cli/helpExamples.ts";
 import { allCommands, buildProgram, main } from "../../src/cli/main.ts";
+import { captureContext } from "./inProcessCli.ts";
 
 let home: string;
 before(async () => {
@@ -18,19 +18,7 @@ after(async () => {
   await rm(home, { recursive: true, force: true });
 });
 
-function capture(): { ctx: CliContext; out: () => string; err: () => string } {
-  let out = "";
-  let err = "";
-  const ctx: CliContext = {
-    stdout: (t) => (out += t),
-    stderr: (t) => (err += t),
-    env: { LILYPAD_HOME: home },
-    homedir: home,
-    cwd: home,
-    waitForShutdown: () => new Promise(() => {}),
-  };
-  return { ctx, out: () => out, err: () => err };
-}
+const capture = () => captureContext({ cwd: home, env: { LILYPAD_HOME: home }, homedir: home });
 
 /** Splits a command line as a shell would for these examples: words, and "double-quoted" words. */
 function words(line: string): string[] {

@@ -10,7 +10,14 @@ export interface CliRun {
   stderr: string;
 }
 
-export async function runCliInProcess(argv: readonly string[], options: { cwd: string; env: NodeJS.ProcessEnv; homedir?: string }): Promise<CliRun> {
+export interface CapturedContext {
+  ctx: CliContext;
+  out: () => string;
+  err: () => string;
+}
+
+/** A CliContext that keeps what the command prints, for a command run in this process. */
+export function captureContext(options: { cwd: string; env: NodeJS.ProcessEnv; homedir?: string }): CapturedContext {
   let stdout = "";
   let stderr = "";
   const ctx: CliContext = {
@@ -22,6 +29,11 @@ export async function runCliInProcess(argv: readonly string[], options: { cwd: s
     // A test never interrupts a command.
     waitForShutdown: () => new Promise(() => {}),
   };
+  return { ctx, out: () => stdout, err: () => stderr };
+}
+
+export async function runCliInProcess(argv: readonly string[], options: { cwd: string; env: NodeJS.ProcessEnv; homedir?: string }): Promise<CliRun> {
+  const { ctx, out, err } = captureContext(options);
   const code = await main(argv, ctx);
-  return { code, stdout, stderr };
+  return { code, stdout: out(), stderr: err() };
 }

@@ -1,22 +1,17 @@
 // `lilypad jobs get <deal-id>`: collects a job submitted earlier (`lilypad run --detach`): waits for its result,
 // downloads and verifies it against the result CID on chain, judges it if the judging window is still open, saves
 // its files as `run` does and prints its stdout. It ends like `run`: 3 when the job exited non-zero.
-import { CID } from "multiformats/cid";
 import type { Command } from "commander";
-import { outcomeName } from "../../core/outcomeName.ts";
-import type { JobEvent } from "../../job-creator/jobEvents.ts";
-import type { JobResult } from "../../job-creator/lilypadClient.ts";
 import { describeModuleOrigin } from "../../modules/moduleOrigin.ts";
 import type { ResolvedModule } from "../../modules/moduleResolver.ts";
 import type { ConfigFlags } from "../config.ts";
 import { NoNetworkError } from "../connectNetwork.ts";
 import type { CliContext } from "../context.ts";
 import { cliJobClient } from "../jobClient.ts";
-import { instructionsPhrase } from "../describeInstructions.ts";
-import { reportJob } from "../jobOutput.ts";
+import { describeJobEvent } from "../describeJobEvent.ts";
+import { reportNetworkJob } from "../jobOutput.ts";
 import { explainSolverRefusal, getJobOrExplain, openJobsSession, parseDealId } from "../jobsAccess.ts";
 import { localModules } from "../localModules.ts";
-import { saveResultFiles } from "../saveResultFiles.ts";
 
 interface GetFlags extends ConfigFlags {
   out?: string;
@@ -67,63 +62,16 @@ export function registerJobsGet(jobs: Command, ctx: CliContext): void {
         const result = await client
           .collect(dealId, {
             onEvent: (event) => {
-              const line = describeCollectEvent(event);
+              const line = describeJobEvent(event);
               if (line) progress(line);
             },
           })
           .catch((error: unknown) => {
             throw explainSolverRefusal(error, dealId);
           });
-        const out = await saveResultFiles({ ctx, blockstore: local.blockstore, root: CID.parse(result.resultCid), out: flags.out });
-        await report(ctx, flags, result, out, module);
+        await reportNetworkJob(ctx, { result, publisher: module?.origin.name?.publisher, blockstore: local.blockstore, out: flags.out, json: flags.json === true });
       } finally {
         await client.close();
       }
     });
-}
-
-function describeCollectEvent(event: JobEvent): string | undefined {
-  switch (event.type) {
-    case "deal-opened":
-      return `deal opened on chain with ${event.provider}`;
-    case "awaiting-result":
-      return `waiting for the result: deadline in ${event.secondsLeft} s`;
-    case "log":
-      return `  ${event.line}`;
-    case "result-posted":
-      return `result posted on chain (${instructionsPhrase({ instructions: event.result.instructions, engine: event.engine })})`;
-    case "downloaded":
-      return `downloaded and verified ${event.resultCid}`;
-    case "accepted":
-      return "accepted: the provider is paid";
-    case "challenged":
-      return `challenged (${event.reason}): the mediator re-runs the job`;
-    case "closed":
-      return `deal closed: ${outcomeName(event.outcome)}`;
-    default:
-      return undefined;
-  }
-}
-
-/** Prints the collected job as `run` does (see reportJob). */
-async function report(ctx: CliContext, flags: GetFlags, result: JobResult, savedTo: string, module: ResolvedModule | undefined): Promise<void> {
-  const publisher = module?.origin.name?.publisher;
-  await reportJob(ctx, {
-    json: flags.json === true,
-    savedTo,
-    facts: {
-      module: result.module,
-      moduleCid: result.moduleCid,
-      ...(publisher ? { publisher } : {}),
-      ranOn: "network",
-      dealId: result.dealId,
-      provider: result.provider,
-      outcome: outcomeName(result.outcome),
-      resultCid: result.resultCid,
-      engine: result.engine,
-      instructions: result.instructions,
-      paid: result.paid.toString(),
-      elapsedMs: Math.round(result.elapsedMs),
-    },
-  });
 }

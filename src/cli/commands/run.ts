@@ -2,30 +2,24 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Command } from "commander";
-import { CID } from "multiformats/cid";
 import { isAddress, parseEther, type Address } from "viem";
 import { InvalidArgumentError } from "../../core/errors.ts";
 import { TIMEOUT_LIMITS } from "../../core/dealTypes.ts";
 import { createLogger } from "../../core/logger.ts";
-import { outcomeName } from "../../core/outcomeName.ts";
 import type { EmbeddedNetwork } from "../../devnet/startNetwork.ts";
 import type { NetworkInfo } from "../../core/network.ts";
-import type { JobEvent } from "../../job-creator/jobEvents.ts";
 import { DEFAULT_JOB_TERMS } from "../../job-creator/jobTerms.ts";
-import type { JobResult } from "../../job-creator/lilypadClient.ts";
 import { describeModuleOrigin } from "../../modules/moduleOrigin.ts";
-import { createModuleResolver, type ResolvedModule } from "../../modules/moduleResolver.ts";
+import { createModuleResolver } from "../../modules/moduleResolver.ts";
 import { parseModuleName } from "../../core/moduleName.ts";
 import { isFolderRef } from "../../modules/resolveModuleRef.ts";
-import type { Blockstore } from "../../storage/createBlockstore.ts";
 import { loadCliConfig, type ConfigFlags } from "../config.ts";
 import type { CliContext } from "../context.ts";
 import { findNetwork, NoNetworkError } from "../findNetwork.ts";
 import { resolveFolderRef } from "../folderRef.ts";
-import { instructionsPhrase } from "../describeInstructions.ts";
-import { reportJob } from "../jobOutput.ts";
+import { describeJobEvent } from "../describeJobEvent.ts";
+import { reportNetworkJob } from "../jobOutput.ts";
 import { localModules } from "../localModules.ts";
-import { saveResultFiles } from "../saveResultFiles.ts";
 import { collectInput } from "../parseInputFlags.ts";
 import { prepareJob } from "../prepareJob.ts";
 import { assertDetachable, submitDetached } from "../submitDetached.ts";
@@ -151,11 +145,11 @@ export function registerRun(program: Command, ctx: CliContext): Command {
             targetProvider: flags.target as Address | undefined,
             terms: resultTimeout === undefined ? undefined : { resultTimeout },
             onEvent: (event) => {
-              const line = describeEvent(event);
+              const line = describeJobEvent(event);
               if (line) progress(line);
             },
           });
-          await report(ctx, flags, result, local.blockstore, job.module);
+          await reportNetworkJob(ctx, { result, publisher: job.module.origin.name?.publisher, blockstore: local.blockstore, out: flags.out, json: flags.json === true });
         } finally {
           await client.close();
         }
@@ -164,55 +158,4 @@ export function registerRun(program: Command, ctx: CliContext): Command {
         if (embeddedHome) await rm(embeddedHome, { recursive: true, force: true });
       }
     });
-}
-
-function describeEvent(event: JobEvent): string | undefined {
-  switch (event.type) {
-    case "submitted":
-      return `submitted job ${event.dealId}`;
-    case "matched":
-      return "matched with a resource provider";
-    case "deal-opened":
-      return `deal opened on chain with ${event.provider}`;
-    case "awaiting-result":
-      return `waiting for the result: deadline in ${event.secondsLeft} s`;
-    case "log":
-      return `  provider: ${event.line}`;
-    case "result-posted":
-      return `result posted on chain (${instructionsPhrase({ instructions: event.result.instructions, engine: event.engine })})`;
-    case "downloaded":
-      return `downloaded and verified ${event.resultCid}`;
-    case "accepted":
-      return "accepted: the provider is paid";
-    case "challenged":
-      return `challenged (${event.reason}): the mediator re-runs the job`;
-    case "waiting":
-      return undefined;
-    case "closed":
-      return `deal closed: ${outcomeName(event.outcome)}`;
-  }
-}
-
-/** Saves a finished job's result folder and prints it (see reportJob). */
-async function report(ctx: CliContext, flags: RunFlags, result: JobResult, blockstore: Blockstore, module: ResolvedModule): Promise<void> {
-  const savedTo = await saveResultFiles({ ctx, blockstore, root: CID.parse(result.resultCid), out: flags.out });
-  const publisher = module.origin.name?.publisher;
-  await reportJob(ctx, {
-    json: flags.json === true,
-    savedTo,
-    facts: {
-      module: publisher ? `${publisher}/${result.module}` : result.module,
-      moduleCid: result.moduleCid,
-      ...(publisher ? { publisher } : {}),
-      ranOn: "network",
-      dealId: result.dealId,
-      provider: result.provider,
-      outcome: outcomeName(result.outcome),
-      resultCid: result.resultCid,
-      engine: result.engine,
-      instructions: result.instructions,
-      paid: result.paid.toString(),
-      elapsedMs: Math.round(result.elapsedMs),
-    },
-  });
 }
