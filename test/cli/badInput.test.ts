@@ -47,6 +47,12 @@ const USAGE: Record<string, Case[]> = {
     { argv: ["devnet", "chain", "--port", "-1"], says: /port|unknown option/ },
   ],
   module: [{ argv: ["module", "nosuch"], says: /unknown command 'nosuch'/ }],
+  "module init": [
+    { argv: ["module", "init"], says: /missing required argument 'dir'/ },
+    { argv: ["module", "init", "x", "--lang", "go"], says: /unknown language "go"/ },
+    { argv: ["module", "init", "Bad Name"], says: /cannot be a module name/ },
+  ],
+  "module list": [{ argv: ["module", "list", "extra"], says: /too many arguments for 'list'/ }],
   "module build": [
     { argv: ["module", "build"], says: /missing required argument 'dir'/ },
     { argv: ["module", "build", "./no-such-folder"], says: /there is no such folder/ },

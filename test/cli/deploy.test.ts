@@ -141,7 +141,7 @@ describe("lilypad deploy", () => {
       });
     });
     const ran = await lilypad(["deploy", "--rpc-url", `http://127.0.0.1:${port}`, "--private-key", DEPLOYER]);
-    assert.equal(ran.code, 1);
+    assert.equal(ran.code, 4, "4: the chain did not answer");
     assert.match(ran.stderr, new RegExp(`cannot reach the chain at http://127.0.0.1:${port}: .*ECONNREFUSED`));
   });
 
