@@ -216,7 +216,7 @@ describe("multi-host: every role in its own network namespace", { timeout: 8 * 6
       const code = await Promise.race([run.exited, new Promise<string>((resolve) => (timer = setTimeout(() => resolve("timeout"), 60_000)))]);
       clearTimeout(timer);
       timings.killedProvider = Math.round(performance.now() - t0);
-      assert.equal(code, 1, `lilypad run exited ${code}:\n${tail(run.stderr())}`);
+      assert.equal(code, 5, `a deal that timed out ends lilypad run with 5; it exited ${code}:\n${tail(run.stderr())}`);
       assert.match(run.stderr(), /posted no result within the deal's 60 s result timeout/);
       assert.match(run.stderr(), /code: RESULT_TIMEOUT/);
 
