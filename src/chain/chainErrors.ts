@@ -1,6 +1,7 @@
 // Errors of commands that meet a chain for the first time (deploy, faucet): each says what is wrong in one sentence
 // and what to do about it.
-import { formatEther, type Address } from "viem";
+import type { Address } from "viem";
+import { formatEther } from "viem/utils";
 import { LilypadError } from "../core/errors.ts";
 
 /** The JSON-RPC URL does not answer (nothing listens, a wrong URL, no network). */

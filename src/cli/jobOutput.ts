@@ -4,7 +4,8 @@
 import { readdir, readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { CID } from "multiformats/cid";
-import { formatEther, type Address } from "viem";
+import type { Address } from "viem";
+import { formatEther } from "viem/utils";
 import type { JobSummary } from "../core/jobSummary.ts";
 import { outcomeName } from "../core/outcomeName.ts";
 import type { JobResult } from "../job-creator/lilypadClient.ts";

@@ -1,5 +1,5 @@
 // Token amounts as people read them: whole tokens (18 decimals) and the token's symbol.
-import { formatEther } from "viem";
+import { formatEther } from "viem/utils";
 
 /** The Lilypad token's symbol. */
 export const TOKEN_SYMBOL = "LP";

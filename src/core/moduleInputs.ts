@@ -1,5 +1,6 @@
 // Job inputs, checked against the module's manifest before anything is posted or run.
-import { keccak256, type Hex } from "viem";
+import type { Hex } from "viem";
+import { keccak256 } from "viem/utils";
 import { canonicalJsonBytes } from "./canonicalJson.ts";
 import { InvalidInputError } from "./errors.ts";
 import { cidStringSchema, type ModuleInput, type ModuleManifest } from "./moduleManifest.ts";

@@ -2,14 +2,15 @@
 // with lilypad, one the user built, or one the network's governance approved. `0x<publisher>/sheep:v1` is the
 // module that address published in the on-chain registry, in its own namespace, where nobody else can publish.
 // Pure: no I/O.
-import { getAddress, isAddress, zeroAddress, type Address } from "viem";
+import type { Address } from "viem";
+import { getAddress, isAddress } from "viem/utils";
 import { LilypadError } from "./errors.ts";
 
 /** A name or version: 1-64 of a-z, 0-9, '.', '_', '-', starting with a letter or digit (as in manifests and on chain). */
 export const MODULE_NAME_PART = /^[a-z0-9][a-z0-9._-]{0,63}$/;
 
 /** The namespace of bare names on chain: what governance approved. No caller can publish as the zero address. */
-export const GOVERNANCE_NAMESPACE: Address = zeroAddress;
+export const GOVERNANCE_NAMESPACE: Address = "0x0000000000000000000000000000000000000000";
 
 /** A module name that is malformed: a bad publisher address, no version, characters names do not have. */
 export class InvalidModuleNameError extends LilypadError {

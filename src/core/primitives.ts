@@ -1,4 +1,5 @@
-import { getAddress, isAddress, isHex, type Address, type Hex } from "viem";
+import type { Address, Hex } from "viem";
+import { getAddress, isAddress, isHex } from "viem/utils";
 import { z } from "zod";
 
 /** A checksummed EVM address; accepts any case on input. */

@@ -2,10 +2,10 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Command } from "commander";
-import { isAddress, parseEther, type Address } from "viem";
+import type { Address } from "viem";
+import { isAddress, parseEther } from "viem/utils";
 import { InvalidArgumentError } from "../../core/errors.ts";
 import { TIMEOUT_LIMITS } from "../../core/dealTypes.ts";
-import { createLogger } from "../../core/logger.ts";
 import type { EmbeddedNetwork } from "../../devnet/startNetwork.ts";
 import type { NetworkInfo } from "../../core/network.ts";
 import { DEFAULT_JOB_TERMS } from "../../job-creator/jobTerms.ts";
@@ -18,7 +18,6 @@ import type { CliContext } from "../context.ts";
 import { findNetwork, NoNetworkError } from "../findNetwork.ts";
 import { resolveFolderRef } from "../folderRef.ts";
 import { describeJobEvent } from "../describeJobEvent.ts";
-import { reportNetworkJob } from "../jobOutput.ts";
 import { localModules } from "../localModules.ts";
 import { collectInput } from "../parseInputFlags.ts";
 import { prepareJob } from "../prepareJob.ts";
@@ -114,7 +113,7 @@ export function registerRun(program: Command, ctx: CliContext): Command {
         } else {
           progress("starting an embedded network (dev chain, solver, resource provider, mediator)…");
           embeddedHome = await mkdtemp(join(tmpdir(), "lilypad-embedded-"));
-          const { startNetwork } = await import("../../devnet/startNetwork.ts");
+          const [{ startNetwork }, { createLogger }] = await Promise.all([import("../../devnet/startNetwork.ts"), import("../../core/logger.ts")]);
           embedded = await startNetwork({
             home: embeddedHome,
             blockstore: local.blockstore,
@@ -149,7 +148,7 @@ export function registerRun(program: Command, ctx: CliContext): Command {
               if (line) progress(line);
             },
           });
-          await reportNetworkJob(ctx, { result, publisher: job.module.origin.name?.publisher, blockstore: local.blockstore, out: flags.out, json: flags.json === true });
+          await (await import("../jobOutput.ts")).reportNetworkJob(ctx, { result, publisher: job.module.origin.name?.publisher, blockstore: local.blockstore, out: flags.out, json: flags.json === true });
         } finally {
           await client.close();
         }

@@ -2,7 +2,8 @@
 // method, the path, the body's hash, a one-time nonce and an expiry, bound to one chain and one market. The
 // solver refuses a request whose signature does not recover to the claimed address, whose expiry has passed or
 // lies too far ahead, or whose nonce it has seen before (it remembers nonces until they expire).
-import { bytesToHex, hashMessage, sha256, stringToBytes, type Address, type LocalAccount } from "viem";
+import type { Address, LocalAccount } from "viem";
+import { bytesToHex, hashMessage, sha256, stringToBytes } from "viem/utils";
 import { z } from "zod";
 import { addressSchema, hexSchema } from "../primitives.ts";
 import { recoverDigestSigner } from "../secp256k1.ts";
