@@ -1,12 +1,14 @@
 // What the module commands share: the user's block store, catalogs and work folder under $LILYPAD_HOME.
-import { existsSync, readFileSync } from "node:fs";
-import { networkSchema } from "../core/network.ts";
+import { existsSync } from "node:fs";
+import type { NetworkInfo } from "../core/network.ts";
 import { lilypadPaths } from "../core/paths.ts";
 import { readCatalog, type ModuleCatalog } from "../modules/moduleCatalog.ts";
 import type { ModuleRegistryLookup } from "../modules/resolveModuleRef.ts";
 import { createBlockstore } from "../storage/createBlockstore.ts";
 import type { Blockstore } from "../storage/createBlockstore.ts";
+import type { CliConfig } from "./config.ts";
 import type { CliContext } from "./context.ts";
+import { readDeployedNetworkFile, resolveNetworkFile } from "./networkFiles.ts";
 
 export interface LocalModules {
   blockstore: Blockstore;
@@ -14,28 +16,45 @@ export interface LocalModules {
   catalogs: ModuleCatalog[];
   catalogFile: string;
   workDir: string;
-  /** The on-chain registry of the local devnet, when one is configured. */
+  /** The on-chain registry of the command's network (or the local devnet's), when there is one. */
   registry: ModuleRegistryLookup | undefined;
+  /** Where a module this machine lacks is fetched from: that network's solver. */
+  stores: string[];
 }
 
-export async function localModules(ctx: CliContext): Promise<LocalModules> {
+/**
+ * The user's modules, and where names and missing modules are looked up: the registry and solver of the network the
+ * command was given (--network, LILYPAD_NETWORK or the config file), else of the local devnet when its file exists.
+ */
+export async function localModules(ctx: CliContext, config: Pick<CliConfig, "network" | "rpcUrl" | "solverUrl"> = {}): Promise<LocalModules> {
   const paths = lilypadPaths({ env: ctx.env, homedir: ctx.homedir });
+  const network = config.network ? readDeployedNetworkFile(resolveNetworkFile(ctx, config.network)) : devnetOf(paths.devnetNetworkFile);
+  const solverUrl = config.solverUrl ?? network?.solverUrl;
   return {
     blockstore: await createBlockstore({ path: paths.blocksDir }),
     catalogs: [await readCatalog(paths.catalogFile)],
     catalogFile: paths.catalogFile,
     workDir: paths.workDir,
-    registry: registryOf(paths.devnetNetworkFile),
+    registry: network ? registryOf({ ...network, rpcUrl: config.rpcUrl ?? network.rpcUrl }) : undefined,
+    stores: solverUrl ? [solverUrl] : [],
   };
 }
 
-/** The devnet's registry, when its network file exists; a lookup throws when the chain does not answer. */
-function registryOf(networkFile: string): LocalModules["registry"] {
-  if (!existsSync(networkFile)) return undefined;
+/** The local devnet, when its file exists and reads (a stale or broken one is no reason to refuse local work). */
+function devnetOf(file: string): NetworkInfo | undefined {
+  if (!existsSync(file)) return undefined;
+  try {
+    return readDeployedNetworkFile(file);
+  } catch {
+    return undefined;
+  }
+}
+
+/** A network's registry; a lookup throws when its chain does not answer. */
+function registryOf(network: NetworkInfo): ModuleRegistryLookup {
   return async ({ publisher, name, version }) => {
     // Loaded on a lookup only: a command that never asks the registry does not pay for the chain client.
     const [{ createPublicClient, http }, { resolveModuleOnChain }] = await Promise.all([import("viem"), import("../chain/moduleRegistry.ts")]);
-    const network = networkSchema.parse(JSON.parse(readFileSync(networkFile, "utf8")));
     const publicClient = createPublicClient({ transport: http(network.rpcUrl, { retryCount: 0, timeout: 2000 }) });
     return await resolveModuleOnChain({ publicClient, market: network.contracts.market, publisher, name, version });
   };

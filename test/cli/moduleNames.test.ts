@@ -33,8 +33,9 @@ const shippedCowsay = readShippedCatalog()["cowsay:v1"]!;
 describe("module names say whose module it is (attack 14)", () => {
   let root: string;
   let net: EmbeddedNetwork;
-  /** Homes of three users, all configured with the devnet. */
-  const home = { user: "", owner: "", squatter: "" };
+  /** Homes of three users, all configured with the devnet, and a stranger's, who has no devnet file and no modules. */
+  const home = { user: "", owner: "", squatter: "", stranger: "" };
+  let devnetFile: string;
   let squattedSheepId: Hex;
 
   const lilypad = (who: keyof typeof home, args: string[]) =>
@@ -64,6 +65,7 @@ describe("module names say whose module it is (attack 14)", () => {
     root = await mkdtemp(join(tmpdir(), "lilypad-names-"));
     for (const who of Object.keys(home) as (keyof typeof home)[]) home[who] = join(root, `${who}-home`);
     const networkFile = lilypadPaths({ env: { LILYPAD_HOME: home.user }, homedir: root }).devnetNetworkFile;
+    devnetFile = networkFile;
     const devnetBlocks = await createBlockstore({ path: join(root, "devnet-blocks") });
     net = await startNetwork({ home: join(root, "devnet"), networkFile, blockstore: devnetBlocks, log: createLogger({ role: "test", level: "silent" }) });
     for (const who of ["owner", "squatter"] as const) await cp(networkFile, lilypadPaths({ env: { LILYPAD_HOME: home[who] }, homedir: root }).devnetNetworkFile);
@@ -85,6 +87,16 @@ describe("module names say whose module it is (attack 14)", () => {
   after(async () => {
     await net?.close();
     await rm(root, { recursive: true, force: true });
+  });
+
+  it("module inspect and module run take --network: a stranger's machine resolves the name there and fetches the module from its solver", async () => {
+    const { stdout: inspected } = await lilypad("stranger", ["module", "inspect", `${owner}/sheep:v1`, "--network", devnetFile, "--json"]);
+    assert.equal((JSON.parse(inspected) as { publisher: string }).publisher, owner);
+    const { stdout } = await lilypad("stranger", ["module", "run", `${owner}/sheep:v1`, "baa", "--network", devnetFile]);
+    assert.match(stdout, /< baa >/);
+    // Without it, that machine knows no network, and says where a published name would be looked up.
+    const unnamed = await fails("stranger", ["module", "inspect", `${owner}/sheep:v1`]);
+    assert.match(unnamed.stderr, /^error: /m);
   });
 
   it("the squatter's names are on chain, each in the squatter's own namespace", async () => {

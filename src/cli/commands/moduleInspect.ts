@@ -1,12 +1,10 @@
 import type { Command } from "commander";
-import { moduleIdOf } from "../../core/moduleId.ts";
-import { loadModule } from "../../modules/loadModule.ts";
-import { checkModuleName, describeModuleOrigin } from "../../modules/moduleOrigin.ts";
-import { resolveModuleRef } from "../../modules/resolveModuleRef.ts";
+import { describeModuleOrigin } from "../../modules/moduleOrigin.ts";
+import { createModuleResolver } from "../../modules/moduleResolver.ts";
+import { loadCliConfig } from "../config.ts";
 import type { CliContext } from "../context.ts";
 import { resolveFolderRef } from "../folderRef.ts";
 import { localModules } from "../localModules.ts";
-import { join } from "node:path";
 
 /** Registers `module inspect`: what a module is, what it takes, and what it may use. */
 export function registerModuleInspect(module: Command, ctx: CliContext): Command {
@@ -16,19 +14,17 @@ export function registerModuleInspect(module: Command, ctx: CliContext): Command
     .argument("<module>", "NAME:VERSION, 0x<publisher>/NAME:VERSION, a module CID, or a folder")
     .option("--json", "print the manifest as JSON")
     .addHelpText("after", "\nA folder is rebuilt first when its sources changed since its last build (or it was never built).")
-    .action(async (typed: string, flags: { json?: boolean }) => {
-      const local = await localModules(ctx);
-      const origin = await resolveModuleRef({
-        ref: resolveFolderRef(ctx, typed),
+    .action(async (typed: string, flags: { json?: boolean }, command: Command) => {
+      const local = await localModules(ctx, loadCliConfig(ctx, command.optsWithGlobals()));
+      const { origin, manifest, id } = await createModuleResolver({
         blockstore: local.blockstore,
+        workDir: local.workDir,
         catalogs: local.catalogs,
         registry: local.registry,
+        stores: local.stores,
         env: ctx.env,
         onRebuild: (reason) => ctx.stderr(`rebuilding ${typed} (${reason})…\n`),
-      });
-      const { manifest } = await loadModule({ cid: origin.cid, blockstore: local.blockstore, artifactsDir: join(local.workDir, "artifacts") });
-      checkModuleName(origin, manifest);
-      const id = await moduleIdOf(manifest);
+      })(resolveFolderRef(ctx, typed));
       if (flags.json) {
         const publisher = origin.name?.publisher;
         ctx.stdout(`${JSON.stringify({ cid: id.cid, moduleId: id.digest, source: origin.source, ...(publisher ? { publisher } : {}), manifest })}\n`);

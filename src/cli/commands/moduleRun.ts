@@ -1,9 +1,8 @@
-import { join } from "node:path";
 import type { Command } from "commander";
 import { keccak256, toHex } from "viem";
-import { loadModule } from "../../modules/loadModule.ts";
-import { checkModuleName, describeModuleOrigin } from "../../modules/moduleOrigin.ts";
-import { resolveModuleRef } from "../../modules/resolveModuleRef.ts";
+import { describeModuleOrigin } from "../../modules/moduleOrigin.ts";
+import { createModuleResolver } from "../../modules/moduleResolver.ts";
+import { loadCliConfig } from "../config.ts";
 import { runModule } from "../../modules/runModule.ts";
 import { SandboxPool } from "../../sandbox/sandboxPool.ts";
 import type { CliContext } from "../context.ts";
@@ -37,10 +36,10 @@ export function registerModuleRun(module: Command, ctx: CliContext): Command {
       `
 A folder is rebuilt first when its sources changed since its last build (or it was never built).`,
     )
-    .action(async (typed: string, positional: string[], flags: ModuleRunFlags) => {
+    .action(async (typed: string, positional: string[], flags: ModuleRunFlags, command: Command) => {
       const ref = resolveFolderRef(ctx, typed);
       const flagged = parseInputFlags(flags.input ?? []);
-      const local = await localModules(ctx);
+      const local = await localModules(ctx, loadCliConfig(ctx, command.optsWithGlobals()));
       const pool = new SandboxPool({ workRoot: local.workDir, size: 1, log: (line) => ctx.stderr(`${line}\n`) });
       // Interrupted (Ctrl-C): stop the job and remove its scratch folder before exiting; the job's result is lost.
       void ctx.waitForShutdown().then(async (signal) => {
@@ -49,18 +48,19 @@ A folder is rebuilt first when its sources changed since its last build (or it w
         process.exit(130);
       });
       try {
-        const origin = await resolveModuleRef({
-          ref,
+        // A published module this machine never saw is fetched from the network's solver, checked block by block.
+        const resolved = await createModuleResolver({
           blockstore: local.blockstore,
+          workDir: local.workDir,
           catalogs: local.catalogs,
           registry: local.registry,
+          stores: local.stores,
           env: ctx.env,
           onRebuild: (reason) => ctx.stderr(`rebuilding ${typed} (${reason})…\n`),
-        });
-        const { cid } = origin;
+        })(ref);
         // A name runs only the module that bears it, and the user is told whose module that is before it runs.
-        const { manifest } = await loadModule({ cid, blockstore: local.blockstore, artifactsDir: join(local.workDir, "artifacts") });
-        checkModuleName(origin, manifest);
+        const { origin, manifest } = resolved;
+        const cid = resolved.id.cid;
         const from = describeModuleOrigin(origin, manifest);
         if (!flags.json) ctx.stderr(`module       ${from}\n`);
         const run = await runModule({
