@@ -3,14 +3,17 @@
 // catalogs first, which cost nothing; else the manifest from the local store or the solver, verified by its CID).
 import type { Hex } from "viem";
 import { moduleCidOfDigest } from "../core/moduleId.ts";
+import type { ModuleEngine } from "../core/moduleManifest.ts";
 import { readDealManifest } from "../job-creator/readDealManifest.ts";
 import { readShippedCatalog, type ModuleCatalog } from "../modules/moduleCatalog.ts";
 import type { Blockstore } from "../storage/createBlockstore.ts";
 
 export interface ModuleLabel {
-  /** NAME:VERSION, when the manifest could be read. */
+  /** NAME:VERSION, when the manifest could be read (or a catalog names it). */
   name?: string;
   cid: string;
+  /** The module's engine, when its manifest could be read: only wasm runs are metered. */
+  engine?: ModuleEngine;
 }
 
 export interface ModuleLabelsParameters {
@@ -32,13 +35,11 @@ export function moduleLabels(params: ModuleLabelsParameters): (moduleId: Hex) =>
     if (!label) {
       const cid = moduleCidOfDigest(moduleId);
       const known = byCid.get(cid);
-      label = known
-        ? Promise.resolve({ name: known, cid })
-        : readDealManifest({ moduleId, blockstore: params.blockstore, workDir: params.workDir, stores: params.stores }).then(
-            (manifest) => ({ name: `${manifest.name}:${manifest.version}`, cid }),
-            // A module nobody serves any more is still named by its CID.
-            () => ({ cid }),
-          );
+      label = readDealManifest({ moduleId, blockstore: params.blockstore, workDir: params.workDir, stores: known ? [] : params.stores }).then(
+        (manifest) => ({ name: `${manifest.name}:${manifest.version}`, cid, engine: manifest.engine }),
+        // A module nobody serves any more is still named, by a catalog's name or by its CID.
+        () => (known ? { name: known, cid } : { cid }),
+      );
       cache.set(moduleId, label);
     }
     return label;

@@ -10,6 +10,7 @@ import { solverUrlOf } from "../connectNetwork.ts";
 import type { CliContext } from "../context.ts";
 import { getJobOrExplain, openJobsSession, parseDealId } from "../jobsAccess.ts";
 import { localModules } from "../localModules.ts";
+import { instructionsPhrase } from "../describeInstructions.ts";
 import { moduleLabels, type ModuleLabel } from "../moduleLabels.ts";
 
 const NOTES = `
@@ -77,7 +78,12 @@ function showText(view: JobView): string {
     ["reason", record.reason],
     ["creator", record.creator],
     ["provider", record.provider],
-    ["result", view.resultCid && record.result ? `${view.resultCid} (${record.result.instructions.toLocaleString("en-US")} instructions)` : undefined],
+    [
+      "result",
+      view.resultCid && record.result
+        ? `${view.resultCid} (${view.module.engine ? instructionsPhrase({ instructions: record.result.instructions, engine: view.module.engine }) : `${record.result.instructions.toLocaleString("en-US")} instructions`})`
+        : undefined,
+    ],
     ["served at", record.resultsUrl],
   ];
   const lines = rows.filter((r): r is [string, string] => r[1] !== undefined).map(([k, v]) => `${k.padEnd(10)} ${v}`);
