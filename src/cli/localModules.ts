@@ -3,6 +3,7 @@ import { existsSync } from "node:fs";
 import type { NetworkInfo } from "../core/network.ts";
 import { lilypadPaths } from "../core/paths.ts";
 import { readCatalog, type ModuleCatalog } from "../modules/moduleCatalog.ts";
+import { createModuleResolver, type ModuleResolver } from "../modules/moduleResolver.ts";
 import type { ModuleRegistryLookup } from "../modules/resolveModuleRef.ts";
 import { createBlockstore } from "../storage/createBlockstore.ts";
 import type { Blockstore } from "../storage/createBlockstore.ts";
@@ -38,6 +39,23 @@ export async function localModules(ctx: CliContext, config: Pick<CliConfig, "net
     registry: network ? registryOf({ ...network, rpcUrl: config.rpcUrl ?? network.rpcUrl }) : undefined,
     stores: solverUrl ? [solverUrl] : [],
   };
+}
+
+/**
+ * A resolver over the user's modules and the network's registry and solver (a published module this machine never
+ * saw is fetched from there, checked block by block); a folder whose sources changed is rebuilt, saying so under
+ * the name the user `typed`.
+ */
+export function localResolver(ctx: CliContext, local: LocalModules, typed: string): ModuleResolver {
+  return createModuleResolver({
+    blockstore: local.blockstore,
+    workDir: local.workDir,
+    catalogs: local.catalogs,
+    registry: local.registry,
+    stores: local.stores,
+    env: ctx.env,
+    onRebuild: (reason) => ctx.stderr(`rebuilding ${typed} (${reason})…\n`),
+  });
 }
 
 /** The local devnet, when its file exists and reads (a stale or broken one is no reason to refuse local work). */

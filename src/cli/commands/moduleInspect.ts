@@ -1,10 +1,9 @@
 import type { Command } from "commander";
 import { describeModuleOrigin } from "../../modules/moduleOrigin.ts";
-import { createModuleResolver } from "../../modules/moduleResolver.ts";
 import { loadCliConfig } from "../config.ts";
 import type { CliContext } from "../context.ts";
 import { resolveFolderRef } from "../folderRef.ts";
-import { localModules } from "../localModules.ts";
+import { localModules, localResolver } from "../localModules.ts";
 
 /** Registers `module inspect`: what a module is, what it takes, and what it may use. */
 export function registerModuleInspect(module: Command, ctx: CliContext): Command {
@@ -16,15 +15,7 @@ export function registerModuleInspect(module: Command, ctx: CliContext): Command
     .addHelpText("after", "\nA folder is rebuilt first when its sources changed since its last build (or it was never built).")
     .action(async (typed: string, flags: { json?: boolean }, command: Command) => {
       const local = await localModules(ctx, loadCliConfig(ctx, command.optsWithGlobals()));
-      const { origin, manifest, id } = await createModuleResolver({
-        blockstore: local.blockstore,
-        workDir: local.workDir,
-        catalogs: local.catalogs,
-        registry: local.registry,
-        stores: local.stores,
-        env: ctx.env,
-        onRebuild: (reason) => ctx.stderr(`rebuilding ${typed} (${reason})…\n`),
-      })(resolveFolderRef(ctx, typed));
+      const { origin, manifest, id } = await localResolver(ctx, local, typed)(resolveFolderRef(ctx, typed));
       if (flags.json) {
         const publisher = origin.name?.publisher;
         ctx.stdout(`${JSON.stringify({ cid: id.cid, moduleId: id.digest, source: origin.source, ...(publisher ? { publisher } : {}), manifest })}\n`);

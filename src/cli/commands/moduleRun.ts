@@ -1,14 +1,13 @@
 import type { Command } from "commander";
 import { keccak256, toHex } from "viem";
 import { describeModuleOrigin } from "../../modules/moduleOrigin.ts";
-import { createModuleResolver } from "../../modules/moduleResolver.ts";
 import { loadCliConfig } from "../config.ts";
 import { runModule } from "../../modules/runModule.ts";
 import { SandboxPool } from "../../sandbox/sandboxPool.ts";
 import type { CliContext } from "../context.ts";
 import { resolveFolderRef } from "../folderRef.ts";
 import { reportJob } from "../jobOutput.ts";
-import { localModules } from "../localModules.ts";
+import { localModules, localResolver } from "../localModules.ts";
 import { saveResultFiles } from "../saveResultFiles.ts";
 import { collectInput, parseInputFlags } from "../parseInputFlags.ts";
 import { positionalInputs } from "../prepareJob.ts";
@@ -49,15 +48,7 @@ A folder is rebuilt first when its sources changed since its last build (or it w
       });
       try {
         // A published module this machine never saw is fetched from the network's solver, checked block by block.
-        const resolved = await createModuleResolver({
-          blockstore: local.blockstore,
-          workDir: local.workDir,
-          catalogs: local.catalogs,
-          registry: local.registry,
-          stores: local.stores,
-          env: ctx.env,
-          onRebuild: (reason) => ctx.stderr(`rebuilding ${typed} (${reason})…\n`),
-        })(ref);
+        const resolved = await localResolver(ctx, local, typed)(ref);
         // A name runs only the module that bears it, and the user is told whose module that is before it runs.
         const { origin, manifest } = resolved;
         const cid = resolved.id.cid;
