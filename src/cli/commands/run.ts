@@ -134,15 +134,11 @@ export function registerRun(program: Command, ctx: CliContext): Command {
           mediators: network.mediators,
           keepInEscrow: network.chainId === DEV_CHAIN_ID ? parseEther("100") : 0n,
         });
+        const options = { mediationChance: chance, targetProvider: flags.target as Address | undefined, terms: resultTimeout === undefined ? undefined : { resultTimeout } };
         try {
-          if (flags.detach) {
-            const terms = resultTimeout === undefined ? undefined : { resultTimeout };
-            return await submitDetached({ ctx, client, module: ref, inputs: job.given, json: flags.json ?? false, options: { mediationChance: chance, targetProvider: flags.target as Address | undefined, terms } });
-          }
+          if (flags.detach) return await submitDetached({ ctx, client, module: ref, inputs: job.given, json: flags.json ?? false, options });
           const result = await client.run(ref, job.given, {
-            mediationChance: chance,
-            targetProvider: flags.target as Address | undefined,
-            terms: resultTimeout === undefined ? undefined : { resultTimeout },
+            ...options,
             onEvent: (event) => {
               const line = describeJobEvent(event);
               if (line) progress(line);
