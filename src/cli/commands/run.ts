@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Command } from "commander";
 import type { Address } from "viem";
-import { isAddress, parseEther } from "viem/utils";
+import { isAddress } from "viem/utils";
 import { InvalidArgumentError } from "../../core/errors.ts";
 import { TIMEOUT_LIMITS } from "../../core/dealTypes.ts";
 import type { EmbeddedNetwork } from "../../devnet/startNetwork.ts";
@@ -124,15 +124,12 @@ export function registerRun(program: Command, ctx: CliContext): Command {
         }
         if (!network.solverUrl) throw new NoNetworkError(`network ${network.name} has no solver`, "set --solver-url");
         if (!network.mediators?.length) throw new NoNetworkError(`network ${network.name} names no mediators`, "add \"mediators\" to its network file");
-        const [{ LilypadClient }, { DEV_CHAIN_ID }] = await Promise.all([import("../../job-creator/lilypadClient.ts"), import("../../devnet/startDevChain.ts")]);
-        const client = new LilypadClient({
+        const { cliJobClient } = await import("../jobClient.ts");
+        const client = cliJobClient({
           conn,
-          solverUrl: network.solverUrl,
-          blockstore: local.blockstore,
-          readLocalFiles: true,
+          network: { ...network, solverUrl: network.solverUrl },
+          local,
           resolveModule: async (name) => (name === ref ? job.module : await resolver(name)),
-          mediators: network.mediators,
-          keepInEscrow: network.chainId === DEV_CHAIN_ID ? parseEther("100") : 0n,
         });
         const options = { mediationChance: chance, targetProvider: flags.target as Address | undefined, terms: resultTimeout === undefined ? undefined : { resultTimeout } };
         try {
