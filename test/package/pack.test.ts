@@ -102,6 +102,7 @@ describe("the npm package", { timeout: 20 * 60_000 }, () => {
       "templates/modules/c/src/main.c",
       "templates/modules/rust/src/main.rs",
       "templates/modules/c/manifest.json",
+      "dashboard/dist/index.html",
       "README.md",
       "package.json",
     ]) {
