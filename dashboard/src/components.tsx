@@ -5,6 +5,7 @@ import type { DealPhase, DealSummary, OutcomeKey } from "../../src/core/api/inde
 import { ApiError } from "./api.ts";
 import { formatAgo, formatCompact, formatTokens, shortHex } from "./format.ts";
 import { Link } from "./router.tsx";
+import { useNow } from "./useNow.ts";
 
 export function Card({ title, children, actions, testId, class: className }: { title?: ComponentChildren; children: ComponentChildren; actions?: ComponentChildren; testId?: string; class?: string }) {
   return (
@@ -145,10 +146,12 @@ export function moduleLabel(deal: Pick<DealSummary, "moduleName" | "moduleId">):
 
 /** The deals table of the deals page, the overview and a provider's page. */
 export function DealsTable({ deals, showProvider = true, compact = false, flash }: { deals: DealSummary[]; showProvider?: boolean; compact?: boolean; flash?: Set<string> }) {
+  // A row that arrived since the last tick is newer than that tick: read the clock now too.
+  const now = Math.max(useNow(), Date.now() / 1000);
   if (deals.length === 0) return <Empty>No deals.</Empty>;
   return (
     <div class="table-wrap">
-      <table class="table" data-testid="deals-table">
+      <table class={compact ? "table compact" : "table"} data-testid="deals-table">
         <thead>
           <tr>
             <th>Deal</th>
@@ -166,7 +169,7 @@ export function DealsTable({ deals, showProvider = true, compact = false, flash 
             <tr key={deal.dealId} data-testid="deal-row" data-deal-id={deal.dealId} class={flash?.has(deal.dealId) ? "flash" : undefined}>
               <td>
                 <Link class="mono" href={`/deals/${deal.dealId}`} title={deal.dealId}>
-                  {shortHex(deal.dealId, 10)}
+                  {shortHex(deal.dealId, compact ? 6 : 10)}
                 </Link>
               </td>
               <td class="module-cell">{moduleLabel(deal)}</td>
@@ -188,7 +191,7 @@ export function DealsTable({ deals, showProvider = true, compact = false, flash 
               {!compact && <td class="num">{deal.instructions === null ? "–" : formatCompact(deal.instructions)}</td>}
               <td class="num">{deal.payment === null ? "–" : formatTokens(deal.payment)}</td>
               <td class="num" title={new Date(deal.openedAt * 1000).toISOString()}>
-                {formatAgo(deal.openedAt)}
+                {formatAgo(deal.openedAt, now)}
               </td>
             </tr>
           ))}

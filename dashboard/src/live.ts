@@ -4,7 +4,7 @@
 // providers online, capacity) are kept here while the page is open, so they can be plotted too.
 import { useEffect, useState } from "preact/hooks";
 import type { DealSummary, LiveUpdate, NetworkStats } from "../../src/core/api/indexerApi.ts";
-import { LIVE_URL } from "./api.ts";
+import { api, LIVE_URL } from "./api.ts";
 
 export type LiveStatus = "connecting" | "live" | "reconnecting";
 
@@ -58,10 +58,10 @@ export function mergeDeals(newer: DealSummary[], older: DealSummary[], limit: nu
   return merged.sort((a, b) => b.openedBlock - a.openedBlock).slice(0, limit);
 }
 
-function receive(kind: "snapshot" | "update", event: MessageEvent<string>) {
+function receive(event: MessageEvent<string>) {
   const update = JSON.parse(event.data) as LiveUpdate;
   const samples = [...state.samples, sampleOf(update.stats)].slice(-MAX_SAMPLES);
-  const recent = kind === "snapshot" ? mergeDeals(update.deals, [], MAX_RECENT) : mergeDeals(update.deals, state.recent, MAX_RECENT);
+  const recent = mergeDeals(update.deals, state.recent, MAX_RECENT);
   publish({ status: "live", stats: update.stats, samples, recent });
   if (update.deals.length > 0) for (const listener of dealListeners) listener(update.deals);
 }
@@ -69,8 +69,22 @@ function receive(kind: "snapshot" | "update", event: MessageEvent<string>) {
 function connect() {
   if (source) return;
   source = new EventSource(LIVE_URL);
-  source.addEventListener("snapshot", (event) => receive("snapshot", event));
-  source.addEventListener("update", (event) => receive("update", event));
+  // The figures without waiting for the stream: a proxy that buffers event streams would otherwise leave the
+  // overview blank. The snapshot, when it comes, replaces them.
+  api.stats().then(
+    (stats) => {
+      if (!state.stats) publish({ ...state, stats, samples: [sampleOf(stats)] });
+    },
+    () => {},
+  );
+  // The snapshot may carry no deals: the newest come from the list, and updates merge into them.
+  api.deals({ limit: MAX_RECENT }).then(
+    (page) => publish({ ...state, recent: mergeDeals(state.recent, page.deals, MAX_RECENT) }),
+    () => {},
+  );
+  // A snapshot and an update read the same: figures now, and deals to merge.
+  source.addEventListener("snapshot", receive);
+  source.addEventListener("update", receive);
   source.addEventListener("open", () => publish({ ...state, status: state.stats ? "live" : "connecting" }));
   source.addEventListener("error", () => publish({ ...state, status: "reconnecting" }));
 }

@@ -80,7 +80,7 @@ export function Overview() {
           />
         </Card>
       </div>
-      <div class="grid two">
+      <div class="grid side">
         <Card title="Deals by state" testId="deals-by-state">
           <BarList
             testId="deals-by-phase"
