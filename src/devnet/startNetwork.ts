@@ -20,6 +20,8 @@ import { createModuleResolver } from "../modules/moduleResolver.ts";
 import { ResourceProvider, type ProviderFaults, type ProviderPricing } from "../resource-provider/resourceProvider.ts";
 import { SandboxPool } from "../sandbox/sandboxPool.ts";
 import { startSolver, type RunningSolver } from "../solver/solverServer.ts";
+import { startIndexer, type RunningIndexer } from "../indexer/startIndexer.ts";
+import type { FastifyPluginAsync } from "fastify";
 import { createBlockstore, type Blockstore } from "../storage/createBlockstore.ts";
 import { writeFile } from "node:fs/promises";
 import { dirname } from "node:path";
@@ -67,6 +69,8 @@ export interface StartNetworkParameters {
   relay?: boolean;
   /** Also run the HTTP gateway for keyless apps on this port, paying from dev account 10. */
   gateway?: { port: number; host?: string; apiKey?: string };
+  /** Also run the indexer (its public API, and the dashboard when built) on this port (0: any free one). */
+  indexer?: { port?: number; host?: string; plugins?: FastifyPluginAsync[] };
 }
 
 export interface EmbeddedNetwork {
@@ -78,6 +82,8 @@ export interface EmbeddedNetwork {
   mediatorAddress: Address;
   /** The gateway's URL, when one was started. */
   gatewayUrl?: string;
+  /** The indexer, when one was started. */
+  indexer?: RunningIndexer;
   /** A chain connection for any dev account, over the same transport as the roles. */
   connect(index: number): ChainConnection;
   close(): Promise<void>;
@@ -179,11 +185,24 @@ export async function startNetwork(given: StartNetworkParameters): Promise<Embed
         await client.close();
       });
     }
+    let indexer: RunningIndexer | undefined;
+    if (params.indexer) {
+      indexer = await startIndexer({
+        network,
+        transport: dev.transport,
+        databasePath: join(params.home, "indexer", "index.db"),
+        blockstore: join(params.home, "indexer", "blocks"),
+        log: log.child({ role: "indexer" }),
+        ...params.indexer,
+      });
+      const running = indexer;
+      closers.push(() => running.close());
+    }
     if (params.networkFile) {
       await mkdir(dirname(params.networkFile), { recursive: true });
       await writeFile(params.networkFile, `${JSON.stringify(network, null, 2)}\n`);
     }
-    return { network, dev, solver, providers, mediator, mediatorAddress, gatewayUrl, connect, close };
+    return { network, dev, solver, providers, mediator, mediatorAddress, gatewayUrl, indexer, connect, close };
   } catch (error) {
     await close();
     throw error;
