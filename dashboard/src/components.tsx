@@ -166,7 +166,7 @@ export function DealsTable({ deals, showProvider = true, compact = false, flash 
         </thead>
         <tbody>
           {deals.map((deal) => (
-            <tr key={deal.dealId} data-testid="deal-row" data-deal-id={deal.dealId} class={flash?.has(deal.dealId) ? "flash" : undefined}>
+            <tr key={deal.dealId} data-testid="deal-row" data-deal-id={deal.dealId.toLowerCase()} class={flash?.has(deal.dealId) ? "flash" : undefined}>
               <td>
                 <Link class="mono" href={`/deals/${deal.dealId}`} title={deal.dealId}>
                   {shortHex(deal.dealId, compact ? 6 : 10)}

@@ -21,7 +21,7 @@ export function Deal({ dealId }: { dealId: string }) {
   if (!deal.data) return <Loading what="the deal" />;
   const d = deal.data;
   return (
-    <div class="page" data-testid="page-deal" data-deal-id={d.dealId}>
+    <div class="page" data-testid="page-deal" data-deal-id={d.dealId.toLowerCase()}>
       <div class="page-title">
         <h1>
           Deal <span class="mono title-hash">{d.dealId}</span>

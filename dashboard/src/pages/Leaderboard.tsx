@@ -52,7 +52,7 @@ export function Leaderboard() {
               <Empty>No verified work in this period.</Empty>
             ) : (
               <div class="table-wrap">
-                <table class="table leaderboard" data-testid="leaderboard-table" data-period={data.period}>
+                <table class="table leaderboard" data-testid="leaderboard-table" data-period={data.period} data-as-of-block={data.asOfBlock}>
                   <thead>
                     <tr>
                       <th class="num">#</th>
