@@ -89,8 +89,3 @@ export function formatAgo(unix: number, now = Date.now() / 1000): string {
 export function formatTime(unix: number): string {
   return new Date(unix * 1000).toLocaleString(undefined, { dateStyle: "medium", timeStyle: "medium" });
 }
-
-/** Unix seconds as a clock time, for chart axes (with seconds when the chart spans only minutes). */
-export function formatClock(unix: number, seconds = false): string {
-  return new Date(unix * 1000).toLocaleTimeString(undefined, { hour: "2-digit", minute: "2-digit", second: seconds ? "2-digit" : undefined });
-}

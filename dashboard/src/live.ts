@@ -28,12 +28,15 @@ export interface LiveState {
 }
 
 const MAX_SAMPLES = 720;
+/** With no update for this long (nothing indexed changed), read the figures anyway: offers come and go off chain. */
+const SAMPLE_EVERY_MS = 10_000;
 const MAX_RECENT = 50;
 
 type DealsListener = (deals: DealSummary[]) => void;
 
 let state: LiveState = { status: "connecting", stats: undefined, samples: [], recent: [] };
 let source: EventSource | undefined;
+let lastHeard = 0;
 const stateListeners = new Set<(state: LiveState) => void>();
 const dealListeners = new Set<DealsListener>();
 
@@ -59,6 +62,7 @@ export function mergeDeals(newer: DealSummary[], older: DealSummary[], limit: nu
 }
 
 function receive(event: MessageEvent<string>) {
+  lastHeard = Date.now();
   const update = JSON.parse(event.data) as LiveUpdate;
   const samples = [...state.samples, sampleOf(update.stats)].slice(-MAX_SAMPLES);
   const recent = mergeDeals(update.deals, state.recent, MAX_RECENT);
@@ -77,6 +81,14 @@ function connect() {
     },
     () => {},
   );
+  setInterval(() => {
+    if (Date.now() - lastHeard < SAMPLE_EVERY_MS || stateListeners.size === 0) return;
+    lastHeard = Date.now();
+    api.stats().then(
+      (stats) => publish({ ...state, stats, samples: [...state.samples, sampleOf(stats)].slice(-MAX_SAMPLES) }),
+      () => {},
+    );
+  }, SAMPLE_EVERY_MS / 2);
   // The snapshot may carry no deals: the newest come from the list, and updates merge into them.
   api.deals({ limit: MAX_RECENT }).then(
     (page) => publish({ ...state, recent: mergeDeals(state.recent, page.deals, MAX_RECENT) }),

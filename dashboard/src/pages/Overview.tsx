@@ -5,6 +5,7 @@ import { BarList, TimeChart } from "../charts.tsx";
 import { Card, DealsTable, Loading, OUTCOME_LABELS, PHASE_LABELS, Stat } from "../components.tsx";
 import { formatCompact, formatMiB, formatTokens, groupDigits, tokensAsNumber, trimNumber } from "../format.ts";
 import { useLive } from "../live.ts";
+import { useNow } from "../useNow.ts";
 import { Link } from "../router.tsx";
 
 const PHASE_COLORS = { open: "var(--blue)", result_posted: "var(--violet)", challenged: "var(--amber)", closed: "var(--slate)" } as const;
@@ -18,8 +19,13 @@ const OUTCOME_COLORS = {
   declined: "var(--slate)",
 } as const;
 
+/** The server's series: per-minute buckets of the last hour. */
+const LAST_HOUR = { bucket: 60, slots: 60 } as const;
+
 export function Overview() {
   const live = useLive();
+  // The live lines run on to now: a level holds until the feed says it changed.
+  const now = useNow(2000);
   const stats = live.stats;
   if (!stats) return <Loading what="the network" />;
   return (
@@ -36,6 +42,7 @@ export function Overview() {
         <Card title="Deals per minute" testId="chart-deals">
           <TimeChart
             kind="bars"
+            {...LAST_HOUR}
             times={stats.series.map((p) => p.t)}
             series={[
               { name: "opened", color: "var(--blue)", values: stats.series.map((p) => p.opened) },
@@ -43,26 +50,30 @@ export function Overview() {
             ]}
           />
         </Card>
-        <Card title="Jobs per second (live)" testId="chart-jobs-per-second">
+        <Card title="Jobs per second" testId="chart-jobs-per-second">
           <TimeChart
-            times={live.samples.map((s) => s.t)}
-            series={[{ name: "jobs/s", color: "var(--green)", values: live.samples.map((s) => s.jobsPerSecond) }]}
+            kind="bars"
+            {...LAST_HOUR}
+            times={stats.series.map((p) => p.t)}
+            series={[{ name: "jobs/s (closed)", color: "var(--green)", values: stats.series.map((p) => p.closed / 60) }]}
             format={trimNumber}
           />
         </Card>
         <Card title="Tokens paid per minute" testId="chart-paid">
           <TimeChart
             kind="bars"
+            {...LAST_HOUR}
             times={stats.series.map((p) => p.t)}
             series={[{ name: "paid (LP)", color: "var(--teal)", values: stats.series.map((p) => tokensAsNumber(p.paid)) }]}
             format={trimNumber}
           />
         </Card>
         <Card title="Gas per minute" testId="chart-gas">
-          <TimeChart kind="bars" times={stats.series.map((p) => p.t)} series={[{ name: "gas", color: "var(--amber)", values: stats.series.map((p) => Number(p.gas)) }]} />
+          <TimeChart kind="bars" {...LAST_HOUR} times={stats.series.map((p) => p.t)} series={[{ name: "gas", color: "var(--amber)", values: stats.series.map((p) => Number(p.gas)) }]} />
         </Card>
         <Card title="Providers online (live)" testId="chart-providers">
           <TimeChart
+            until={now}
             times={live.samples.map((s) => s.t)}
             series={[{ name: "online", color: "var(--violet)", values: live.samples.map((s) => s.online) }]}
             format={(v) => trimNumber(v)}
@@ -70,6 +81,7 @@ export function Overview() {
         </Card>
         <Card title="Capacity offered (live)" testId="chart-capacity">
           <TimeChart
+            until={now}
             times={live.samples.map((s) => s.t)}
             series={[
               { name: "CPU cores", color: "var(--blue)", values: live.samples.map((s) => s.cpu) },

@@ -8,12 +8,17 @@ import { Link } from "../router.tsx";
 import { useFetch } from "../useFetch.ts";
 import { completionRate, PriceText } from "./Providers.tsx";
 
+/** A provider's history: hourly buckets, at least the last day shown. */
+const LAST_DAY = { bucket: 3600, slots: 24 } as const;
+
 export function Provider({ address }: { address: string }) {
   const provider = useFetch(`provider:${address}`, (signal) => api.provider(address, signal));
   if (provider.error) return <ErrorBox error={provider.error} what="provider" />;
   if (!provider.data) return <Loading what="the provider" />;
   const p = provider.data;
   const r = p.record;
+  // The offer names modules by id; those it ran have names here.
+  const names = new Map(p.modules.map((m) => [m.moduleId, m.moduleName ?? shortHex(m.moduleId)]));
   return (
     <div class="page" data-testid="page-provider" data-provider={p.address}>
       <div class="page-title">
@@ -56,7 +61,7 @@ export function Provider({ address }: { address: string }) {
                 {formatTokens(p.offer.timeoutCollateral)} timeout · {p.offer.collateralMultiple}× cost for results
               </dd>
               <dt>Modules offered</dt>
-              <dd>{p.offer.modules.length === 0 ? "any module" : `${p.offer.modules.length} modules`}</dd>
+              <dd data-testid="offer-modules">{p.offer.modules.length === 0 ? "any module" : p.offer.modules.map((id) => names.get(id) ?? shortHex(id)).join(", ")}</dd>
               <dt>Offer updated</dt>
               <dd>
                 {formatAgo(p.offer.updatedAt)} · expires {formatAgo(p.offer.expiresAt)}
@@ -96,6 +101,7 @@ export function Provider({ address }: { address: string }) {
         <Card title="Deals over time" testId="provider-history">
           <TimeChart
             kind="bars"
+            {...LAST_DAY}
             times={p.history.map((h) => h.t)}
             series={[
               { name: "opened", color: "var(--blue)", values: p.history.map((h) => h.opened) },
@@ -106,6 +112,7 @@ export function Provider({ address }: { address: string }) {
         <Card title="Earnings over time">
           <TimeChart
             kind="bars"
+            {...LAST_DAY}
             times={p.history.map((h) => h.t)}
             series={[{ name: "paid (LP)", color: "var(--teal)", values: p.history.map((h) => tokensAsNumber(h.paid)) }]}
             format={trimNumber}

@@ -76,7 +76,7 @@ export function RecordCells({ record }: { record: Reliability }) {
   return (
     <>
       <td class="num">{record.deals.toLocaleString("en-US")}</td>
-      <td class="num good-text">{record.completed.toLocaleString("en-US")}</td>
+      <td class={`num ${record.completed > 0 ? "good-text" : ""}`}>{record.completed.toLocaleString("en-US")}</td>
       <td class="num">{record.challenged.toLocaleString("en-US")}</td>
       <td class={`num ${record.lost > 0 ? "bad-text" : ""}`}>{record.lost.toLocaleString("en-US")}</td>
       <td class={`num ${record.timedOut > 0 ? "bad-text" : ""}`}>{record.timedOut.toLocaleString("en-US")}</td>
