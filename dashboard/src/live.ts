@@ -73,27 +73,6 @@ function receive(event: MessageEvent<string>) {
 function connect() {
   if (source) return;
   source = new EventSource(LIVE_URL);
-  // The figures without waiting for the stream: a proxy that buffers event streams would otherwise leave the
-  // overview blank. The snapshot, when it comes, replaces them.
-  api.stats().then(
-    (stats) => {
-      if (!state.stats) publish({ ...state, stats, samples: [sampleOf(stats)] });
-    },
-    () => {},
-  );
-  setInterval(() => {
-    if (Date.now() - lastHeard < SAMPLE_EVERY_MS || stateListeners.size === 0) return;
-    lastHeard = Date.now();
-    api.stats().then(
-      (stats) => publish({ ...state, stats, samples: [...state.samples, sampleOf(stats)].slice(-MAX_SAMPLES) }),
-      () => {},
-    );
-  }, SAMPLE_EVERY_MS / 2);
-  // The snapshot may carry no deals: the newest come from the list, and updates merge into them.
-  api.deals({ limit: MAX_RECENT }).then(
-    (page) => publish({ ...state, recent: mergeDeals(state.recent, page.deals, MAX_RECENT) }),
-    () => {},
-  );
   // A snapshot and an update read the same: figures now, and deals to merge.
   source.addEventListener("snapshot", receive);
   source.addEventListener("update", receive);
@@ -101,14 +80,59 @@ function connect() {
   source.addEventListener("error", () => publish({ ...state, status: "reconnecting" }));
 }
 
-/** The live feed's state; the page keeps one connection open while it is shown. */
-export function useLive(): LiveState {
+let overviewLoaded = false;
+let overviewViewers = 0;
+
+/**
+ * What only the overview needs: the figures and the newest deals at once, without waiting for the stream (a proxy
+ * that buffers event streams would otherwise leave it blank, and the snapshot may carry no deals), and a sample
+ * of the figures every 10 s while nothing is indexed (offers come and go off chain, without an update).
+ */
+function loadOverview() {
+  if (overviewLoaded) return;
+  overviewLoaded = true;
+  api.stats().then(
+    (stats) => {
+      if (!state.stats) publish({ ...state, stats, samples: [sampleOf(stats)] });
+    },
+    () => {},
+  );
+  api.deals({ limit: MAX_RECENT }).then(
+    (page) => publish({ ...state, recent: mergeDeals(state.recent, page.deals, MAX_RECENT) }),
+    () => {},
+  );
+  setInterval(() => {
+    if (Date.now() - lastHeard < SAMPLE_EVERY_MS || overviewViewers === 0) return;
+    lastHeard = Date.now();
+    api.stats().then(
+      (stats) => publish({ ...state, stats, samples: [...state.samples, sampleOf(stats)].slice(-MAX_SAMPLES) }),
+      () => {},
+    );
+  }, SAMPLE_EVERY_MS / 2);
+}
+
+/** How long a page that does not follow the feed lets its own requests go first. */
+const INDICATOR_DELAY_MS = 400;
+
+/**
+ * The live feed's state; the page keeps one connection open while it is shown. `overview` also loads what the
+ * overview shows; `background` (the header's indicator) opens the stream only after the page's own requests.
+ */
+export function useLive(options: { overview?: boolean; background?: boolean } = {}): LiveState {
   const [current, setCurrent] = useState(state);
   useEffect(() => {
-    connect();
+    const timer = options.background ? setTimeout(connect, INDICATOR_DELAY_MS) : (connect(), undefined);
+    if (options.overview) {
+      overviewViewers++;
+      loadOverview();
+    }
     stateListeners.add(setCurrent);
     setCurrent(state);
-    return () => void stateListeners.delete(setCurrent);
+    return () => {
+      clearTimeout(timer);
+      if (options.overview) overviewViewers--;
+      stateListeners.delete(setCurrent);
+    };
   }, []);
   return current;
 }

@@ -76,7 +76,7 @@ function Page({ route }: { route: Route }) {
 
 /** Whether the live feed is connected, and the block it is up to. */
 function LiveIndicator() {
-  const live = useLive();
+  const live = useLive({ background: true });
   const label = live.status === "live" ? "live" : live.status === "connecting" ? "connecting" : "reconnecting";
   return (
     <div class={`live ${live.status}`} data-testid="live-indicator" data-status={live.status}>

@@ -23,7 +23,7 @@ const OUTCOME_COLORS = {
 const LAST_HOUR = { bucket: 60, slots: 60 } as const;
 
 export function Overview() {
-  const live = useLive();
+  const live = useLive({ overview: true });
   // The live lines run on to now: a level holds until the feed says it changed.
   const now = useNow(2000);
   const stats = live.stats;
