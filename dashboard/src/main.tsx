@@ -79,7 +79,7 @@ function LiveIndicator() {
   const live = useLive({ background: true });
   const label = live.status === "live" ? "live" : live.status === "connecting" ? "connecting" : "reconnecting";
   return (
-    <div class={`live ${live.status}`} data-testid="live-indicator" data-status={live.status}>
+    <div class={`live-indicator is-${live.status}`} data-testid="live-indicator" data-status={live.status}>
       <span class="pulse" />
       {label}
       {live.stats && <span class="subtle"> · block {groupDigits(String(live.stats.indexedBlock))}</span>}

@@ -6,7 +6,8 @@ import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { getAddress, parseEther, type Hex } from "viem";
 import type { BrowserContext, Page } from "playwright-core";
-import { devAccount } from "../../src/chain/devAccounts.ts";
+import { DevAccountIndex, devAccount } from "../../src/chain/devAccounts.ts";
+import { sendMarketTx } from "../../src/chain/market/sendMarketTx.ts";
 import { Outcome } from "../../src/core/dealTypes.ts";
 import { POINTS_FORMULA } from "../../src/core/points.ts";
 import { serveDashboard } from "../../src/dashboard/serveDashboard.ts";
@@ -19,6 +20,8 @@ const HONEST = devAccount(4).address;
 const CHEAP = devAccount(5).address;
 /** Posts a count 1000 instructions above the real one: a mediator re-runs the job and rules against it. */
 const INFLATES = devAccount(7).address;
+/** Publishes a name for cowsay's module in its own namespace (the registry's non-governance names). */
+const PUBLISHER = 14;
 /** How long the browser may take to show what the chain did: the indexer publishes at most once a second. */
 const SHOWN_WITHIN = 20_000;
 
@@ -60,6 +63,12 @@ describe("the dashboard, in a browser, on a devnet", { skip: CHROMIUM_MISSING },
     page.on("pageerror", (error) => assert.fail(`the page threw: ${error.message}`));
     await page.goto(`${base}${path}`);
     return page;
+  }
+
+  /** Saves the page once its live indicator is connected, so every screenshot shows the feed's state alike. */
+  async function shoot(page: Page, name: string): Promise<void> {
+    await page.locator("[data-testid=live-indicator][data-status=live]").waitFor();
+    await saveScreenshot(page, name);
   }
 
   /** Marks the page, so that finding the mark later proves it was never reloaded. */
@@ -112,7 +121,7 @@ describe("the dashboard, in a browser, on a devnet", { skip: CHROMIUM_MISSING },
     assert.deepEqual(size, { width: 256, height: 256 }, "the module draws a 256x256 PNG, and the browser decoded it");
     // The timeline names each step's transaction.
     for (const step of ["opened", "result", "closed"]) assert.match((await page.getByTestId(`timeline-${step}`).textContent()) ?? "", /tx 0x[0-9a-f]{8}/);
-    await saveScreenshot(page, "deal-image");
+    await shoot(page, "deal-image");
     await page.close();
   });
 
@@ -131,7 +140,7 @@ describe("the dashboard, in a browser, on a devnet", { skip: CHROMIUM_MISSING },
     assert.equal(await page.getByTestId("deal-payment").textContent(), "0 LP", "a provider found wrong is not paid");
     // The result itself was fine (only the count was a lie): its stdout is shown.
     assert.match((await page.getByTestId("file-preview-text").textContent()) ?? "", /< count me >/);
-    await saveScreenshot(page, "deal-challenged");
+    await shoot(page, "deal-challenged");
 
     await page.goto(`${base}/deals/${honest.dealId}`);
     await page.locator("[data-testid=deal-ruling][data-outcome=provider_right]").waitFor();
@@ -156,11 +165,14 @@ describe("the dashboard, in a browser, on a devnet", { skip: CHROMIUM_MISSING },
     assert.deepEqual(await shownRows(page), expected.map(asShown));
     await page.getByTestId("period-all").click();
     await page.locator("[data-testid=leaderboard-table][data-period=all]").waitFor();
-    await saveScreenshot(page, "leaderboard");
+    await shoot(page, "leaderboard");
     await page.close();
   });
 
   it("shows every page with what happened, and saves a screenshot of each", async () => {
+    // The registry's side of the modules page: a name a publisher bound, and a module governance blocked.
+    await sendMarketTx(t.net.connect(PUBLISHER), { functionName: "publishModule", args: ["moo", "v2", shippedModuleId("cowsay:v1")] });
+    await sendMarketTx(t.net.connect(DevAccountIndex.deployer), { functionName: "setModuleBlocked", args: [shippedModuleId("etl:v1"), true, "test: blocked by governance"] });
     await t.net.indexer!.poll();
     const overview = await open("/");
     await overview.locator("[data-testid=live-indicator][data-status=live]").waitFor();
@@ -170,12 +182,12 @@ describe("the dashboard, in a browser, on a devnet", { skip: CHROMIUM_MISSING },
     assert.match((await overview.getByTestId("outcome-provider_wrong").textContent()) ?? "", /Provider wrong\s*1$/);
     // A few live samples, so the live charts have a line to draw.
     await overview.waitForTimeout(3000);
-    await saveScreenshot(overview, "overview");
+    await shoot(overview, "overview");
     await overview.close();
 
     const deals = await open("/deals");
     await deals.getByTestId("deals-total").filter({ hasText: /^5 deals$/ }).waitFor();
-    await saveScreenshot(deals, "deals");
+    await shoot(deals, "deals");
     await deals.selectOption("[data-testid=filter-outcome]", "provider_wrong");
     await deals.getByTestId("deals-total").filter({ hasText: /^1 deal$/ }).waitFor();
     await deals.close();
@@ -183,18 +195,23 @@ describe("the dashboard, in a browser, on a devnet", { skip: CHROMIUM_MISSING },
     const providers = await open("/providers");
     await providers.getByTestId("providers-table").waitFor();
     assert.equal(await providers.getByTestId("provider-row").count(), 3);
-    await saveScreenshot(providers, "providers");
+    await shoot(providers, "providers");
     await providers.locator(`[data-provider="${INFLATES}"] a`).first().click();
     await providers.getByTestId("page-provider").waitFor();
     assert.match((await providers.getByTestId("rel-challenged").textContent()) ?? "", /1 lost to a mediator/);
-    await saveScreenshot(providers, "provider");
+    await shoot(providers, "provider");
     await providers.close();
 
     const modules = await open("/modules");
-    const image = modules.locator(`[data-testid=module-row][data-module-id="${shippedModuleId("image:v1")}"]`);
-    await image.waitFor();
-    assert.match((await image.textContent()) ?? "", /image:v1/);
-    await saveScreenshot(modules, "modules");
+    const row = (name: string) => modules.locator(`[data-testid=module-row][data-module-id="${shippedModuleId(name)}"]`);
+    await row("image:v1").waitFor();
+    assert.match((await row("image:v1").textContent()) ?? "", /image:v1\s*catalog.*1\s*\d+ s ago$/);
+    const cowsay = (await row("cowsay:v1").textContent()) ?? "";
+    assert.match(cowsay, /cowsay:v1\s*catalog/);
+    assert.match(cowsay, new RegExp(`moo:v2\\s*registry\\s*by ${devAccount(PUBLISHER).address.slice(0, 6)}`));
+    assert.match(cowsay, /Allowed\s*4/, "cowsay ran four times");
+    assert.match((await row("etl:v1").textContent()) ?? "", /Blocked\s*test: blocked by governance\s*0\s*never/);
+    await shoot(modules, "modules");
     await modules.close();
   });
 });
