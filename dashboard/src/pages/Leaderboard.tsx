@@ -113,7 +113,8 @@ export function Leaderboard() {
             </pre>
             <p class="subtle">
               From the chain alone: a job counts once its result was accepted, finalized after the judging window, or upheld by a mediator; an active hour is a UTC hour
-              (by block time) with at least one such job. Figures as of block {groupDigits(String(data.asOfBlock))}
+              (by block time) with at least one such job. Providers are ranked by verified instructions, then jobs completed. Figures as of block{" "}
+              {groupDigits(String(data.asOfBlock))}
               {data.since > 0 && <>, counting from {formatTime(data.since)}</>}.
             </p>
           </Card>
