@@ -60,6 +60,8 @@ export function registerDevnet(program: Command, ctx: CliContext): Command {
           providers: net.providers.map((p) => ({ address: p.address, resultsUrl: p.resultsUrl })),
           mediator: net.mediatorAddress,
           gatewayUrl: net.gatewayUrl,
+          // The relay has no server of its own; every other role serves /metrics at its URL above.
+          relayMetricsUrl: net.relayMetricsUrl,
         };
         if (flags.json) ctx.stdout(`${JSON.stringify(info)}\n`);
         else {
@@ -67,6 +69,7 @@ export function registerDevnet(program: Command, ctx: CliContext): Command {
             `chain      ${net.network.rpcUrl} (chain id ${net.network.chainId})\nsolver     ${net.network.solverUrl}\n` +
               `gateway    ${net.gatewayUrl}\nmarket     ${net.network.contracts.market}\nmediator   ${net.mediatorAddress}\n` +
               info.providers.map((p) => `provider   ${p.address} (results ${p.resultsUrl})\n`).join("") +
+              `metrics    GET /metrics on the solver, gateway, providers and mediator; the relay's at ${net.relayMetricsUrl}\n` +
               `network    ${paths.devnetNetworkFile}\n\nTry: lilypad run cowsay:v1 -i Message=hello\n`,
           );
         }
