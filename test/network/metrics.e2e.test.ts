@@ -184,6 +184,29 @@ describe("metrics of a real network", () => {
     for (const sample of after.samples) assert.equal(sample.labels.role, "gateway");
   });
 
+  it("a challenged job moves the mediator's figures: its re-run, its ruling and the transaction that carried it", async () => {
+    const before = await scrapeAll();
+    const client = await t.client();
+    // The creator sends every result to the mediator (a spot check); the honest provider is ruled right.
+    const result = await client.run("cowsay:v1", { Message: "judged" }, { mediationChance: 1 });
+    assert.match(text(result.stdout), /< judged >/);
+    await eventually(async () => {
+      const mediator = await scrape(url.mediator);
+      assert.equal(grew(mediator, before.mediator, "lilypad_jobs_total", { state: "challenged" }), 1);
+      assert.equal(grew(mediator, before.mediator, "lilypad_jobs_total", { state: "provider-right" }), 1);
+      assert.equal(grew(mediator, before.mediator, "lilypad_sandbox_run_seconds_count", { module: "cowsay:v1", engine: "wasm", outcome: "ok" }), 1);
+      assert.equal(grew(mediator, before.mediator, "lilypad_transactions_total", { contract: "market", method: "rule", status: "success" }), 1);
+      assert.ok(grew(mediator, before.mediator, "lilypad_transaction_gas_used_sum", { method: "rule" }) > 0, "ruling used gas");
+      assert.equal(valueOf(mediator, "lilypad_jobs", { state: "challenged" }), 0, "nothing left to rule on");
+      assertRoleAndChain(mediator, "mediator");
+      const solver = await scrape(url.solver);
+      assert.equal(grew(solver, before.solver, "lilypad_jobs_total", { state: "challenged" }), 1);
+      // The provider ran it once; the mediator's re-run is not the provider's.
+      const provider = await scrape(url.provider);
+      assert.equal(grew(provider, before.provider, "lilypad_sandbox_run_seconds_count", { module: "cowsay:v1" }), 1);
+    }, 30_000);
+  });
+
   describe("the on-chain job relay", () => {
     let requestDeal: Hex;
 
