@@ -34,6 +34,16 @@ export interface ProtocolFigures {
     seconds: number;
     jobsPerSecond: number;
   };
+  /** The same run again with an indexer following the chain in its own thread. */
+  indexed: {
+    sustainedJobsPerSecond: number;
+    /** Blocks between the chain's head and the newest indexed block, sampled every 100 ms while jobs ran. */
+    lagBlocks: { samples: number; p50: number; p99: number; max: number };
+    /** The same lag in time: how long the indexer took to reach the head it was behind, sampled the same way. */
+    lagMs: { p50: number; p99: number; max: number };
+    /** After the last job closed, until the indexer had every deal closed. */
+    catchUpMs: number;
+  };
 }
 
 async function clientFor(net: EmbeddedNetwork, home: string, index: number, lanes: number): Promise<LilypadClient> {
@@ -99,7 +109,7 @@ export async function measureProtocol(params: { runs?: number; jobs?: number } =
   const providers = [4, 5, 6, 7];
   const creators = [3, 11, 12, 13];
   const lanesPerCreator = 32;
-  const throughput = await withNetwork(0, 0, async (net, home) => {
+  const runThroughput = async (net: EmbeddedNetwork, home: string, onRunning?: () => void) => {
     const providerWorker = new Worker(new URL("./workers/providers.ts", import.meta.url), {
       workerData: { network: net.network, accounts: providers, home, slots: 64 },
     });
@@ -107,6 +117,7 @@ export async function measureProtocol(params: { runs?: number; jobs?: number } =
     const creatorWorker = new Worker(new URL("./workers/creators.ts", import.meta.url), {
       workerData: { network: net.network, accounts: creators, home, lanes: lanesPerCreator, jobs, window },
     });
+    onRunning?.();
     const [done] = (await once(creatorWorker, "message")) as [{ seconds: number; windowSeconds: number }];
     providerWorker.postMessage({ type: "stop" });
     await once(providerWorker, "message");
@@ -120,8 +131,51 @@ export async function measureProtocol(params: { runs?: number; jobs?: number } =
       seconds: done.seconds,
       jobsPerSecond: jobs / done.seconds,
     };
+  };
+  const throughput = await withNetwork(0, 0, (net, home) => runThroughput(net, home));
+  const indexed = await withNetwork(0, 0, async (net, home) => {
+    const indexerWorker = new Worker(new URL("./workers/indexer.ts", import.meta.url), { workerData: { network: net.network, home } });
+    const [{ url }] = (await once(indexerWorker, "message")) as [{ url: string }];
+    const stats = async () => (await (await fetch(`${url}/api/v1/stats`)).json()) as { lagBlocks: number; indexedBlock: number; deals: { byPhase: { closed: number } } };
+    const chain = net.connect(0).publicClient;
+    const lagBlocks: number[] = [];
+    const lagMs: number[] = [];
+    // Each sample: how far behind the head the index is, and (once it gets there) how long that took.
+    const behind: { head: number; since: number }[] = [];
+    let sampling = false;
+    const sample = async () => {
+      while (sampling) {
+        const now = performance.now();
+        const [s, head] = await Promise.all([stats(), chain.getBlockNumber()]);
+        lagBlocks.push(Math.max(0, Number(head) - s.indexedBlock));
+        behind.push({ head: Number(head), since: now });
+        while (behind.length > 0 && behind[0]!.head <= s.indexedBlock) lagMs.push(performance.now() - behind.shift()!.since);
+        await new Promise((r) => setTimeout(r, 100));
+      }
+    };
+    let sampler: Promise<void> | undefined;
+    const run = await runThroughput(net, home, () => {
+      sampling = true;
+      sampler = sample();
+    });
+    sampling = false;
+    await sampler;
+    const closedAt = performance.now();
+    while ((await stats()).deals.byPhase.closed < jobs) await new Promise((r) => setTimeout(r, 20));
+    const catchUpMs = performance.now() - closedAt;
+    indexerWorker.postMessage({ type: "stop" });
+    await once(indexerWorker, "message");
+    await indexerWorker.terminate();
+    const sortedBlocks = [...lagBlocks].sort((a, b) => a - b);
+    const sortedMs = [...lagMs].sort((a, b) => a - b);
+    return {
+      sustainedJobsPerSecond: run.sustainedJobsPerSecond,
+      lagBlocks: { samples: sortedBlocks.length, p50: percentile(sortedBlocks, 50), p99: percentile(sortedBlocks, 99), max: sortedBlocks.at(-1) ?? NaN },
+      lagMs: { p50: percentile(sortedMs, 50), p99: percentile(sortedMs, 99), max: sortedMs.at(-1) ?? NaN },
+      catchUpMs,
+    };
   });
-  return { latency, throughput };
+  return { latency, throughput, indexed };
 }
 
 if (import.meta.main) {

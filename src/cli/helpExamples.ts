@@ -89,6 +89,10 @@ export const HELP_EXAMPLES: Readonly<Record<string, readonly HelpExample[]>> = {
     { what: "relay jobs that contracts request on the devnet", command: "lilypad jobcreator --network devnet" },
     { what: "spot-check one result in ten of the jobs it judges", command: "lilypad jobcreator --network devnet --mediation-chance 0.1" },
   ],
+  dashboard: [
+    { what: "the devnet's dashboard and public API on http://127.0.0.1:8549", command: "lilypad dashboard --network devnet" },
+    { what: "a public one, with the index kept in a file of your choice", command: "lilypad dashboard --network my-network --host 0.0.0.0 --port 8080 --database ./index.db" },
+  ],
   gateway: [
     { what: "an HTTP gateway on the devnet, paid from its dev account", command: "lilypad gateway --network devnet --port 9547" },
     { what: "asking callers for a key", command: "lilypad gateway --network my-network --api-key \"$GATEWAY_KEY\"" },

@@ -92,6 +92,7 @@ const COMMANDS: Record<string, () => Promise<Registrar[]>> = {
   jobs: async () => [(await import("./commands/jobs.ts")).registerJobs],
   deploy: async () => [(await import("./commands/deploy.ts")).registerDeploy],
   faucet: async () => [(await import("./commands/faucet.ts")).registerFaucet],
+  dashboard: async () => [(await import("./commands/dashboard.ts")).registerDashboard],
 };
 
 /** The COMMANDS entry registering each top-level command name a user types. */
@@ -102,6 +103,8 @@ const ENTRY_OF: Record<string, string> = {
   jobs: "jobs",
   deploy: "deploy",
   faucet: "faucet",
+  dashboard: "dashboard",
+  indexer: "dashboard",
   solver: "roles",
   "resource-provider": "roles",
   mediator: "roles",

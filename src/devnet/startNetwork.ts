@@ -23,6 +23,8 @@ import { createModuleResolver } from "../modules/moduleResolver.ts";
 import { ResourceProvider, type ProviderFaults, type ProviderPricing } from "../resource-provider/resourceProvider.ts";
 import { SandboxPool } from "../sandbox/sandboxPool.ts";
 import { startSolver, type RunningSolver } from "../solver/solverServer.ts";
+import { startIndexer, type RunningIndexer } from "../indexer/startIndexer.ts";
+import type { FastifyPluginAsync } from "fastify";
 import { createBlockstore, type Blockstore } from "../storage/createBlockstore.ts";
 import { writeFile } from "node:fs/promises";
 import { dirname } from "node:path";
@@ -73,6 +75,8 @@ export interface StartNetworkParameters {
   relay?: boolean | { metricsPort?: number };
   /** Also run the HTTP gateway for keyless apps on this port, paying from dev account 10. */
   gateway?: { port: number; host?: string; apiKey?: string };
+  /** Also run the indexer (its public API, and the dashboard when built) on this port (0: any free one). */
+  indexer?: { port?: number; host?: string; plugins?: FastifyPluginAsync[] };
 }
 
 export interface EmbeddedNetwork {
@@ -88,6 +92,8 @@ export interface EmbeddedNetwork {
   relay?: OnChainJobRelay;
   /** Where the relay serves its metrics (it has no other HTTP server), when one was started. */
   relayMetricsUrl?: string;
+  /** The indexer, when one was started. */
+  indexer?: RunningIndexer;
   /** A chain connection for any dev account, over the same transport as the roles. */
   connect(index: number): ChainConnection;
   close(): Promise<void>;
@@ -197,11 +203,24 @@ export async function startNetwork(given: StartNetworkParameters): Promise<Embed
         await client.close();
       });
     }
+    let indexer: RunningIndexer | undefined;
+    if (params.indexer) {
+      indexer = await startIndexer({
+        network,
+        transport: dev.transport,
+        databasePath: join(params.home, "indexer", "index.db"),
+        blockstore: join(params.home, "indexer", "blocks"),
+        log: log.child({ role: "indexer" }),
+        ...params.indexer,
+      });
+      const running = indexer;
+      closers.push(() => running.close());
+    }
     if (params.networkFile) {
       await mkdir(dirname(params.networkFile), { recursive: true });
       await writeFile(params.networkFile, `${JSON.stringify(network, null, 2)}\n`);
     }
-    return { network, dev, solver, providers, mediator, mediatorAddress, gatewayUrl, relay, relayMetricsUrl, connect, close };
+    return { network, dev, solver, providers, mediator, mediatorAddress, gatewayUrl, relay, relayMetricsUrl, indexer, connect, close };
   } catch (error) {
     await close();
     throw error;

@@ -19,6 +19,7 @@ import { jobOfferDigest } from "../chain/offers.ts";
 import { DealState, Outcome, ZERO_ADDRESS, type ResourceOffer, type Signature } from "../core/dealTypes.ts";
 import type {
   CapacityBody,
+  CapacityListing,
   ClientMessage,
   JobLogEntry,
   JobRecord,
@@ -227,6 +228,17 @@ export class Solver {
     this.#store.putCapacity(capacity);
     this.#capacity.set(provider, capacity);
     this.#scheduleMatch();
+  }
+
+  /** Every standing offer, with whether its provider is online (connected, offer unexpired): the public listing. */
+  standingOffers(): CapacityListing["offers"] {
+    const now = this.#now();
+    return [...this.#capacity.values()].map(({ provider, body, updatedAt }) => ({
+      provider,
+      offer: body,
+      updatedAt,
+      online: body.expiresAt > now && this.#p.isConnected(provider),
+    }));
   }
 
   getJob(dealId: Hex): StoredJob | undefined {

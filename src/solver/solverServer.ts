@@ -13,6 +13,7 @@ import {
   EVENTS_PATH,
   HELLO_REQUEST,
   capacityBodySchema,
+  type CapacityListing,
   clientMessageSchema,
   listSolverJobsQuerySchema,
   helloMessageSchema,
@@ -258,6 +259,11 @@ export async function startSolver(params: StartSolverParameters): Promise<Runnin
     await solver.putCapacity(provider, capacityBodySchema.parse(request.body));
     await store.committed();
     return reply.status(204).send();
+  });
+
+  app.get(`${API_PREFIX}/capacity`, async (_request, reply) => {
+    const listing: CapacityListing = { offers: solver.standingOffers() };
+    return reply.type("application/json").send(toWireJson(listing));
   });
 
   app.get(EVENTS_PATH, { websocket: true }, (socket) => {

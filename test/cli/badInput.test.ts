@@ -41,6 +41,7 @@ const USAGE: Record<string, Case[]> = {
     { argv: ["devnet", "start", "--providers", "two"], says: /must be 1-4/ },
     { argv: ["devnet", "start", "--port", "70000"], says: /must be 0-65535/ },
     { argv: ["devnet", "start", "--solver-port", "x"], says: /must be 0-65535/ },
+    { argv: ["devnet", "start", "--dashboard-port", "-5"], says: /must be 0-65535/ },
   ],
   "devnet chain": [
     { argv: ["devnet", "chain", "--port", "abc"], says: /port/ },
@@ -113,6 +114,10 @@ const USAGE: Record<string, Case[]> = {
     { argv: ["jobcreator", ...NET, "--metrics-port", "70000"], says: /--metrics-port|must be 0-65535/ },
   ],
   gateway: [{ argv: ["gateway", ...NET, "--port", "65536"], says: /must be 0-65535/ }],
+  dashboard: [
+    { argv: ["dashboard", ...NET, "--port", "http"], says: /must be 0-65535/ },
+    { argv: ["indexer", ...NET, "--port", "1e9"], says: /must be 0-65535/ },
+  ],
   balance: [{ argv: ["balance", "5"], says: /too many arguments/ }],
   deposit: [
     { argv: ["deposit"], says: /missing required argument 'amount'/ },

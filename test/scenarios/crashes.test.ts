@@ -6,7 +6,7 @@ import assert from "node:assert/strict";
 import { spawn, type ChildProcess } from "node:child_process";
 import { mkdirSync } from "node:fs";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
-import { createServer, connect as tcpConnect, type AddressInfo, type Server, type Socket } from "node:net";
+import { createServer, type AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
@@ -23,6 +23,7 @@ import type { JobEvent } from "../../src/job-creator/jobEvents.ts";
 import { LilypadClient, type JobHandle } from "../../src/job-creator/lilypadClient.ts";
 import { createModuleResolver } from "../../src/modules/moduleResolver.ts";
 import { createBlockstore } from "../../src/storage/createBlockstore.ts";
+import { startChainProxy, type ChainProxy } from "../helpers/chainProxy.ts";
 
 const repo = fileURLToPath(new URL("../../", import.meta.url));
 const LILYPAD = join(repo, "bin", "lilypad.js");
@@ -144,57 +145,6 @@ process.once("exit", () => {
     }
   }
 });
-
-// ---- a chain link that can be cut ----
-
-interface ChainProxy {
-  url: string;
-  /** Drops every connection and resets new ones until resumed. */
-  pause(): void;
-  resume(): void;
-  close(): Promise<void>;
-}
-
-async function startChainProxy(target: URL): Promise<ChainProxy> {
-  let paused = false;
-  const open = new Set<Socket>();
-  const server: Server = createServer((downstream) => {
-    if (paused) {
-      downstream.resetAndDestroy();
-      return;
-    }
-    const upstream = tcpConnect({ host: target.hostname, port: Number(target.port) });
-    open.add(downstream);
-    open.add(upstream);
-    const drop = () => {
-      downstream.destroy();
-      upstream.destroy();
-      open.delete(downstream);
-      open.delete(upstream);
-    };
-    downstream.on("error", drop).on("close", drop);
-    upstream.on("error", drop).on("close", drop);
-    downstream.pipe(upstream);
-    upstream.pipe(downstream);
-  });
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const { port } = server.address() as AddressInfo;
-  return {
-    url: `http://127.0.0.1:${port}`,
-    pause: () => {
-      paused = true;
-      for (const socket of open) socket.resetAndDestroy();
-      open.clear();
-    },
-    resume: () => {
-      paused = false;
-    },
-    close: async () => {
-      for (const socket of open) socket.destroy();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
-    },
-  };
-}
 
 async function freePort(): Promise<number> {
   const probe = createServer();

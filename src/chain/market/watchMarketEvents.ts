@@ -52,7 +52,10 @@ export interface BlockWatcher {
  * A role that loses the chain keeps its cursor and, once the chain answers again, catches up on everything it
  * missed, in order; failures back off.
  */
-export function watchBlocks(conn: ChainConnection, params: WatchBlocksParameters): BlockWatcher {
+/** What following the chain needs: reads only, no key. */
+export type ChainReadAccess = Pick<ChainConnection, "network" | "publicClient">;
+
+export function watchBlocks(conn: ChainReadAccess, params: WatchBlocksParameters): BlockWatcher {
   const pollMs = params.pollMs ?? (conn.network.chainId === 31337 ? 100 : 2000);
   const maxRange = params.maxRange ?? 5_000n;
   let cursor = params.fromBlock ?? BigInt(conn.network.deployBlock);

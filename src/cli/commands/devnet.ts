@@ -8,6 +8,7 @@ import type { CliContext } from "../context.ts";
 import { loadCliConfig, type ConfigFlags } from "../config.ts";
 import { runUntilSignal } from "../runUntilSignal.ts";
 import { registerDevnetChain } from "./devnetChain.ts";
+import { DASHBOARD_PORT } from "./dashboard.ts";
 
 interface DevnetFlags extends ConfigFlags {
   providers?: string;
@@ -15,6 +16,7 @@ interface DevnetFlags extends ConfigFlags {
   port?: string;
   solverPort?: string;
   gatewayPort?: string;
+  dashboardPort?: string;
   json?: boolean;
 }
 
@@ -24,11 +26,12 @@ export function registerDevnet(program: Command, ctx: CliContext): Command {
   devnet
     // The default subcommand, so that `lilypad devnet` starts everything while `devnet chain` keeps its own flags.
     .command("start", { isDefault: true })
-    .description("run a whole local network: dev chain, solver, resource providers, mediator, on-chain job relay, gateway")
+    .description("run a whole local network: dev chain, solver, resource providers, mediator, on-chain job relay, gateway, dashboard")
     .option("--providers <n>", "resource providers to start (1-4)", "2")
     .option("--port <port>", "chain JSON-RPC port", "8545")
     .option("--solver-port <port>", "solver HTTP/WebSocket port", "8546")
     .option("--gateway-port <port>", "HTTP gateway port", "8547")
+    .option("--dashboard-port <port>", "dashboard and indexer API port", String(DASHBOARD_PORT))
     .option("--json", "print one JSON object with the network info on stdout")
     .action(async (flags: DevnetFlags, command: Command) => {
       const config = loadCliConfig(ctx, command.optsWithGlobals());
@@ -39,6 +42,7 @@ export function registerDevnet(program: Command, ctx: CliContext): Command {
       const port = portOf("--port", flags.port);
       const solverPort = portOf("--solver-port", flags.solverPort);
       const gatewayPort = portOf("--gateway-port", flags.gatewayPort);
+      const dashboardPort = portOf("--dashboard-port", flags.dashboardPort);
       const paths = lilypadPaths({ env: ctx.env, homedir: ctx.homedir });
       await runUntilSignal(ctx, "devnet", async () => {
         const net = await startNetwork({
@@ -49,6 +53,7 @@ export function registerDevnet(program: Command, ctx: CliContext): Command {
           networkFile: paths.devnetNetworkFile,
           relay: true,
           gateway: { port: gatewayPort },
+          indexer: { port: dashboardPort },
           log: createLogger({ role: "devnet", level: config.logLevel ?? "warn" }),
           onProgress: ({ message }) => ctx.stderr(`${message}…\n`),
         });
@@ -60,6 +65,7 @@ export function registerDevnet(program: Command, ctx: CliContext): Command {
           providers: net.providers.map((p) => ({ address: p.address, resultsUrl: p.resultsUrl })),
           mediator: net.mediatorAddress,
           gatewayUrl: net.gatewayUrl,
+          dashboardUrl: net.indexer?.url,
           // The relay has no server of its own; every other role serves /metrics at its URL above.
           relayMetricsUrl: net.relayMetricsUrl,
         };
@@ -67,7 +73,7 @@ export function registerDevnet(program: Command, ctx: CliContext): Command {
         else {
           ctx.stdout(
             `chain      ${net.network.rpcUrl} (chain id ${net.network.chainId})\nsolver     ${net.network.solverUrl}\n` +
-              `gateway    ${net.gatewayUrl}\nmarket     ${net.network.contracts.market}\nmediator   ${net.mediatorAddress}\n` +
+              `gateway    ${net.gatewayUrl}\ndashboard  ${net.indexer?.url}\nmarket     ${net.network.contracts.market}\nmediator   ${net.mediatorAddress}\n` +
               info.providers.map((p) => `provider   ${p.address} (results ${p.resultsUrl})\n`).join("") +
               `metrics    GET /metrics on the solver, gateway, providers and mediator; the relay's at ${net.relayMetricsUrl}\n` +
               `network    ${paths.devnetNetworkFile}\n\nTry: lilypad run cowsay:v1 -i Message=hello\n`,

@@ -57,6 +57,15 @@ export const capacityBodySchema = z.object({
 export type CapacityBody = z.output<typeof capacityBodySchema>;
 export type CapacityBodyInput = z.input<typeof capacityBodySchema>;
 
+/**
+ * GET /api/v1/capacity (public): every provider's standing offer the solver holds, and whether the provider is
+ * online (connected and its offer unexpired). Offers are market data the solver matches on, not secrets.
+ */
+export const capacityListingSchema = z.object({
+  offers: z.array(z.object({ provider: addressSchema, offer: capacityBodySchema, updatedAt: z.number(), online: z.boolean() })),
+});
+export type CapacityListing = z.output<typeof capacityListingSchema>;
+
 /** What GET /api/v1/jobs/:dealId returns. */
 export const jobRecordSchema = z.object({
   dealId: bytes32Schema,

@@ -1,0 +1,78 @@
+// Providers' standing offers, read from the solver's public listing: what the overview shows as providers online
+// and capacity. This is the one part of the dashboard that is not on chain (offers are off-chain market data), so
+// it is labelled as the solver's, and an unreachable solver only empties it.
+import { getAddress } from "viem";
+import { API_PREFIX, capacityListingSchema } from "../core/api/solverProtocol.ts";
+import type { Logger } from "../core/logger.ts";
+import type { OffersByProvider } from "./indexerQueries.ts";
+
+const REQUEST_TIMEOUT_MS = 5_000;
+
+export interface SolverOffersParameters {
+  /** The solver's URL now (it may be learned from the chain after the indexer starts). */
+  solverUrl: () => string | undefined;
+  log: Logger;
+  pollMs?: number;
+}
+
+export class SolverOffers {
+  readonly #p: SolverOffersParameters;
+  #offers: OffersByProvider = new Map();
+  #timer: NodeJS.Timeout | undefined;
+  #failing = false;
+
+  constructor(params: SolverOffersParameters) {
+    this.#p = params;
+  }
+
+  get current(): OffersByProvider {
+    return this.#offers;
+  }
+
+  start(): void {
+    const loop = async () => {
+      await this.refresh();
+      this.#timer = setTimeout(loop, this.#p.pollMs ?? 2_000);
+    };
+    void loop();
+  }
+
+  stop(): void {
+    clearTimeout(this.#timer);
+  }
+
+  async refresh(): Promise<void> {
+    const url = this.#p.solverUrl();
+    if (!url) return;
+    try {
+      const response = await fetch(`${url.replace(/\/+$/, "")}${API_PREFIX}/capacity`, { signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS) });
+      if (!response.ok) throw new Error(`HTTP ${response.status}`);
+      const listing = capacityListingSchema.parse(await response.json());
+      const offers = new Map<string, { offer: ReturnType<typeof toOffer>; online: boolean }>();
+      for (const { provider, offer, updatedAt, online } of listing.offers) offers.set(getAddress(provider), { offer: toOffer(offer, updatedAt), online });
+      this.#offers = offers;
+      if (this.#failing) this.#p.log.info({ solverUrl: url }, "solver's offers readable again");
+      this.#failing = false;
+    } catch (error) {
+      if (!this.#failing) this.#p.log.warn({ solverUrl: url, err: String(error) }, "cannot read the solver's offers; providers online unknown");
+      this.#failing = true;
+      this.#offers = new Map();
+    }
+  }
+}
+
+function toOffer(offer: ReturnType<typeof capacityListingSchema.parse>["offers"][number]["offer"], updatedAt: number) {
+  return {
+    cpu: offer.free.cpu,
+    ramMiB: offer.free.ramMiB,
+    gpu: offer.free.gpu,
+    slots: offer.slots,
+    modules: offer.modules,
+    basePrice: offer.basePrice.toString(),
+    pricePerMInstr: offer.pricePerMInstr.toString(),
+    timeoutCollateral: offer.timeoutCollateral.toString(),
+    collateralMultiple: offer.collateralMultiple,
+    expiresAt: offer.expiresAt,
+    updatedAt: Math.floor(updatedAt),
+  };
+}
