@@ -140,11 +140,7 @@ export class Mediator {
     this.#tracker = await trackDeals(this.#p.conn, {
       onChanges: (changes) => {
         for (const { kind, deal } of changes) {
-          if (kind === "challenged" && deal.mediator === this.address) {
-            this.#challenged.set(deal.dealId, deal);
-            this.metrics.job("challenged");
-            this.#log.info({ dealId: deal.dealId, provider: deal.provider }, "challenged; mediating");
-          }
+          if (kind === "challenged" && deal.mediator === this.address) this.#challenged.set(deal.dealId, deal);
           if (kind === "closed") {
             this.#challenged.delete(deal.dealId);
             this.#failures.delete(deal.dealId);
@@ -172,6 +168,12 @@ export class Mediator {
     for (const [dealId, deal] of this.#challenged) {
       if (this.#handled.has(dealId)) continue;
       this.#handled.add(dealId);
+      // Counted when its mediation starts, not when the event is read: at start the mediator reads the chain's
+      // history, and a challenge long since closed is no challenge of this process's. A retry is not a new one.
+      if (!this.#failures.has(dealId)) {
+        this.metrics.job("challenged");
+        this.#log.info({ dealId, provider: deal.provider }, "challenged; mediating");
+      }
       void this.#mediate(deal);
     }
   }

@@ -523,7 +523,10 @@ export class ResourceProvider {
           work.checkAfter = undefined;
           break;
         case "closed":
-          if (!this.#deals.delete(deal.dealId)) break;
+          if (!work) break;
+          this.#deals.delete(deal.dealId);
+          // A deal still "proposed" never ran here: the history read at start, or a proposal that went elsewhere.
+          if (work.state === "proposed") break;
           this.metrics.job("closed");
           this.#log.info({ dealId: deal.dealId, outcome: deal.outcome }, "deal closed");
           break;

@@ -296,7 +296,10 @@ export class Solver {
         if (message.type === "result.ready") {
           job.record.resultsUrl = message.resultsUrl;
           job.record.result = message.result;
-          this.#setStatus(job, "result-posted", {});
+          // The chain's ResultPosted (or the challenge after it) may have come first: the provider's word moves the
+          // status on, never back, and a step is recorded once.
+          if (job.record.status !== "result-posted" && job.record.status !== "challenged") this.#setStatus(job, "result-posted", {});
+          else this.#store.updateJob(job.record);
         }
         this.#tellCreator(job.record, message);
         return;
