@@ -24,7 +24,34 @@ export interface ChainConnection {
   wallet: WalletClient<Transport, Chain, LocalAccount>;
   account: LocalAccount;
   address: Address;
+  /**
+   * Told of every transaction sent through this connection once it is mined or has failed (a role's metrics). On
+   * the connection because every chain action already takes it: a role observes its own transactions by wrapping
+   * the connection it was given (withTransactionObserver), with no global and no extra parameter on each action.
+   */
+  onTransaction?: TransactionObserver;
 }
+
+/** Which contract a transaction called. */
+export type TransactionContract = "market" | "jobCreator" | "serviceRegistry" | "token";
+
+/**
+ * success: mined and succeeded; reverted: mined and reverted (its gas spent); failed: never mined (refused before it
+ * was sent, or no receipt came).
+ */
+export type TransactionStatus = "success" | "reverted" | "failed";
+
+/** A transaction a role sent, as its observer hears of it. */
+export interface SentTransaction {
+  contract: TransactionContract;
+  /** The contract function called, e.g. "postResults". */
+  method: string;
+  status: TransactionStatus;
+  /** Gas used, for a transaction that was mined. */
+  gasUsed?: bigint;
+}
+
+export type TransactionObserver = (tx: SentTransaction) => void;
 
 export interface ConnectChainParameters {
   network: NetworkInfo;

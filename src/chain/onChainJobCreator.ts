@@ -7,7 +7,7 @@ import { LilypadError } from "../core/errors.ts";
 import type { ChainConnection } from "./chainConnection.ts";
 import { contractRevertOf } from "./contractRevert.ts";
 import { onChainJobCreatorAbi } from "./generated/contracts.ts";
-import { waitForReceipt } from "./waitForReceipt.ts";
+import { reportTransaction, waitAndReport } from "./observeTransactions.ts";
 
 /** Mirrors IOnChainJobCreator.RequestStatus. */
 export const RequestStatus = { None: 0, Pending: 1, Completed: 2, Cancelled: 3 } as const;
@@ -77,9 +77,10 @@ export async function judgeRequest(conn: ChainConnection, { requestId, deal, res
     await conn.publicClient.simulateContract({ ...call, account: conn.account });
     hash = await conn.wallet.writeContract({ ...call, gas: GAS[verdict] });
   } catch (error) {
+    reportTransaction(conn, { contract: "jobCreator", method: verdict, status: "failed" });
     throw new JudgeTxError({ verdict, revert: contractRevertOf(error)?.name, cause: error });
   }
-  const receipt = await waitForReceipt(conn, { hash });
+  const receipt = await waitAndReport(conn, hash, { contract: "jobCreator", method: verdict });
   if (receipt.status !== "success") throw new JudgeTxError({ verdict, cause: new Error(`transaction ${hash} reverted`) });
   return receipt;
 }

@@ -4,7 +4,7 @@
 import type { Address } from "viem";
 import type { ChainConnection } from "./chainConnection.ts";
 import { serviceRegistryAbi } from "./generated/contracts.ts";
-import { waitForReceipt } from "./waitForReceipt.ts";
+import { reportTransaction, waitAndReport } from "./observeTransactions.ts";
 
 /** Mirrors IServiceRegistry.Role. */
 export const ServiceRole = { Solver: 0, ResourceProvider: 1, Mediator: 2, JobCreator: 3 } as const;
@@ -34,13 +34,14 @@ export interface RegisterServiceParameters {
 /** Registers this connection's address for `role` at `url`, unless it already is; says whether it sent a transaction. */
 export async function registerService(conn: ChainConnection, { role, url }: RegisterServiceParameters): Promise<boolean> {
   if ((await serviceUrlOf(conn, { service: conn.address, role })) === url) return false;
-  const hash = await conn.wallet.writeContract({
-    address: conn.network.contracts.serviceRegistry,
-    abi: serviceRegistryAbi,
-    functionName: "register",
-    args: [role, url],
-  });
-  const receipt = await waitForReceipt(conn, { hash });
+  const tx = { contract: "serviceRegistry", method: "register" } as const;
+  const hash = await conn.wallet
+    .writeContract({ address: conn.network.contracts.serviceRegistry, abi: serviceRegistryAbi, functionName: "register", args: [role, url] })
+    .catch((error: unknown) => {
+      reportTransaction(conn, { ...tx, status: "failed" });
+      throw error;
+    });
+  const receipt = await waitAndReport(conn, hash, tx);
   if (receipt.status !== "success") throw new Error(`registering ${url} in the service registry reverted (${hash})`);
   return true;
 }

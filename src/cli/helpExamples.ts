@@ -88,6 +88,7 @@ export const HELP_EXAMPLES: Readonly<Record<string, readonly HelpExample[]>> = {
   jobcreator: [
     { what: "relay jobs that contracts request on the devnet", command: "lilypad jobcreator --network devnet" },
     { what: "spot-check one result in ten of the jobs it judges", command: "lilypad jobcreator --network devnet --mediation-chance 0.1" },
+    { what: "its Prometheus metrics for a scraper on another machine", command: "lilypad jobcreator --network my-network --metrics-host 0.0.0.0 --metrics-port 9548" },
   ],
   dashboard: [
     { what: "the devnet's dashboard and public API on http://127.0.0.1:8549", command: "lilypad dashboard --network devnet" },

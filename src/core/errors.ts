@@ -61,11 +61,12 @@ export class PortInUseError extends LilypadError {
   readonly host: string;
   readonly port: number;
 
-  constructor(params: { host: string; port: number; cause?: unknown }) {
+  /** `flag`: the option that chose the port (default --port), for the hint. */
+  constructor(params: { host: string; port: number; flag?: string; cause?: unknown }) {
     super({
       code: ErrorCode.portInUse,
       message: `port ${params.port} on ${params.host} is already in use`,
-      hint: "stop the process using it, or choose another port with --port (0 picks a free one)",
+      hint: `stop the process using it, or choose another port with ${params.flag ?? "--port"} (0 picks a free one)`,
       cause: params.cause,
     });
     this.name = "PortInUseError";

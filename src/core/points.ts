@@ -13,6 +13,19 @@ export const POINTS_PER_ACTIVE_HOUR = 5;
 export const POINTS_PER_LOSS = 100;
 export const POINTS_PER_TIMEOUT = 20;
 
+/**
+ * The most instructions one deal credits per second of chain time between its opening and its result (plus one):
+ * far above what a metered sandbox runs on one core, so an honest count is never cut, while a provider that deals
+ * with itself through another account cannot claim 2^64 instructions in one block for the price of its gas.
+ */
+export const MAX_CREDITED_INSTRUCTIONS_PER_SECOND = 10_000_000_000n;
+
+/** The instructions a completed deal adds to its provider's verified work. */
+export function creditedInstructions(posted: bigint, openedAt: number, resultAt: number): bigint {
+  const cap = BigInt(Math.max(0, resultAt - openedAt) + 1) * MAX_CREDITED_INSTRUCTIONS_PER_SECOND;
+  return posted < cap ? posted : cap;
+}
+
 export const POINTS_FORMULA =
   `points = max(0, ${POINTS_PER_JOB} x jobs completed + floor(verified instructions / ${INSTRUCTIONS_PER_POINT.toLocaleString("en-US")})` +
   ` + ${POINTS_PER_ACTIVE_HOUR} x active hours - ${POINTS_PER_LOSS} x deals lost - ${POINTS_PER_TIMEOUT} x result timeouts)`;

@@ -6,6 +6,7 @@ import { mkdir } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import { parseEther, type Address, type Hex } from "viem";
 import { connectChain, type ChainConnection } from "../chain/chainConnection.ts";
+import { withTransactionObserver } from "../chain/observeTransactions.ts";
 import { devAccount, DevAccountIndex, devPrivateKey } from "../chain/devAccounts.ts";
 import { moduleRegistryOf } from "../chain/moduleRegistry.ts";
 import { registerService, ServiceRole } from "../chain/serviceRegistry.ts";
@@ -16,6 +17,8 @@ import { startGateway } from "../job-creator/gateway.ts";
 import { LilypadClient } from "../job-creator/lilypadClient.ts";
 import { OnChainJobRelay } from "../job-creator/onChainRelay.ts";
 import { Mediator } from "../mediator/mediator.ts";
+import { createRoleMetrics } from "../metrics/roleMetrics.ts";
+import { startMetricsServer } from "../metrics/startMetricsServer.ts";
 import { createModuleResolver } from "../modules/moduleResolver.ts";
 import { ResourceProvider, type ProviderFaults, type ProviderPricing } from "../resource-provider/resourceProvider.ts";
 import { SandboxPool } from "../sandbox/sandboxPool.ts";
@@ -65,8 +68,11 @@ export interface StartNetworkParameters {
   blockstore?: Blockstore;
   /** How often providers look for deals to finalize (ms). */
   finalizeEveryMs?: number;
-  /** Also run the on-chain job relay (`lilypad jobcreator`), as dev account 8. */
-  relay?: boolean;
+  /**
+   * Also run the on-chain job relay (`lilypad jobcreator`), as dev account 8, with its metrics served on 127.0.0.1
+   * (a free port unless `metricsPort` says which).
+   */
+  relay?: boolean | { metricsPort?: number };
   /** Also run the HTTP gateway for keyless apps on this port, paying from dev account 10. */
   gateway?: { port: number; host?: string; apiKey?: string };
   /** Also run the indexer (its public API, and the dashboard when built) on this port (0: any free one). */
@@ -82,6 +88,10 @@ export interface EmbeddedNetwork {
   mediatorAddress: Address;
   /** The gateway's URL, when one was started. */
   gatewayUrl?: string;
+  /** The on-chain job relay, when one was started. */
+  relay?: OnChainJobRelay;
+  /** Where the relay serves its metrics (it has no other HTTP server), when one was started. */
+  relayMetricsUrl?: string;
   /** The indexer, when one was started. */
   indexer?: RunningIndexer;
   /** A chain connection for any dev account, over the same transport as the roles. */
@@ -113,7 +123,7 @@ export async function startNetwork(given: StartNetworkParameters): Promise<Embed
     });
     closers.push(() => solver.close());
     // A mediator finds the solver of a deal it did not see matched (the sender of the deal's opening transaction) here.
-    await registerService(solverConn, { role: ServiceRole.Solver, url: solver.url });
+    await registerService(withTransactionObserver(solverConn, solver.metrics.transaction), { role: ServiceRole.Solver, url: solver.url });
     const network: NetworkInfo = { ...dev.network, solverUrl: solver.url, mediators: [mediatorAddress] };
 
     const sandboxes: SandboxPool[] = [];
@@ -155,8 +165,10 @@ export async function startNetwork(given: StartNetworkParameters): Promise<Embed
       providers.push(rp);
       closers.push(() => rp.stop());
     }
+    let relay: OnChainJobRelay | undefined;
+    let relayMetricsUrl: string | undefined;
     if (params.relay) {
-      const relay = new OnChainJobRelay({
+      relay = new OnChainJobRelay({
         conn: connect(DevAccountIndex.jobRelay),
         solverUrl: solver.url,
         log: log.child({ role: "jobcreator" }),
@@ -164,12 +176,18 @@ export async function startNetwork(given: StartNetworkParameters): Promise<Embed
         workDir: join(params.home, "relay", "work"),
       });
       await relay.start();
-      closers.push(() => relay.stop());
+      const started = relay;
+      closers.push(() => started.stop());
+      const metricsServer = await startMetricsServer({ metrics: relay.metrics, port: (params.relay === true ? undefined : params.relay.metricsPort) ?? 0 });
+      relayMetricsUrl = metricsServer.url;
+      closers.push(() => metricsServer.close());
     }
     let gatewayUrl: string | undefined;
     if (params.gateway) {
       const blockstore = params.blockstore ?? (await createBlockstore({ path: join(params.home, "gateway", "blocks") }));
-      const gatewayConn = connect(DevAccountIndex.gateway);
+      // The gateway's transactions are its client's, sent through this connection.
+      const gatewayMetrics = createRoleMetrics({ role: "gateway" });
+      const gatewayConn = withTransactionObserver(connect(DevAccountIndex.gateway), gatewayMetrics.transaction);
       const client = new LilypadClient({
         conn: gatewayConn,
         solverUrl: solver.url,
@@ -178,7 +196,7 @@ export async function startNetwork(given: StartNetworkParameters): Promise<Embed
         mediators: [mediatorAddress],
         keepInEscrow: parseEther("1000"),
       });
-      const gateway = await startGateway({ client, blockstore, log: log.child({ role: "gateway" }), ...params.gateway });
+      const gateway = await startGateway({ client, blockstore, log: log.child({ role: "gateway" }), metrics: gatewayMetrics, ...params.gateway });
       gatewayUrl = gateway.url;
       closers.push(async () => {
         await gateway.close();
@@ -202,7 +220,7 @@ export async function startNetwork(given: StartNetworkParameters): Promise<Embed
       await mkdir(dirname(params.networkFile), { recursive: true });
       await writeFile(params.networkFile, `${JSON.stringify(network, null, 2)}\n`);
     }
-    return { network, dev, solver, providers, mediator, mediatorAddress, gatewayUrl, indexer, connect, close };
+    return { network, dev, solver, providers, mediator, mediatorAddress, gatewayUrl, relay, relayMetricsUrl, indexer, connect, close };
   } catch (error) {
     await close();
     throw error;

@@ -287,13 +287,18 @@ export class IndexerQueries {
       .sort((a, b) => b.runs - a.runs || a.moduleId.localeCompare(b.moduleId));
   }
 
+  dealsByPhase(): Record<DealPhase, number> {
+    const byPhase = Object.fromEntries(PHASES.map((p) => [p, 0])) as Record<DealPhase, number>;
+    for (const r of this.#db.prepare("SELECT phase, COUNT(*) AS n FROM deals GROUP BY phase").all() as { phase: DealPhase; n: number }[]) byPhase[r.phase] = r.n;
+    return byPhase;
+  }
+
   stats(): NetworkStats {
     const meta = (key: string) => Number(this.#store.meta(key) ?? 0);
     const indexedBlock = meta("indexedBlock");
     const headBlock = Math.max(meta("headBlock"), indexedBlock);
     const headTime = meta("headTime");
-    const byPhase = Object.fromEntries(PHASES.map((p) => [p, 0])) as Record<DealPhase, number>;
-    for (const r of this.#db.prepare("SELECT phase, COUNT(*) AS n FROM deals GROUP BY phase").all() as { phase: DealPhase; n: number }[]) byPhase[r.phase] = r.n;
+    const byPhase = this.dealsByPhase();
     const byOutcome = Object.fromEntries(OUTCOMES.map((o) => [o, 0])) as Record<OutcomeKey, number>;
     for (const r of this.#db.prepare("SELECT outcome, COUNT(*) AS n FROM deals WHERE outcome IS NOT NULL GROUP BY outcome").all() as { outcome: OutcomeKey; n: number }[]) {
       byOutcome[r.outcome] = r.n;

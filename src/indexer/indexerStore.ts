@@ -11,6 +11,7 @@ import type { Hex } from "viem";
 import { unpackDeal, type PackedDeal } from "../core/dealPacking.ts";
 import { Outcome, type Deal } from "../core/dealTypes.ts";
 import { nodeSqlite } from "../core/nodeSqlite.ts";
+import { creditedInstructions } from "../core/points.ts";
 import { costOf } from "../core/pricing.ts";
 import { settlementOf } from "../core/settlement.ts";
 import type { OutcomeKey } from "../core/api/indexerApi.ts";
@@ -33,6 +34,7 @@ CREATE TABLE IF NOT EXISTS deals (
   opened_block INTEGER NOT NULL,
   closed_at INTEGER,
   instructions TEXT,
+  result_at INTEGER,
   cid_digest TEXT,
   output_hash TEXT,
   payment TEXT,
@@ -158,6 +160,7 @@ export interface DealRow {
   opened_block: number;
   closed_at: number | null;
   instructions: string | null;
+  result_at: number | null;
   cid_digest: Hex | null;
   output_hash: Hex | null;
   payment: string | null;
@@ -199,7 +202,7 @@ export class IndexerStore {
       insertDeal: s(`INSERT OR IGNORE INTO deals (deal_id, creator, provider, mediator, module_id, inputs_hash, terms, phase, opened_at, opened_block, gas_used, changed_block)
         VALUES (?, ?, ?, ?, ?, ?, ?, 'open', ?, ?, ?, ?)`),
       getDeal: s("SELECT * FROM deals WHERE deal_id = ?"),
-      postResult: s("UPDATE deals SET phase = 'result_posted', instructions = ?, cid_digest = ?, output_hash = ?, gas_used = ?, changed_block = ? WHERE deal_id = ?"),
+      postResult: s("UPDATE deals SET phase = 'result_posted', instructions = ?, result_at = ?, cid_digest = ?, output_hash = ?, gas_used = ?, changed_block = ? WHERE deal_id = ?"),
       challenge: s("UPDATE deals SET phase = 'challenged', gas_used = ?, changed_block = ? WHERE deal_id = ?"),
       close: s("UPDATE deals SET phase = 'closed', outcome = ?, closed_at = ?, payment = ?, gas_used = ?, changed_block = ? WHERE deal_id = ?"),
       insertEvent: s(`INSERT OR IGNORE INTO deal_events (deal_id, block, log_index, kind, at, tx, tx_gas, gas_share, outcome, mediator)
@@ -325,7 +328,7 @@ export class IndexerStore {
     const gasUsed = (BigInt(row.gas_used) + event.gasShare).toString();
     switch (event.kind) {
       case "result":
-        st.postResult!.run(event.result.instructions.toString(), event.result.cidDigest, event.result.outputHash, gasUsed, block, event.dealId);
+        st.postResult!.run(event.result.instructions.toString(), event.at, event.result.cidDigest, event.result.outputHash, gasUsed, block, event.dealId);
         break;
       case "challenged":
         st.challenge!.run(gasUsed, block, event.dealId);
@@ -337,13 +340,14 @@ export class IndexerStore {
         const payment = settlementOf(deal, event.outcome, instructions).payment;
         st.close!.run(outcomeKeyOf(event.outcome), event.at, payment.toString(), gasUsed, block, event.dealId);
         const completed = isCompleted(event.outcome);
-        this.#addMinute(event.at, { closed: 1, paid: payment, instructions: completed ? instructions : 0n });
+        const credited = completed ? creditedInstructions(instructions, row.opened_at, row.result_at ?? row.opened_at) : 0n;
+        this.#addMinute(event.at, { closed: 1, paid: payment, instructions: credited });
         this.#tally(row.provider, event.at, {
           completed: completed ? 1 : 0,
           lost: event.outcome === Outcome.ProviderWrong ? 1 : 0,
           timedOut: event.outcome === Outcome.ResultTimeout ? 1 : 0,
           declined: event.outcome === Outcome.Declined ? 1 : 0,
-          instructions: completed ? instructions : 0n,
+          instructions: credited,
           earned: payment,
         });
         break;

@@ -24,6 +24,8 @@ import { ModuleNames } from "./moduleNames.ts";
 import { readChainRange } from "./readChainRange.ts";
 import { ResultFileStore } from "./resultFiles.ts";
 import { SolverOffers } from "./solverOffers.ts";
+import { metricsRoutes } from "../metrics/metricsRoutes.ts";
+import { createRoleMetrics, type RoleMetrics } from "../metrics/roleMetrics.ts";
 
 export interface StartIndexerParameters {
   network: NetworkInfo;
@@ -42,8 +44,10 @@ export interface StartIndexerParameters {
   catalog?: Readonly<Record<string, string>>;
   /** Fetch results from loopback and private addresses even off a devnet. */
   allowPrivateAddresses?: boolean;
-  /** Extra plugins on the same server, e.g. the dashboard's static files and /metrics. */
+  /** Extra plugins on the same server, e.g. the dashboard's static files. */
   plugins?: FastifyPluginAsync[];
+  /** Where its figures go, served at /metrics (default: a registry of its own). */
+  metrics?: RoleMetrics;
   pollMs?: number;
 }
 
@@ -88,23 +92,32 @@ export async function startIndexer(params: StartIndexerParameters): Promise<Runn
     return [...new Set(urls.filter((u): u is string => u !== null))];
   };
 
+  const metrics = params.metrics ?? createRoleMetrics({ role: "indexer" });
+  // The indexer's jobs are the network's deals, by phase, as indexed.
+  metrics.jobsInState(() => queries.dealsByPhase());
+
   const app = Fastify({ loggerInstance: log.child({ component: "http" }), bodyLimit: 1 << 16 });
   app.setErrorHandler((error: FastifyError | IndexerError | z.ZodError, request, reply) => {
-    if (error instanceof IndexerError) return reply.status(error.status).send({ code: error.code, message: error.message });
+    const answer = (status: number, code: string, message: string) => {
+      metrics.error(code);
+      return reply.status(status).send({ code, message });
+    };
+    if (error instanceof IndexerError) return answer(error.status, error.code, error.message);
     if (error instanceof z.ZodError) {
       const issue = error.issues[0];
-      return reply.status(400).send({ code: IndexerErrorCode.invalidQuery, message: issue ? `${issue.path.join(".") || "query"}: ${issue.message}` : "invalid query" });
+      return answer(400, IndexerErrorCode.invalidQuery, issue ? `${issue.path.join(".") || "query"}: ${issue.message}` : "invalid query");
     }
     const status = (error as FastifyError).statusCode;
-    if (status && status >= 400 && status < 500) return reply.status(status).send({ code: (error as FastifyError).code ?? IndexerErrorCode.invalidQuery, message: error.message });
+    if (status && status >= 400 && status < 500) return answer(status, (error as FastifyError).code ?? IndexerErrorCode.invalidQuery, error.message);
     request.log.error({ err: error }, "request failed");
-    return reply.status(500).send({ code: IndexerErrorCode.internal, message: "the indexer failed to answer this request" });
+    return answer(500, IndexerErrorCode.internal, "the indexer failed to answer this request");
   });
   app.addHook("onSend", async (request, reply) => {
     // The API is public and read-only: any page may read it.
     if (request.url.startsWith(INDEXER_API_PREFIX)) reply.header("access-control-allow-origin", "*");
   });
   await app.register(indexerRoutes, { queries, live, files, resultSources });
+  await app.register(metricsRoutes, { metrics });
   for (const plugin of params.plugins ?? []) await app.register(plugin);
   app.setNotFoundHandler((request, reply) =>
     reply.status(404).send({ code: IndexerErrorCode.notFound, message: `no route ${request.method} ${request.url.split("?")[0]}` }),
@@ -113,8 +126,11 @@ export async function startIndexer(params: StartIndexerParameters): Promise<Runn
   const watcher: BlockWatcher = watchBlocks(chain, {
     fromBlock: store.cursor,
     pollMs: params.pollMs,
+    onProgress: metrics.chainProgress,
     read: async (range) => {
-      const applied = store.apply(await readChainRange(chain, range));
+      const read = await readChainRange(chain, range);
+      const applied = store.apply(read);
+      for (const event of read.events) if ("dealId" in event) metrics.job(event.kind);
       if (applied.changedDeals.length > 0) live.changed(applied.changedDeals);
     },
     ...logChainOutages(log),

@@ -7,12 +7,13 @@
 //   GET  /api/v1/jobs       -> recent jobs, newest first (?limit=N&status=S)
 //   GET  /api/v1/health     -> always open
 //   GET  /ipfs/:cid[/path]  -> result files and CARs (src/storage/carRoutes.ts), open: CIDs name content, not people
+//   GET  /metrics           -> Prometheus metrics (docs/operators.md), open: counts and timings only
 //
 // The gateway's account pays for every job anyone sends it. On any host but loopback, set `apiKey`: then every
 // /api route except health needs `authorization: Bearer <key>`. Jobs are kept in memory (the last `maxJobs`); a
 // restart forgets them, though their deals stay on chain and their results in the blockstore.
 import { createHash, timingSafeEqual } from "node:crypto";
-import Fastify, { type FastifyError } from "fastify";
+import Fastify, { type FastifyError, type FastifyReply } from "fastify";
 import { z } from "zod";
 import {
   GATEWAY_API_PREFIX,
@@ -30,6 +31,8 @@ import { InvalidModuleNameError } from "../core/moduleName.ts";
 import { isExactlyMetered } from "../core/moduleManifest.ts";
 import { ModuleNameMismatchError, UnknownModuleError } from "../modules/errors.ts";
 import type { Blockstore } from "../storage/createBlockstore.ts";
+import { metricsRoutes } from "../metrics/metricsRoutes.ts";
+import { createRoleMetrics, type RoleMetrics } from "../metrics/roleMetrics.ts";
 import { addBytes } from "../storage/addBytes.ts";
 import { carRoutes } from "../storage/carRoutes.ts";
 import type { JobEvent } from "./jobEvents.ts";
@@ -51,10 +54,17 @@ export interface StartGatewayParameters {
   maxJobs?: number;
   /** The largest input file one upload may carry (default 64 MiB, what the solver takes). */
   maxUploadBytes?: number;
+  /**
+   * Where its figures go, served at /metrics (default: a registry of its own). The client's transactions are counted
+   * when its connection carries `metrics.transaction` as observer (withTransactionObserver): the client is built
+   * before the gateway, by whoever starts both.
+   */
+  metrics?: RoleMetrics;
 }
 
 export interface RunningGateway {
   url: string;
+  metrics: RoleMetrics;
   close(): Promise<void>;
 }
 
@@ -99,6 +109,8 @@ export async function startGateway(params: StartGatewayParameters): Promise<Runn
   /** Insertion order is creation order: the first entries are the oldest. */
   const jobs = new Map<string, KeptJob>();
   let running = 0;
+  const metrics = params.metrics ?? createRoleMetrics({ role: "gateway" });
+  metrics.jobsInState(() => ({ running }));
 
   const keep = (kept: KeptJob) => {
     while (jobs.size >= maxJobs) {
@@ -129,19 +141,24 @@ export async function startGateway(params: StartGatewayParameters): Promise<Runn
     }
     done(null, parsed);
   });
+  // Every error answer goes out through here, so each is counted by its code once.
+  const answerError = (reply: FastifyReply, status: number, body: { code: string; message: string; hint?: string }) => {
+    metrics.error(body.code);
+    return reply.status(status).send(body);
+  };
   app.setErrorHandler((error: FastifyError | GatewayRequestError | z.ZodError, request, reply) => {
     if (error instanceof GatewayRequestError) {
-      return reply.status(error.status).send({ code: error.code, message: error.message, ...(error.hint ? { hint: error.hint } : {}) });
+      return answerError(reply, error.status, { code: error.code, message: error.message, ...(error.hint ? { hint: error.hint } : {}) });
     }
-    if (error instanceof z.ZodError) return reply.status(400).send({ code: "INVALID_BODY", message: describeGatewayZodError(error) });
+    if (error instanceof z.ZodError) return answerError(reply, 400, { code: "INVALID_BODY", message: describeGatewayZodError(error) });
     const status = (error as FastifyError).statusCode;
     if (status && status >= 400 && status < 500) {
-      return reply.status(status).send({ code: (error as FastifyError).code ?? "BAD_REQUEST", message: error.message });
+      return answerError(reply, status, { code: (error as FastifyError).code ?? "BAD_REQUEST", message: error.message });
     }
     request.log.error({ err: error }, "request failed");
-    return reply.status(500).send({ code: "INTERNAL", message: "the gateway failed to handle this request" });
+    return answerError(reply, 500, { code: "INTERNAL", message: "the gateway failed to handle this request" });
   });
-  app.setNotFoundHandler((request, reply) => reply.status(404).send({ code: "NOT_FOUND", message: `no route ${request.method} ${request.url.split("?")[0]}` }));
+  app.setNotFoundHandler((request, reply) => answerError(reply, 404, { code: "NOT_FOUND", message: `no route ${request.method} ${request.url.split("?")[0]}` }));
 
   const healthPath = `${GATEWAY_API_PREFIX}/health`;
   app.addHook("onRequest", async (request, reply) => {
@@ -156,6 +173,7 @@ export async function startGateway(params: StartGatewayParameters): Promise<Runn
   });
 
   await app.register(carRoutes, { blockstore: params.blockstore });
+  await app.register(metricsRoutes, { metrics });
 
   app.get(healthPath, async () => ({
     ok: true,
@@ -189,17 +207,28 @@ export async function startGateway(params: StartGatewayParameters): Promise<Runn
     };
     keep(kept);
     running++;
+    metrics.job("submitted");
+    // Every line of a job's story carries its deal id.
+    const jobLog = log.child({ dealId: handle.dealId });
+    jobLog.info({ module: body.module }, "job submitted");
     handle.events.on((event) => addEvent(kept, event));
     handle.result.then(
       (result) => {
         running--;
+        metrics.job("succeeded");
+        jobLog.info({ resultCid: result.resultCid, provider: result.provider, outcome: result.outcome }, "job succeeded");
         finish(kept, { status: "succeeded", result: resultView(result), module: result.module });
       },
       (error: unknown) => {
         running--;
         const code = error instanceof LilypadError ? error.code : "INTERNAL";
         const message = error instanceof Error ? error.message : String(error);
-        if (!(error instanceof LilypadError)) log.error({ err: error, dealId: handle.dealId }, "job failed unexpectedly");
+        metrics.job("failed");
+        if (error instanceof LilypadError) jobLog.info({ code, reason: message }, "job failed");
+        else {
+          metrics.error("INTERNAL");
+          jobLog.error({ err: error }, "job failed unexpectedly");
+        }
         finish(kept, { status: "failed", error: { code, message } });
       },
     );
@@ -238,6 +267,7 @@ export async function startGateway(params: StartGatewayParameters): Promise<Runn
   log.info({ url, payer: client.address, apiKey: expectedKey !== undefined }, "gateway listening");
   return {
     url,
+    metrics,
     // Jobs in flight keep running in the client (and settle on chain); only the HTTP side stops.
     close: () => app.close(),
   };

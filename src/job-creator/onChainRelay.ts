@@ -22,6 +22,7 @@
 import { join } from "node:path";
 import { getAbiItem, type Address, type Hex } from "viem";
 import type { ChainConnection } from "../chain/chainConnection.ts";
+import { withTransactionObserver } from "../chain/observeTransactions.ts";
 import { onChainJobCreatorAbi } from "../chain/generated/contracts.ts";
 import { backoff, logChainOutages, watchBlocks, type BlockRange, type BlockWatcher } from "../chain/market/watchMarketEvents.ts";
 import { domainOf } from "../chain/verifyOffers.ts";
@@ -34,6 +35,7 @@ import type { ResolvedInputs } from "../core/moduleInputs.ts";
 import { loadModule } from "../modules/loadModule.ts";
 import { SolverClient, SolverRequestError } from "../net/solverClient.ts";
 import type { Blockstore } from "../storage/createBlockstore.ts";
+import { createRoleMetrics, errorCodeOf, type RoleMetrics } from "../metrics/roleMetrics.ts";
 import { RelayJudge, type JudgedRequest, type RequestedJob, type UnjudgedRequest } from "./relayJudge.ts";
 
 export type { JudgedRequest, UnjudgedRequest };
@@ -76,6 +78,11 @@ export interface OnChainJobRelayParameters {
   now?: () => number;
   /** How long one submission may take before it counts as a failed attempt (ms, default 30 s). */
   submitTimeoutMs?: number;
+  /**
+   * Where its figures go (default: a registry of its own). The relay has no HTTP server: whoever starts it serves
+   * them (startMetricsServer; `lilypad jobcreator --metrics-port`).
+   */
+  metrics?: RoleMetrics;
 }
 
 /** A request the solver accepted. */
@@ -111,6 +118,7 @@ interface PendingRequest {
 
 export class OnChainJobRelay {
   readonly address: Address;
+  readonly metrics: RoleMetrics;
   readonly #p: OnChainJobRelayParameters;
   readonly #log: Logger;
   readonly #solver: SolverClient;
@@ -135,12 +143,14 @@ export class OnChainJobRelay {
   #pumping: Promise<void> | undefined;
 
   constructor(params: OnChainJobRelayParameters) {
-    this.#p = params;
+    this.metrics = params.metrics ?? createRoleMetrics({ role: "jobcreator" });
+    // Its judgements are the transactions it sends, through this connection.
+    this.#p = { ...params, conn: withTransactionObserver(params.conn, this.metrics.transaction) };
     this.address = params.conn.address;
     this.#log = params.log.child({ relay: this.address });
     this.#solver = new SolverClient({ url: params.solverUrl, account: params.conn.account, scope: domainOf(params.conn), now: params.now });
     this.#judge = new RelayJudge({
-      conn: params.conn,
+      conn: this.#p.conn,
       log: this.#log,
       blockstore: params.blockstore,
       workDir: params.workDir,
@@ -152,6 +162,9 @@ export class OnChainJobRelay {
     this.#maxRange = params.maxRange ?? 5_000n;
     this.#now = params.now ?? (() => Math.floor(Date.now() / 1000));
     this.#fromBlock = params.fromBlock ?? BigInt(params.conn.network.deployBlock);
+    this.metrics.jobsInState(() => ({ pending: this.#queue.length, judging: this.#judge.following }));
+    this.#judge.onJudged((j) => this.metrics.job(j.verdict === "accept" ? "accepted" : "challenged"));
+    this.#judge.onUnjudged(() => this.metrics.job("unjudged"));
   }
 
   /** The next block that will be read. */
@@ -200,6 +213,7 @@ export class OnChainJobRelay {
       pollMs: this.#pollMs,
       maxRange: this.#maxRange,
       read: (range) => this.#readRange(range),
+      onProgress: this.metrics.chainProgress,
       ...logChainOutages(this.#log),
     });
     await this.#watcher.poll();
@@ -248,6 +262,7 @@ export class OnChainJobRelay {
       return;
     }
     this.#queue.push({ requestId: args.requestId, dealId: args.dealId, client: args.client, offer: parsed.data, inputs: args.inputs, attempts: 0 });
+    this.metrics.job("requested");
     this.#log.info({ requestId: args.requestId.toString(), dealId: args.dealId, client: args.client }, "job requested");
   }
 
@@ -313,6 +328,7 @@ export class OnChainJobRelay {
     const deadline = Math.min(Number(offer.expiry), now + Math.min(RELAY_MAX_WAIT_SECONDS, Number(offer.expiry - chainNow)));
     try {
       const record = await this.#withTimeout(this.#solver.submitJob({ offer, signature: NO_SIGNATURE, inputs, resources, deadline }));
+      this.metrics.job("relayed");
       log.info({ status: record.status, deadline, resources }, "job relayed to the solver");
       this.#emit(this.#relayedListeners, { requestId, dealId, client, status: record.status });
       return undefined;
@@ -321,13 +337,16 @@ export class OnChainJobRelay {
         this.#drop(request, error.code, error.message);
         return undefined;
       }
+      this.metrics.error(errorCodeOf(error));
       return { err: String(error), code: error instanceof SolverRequestError ? error.code : undefined };
     }
   }
 
   #drop(request: { requestId: bigint; dealId: Hex; client: Address }, code: string, reason: string, level: "info" | "warn" = "warn"): void {
     const { requestId, dealId, client } = request;
-    // Expired requests are routine when catching up from an old block; refusals deserve a warning.
+    this.metrics.job("dropped");
+    // Expired requests are routine when catching up from an old block; refusals deserve a warning (and a count).
+    if (level === "warn") this.metrics.error(code);
     this.#log[level]({ requestId: requestId.toString(), dealId, client, code, reason }, "request not relayed");
     this.#emit(this.#droppedListeners, { requestId, dealId, client, code, reason });
   }
@@ -338,7 +357,7 @@ export class OnChainJobRelay {
       try {
         listener(value);
       } catch (error) {
-        this.#log.error({ err: String(error) }, "a relay listener threw");
+        this.#log.error({ err: String(error), dealId: (value as { dealId?: Hex }).dealId }, "a relay listener threw");
       }
     }
   }
@@ -364,7 +383,8 @@ export class OnChainJobRelay {
     const ms = this.#p.submitTimeoutMs ?? 30_000;
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new Error(`the solver did not answer within ${ms} ms`)), ms);
+      // Status 0, as for a solver out of reach: worth another try (isTransient).
+      timer = setTimeout(() => reject(new SolverRequestError({ code: "SOLVER_TIMEOUT", message: `the solver did not answer within ${ms} ms`, status: 0 })), ms);
     });
     return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
   }

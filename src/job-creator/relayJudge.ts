@@ -310,7 +310,7 @@ export class RelayJudge {
       try {
         listener(value);
       } catch (error) {
-        this.#log.error({ err: String(error) }, "a relay listener threw");
+        this.#log.error({ err: String(error), dealId: (value as { dealId?: Hex }).dealId }, "a relay listener threw");
       }
     }
   }

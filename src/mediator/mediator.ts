@@ -17,6 +17,7 @@ import type { Logger } from "../core/logger.ts";
 import { unpackDeal } from "../core/dealPacking.ts";
 import { MAX_RESULT_BYTES, resultCidOfDigest } from "../core/resultCid.ts";
 import type { ChainConnection } from "../chain/chainConnection.ts";
+import { withTransactionObserver } from "../chain/observeTransactions.ts";
 import { dealServicesOf, type DealServices } from "../chain/dealServices.ts";
 import { ruleOnDeal } from "../chain/market/dealCalls.ts";
 import { advertisedUrlFor } from "../net/advertisedUrl.ts";
@@ -34,6 +35,8 @@ import { jobInputsRoutes } from "../storage/jobInputsRoutes.ts";
 import { verifyServedCar } from "../storage/verifyServedCar.ts";
 import { PrivateAddressError, refusePrivateUrl, refusesPrivateAddresses } from "../net/privateAddresses.ts";
 import { SolverClient } from "../net/solverClient.ts";
+import { metricsRoutes } from "../metrics/metricsRoutes.ts";
+import { createRoleMetrics, errorCodeOf, type RoleMetrics } from "../metrics/roleMetrics.ts";
 
 /** A deal that could not be mediated is tried again after this, doubling up to MAX_RETRY_MS. */
 const FIRST_RETRY_MS = 1000;
@@ -64,6 +67,8 @@ export interface MediatorParameters {
    */
   allowPrivateAddresses?: boolean;
   now?: () => number;
+  /** Where its figures go, served at /metrics beside its results (default: a registry of its own). */
+  metrics?: RoleMetrics;
 }
 
 export interface Ruling {
@@ -81,6 +86,7 @@ export interface Abstention {
 
 export class Mediator {
   readonly address: Address;
+  readonly metrics: RoleMetrics;
   readonly #p: MediatorParameters;
   readonly #log: Logger;
   readonly #refusePrivateAddresses: boolean;
@@ -99,7 +105,10 @@ export class Mediator {
   #stopped = false;
 
   constructor(params: MediatorParameters) {
-    this.#p = params;
+    this.metrics = params.metrics ?? createRoleMetrics({ role: "mediator" });
+    // Every transaction it sends (rulings) goes through this connection, so its metrics see them all.
+    this.#p = { ...params, conn: withTransactionObserver(params.conn, this.metrics.transaction) };
+    this.metrics.jobsInState(() => ({ challenged: this.#challenged.size }));
     this.address = params.conn.address;
     this.#log = params.log.child({ mediator: this.address });
     this.#refusePrivateAddresses = refusesPrivateAddresses({ chainId: params.conn.network.chainId, allowPrivateAddresses: params.allowPrivateAddresses });
@@ -125,6 +134,7 @@ export class Mediator {
     this.#http = Fastify({ logger: false });
     await this.#http.register(carRoutes, { blockstore: this.#p.blockstore });
     await this.#http.register(jobInputsRoutes, { blockstore: this.#p.blockstore });
+    await this.#http.register(metricsRoutes, { metrics: this.metrics });
     this.#url = advertise(await this.#http.listen({ host: this.#p.host ?? "127.0.0.1", port: this.#p.port ?? 0 }));
     await registerService(this.#p.conn, { role: ServiceRole.Mediator, url: this.#url });
     this.#tracker = await trackDeals(this.#p.conn, {
@@ -138,6 +148,7 @@ export class Mediator {
         }
         this.#mediateChallenged();
       },
+      onProgress: this.metrics.chainProgress,
       log: this.#log,
     });
     this.#log.info({ url: this.#url }, "mediator ready");
@@ -157,6 +168,12 @@ export class Mediator {
     for (const [dealId, deal] of this.#challenged) {
       if (this.#handled.has(dealId)) continue;
       this.#handled.add(dealId);
+      // Counted when its mediation starts, not when the event is read: at start the mediator reads the chain's
+      // history, and a challenge long since closed is no challenge of this process's. A retry is not a new one.
+      if (!this.#failures.has(dealId)) {
+        this.metrics.job("challenged");
+        this.#log.info({ dealId, provider: deal.provider }, "challenged; mediating");
+      }
       void this.#mediate(deal);
     }
   }
@@ -189,12 +206,14 @@ export class Mediator {
             moduleCache: this.#modules,
             maxInstructions: unpackDeal(deal.deal).maxInstructions,
             wallClockFactor,
+            onRun: this.metrics.sandboxRun,
           }),
         onFailedRun: (failed, attempt) => log.warn({ attempt, reason: failed.reason, err: failed.message }, "the re-run failed"),
       });
       if (verdict.kind === "abstain") {
         // The deal stays handled: running it again on the next event would only fail again. Without a ruling the
         // deal closes at the mediation timeout and both sides are refunded.
+        this.metrics.job("abstained");
         log.warn({ reason: verdict.reason }, "not ruling");
         for (const listener of this.#abstentionListeners) listener({ dealId, reason: verdict.reason });
         this.#failures.delete(dealId);
@@ -208,6 +227,7 @@ export class Mediator {
         if (undelivered) [providerRight, reason] = [false, undelivered];
       }
       await ruleOnDeal(this.#p.conn, { dealId, deal: deal.deal, result: posted }, providerRight);
+      this.metrics.job(providerRight ? "provider-right" : "provider-wrong");
       const ruling: Ruling = { dealId, providerRight, reason };
       log.info({ providerRight, reason, resultsUrl: providerRight ? this.#url : undefined }, "ruled");
       this.#failures.delete(dealId);
@@ -218,6 +238,7 @@ export class Mediator {
       const failures = (this.#failures.get(dealId) ?? 0) + 1;
       this.#failures.set(dealId, failures);
       const retryInMs = Math.min(FIRST_RETRY_MS * 2 ** (failures - 1), MAX_RETRY_MS);
+      this.metrics.error(errorCodeOf(error));
       log.error({ err: String(error), retryInMs }, "could not mediate");
       this.#later(retryInMs, () => {
         this.#handled.delete(dealId);

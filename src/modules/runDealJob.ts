@@ -48,6 +48,20 @@ export interface RunDealJobParameters {
   wallClockFactor?: number;
   /** Hears the job's stdout and stderr while it runs (the provider forwards them; see tailJobOutput). */
   onOutput?: RunJobParameters["onOutput"];
+  /** Told of the run once it ends, however it ends (a role's metrics). */
+  onRun?: (run: DealJobRunReport) => void;
+}
+
+/** How one run went, for a role's metrics. */
+export interface DealJobRunReport {
+  /** The module's name:version, or "unknown" when the run failed before its manifest was read. */
+  module: string;
+  /** The manifest's engine, or "unknown" likewise. */
+  engine: string;
+  /** ok, nonzero-exit, the sandbox limit it stopped at (a result or not, e.g. TIMEOUT), or error: it did not run. */
+  outcome: string;
+  /** The sandbox's time for a run; for an error, the time until it. */
+  seconds: number;
 }
 
 /** The job ran to a result: it ended on its own or at a limit every honest run reaches identically. */
@@ -74,6 +88,39 @@ export interface DealJobFailed {
 export type RunDealJobResult = DealJobResult | DealJobFailed;
 
 export async function runDealJob(params: RunDealJobParameters): Promise<RunDealJobResult> {
+  const { onRun } = params;
+  if (!onRun) return runDealJobOnce(params, undefined);
+  const started = performance.now();
+  const ran: { manifest?: ModuleManifest } = {};
+  const tell = (report: DealJobRunReport) => {
+    try {
+      onRun(report);
+    } catch {
+      // A metric is not worth a job.
+    }
+  };
+  try {
+    const run = await runDealJobOnce(params, ran);
+    tell({ ...moduleLabels(ran.manifest), outcome: outcomeOf(run), seconds: run.durationMs / 1000 });
+    return run;
+  } catch (error) {
+    tell({ ...moduleLabels(ran.manifest), outcome: "error", seconds: (performance.now() - started) / 1000 });
+    throw error;
+  }
+}
+
+function moduleLabels(manifest: ModuleManifest | undefined): Pick<DealJobRunReport, "module" | "engine"> {
+  return manifest ? { module: `${manifest.name}:${manifest.version}`, engine: manifest.engine } : { module: "unknown", engine: "unknown" };
+}
+
+function outcomeOf(run: RunDealJobResult): string {
+  if (run.kind === "failed") return run.reason;
+  if (run.limit) return run.limit;
+  return run.exitCode === 0 ? "ok" : "nonzero-exit";
+}
+
+/** `ran.manifest` is set once the module is loaded, for the report of a run that fails after that. */
+async function runDealJobOnce(params: RunDealJobParameters, ran: { manifest?: ModuleManifest } | undefined): Promise<RunDealJobResult> {
   const factor = params.wallClockFactor ?? 1;
   if (!Number.isFinite(factor) || factor < 1) {
     throw new InvalidArgumentError({ argument: "wallClockFactor", message: "wallClockFactor must be a finite number of at least 1" });
@@ -82,6 +129,7 @@ export async function runDealJob(params: RunDealJobParameters): Promise<RunDealJ
     throw new InvalidInputError({ key: "(all)", reason: "the inputs do not hash to the deal's inputsHash" });
   }
   const loaded = withInstructionCeiling(await loadDealModule(params), params.maxInstructions);
+  if (ran) ran.manifest = loaded.manifest;
   // The inputs arrive resolved; resolving again checks them against the manifest (types, limits, no extras).
   const inputs = resolveInputs({ manifest: loaded.manifest, given: params.inputs });
   // The pool makes the job's scratch folder (in memory where it can); it is removed synchronously below, as the

@@ -16,6 +16,7 @@ import { unpackDeal, type PackedDeal } from "../core/dealPacking.ts";
 import type { Logger } from "../core/logger.ts";
 import type { ResolvedInputs } from "../core/moduleInputs.ts";
 import type { ChainConnection } from "../chain/chainConnection.ts";
+import { withTransactionObserver } from "../chain/observeTransactions.ts";
 import { BatchQueue } from "../chain/market/batchQueue.ts";
 import { declineDeal, finalizeDeals, postResults } from "../chain/market/dealCalls.ts";
 import { ensureEscrow } from "../chain/market/escrow.ts";
@@ -36,6 +37,8 @@ import { carRoutes } from "../storage/carRoutes.ts";
 import type { Blockstore } from "../storage/createBlockstore.ts";
 import { jobInputsRoutes } from "../storage/jobInputsRoutes.ts";
 import { SolverClient, type EventStream } from "../net/solverClient.ts";
+import { metricsRoutes } from "../metrics/metricsRoutes.ts";
+import { createRoleMetrics, errorCodeOf, type RoleMetrics } from "../metrics/roleMetrics.ts";
 import { forwardJobOutput } from "./forwardJobOutput.ts";
 import { vetProposal, type ProposalPolicy } from "./vetProposal.ts";
 
@@ -119,6 +122,8 @@ export interface ResourceProviderParameters {
   finalizeEveryMs?: number;
   now?: () => number;
   faults?: ProviderFaults;
+  /** Where its figures go, served at /metrics beside its results (default: a registry of its own). */
+  metrics?: RoleMetrics;
 }
 
 interface DealWork {
@@ -141,6 +146,7 @@ interface DealWork {
 
 export class ResourceProvider {
   readonly address: Address;
+  readonly metrics: RoleMetrics;
   readonly #p: ResourceProviderParameters;
   readonly #log: Logger;
   readonly #solver: SolverClient;
@@ -164,7 +170,10 @@ export class ResourceProvider {
   readonly #withheld = new Map<string, number>();
 
   constructor(params: ResourceProviderParameters) {
-    this.#p = params;
+    this.metrics = params.metrics ?? createRoleMetrics({ role: "resource-provider" });
+    // Every transaction it sends goes through this connection, so its metrics see them all.
+    this.#p = { ...params, conn: withTransactionObserver(params.conn, this.metrics.transaction) };
+    this.metrics.jobsInState(() => this.#dealsByState());
     this.address = params.conn.address;
     this.#log = params.log.child({ provider: this.address });
     this.#refusePrivateAddresses = refusesPrivateAddresses({ chainId: params.conn.network.chainId, allowPrivateAddresses: params.allowPrivateAddresses });
@@ -177,6 +186,8 @@ export class ResourceProvider {
     this.#posting = new BatchQueue({
       send: async (batch) => {
         await postResults(this.#p.conn, batch.map((w) => ({ dealId: w.dealId, deal: w.deal, result: w.result })));
+        this.metrics.job("posted", batch.length);
+        for (const work of batch) this.#log.info({ dealId: work.dealId }, "result posted");
         for (const work of batch) this.#announce(work);
       },
       onItemError: (work, error) => void this.#retryPost(work, error),
@@ -201,6 +212,7 @@ export class ResourceProvider {
     if (this.#p.faults?.withholdResult || this.#p.faults?.refuseFirstResultRequests) this.#http.addHook("onRequest", async (request, reply) => this.#withhold(request.url, reply));
     await this.#http.register(carRoutes, { blockstore: this.#p.blockstore });
     await this.#http.register(jobInputsRoutes, { blockstore: this.#p.blockstore });
+    await this.#http.register(metricsRoutes, { metrics: this.metrics });
     this.#resultsUrl = advertise(await this.#http.listen({ host: this.#p.host ?? "127.0.0.1", port: this.#p.port ?? 0 }));
     // Before any capacity is offered: a mediator looks the provider's results up at this URL.
     if (await registerService(this.#p.conn, { role: ServiceRole.ResourceProvider, url: this.#resultsUrl })) {
@@ -210,6 +222,7 @@ export class ResourceProvider {
       keep: (deal) => deal.provider === this.address,
       onChanges: (changes) => this.#onDealChanges(changes),
       onOtherEvents: (events) => this.#onOtherEvents(events),
+      onProgress: this.metrics.chainProgress,
       log: this.#log,
     });
     this.#events = this.#solver.subscribe({
@@ -251,6 +264,7 @@ export class ResourceProvider {
     try {
       await this.#solver.putCapacity(body);
     } catch (error) {
+      this.metrics.error(errorCodeOf(error));
       this.#log.warn({ err: String(error) }, "the solver refused the capacity offer");
     }
   }
@@ -264,12 +278,16 @@ export class ResourceProvider {
   #onSolverMessage(message: ServerMessage): void {
     if (message.type === "deal.proposal") void this.#onProposal(message);
     else if (message.type === "deal.opened" && message.provider === this.address) this.#onOpened(message.dealId);
-    else if (message.type === "error") this.#log.warn({ code: message.code, message: message.message }, "the solver refused a message");
+    else if (message.type === "error") {
+      this.metrics.error(message.code);
+      this.#log.warn({ code: message.code, message: message.message }, "the solver refused a message");
+    }
   }
 
   async #onProposal(proposal: DealProposal): Promise<void> {
     const { dealId, offer, resource } = proposal;
     const decline = (reason: string) => {
+      this.metrics.job("refused");
       this.#log.info({ dealId, reason }, "declining a proposal");
       this.#send({ type: "proposal.declined", dealId, reason });
     };
@@ -299,6 +317,7 @@ export class ResourceProvider {
     const throwaway = this.#p.faults?.signWithKey;
     const signer = throwaway ? createWalletClient({ account: privateKeyToAccount(throwaway), transport: custom({ request: async () => null }) }) : this.#p.conn.wallet;
     const signature = await signResourceOffer(signer, domainOf(this.#p.conn), resource);
+    this.metrics.job("proposed");
     this.#send({ type: "proposal.signed", dealId, resource, signature });
   }
 
@@ -318,7 +337,8 @@ export class ResourceProvider {
     try {
       this.#events?.send(message);
     } catch (error) {
-      this.#log.warn({ err: String(error), type: message.type }, "could not reach the solver");
+      this.metrics.error(errorCodeOf(error));
+      this.#log.warn({ err: String(error), type: message.type, dealId: "dealId" in message ? message.dealId : undefined }, "could not reach the solver");
     }
   }
 
@@ -336,6 +356,8 @@ export class ResourceProvider {
   async #run(work: DealWork): Promise<void> {
     const { dealId } = work;
     work.state = "running";
+    this.metrics.job("running");
+    this.#log.info({ dealId, moduleId: work.moduleId }, "deal open on chain; running the job");
     if (this.#p.faults?.neverAnswer) return;
     this.#running++;
     const log = (line: string) => this.#send({ type: "job.log", dealId, line });
@@ -377,6 +399,7 @@ export class ResourceProvider {
         moduleCache: this.#modules,
         maxInstructions: unpackDeal(work.deal).maxInstructions,
         onOutput: output.onOutput,
+        onRun: this.metrics.sandboxRun,
       }).finally(() => output.close());
       if (run.kind === "failed") return await this.#decline(work, `${run.reason}: ${run.message}`);
       log(`finished: exit code ${run.exitCode}, ${run.result.instructions} instructions, ${run.durationMs.toFixed(1)} ms`);
@@ -388,6 +411,7 @@ export class ResourceProvider {
       this.#posting.push(work);
       this.#log.info({ dealId, resultCid: run.resultCid.toString(), instructions: run.result.instructions.toString() }, "job done");
     } catch (error) {
+      this.metrics.error(errorCodeOf(error));
       await this.#decline(work, error instanceof Error ? error.message : String(error));
     } finally {
       this.#running--;
@@ -405,9 +429,11 @@ export class ResourceProvider {
     this.#log.warn({ dealId: work.dealId, err: reason }, "the job gave no result; declining the deal");
     this.#send({ type: "job.log", dealId: work.dealId, line: `failed: ${reason}`.slice(0, 4000) });
     work.state = "closed";
-    await declineDeal(this.#p.conn, work).catch((error: unknown) =>
-      this.#log.warn({ dealId: work.dealId, err: String(error) }, "could not decline the deal; it will time out"),
-    );
+    this.metrics.job("declined");
+    await declineDeal(this.#p.conn, work).catch((error: unknown) => {
+      this.metrics.error(errorCodeOf(error));
+      this.#log.warn({ dealId: work.dealId, err: String(error) }, "could not decline the deal; it will time out");
+    });
   }
 
   /**
@@ -418,7 +444,9 @@ export class ResourceProvider {
    */
   async #retryPost(work: DealWork, error: unknown): Promise<void> {
     work.postFailures = (work.postFailures ?? 0) + 1;
+    this.metrics.error(errorCodeOf(error));
     if (work.postFailures >= MAX_POST_ATTEMPTS) {
+      this.metrics.job("post-failed");
       this.#log.error({ dealId: work.dealId, err: String(error), attempts: work.postFailures }, "posting the result failed; giving up");
       work.state = "closed";
       return;
@@ -495,10 +523,22 @@ export class ResourceProvider {
           work.checkAfter = undefined;
           break;
         case "closed":
+          if (!work) break;
           this.#deals.delete(deal.dealId);
+          // A deal still "proposed" never ran here: the history read at start, or a proposal that went elsewhere.
+          if (work.state === "proposed") break;
+          this.metrics.job("closed");
+          this.#log.info({ dealId: deal.dealId, outcome: deal.outcome }, "deal closed");
           break;
       }
     }
+  }
+
+  /** Deals in hand by state (every state listed, so an empty one reads 0). */
+  #dealsByState(): Record<string, number> {
+    const counts: Record<DealWork["state"], number> = { proposed: 0, running: 0, posting: 0, posted: 0, closed: 0 };
+    for (const work of this.#deals.values()) counts[work.state]++;
+    return counts;
   }
 
   async #runIfStillOpen(work: DealWork): Promise<void> {
@@ -526,9 +566,11 @@ export class ResourceProvider {
       if (ready.length === 0) return;
       for (const w of ready) w.checkAfter = undefined;
       await finalizeDeals(this.#p.conn, ready.map((w) => ({ dealId: w.dealId, deal: w.deal, result: w.result })));
-      this.#log.info({ deals: ready.length }, "finalized deals the creator did not judge");
+      this.metrics.job("finalized", ready.length);
+      this.#log.info({ deals: ready.length, dealIds: ready.map((w) => w.dealId) }, "finalized deals the creator did not judge");
     } catch (error) {
-      this.#log.warn({ err: String(error) }, "finalizing failed; will retry");
+      this.metrics.error(errorCodeOf(error));
+      this.#log.warn({ err: String(error), dealIds: posted.map((w) => w.dealId) }, "finalizing failed; will retry");
       for (const w of posted) if (w.state === "posted") w.checkAfter ??= this.#chainTime;
     }
   }

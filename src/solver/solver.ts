@@ -6,6 +6,7 @@ import { getAbiItem, isAddressEqual, type Address, type Hex } from "viem";
 import { lilypadMarketAbi } from "../chain/generated/contracts.ts";
 import { inputsHashOf } from "../core/moduleInputs.ts";
 import type { ChainConnection } from "../chain/chainConnection.ts";
+import { withTransactionObserver } from "../chain/observeTransactions.ts";
 import { availableInEscrow } from "../chain/market/escrow.ts";
 import { laneStatus } from "../chain/market/laneStatus.ts";
 import { BatchQueue } from "../chain/market/batchQueue.ts";
@@ -29,6 +30,7 @@ import type {
 } from "../core/api/solverProtocol.ts";
 import type { CapacityOffer, JobRequest } from "../core/market/marketOrders.ts";
 import type { Logger } from "../core/logger.ts";
+import { createRoleMetrics, errorCodeOf, type RoleMetrics } from "../metrics/roleMetrics.ts";
 import { matchOffers } from "./matchOffers.ts";
 import { resourceTermsFor } from "../core/market/resourceTerms.ts";
 import { ACTIVE_STATUSES, SolverStore, type JobsFilter, type StoredCapacity, type StoredJob } from "./solverStore.ts";
@@ -50,6 +52,8 @@ export interface SolverParameters {
   proposalTimeoutMs?: number;
   /** Most deals opened in one transaction. */
   maxBatch?: number;
+  /** Where its figures go (default: a registry of its own). */
+  metrics?: RoleMetrics;
 }
 
 interface Proposal {
@@ -77,6 +81,7 @@ export class Solver {
   readonly #store: SolverStore;
   readonly #log: Logger;
   readonly #now: () => number;
+  readonly #metrics: RoleMetrics;
   /** Jobs still in play, by deal id: the store holds the truth, this is its working copy. */
   readonly #jobs = new Map<Hex, StoredJob>();
   readonly #capacity = new Map<Address, StoredCapacity>();
@@ -95,7 +100,10 @@ export class Solver {
   #stopped = false;
 
   constructor(params: SolverParameters) {
-    this.#p = params;
+    this.#metrics = params.metrics ?? createRoleMetrics({ role: "solver" });
+    // Every transaction it sends (opening deals) goes through this connection, so its metrics see them all.
+    this.#p = { ...params, conn: withTransactionObserver(params.conn, this.#metrics.transaction) };
+    this.#metrics.jobsInState(() => this.#jobsByStatus());
     this.#store = params.store;
     this.#log = params.log;
     this.#now = params.now ?? (() => Math.floor(Date.now() / 1000));
@@ -120,6 +128,7 @@ export class Solver {
       onChanges: (changes) => this.#onDealChanges(changes),
       onOtherEvents: (events) => this.#onOtherEvents(events),
       onCursor: (next) => this.#store.setMeta(CURSOR_KEY, String(next)),
+      onProgress: this.#metrics.chainProgress,
       log: this.#log,
     });
     // A proposal does not survive a restart: jobs caught between matching and opening go back to the queue.
@@ -197,6 +206,7 @@ export class Solver {
     this.#store.insertJob(job);
     this.#store.appendEvent(dealId, { event: "submitted", at: record.createdAt });
     this.#jobs.set(dealId, job);
+    this.#metrics.job("submitted");
     this.#log.info({ dealId, creator: offer.creator }, "job queued");
     this.#scheduleMatch();
     return record;
@@ -286,7 +296,10 @@ export class Solver {
         if (message.type === "result.ready") {
           job.record.resultsUrl = message.resultsUrl;
           job.record.result = message.result;
-          this.#setStatus(job, "result-posted", {});
+          // The chain's ResultPosted (or the challenge after it) may have come first: the provider's word moves the
+          // status on, never back, and a step is recorded once.
+          if (job.record.status !== "result-posted" && job.record.status !== "challenged") this.#setStatus(job, "result-posted", {});
+          else this.#store.updateJob(job.record);
         }
         this.#tellCreator(job.record, message);
         return;
@@ -304,6 +317,7 @@ export class Solver {
       try {
         this.#matchRound();
       } catch (error) {
+        this.#metrics.error(errorCodeOf(error));
         this.#log.error({ err: String(error) }, "matching round failed");
       }
     });
@@ -445,7 +459,7 @@ export class Solver {
       // made a valid deal, with that key as the provider; it loses its own place all the same.
       const ready = readyOf.get(deal.dealId);
       if (ready && !isAddressEqual(deal.provider, ready.provider)) {
-        this.#penalize(ready.provider, `signed its resource offer as ${deal.provider}`);
+        this.#penalize(ready.provider, `signed its resource offer as ${deal.provider}`, deal.dealId);
         if (job) job.record.provider = deal.provider;
       }
       if (job) this.#markOpen(job, deal.deal, receipt.transactionHash);
@@ -460,7 +474,7 @@ export class Solver {
         // The market recovered someone else from the provider's signature (an unfunded throwaway key): signatures are
         // checked here, when the chain says so, rather than by a recovery per proposal. It costs the provider its
         // place, never the job.
-        this.#penalize(ready.provider, `signed its resource offer as ${short}`);
+        this.#penalize(ready.provider, `signed its resource offer as ${short}`, dealId);
         this.#setStatus(job, "queued", { provider: undefined });
         this.#scheduleMatch();
       } else if (short !== undefined && isAddressEqual(short, ready.provider)) {
@@ -482,18 +496,19 @@ export class Solver {
   }
 
   /** A provider that signed a proposal with another key loses its capacity offer and may not offer again for a while. */
-  #penalize(provider: Address, why: string): void {
-    this.#log.warn({ provider, why }, `provider ${why}; its capacity is dropped for ${PENALTY_SECONDS} s`);
+  #penalize(provider: Address, why: string, dealId: Hex): void {
+    this.#log.warn({ dealId, provider, why }, `provider ${why}; its capacity is dropped for ${PENALTY_SECONDS} s`);
     this.#dropCapacity(provider);
     this.#penalized.set(provider.toLowerCase(), this.#now() + PENALTY_SECONDS);
   }
 
   async #openFailed(ready: ReadyDeal, error: unknown): Promise<void> {
+    this.#metrics.error(errorCodeOf(error));
     const job = this.#jobs.get(ready.dealId);
     if (!job) return;
     if (error instanceof MarketTxError && error.revert === "InvalidSignature" && resourceOfferSigner(this.#p.conn, ready.resource, ready.resourceSignature) !== ready.provider) {
       // A resource offer signature nothing can be recovered from reverts the batch; alone it lands here.
-      this.#penalize(ready.provider, "signed its resource offer with no valid signature");
+      this.#penalize(ready.provider, "signed its resource offer with no valid signature", ready.dealId);
       this.#setStatus(job, "queued", { provider: undefined });
       this.#scheduleMatch();
       return;
@@ -511,6 +526,7 @@ export class Solver {
 
   #markOpen(job: StoredJob, deal: readonly bigint[], txHash: string): void {
     if (job.record.status !== "matched" && job.record.status !== "queued") return;
+    this.#metrics.matchLatency(Date.now() / 1000 - job.record.createdAt);
     this.#setStatus(job, "open", { deal: [...deal], openTx: txHash }, txHash as Hex);
     const provider = job.record.provider;
     if (!provider) return;
@@ -603,6 +619,13 @@ export class Solver {
 
   // ---- bookkeeping ----
 
+  /** The jobs in play by status (every active status listed, so an empty one reads 0 rather than vanishing). */
+  #jobsByStatus(): Record<string, number> {
+    const counts: Record<string, number> = Object.fromEntries(ACTIVE_STATUSES.map((s) => [s, 0]));
+    for (const { record } of this.#jobs.values()) counts[record.status] = (counts[record.status] ?? 0) + 1;
+    return counts;
+  }
+
   #reservedBy(creator: Address): bigint {
     let sum = 0n;
     for (const { record, body } of this.#jobs.values()) {
@@ -630,6 +653,11 @@ export class Solver {
     if (status !== "matched" && status !== "open" && status !== "queued") this.#slotFreed = true;
     const at = Date.now() / 1000;
     Object.assign(job.record, changes, { status, updatedAt: at });
+    this.#metrics.job(status);
+    // Failed and revoked jobs get their line from #fail, with the reason.
+    if (status !== "failed" && status !== "revoked") {
+      this.#log.info({ dealId: job.record.dealId, provider: job.record.provider, txHash, outcome: status === "closed" ? job.record.outcome : undefined }, `job ${status}`);
+    }
     this.#store.appendEvent(job.record.dealId, { event: status, at, txHash, outcome: status === "closed" ? job.record.outcome : undefined });
     if ("provider" in changes && changes.provider === undefined) delete job.record.provider;
     this.#store.updateJob(job.record);

@@ -2,7 +2,7 @@
 // a socket serves one address, proven by its first message. Bad input gets a 4xx with a stable code and never
 // reaches the solver's state.
 import websocket from "@fastify/websocket";
-import Fastify, { type FastifyRequest } from "fastify";
+import Fastify, { type FastifyReply, type FastifyRequest } from "fastify";
 import type { Address } from "viem";
 import type { Socket } from "node:net";
 import type { WebSocket } from "ws";
@@ -38,6 +38,8 @@ import { carRoutes } from "../storage/carRoutes.ts";
 import { createBlockstore } from "../storage/createBlockstore.ts";
 import { CAR_CONTENT_TYPE } from "../storage/exportCar.ts";
 import { importCar } from "../storage/importCar.ts";
+import { metricsRoutes } from "../metrics/metricsRoutes.ts";
+import { createRoleMetrics, type RoleMetrics } from "../metrics/roleMetrics.ts";
 
 export interface StartSolverParameters {
   conn: ChainConnection;
@@ -60,6 +62,8 @@ export interface StartSolverParameters {
   maxUploadBytes?: number;
   /** The most bytes one account may upload in a day (default UPLOAD_QUOTA_BYTES): a full disk is nobody's job. */
   uploadQuotaBytes?: number;
+  /** Where its figures go, served at /metrics (default: a registry of its own). */
+  metrics?: RoleMetrics;
 }
 
 /** 1 GiB a day per account. */
@@ -95,6 +99,7 @@ export const MAX_FILE_UPLOAD_BYTES = 64 << 20;
 export interface RunningSolver {
   url: string;
   solver: Solver;
+  metrics: RoleMetrics;
   /** Connected, authenticated event sockets. */
   socketCount(): number;
   close(): Promise<void>;
@@ -123,11 +128,13 @@ export async function startSolver(params: StartSolverParameters): Promise<Runnin
   const sockets = new Map<Address, Set<WebSocket>>();
   const seenNonce = (address: Address, nonce: string, expiry: number) => !store.recordNonce(address, nonce, expiry);
   const send = coalescingSender();
+  const metrics = params.metrics ?? createRoleMetrics({ role: "solver" });
 
   const solver = new Solver({
     conn,
     store,
     log,
+    metrics,
     now,
     proposalTimeoutMs: params.proposalTimeoutMs,
     isConnected: (address) => (sockets.get(address)?.size ?? 0) > 0,
@@ -148,20 +155,26 @@ export async function startSolver(params: StartSolverParameters): Promise<Runnin
       done(new SolverError(SolverErrorCode.invalidJson, "the body is not valid JSON"), undefined);
     }
   });
+  // Every error answer goes out through here, so each is counted by its code once.
+  const answerError = (reply: FastifyReply, status: number, code: SolverErrorCode, message: string) => {
+    metrics.error(code);
+    return reply.status(status).send({ code, message });
+  };
   app.setErrorHandler((error, request, reply) => {
-    if (error instanceof SolverError) return reply.status(error.status).send({ code: error.code, message: error.message });
-    if (error instanceof z.ZodError) return reply.status(400).send({ code: SolverErrorCode.invalidBody, message: describeZodError(error) });
+    if (error instanceof SolverError) return answerError(reply, error.status, error.code, error.message);
+    if (error instanceof z.ZodError) return answerError(reply, 400, SolverErrorCode.invalidBody, describeZodError(error));
     const status = (error as { statusCode?: number }).statusCode;
     if (status && status < 500) {
       // fastify's own refusals (a body too large, a bad content type) keep their status under one code.
-      return reply.status(status).send({ code: SolverErrorCode.badRequest, message: (error as Error).message });
+      return answerError(reply, status, SolverErrorCode.badRequest, (error as Error).message);
     }
-    request.log.error({ err: error }, "request failed");
-    return reply.status(500).send({ code: SolverErrorCode.internal, message: "the solver failed to handle this request" });
+    request.log.error({ err: error, dealId: (request.params as { dealId?: string } | undefined)?.dealId }, "request failed");
+    return answerError(reply, 500, SolverErrorCode.internal, "the solver failed to handle this request");
   });
 
   // Like every other error answer, an unknown route gets a code and a message (fastify's default has no code).
-  app.setNotFoundHandler((request, reply) => reply.status(404).send({ code: SolverErrorCode.notFound, message: `no route ${request.method} ${request.url.split("?")[0]}` }));
+  app.setNotFoundHandler((request, reply) => answerError(reply, 404, SolverErrorCode.notFound, `no route ${request.method} ${request.url.split("?")[0]}`));
+  await app.register(metricsRoutes, { metrics });
 
   const authenticate = async (request: FastifyRequest): Promise<Address> => {
     const result = await verifyRequest({
@@ -256,7 +269,10 @@ export async function startSolver(params: StartSolverParameters): Promise<Runnin
   app.get(EVENTS_PATH, { websocket: true }, (socket) => {
     let address: Address | undefined;
     const hello = setTimeout(() => socket.close(4001, "no hello"), HELLO_TIMEOUT_MS);
-    const send = (message: ServerMessage) => socket.send(toWireJson(message));
+    const send = (message: ServerMessage) => {
+      if (message.type === "error") metrics.error(message.code);
+      socket.send(toWireJson(message));
+    };
     socket.on("message", (data: Buffer) => {
       void (async () => {
         let json: unknown;
@@ -281,6 +297,7 @@ export async function startSolver(params: StartSolverParameters): Promise<Runnin
             seenNonce,
           });
           if (!result.ok) {
+            metrics.error(authErrorCode(result.failure));
             socket.close(4003, `hello refused: ${result.failure}`);
             return;
           }
@@ -308,7 +325,7 @@ export async function startSolver(params: StartSolverParameters): Promise<Runnin
         } catch (error) {
           if (error instanceof SolverError) send({ type: "error", code: error.code, message: error.message, requestId });
           else {
-            log.error({ err: String(error) }, "socket message failed");
+            log.error({ err: String(error), type: message.type, dealId: "dealId" in message ? message.dealId : undefined }, "socket message failed");
             send({ type: "error", code: SolverErrorCode.internal, message: "the solver failed to handle this message", requestId });
           }
         }
@@ -326,6 +343,7 @@ export async function startSolver(params: StartSolverParameters): Promise<Runnin
   return {
     url: advertise(address),
     solver,
+    metrics,
     socketCount: () => [...sockets.values()].reduce((n, s) => n + s.size, 0),
     close: async () => {
       await solver.stop();

@@ -109,7 +109,10 @@ const USAGE: Record<string, Case[]> = {
     { argv: ["resource-provider", ...NET, "--mediators", "0x12"], says: /"0x12" is not valid/ },
   ],
   mediator: [{ argv: ["mediator", ...NET, "--port", "x"], says: /must be 0-65535/ }],
-  jobcreator: [{ argv: ["jobcreator", ...NET, "--mediation-chance", "-1"], says: /must be a number from 0 to 1|unknown option/ }],
+  jobcreator: [
+    { argv: ["jobcreator", ...NET, "--mediation-chance", "-1"], says: /must be a number from 0 to 1|unknown option/ },
+    { argv: ["jobcreator", ...NET, "--metrics-port", "70000"], says: /--metrics-port|must be 0-65535/ },
+  ],
   gateway: [{ argv: ["gateway", ...NET, "--port", "65536"], says: /must be 0-65535/ }],
   dashboard: [
     { argv: ["dashboard", ...NET, "--port", "http"], says: /must be 0-65535/ },

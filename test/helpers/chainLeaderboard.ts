@@ -6,7 +6,7 @@ import { lilypadMarketAbi } from "../../src/chain/generated/contracts.ts";
 import { unpackDeal } from "../../src/core/dealPacking.ts";
 import { Outcome, type Deal } from "../../src/core/dealTypes.ts";
 import { costOf } from "../../src/core/pricing.ts";
-import { pointsOf } from "../../src/core/points.ts";
+import { creditedInstructions, pointsOf } from "../../src/core/points.ts";
 
 export interface ChainLeaderboardRow {
   provider: Address;
@@ -24,7 +24,7 @@ export interface ChainLeaderboardRow {
 export async function chainLeaderboard(publicClient: PublicClient, market: Address, fromBlock = 0n): Promise<ChainLeaderboardRow[]> {
   const logs = await publicClient.getLogs({ address: market, fromBlock, toBlock: "latest" });
   const events = parseEventLogs({ abi: lilypadMarketAbi, logs });
-  const deals = new Map<Hex, { deal: Deal; instructions: bigint }>();
+  const deals = new Map<Hex, { deal: Deal; instructions: bigint; openedBlock: bigint; resultBlock: bigint }>();
   const rows = new Map<Address, ChainLeaderboardRow & { hours: Set<number> }>();
   const row = (provider: Address) => {
     let r = rows.get(provider);
@@ -44,10 +44,14 @@ export async function chainLeaderboard(publicClient: PublicClient, market: Addre
     return t;
   };
   for (const event of events) {
-    if (event.eventName === "DealOpened") deals.set(event.args.dealId, { deal: unpackDeal(event.args.deal), instructions: 0n });
-    else if (event.eventName === "ResultPosted") {
+    if (event.eventName === "DealOpened") {
+      deals.set(event.args.dealId, { deal: unpackDeal(event.args.deal), instructions: 0n, openedBlock: event.blockNumber, resultBlock: event.blockNumber });
+    } else if (event.eventName === "ResultPosted") {
       const d = deals.get(event.args.dealId);
-      if (d) d.instructions = event.args.result.instructions;
+      if (d) {
+        d.instructions = event.args.result.instructions;
+        d.resultBlock = event.blockNumber;
+      }
     } else if (event.eventName === "DealChallenged") {
       const d = deals.get(event.args.dealId);
       if (d) row(d.deal.provider).challenged++;
@@ -58,7 +62,7 @@ export async function chainLeaderboard(publicClient: PublicClient, market: Addre
       const outcome = event.args.outcome;
       if (outcome === Outcome.Accepted || outcome === Outcome.Finalized || outcome === Outcome.ProviderRight) {
         r.jobsCompleted++;
-        r.verifiedInstructions += d.instructions;
+        r.verifiedInstructions += creditedInstructions(d.instructions, await timeOf(d.openedBlock), await timeOf(d.resultBlock));
         r.earned += costOf(d.deal, d.instructions);
         r.hours.add(Math.floor((await timeOf(event.blockNumber)) / 3600));
       } else if (outcome === Outcome.ProviderWrong) r.lost++;

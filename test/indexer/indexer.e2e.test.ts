@@ -20,6 +20,7 @@ import { Outcome } from "../../src/core/dealTypes.ts";
 import { startIndexer, type RunningIndexer } from "../../src/indexer/startIndexer.ts";
 import { chainLeaderboard } from "../helpers/chainLeaderboard.ts";
 import { startChainProxy } from "../helpers/chainProxy.ts";
+import { samplesOf, scrape, valueOf } from "../metrics/prometheusText.ts";
 import { shippedModuleId, startTestNetwork, type TestNetwork } from "../network/helpers.ts";
 
 const HONEST = devAccount(4).address;
@@ -178,6 +179,17 @@ describe("the indexer", () => {
     const modules = moduleListSchema.parse((await getJson(`${indexer.url}/api/v1/modules`)).body);
     const cowsay = modules.modules.find((m) => m.names.some((n) => n.name === "cowsay" && n.source === "catalog"));
     assert.equal(cowsay?.runs, 4);
+  });
+
+  it("serves its own metrics: deals by phase, events indexed, chain lag, errors by code", async () => {
+    const metrics = await scrape(`${indexer.url}/metrics`);
+    assert.equal(valueOf(metrics, "lilypad_jobs", { role: "indexer", state: "closed" }), 5);
+    assert.equal(valueOf(metrics, "lilypad_jobs_total", { role: "indexer", state: "opened" }), 5);
+    assert.equal(valueOf(metrics, "lilypad_jobs_total", { role: "indexer", state: "challenged" }), 1);
+    assert.equal(valueOf(metrics, "lilypad_chain_reachable", { role: "indexer" }), 1);
+    assert.ok(valueOf(metrics, "lilypad_chain_lag_blocks", { role: "indexer" }) <= 1);
+    assert.ok(valueOf(metrics, "lilypad_errors_total", { role: "indexer", code: "DEAL_NOT_FOUND" }) >= 1, "the unknown deal asked for earlier");
+    assert.equal(samplesOf(metrics, "lilypad_jobs_total", { role: "solver" }).length, 0, "only the indexer's own figures");
   });
 
   it("resumes after a restart without counting anything twice, and catches up after the chain was unreachable", async () => {

@@ -17,7 +17,7 @@ import { LIMIT_EXIT_CODE } from "../../src/core/sandboxLimits.ts";
 import { compileModule, repoRoot } from "../../src/modules/compileAssemblyScript.ts";
 import type { LoadModuleResult } from "../../src/modules/loadModule.ts";
 import { packageModule } from "../../src/modules/packageModule.ts";
-import { runDealJob, type DealJobResult, type RunDealJobResult } from "../../src/modules/runDealJob.ts";
+import { runDealJob, type DealJobResult, type DealJobRunReport, type RunDealJobResult } from "../../src/modules/runDealJob.ts";
 import { SandboxPool } from "../../src/sandbox/sandboxPool.ts";
 import { createBlockstore, type Blockstore } from "../../src/storage/createBlockstore.ts";
 import { readFileBytes } from "../../src/storage/readFileBytes.ts";
@@ -63,7 +63,7 @@ describe("runDealJob: which runs are results", () => {
     ids[name] = (await packageModule({ dir, blockstore })).digest;
   }
 
-  const run = (name: string, options: { wallClockFactor?: number } = {}) =>
+  const run = (name: string, options: { wallClockFactor?: number; onRun?: (report: DealJobRunReport) => void } = {}) =>
     runDealJob({ moduleId: ids[name]!, inputs: {}, inputsHash: noInputs, blockstore, pool, workRoot: join(root, "work"), moduleCache: cache, ...options });
 
   function asResult(run: RunDealJobResult): DealJobResult {
@@ -133,6 +133,35 @@ describe("runDealJob: which runs are results", () => {
     assert.equal(seeded.result.instructions, 0n, "priced per run");
     assert.equal(seeded.limit, undefined);
     assert.deepEqual(asResult(await run("seeded-random")).result, seeded.result);
+  });
+
+  it("reports each run to onRun, however it ended: the module, its engine, the outcome and the sandbox's time", async () => {
+    const reports: DealJobRunReport[] = [];
+    const onRun = (report: DealJobRunReport) => reports.push(report);
+    const calm = asResult(await run("slow-count", { wallClockFactor: 1000, onRun }));
+    await run("loop", { onRun });
+    await run("deep", { onRun });
+    await run("seeded-random", { onRun });
+    const extra = { Extra: "x" };
+    await assert.rejects(runDealJob({ moduleId: ids.loop!, inputs: extra, inputsHash: inputsHashOf(extra), blockstore, pool, workRoot: join(root, "work"), onRun }), InvalidInputError);
+    await assert.rejects(runDealJob({ moduleId: `0x${"00".repeat(32)}`, inputs: {}, inputsHash: noInputs, blockstore, pool, workRoot: join(root, "work"), onRun }));
+    assert.deepEqual(
+      reports.map(({ module, engine, outcome }) => ({ module, engine, outcome })),
+      [
+        { module: "slow-count:v1", engine: "wasm", outcome: "ok" },
+        { module: "loop:v1", engine: "wasm", outcome: "INSTRUCTION_BUDGET_EXCEEDED" },
+        { module: "deep:v1", engine: "wasm", outcome: "STACK_OVERFLOW" },
+        { module: "seeded-random:v1", engine: "js", outcome: "ok" },
+        // Refused before the sandbox: the module is known, and takes no such input.
+        { module: "loop:v1", engine: "wasm", outcome: "error" },
+        // No such module: nothing to name.
+        { module: "unknown", engine: "unknown", outcome: "error" },
+      ],
+    );
+    assert.equal(reports[0]!.seconds, calm.durationMs / 1000, "a run's time is the sandbox's");
+    for (const report of reports) assert.ok(report.seconds >= 0 && report.seconds < 60, String(report.seconds));
+    // A report that throws costs the run nothing.
+    asResult(await run("loop", { onRun: () => { throw new Error("a broken metric"); } }));
   });
 
   it("refuses a wall clock shorter than the module's, and inputs that are not the deal's", async () => {

@@ -9,7 +9,7 @@ import { DealState, emptyResult, type Outcome, type Result } from "../../core/de
 import type { ChainConnection } from "../chainConnection.ts";
 import { confirmedBlockNumber } from "../waitForReceipt.ts";
 import { readDealEvents, type DealEvent } from "./readDealEvents.ts";
-import { backoff, logChainOutages, watchMarketEvents, type MarketEvent, type MarketWatcher } from "./watchMarketEvents.ts";
+import { backoff, logChainOutages, watchMarketEvents, type ChainProgress, type MarketEvent, type MarketWatcher } from "./watchMarketEvents.ts";
 
 /** A deal as its events describe it. */
 export interface TrackedDeal {
@@ -140,6 +140,8 @@ export interface TrackDealsParameters {
   onOtherEvents?: (events: MarketEvent[]) => void | Promise<void>;
   /** Called after each batch with the block to resume from (for a role that keeps a cursor across restarts). */
   onCursor?: (nextBlock: bigint) => void;
+  /** Told where the watcher stands (a role's chain lag metric). */
+  onProgress?: (progress: ChainProgress) => void;
   log: Logger;
   pollMs?: number;
 }
@@ -158,6 +160,7 @@ export async function trackDeals(conn: ChainConnection, params: TrackDealsParame
   const watcher = watchMarketEvents(conn, {
     fromBlock: params.fromBlock,
     pollMs: params.pollMs,
+    onProgress: params.onProgress,
     onEvents: async (events) => {
       const others = events.filter((e) => !DEAL_EVENTS.has(e.eventName));
       if (others.length > 0) await params.onOtherEvents?.(others);

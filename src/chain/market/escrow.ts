@@ -2,7 +2,7 @@ import type { Address, TransactionReceipt } from "viem";
 import type { ChainConnection } from "../chainConnection.ts";
 import { lilypadMarketAbi, lilypadTokenAbi } from "../generated/contracts.ts";
 import { sendMarketTx } from "./sendMarketTx.ts";
-import { waitForReceipt } from "../waitForReceipt.ts";
+import { reportTransaction, waitAndReport } from "../observeTransactions.ts";
 
 export interface EscrowBalance {
   /** Tokens in the market not tied to any deal: may be withdrawn or used as collateral. */
@@ -32,8 +32,12 @@ export async function depositToEscrow(conn: ChainConnection, amount: bigint): Pr
   const { market, token } = conn.network.contracts;
   const allowance = await conn.publicClient.readContract({ address: token, abi: lilypadTokenAbi, functionName: "allowance", args: [conn.address, market] });
   if (allowance < amount) {
-    const hash = await conn.wallet.writeContract({ address: token, abi: lilypadTokenAbi, functionName: "approve", args: [market, amount], gas: 80_000n });
-    const approval = await waitForReceipt(conn, { hash });
+    const tx = { contract: "token", method: "approve" } as const;
+    const hash = await conn.wallet.writeContract({ address: token, abi: lilypadTokenAbi, functionName: "approve", args: [market, amount], gas: 80_000n }).catch((error: unknown) => {
+      reportTransaction(conn, { ...tx, status: "failed" });
+      throw error;
+    });
+    const approval = await waitAndReport(conn, hash, tx);
     if (approval.status !== "success") throw new Error(`approving the market to take ${amount} failed (${hash})`);
   }
   return sendMarketTx(conn, { functionName: "deposit", args: [amount] });

@@ -13,7 +13,7 @@ import {
 } from "viem";
 import { LilypadError } from "../../core/errors.ts";
 import { DEV_CHAIN_ID } from "../../core/network.ts";
-import { waitForReceipt } from "../waitForReceipt.ts";
+import { reportTransaction, waitAndReport } from "../observeTransactions.ts";
 import { contractRevertOf } from "../contractRevert.ts";
 import type { ChainConnection } from "../chainConnection.ts";
 import { lilypadMarketAbi } from "../generated/contracts.ts";
@@ -114,10 +114,11 @@ export async function sendMarketTx<F extends MarketWrite>(
       maxPriorityFeePerGas: fees.maxPriorityFeePerGas,
     } as Parameters<typeof conn.wallet.writeContract>[0]);
   } catch (error) {
+    reportTransaction(conn, { contract: "market", method: functionName, status: "failed" });
     const revert = contractRevertOf(error);
     throw new MarketTxError({ functionName, revert: revert?.name, revertArgs: revert?.args, cause: error });
   }
-  const receipt = await waitForReceipt(conn, { hash });
+  const receipt = await waitAndReport(conn, hash, { contract: "market", method: functionName });
   if (receipt.status === "success") return receipt;
   // Mined but reverted (a chain that does not refuse failing transactions up front): replay it to learn why.
   try {

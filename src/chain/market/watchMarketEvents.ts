@@ -15,6 +15,12 @@ export interface BlockRange {
   head: { number: bigint; timestamp: bigint };
 }
 
+/**
+ * Where a watcher stands, for a role's metrics: after it read the chain's head, after each range, and when a poll
+ * failed. `head` is the newest block (not the confirmed one), so a caught-up role lags by the network's confirmations.
+ */
+export type ChainProgress = { reachable: true; head: bigint; lastRead: bigint } | { reachable: false };
+
 export interface WatchBlocksParameters {
   /** The first block to read (default: the network's deploy block). */
   fromBlock?: bigint;
@@ -24,6 +30,8 @@ export interface WatchBlocksParameters {
   onError?: (error: unknown, retryInMs: number) => void;
   /** Called after an outage, once the chain answers again. */
   onRecovered?: () => void;
+  /** Told where the watcher stands (see ChainProgress). */
+  onProgress?: (progress: ChainProgress) => void;
   pollMs?: number;
   /** Most blocks per range. */
   maxRange?: bigint;
@@ -62,6 +70,8 @@ export function watchBlocks(conn: ChainReadAccess, params: WatchBlocksParameters
     // above it is never acted on.
     const latest = await conn.publicClient.getBlock({ blockTag: "latest" });
     if (latest.number === null) return;
+    const newest = latest.number;
+    params.onProgress?.({ reachable: true, head: newest, lastRead: cursor - 1n });
     if (latest.number < confirmations) return;
     const block = confirmations === 0n ? latest : await conn.publicClient.getBlock({ blockNumber: latest.number - confirmations });
     if (block.number === null) return;
@@ -70,6 +80,7 @@ export function watchBlocks(conn: ChainReadAccess, params: WatchBlocksParameters
       const toBlock = cursor + maxRange - 1n < head.number ? cursor + maxRange - 1n : head.number;
       await params.read({ fromBlock: cursor, toBlock, head });
       cursor = toBlock + 1n;
+      params.onProgress?.({ reachable: true, head: newest, lastRead: toBlock });
     }
   };
   // A poll asked for while a read is under way gets a read of its own after it: the one under way may have taken
@@ -90,6 +101,7 @@ export function watchBlocks(conn: ChainReadAccess, params: WatchBlocksParameters
       })
       .catch((error: unknown) => {
         failures++;
+        params.onProgress?.({ reachable: false });
         params.onError?.(error, backoff(failures, pollMs));
       })
       .finally(() => {

@@ -6,6 +6,7 @@ import { InvalidArgumentError } from "../../core/errors.ts";
 import { createLogger } from "../../core/logger.ts";
 import { lilypadPaths } from "../../core/paths.ts";
 import { startIndexer } from "../../indexer/startIndexer.ts";
+import { createRoleMetrics } from "../../metrics/roleMetrics.ts";
 import { loadCliConfig, type ConfigFlags } from "../config.ts";
 import { requireNetwork } from "../connectNetwork.ts";
 import type { CliContext } from "../context.ts";
@@ -46,6 +47,7 @@ export function registerDashboard(program: Command, ctx: CliContext): void {
           port,
           solverUrl: config.solverUrl,
           allowPrivateAddresses: flags.allowPrivateAddresses,
+          metrics: createRoleMetrics({ role: "indexer", processMetrics: true }),
         });
         ctx.stdout(`dashboard  ${indexer.url}\napi        ${indexer.url}/api/v1\n`);
         ctx.stderr(`indexing ${network.name} from block ${indexer.cursor}; Ctrl-C stops it\n`);

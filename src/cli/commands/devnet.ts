@@ -66,6 +66,8 @@ export function registerDevnet(program: Command, ctx: CliContext): Command {
           mediator: net.mediatorAddress,
           gatewayUrl: net.gatewayUrl,
           dashboardUrl: net.indexer?.url,
+          // The relay has no server of its own; every other role serves /metrics at its URL above.
+          relayMetricsUrl: net.relayMetricsUrl,
         };
         if (flags.json) ctx.stdout(`${JSON.stringify(info)}\n`);
         else {
@@ -73,6 +75,7 @@ export function registerDevnet(program: Command, ctx: CliContext): Command {
             `chain      ${net.network.rpcUrl} (chain id ${net.network.chainId})\nsolver     ${net.network.solverUrl}\n` +
               `gateway    ${net.gatewayUrl}\ndashboard  ${net.indexer?.url}\nmarket     ${net.network.contracts.market}\nmediator   ${net.mediatorAddress}\n` +
               info.providers.map((p) => `provider   ${p.address} (results ${p.resultsUrl})\n`).join("") +
+              `metrics    GET /metrics on the solver, gateway, providers and mediator; the relay's at ${net.relayMetricsUrl}\n` +
               `network    ${paths.devnetNetworkFile}\n\nTry: lilypad run cowsay:v1 -i Message=hello\n`,
           );
         }

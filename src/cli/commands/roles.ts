@@ -1,10 +1,13 @@
 // The long-running roles, one command each: `lilypad solver`, `lilypad resource-provider`, `lilypad mediator`.
 // Each reads the network and its key from the configuration (flags, environment, config file) and logs JSON lines.
+// Each serves Prometheus metrics at /metrics on its HTTP server (the relay, which has none, on --metrics-port), with
+// the process's own metrics too: here a role has its process to itself (docs/operators.md).
 import { availableParallelism } from "node:os";
 import { join } from "node:path";
 import type { Command } from "commander";
 import { parseEther, type Address } from "viem";
 import { DevAccountIndex } from "../../chain/devAccounts.ts";
+import { withTransactionObserver } from "../../chain/observeTransactions.ts";
 import { moduleRegistryOf } from "../../chain/moduleRegistry.ts";
 import { registerService, ServiceRole } from "../../chain/serviceRegistry.ts";
 import { InvalidArgumentError } from "../../core/errors.ts";
@@ -16,6 +19,8 @@ import { startGateway } from "../../job-creator/gateway.ts";
 import { LilypadClient } from "../../job-creator/lilypadClient.ts";
 import { OnChainJobRelay } from "../../job-creator/onChainRelay.ts";
 import { Mediator } from "../../mediator/mediator.ts";
+import { createRoleMetrics } from "../../metrics/roleMetrics.ts";
+import { startMetricsServer } from "../../metrics/startMetricsServer.ts";
 import { resolveAllowedModules } from "../../modules/allowedModules.ts";
 import { readCatalog } from "../../modules/moduleCatalog.ts";
 import { createModuleResolver } from "../../modules/moduleResolver.ts";
@@ -36,11 +41,17 @@ interface ListenFlags extends ConfigFlags {
   publicUrl?: string;
 }
 
-function portOf(value: string | undefined, fallback: number): number {
+function portOf(value: string | undefined, fallback: number, argument = "--port"): number {
   const port = Number(value ?? fallback);
-  if (!Number.isInteger(port) || port < 0 || port > 65_535) throw new InvalidArgumentError({ argument: "--port", message: "must be 0-65535" });
+  if (!Number.isInteger(port) || port < 0 || port > 65_535) throw new InvalidArgumentError({ argument, message: "must be 0-65535" });
   return port;
 }
+
+/**
+ * Where `lilypad jobcreator` serves its metrics by default: next to the devnet's chain (8545), solver (8546) and
+ * gateway (8547), on loopback.
+ */
+export const RELAY_METRICS_PORT = 8548;
 
 function etherOf(argument: string, value: string | undefined, fallback: bigint): bigint {
   if (value === undefined) return fallback;
@@ -72,9 +83,10 @@ export function registerRoles(program: Command, ctx: CliContext): void {
           host: flags.host,
           port: portOf(flags.port, 8546),
           publicUrl: flags.publicUrl,
+          metrics: createRoleMetrics({ role: "solver", processMetrics: true }),
         });
         // Mediators find the solver of a deal they did not see matched (the sender of its opening transaction) here.
-        await registerService(conn, { role: ServiceRole.Solver, url: solver.url });
+        await registerService(withTransactionObserver(conn, solver.metrics.transaction), { role: ServiceRole.Solver, url: solver.url });
         ctx.stderr(`solver listening on ${solver.url}\n`);
         return solver;
       });
@@ -139,6 +151,7 @@ export function registerRoles(program: Command, ctx: CliContext): void {
           host: flags.host,
           port: portOf(flags.port, 0),
           publicUrl: flags.publicUrl,
+          metrics: createRoleMetrics({ role: "resource-provider", processMetrics: true }),
         });
         await rp.start();
         ctx.stderr(`resource provider ${rp.address} serving results on ${rp.resultsUrl}\n`);
@@ -173,6 +186,7 @@ export function registerRoles(program: Command, ctx: CliContext): void {
           host: flags.host,
           port: portOf(flags.port, 0),
           publicUrl: flags.publicUrl,
+          metrics: createRoleMetrics({ role: "mediator", processMetrics: true }),
         });
         await mediator.start();
         ctx.stderr(`mediator ${mediator.address} watching for challenges, serving results on ${mediator.url}\n`);
@@ -191,11 +205,15 @@ export function registerServices(program: Command, ctx: CliContext): void {
     .command("jobcreator")
     .description("run the on-chain job relay: forwards jobs that contracts request on chain to the solver, and judges the results of those that name it")
     .option("--mediation-chance <p>", "for requests naming this relay as judge: probability 0-1 of sending a result that passes the checks to the mediator as a spot check", "0")
-    .action(async (flags: ConfigFlags & { mediationChance?: string }, command: Command) => {
+    .option("--metrics-host <host>", "interface to serve Prometheus metrics on (GET /metrics)", "127.0.0.1")
+    .option("--metrics-port <port>", "port to serve Prometheus metrics on (0: a free one)", String(RELAY_METRICS_PORT))
+    .option("--no-metrics", "serve no metrics")
+    .action(async (flags: ConfigFlags & { mediationChance?: string; metrics: boolean; metricsHost: string; metricsPort?: string }, command: Command) => {
       const mediationChance = Number(flags.mediationChance ?? "0");
       if (!Number.isFinite(mediationChance) || mediationChance < 0 || mediationChance > 1) {
         throw new InvalidArgumentError({ argument: "--mediation-chance", message: "must be a number from 0 to 1" });
       }
+      const metricsPort = portOf(flags.metricsPort, RELAY_METRICS_PORT, "--metrics-port");
       const config = loadCliConfig(ctx, command.optsWithGlobals());
       const network = await requireNetwork(ctx, config);
       const paths = lilypadPaths({ env: ctx.env, homedir: ctx.homedir });
@@ -207,10 +225,24 @@ export function registerServices(program: Command, ctx: CliContext): void {
           blockstore: await createBlockstore({ path: paths.blocksDir }),
           workDir: paths.workDir,
           mediationChance,
+          metrics: createRoleMetrics({ role: "jobcreator", processMetrics: true }),
         });
-        await relay.start();
+        // Before the relay starts: a port already taken stops the command at once, with nothing to undo.
+        const metricsServer = flags.metrics ? await startMetricsServer({ metrics: relay.metrics, host: flags.metricsHost, port: metricsPort }) : undefined;
+        try {
+          await relay.start();
+        } catch (error) {
+          await metricsServer?.close();
+          throw error;
+        }
         ctx.stderr(`relaying jobs requested from ${network.contracts.jobCreator}; judging those that name ${relay.address}\n`);
-        return { close: () => relay.stop() };
+        if (metricsServer) ctx.stderr(`metrics on ${metricsServer.url}\n`);
+        return {
+          close: async () => {
+            await relay.stop();
+            await metricsServer?.close();
+          },
+        };
       });
     });
 
@@ -227,7 +259,9 @@ export function registerServices(program: Command, ctx: CliContext): void {
       const apiKey = flags.apiKey ?? ctx.env.LILYPAD_GATEWAY_API_KEY;
       await runUntilSignal(ctx, "gateway", async () => {
         const blockstore = await createBlockstore({ path: paths.blocksDir });
-        const conn = connectAs(network, config, DevAccountIndex.gateway);
+        // The gateway's transactions are its client's, sent through this connection.
+        const metrics = createRoleMetrics({ role: "gateway", processMetrics: true });
+        const conn = withTransactionObserver(connectAs(network, config, DevAccountIndex.gateway), metrics.transaction);
         if (!network.mediators?.length) throw new InvalidArgumentError({ argument: "--network", message: `network ${network.name} names no mediators` });
         const client = new LilypadClient({
           conn,
@@ -236,7 +270,7 @@ export function registerServices(program: Command, ctx: CliContext): void {
           resolveModule: createModuleResolver({ blockstore, workDir: paths.workDir, registry: moduleRegistryOf(conn) }),
           mediators: network.mediators,
         });
-        const gateway = await startGateway({ client, blockstore, log: createLogger({ role: "gateway", level: config.logLevel }), host: flags.host, port: portOf(flags.port, 8547), apiKey });
+        const gateway = await startGateway({ client, blockstore, log: createLogger({ role: "gateway", level: config.logLevel }), host: flags.host, port: portOf(flags.port, 8547), apiKey, metrics });
         ctx.stderr(`gateway listening on ${gateway.url}, paying from ${conn.address}\n`);
         return {
           close: async () => {

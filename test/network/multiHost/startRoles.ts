@@ -73,7 +73,11 @@ export async function startRoles(params: {
   roles.rp2 = bed.spawnLilypad(hosts.rp2, "resource-provider 2", [
     "resource-provider", ...providerFlags, "--private-key", devPrivateKey(RP2_ACCOUNT), ...(await serving(hosts.rp2, 8550)), ...common(hosts.rp2),
   ]);
-  if (hosts.relay) roles.relay = bed.spawnLilypad(hosts.relay, "jobcreator (relay)", ["jobcreator", ...common(hosts.relay)]);
+  if (hosts.relay) {
+    // Its metrics server's default port (8548 on loopback) may be taken on a shared machine.
+    const metricsPort = await bed.port(hosts.relay, 8548);
+    roles.relay = bed.spawnLilypad(hosts.relay, "jobcreator (relay)", ["jobcreator", "--metrics-port", String(metricsPort), ...common(hosts.relay)]);
+  }
   const at = (host: Host) => `http://${escaped(host.ip)}:\\d+`;
   await Promise.all([
     roles.mediator.waitFor(new RegExp(`mediator ${devAccount(MEDIATOR_ACCOUNT).address} watching for challenges, serving results on ${at(hosts.mediator)}`), startMs),
