@@ -169,6 +169,18 @@ describe("the dashboard, in a browser, on a devnet", { skip: CHROMIUM_MISSING },
     await page.close();
   });
 
+  it("is served beside the indexer's own routes without taking any of them", async () => {
+    const metrics = await fetch(`${base}/metrics`);
+    assert.equal(metrics.status, 200);
+    assert.match(await metrics.text(), /lilypad_/);
+    const unknown = await fetch(`${base}/api/v1/nothing`);
+    assert.equal(unknown.status, 404);
+    assert.equal(((await unknown.json()) as { code: string }).code, "NOT_FOUND");
+    const page = await fetch(`${base}/deals/0x${"ab".repeat(32)}`);
+    assert.equal(page.status, 200, "a deal's URL loads the dashboard, which then says the deal is unknown");
+    assert.match(await page.text(), /<div id="app">/);
+  });
+
   it("shows every page with what happened, and saves a screenshot of each", async () => {
     // The registry's side of the modules page: a name a publisher bound, and a module governance blocked.
     await sendMarketTx(t.net.connect(PUBLISHER), { functionName: "publishModule", args: ["moo", "v2", shippedModuleId("cowsay:v1")] });
