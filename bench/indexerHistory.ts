@@ -2,7 +2,7 @@
 // the protocol's pace, so they are made here as the market's events would be (opened, result, closed or
 // challenged and ruled, over 30 days, by 50 providers and 500 creators) and written through the indexer's own
 // store, by the same code path as events read from a chain. A stand-in for the chain, not for the indexer.
-import { keccak256, toHex, type Address, type Hex } from "viem";
+import { getAddress, keccak256, toHex, type Address, type Hex } from "viem";
 import { packDeal } from "../src/core/dealPacking.ts";
 import { Outcome } from "../src/core/dealTypes.ts";
 import type { ChainRange, IndexEvent } from "../src/indexer/chainRange.ts";
@@ -19,7 +19,7 @@ export interface FillIndexParameters {
   days?: number;
 }
 
-const addressOf = (kind: string, i: number): Address => `0x${keccak256(toHex(`${kind}-${i}`)).slice(26)}` as Address;
+const addressOf = (kind: string, i: number): Address => getAddress(`0x${keccak256(toHex(`${kind}-${i}`)).slice(26)}`);
 
 /** Writes `deals` deals into `store`, in ranges of 500 blocks; returns the last block written. */
 export function fillIndex(store: IndexerStore, params: FillIndexParameters): number {

@@ -1,11 +1,12 @@
 // `npm run bench`: runs every benchmark, prints a table per figure set and writes bench/results/*.json.
-// `node bench/run.ts multiHost network` runs only the figure sets named (gas, sandbox, network, load, multiHost,
-// blockTime).
+// `node bench/run.ts multiHost network` runs only the figure sets named (gas, sandbox, network, indexer, load,
+// multiHost, blockTime).
 import { mkdirSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { measureBlockTime } from "./blockTime.ts";
 import { measureGas } from "./gas.ts";
+import { measureIndexerReads } from "./indexer.ts";
 import { measureMatching } from "./matching.ts";
 import { measureMultiHost } from "./multiHost.ts";
 import { measureMeteringCost } from "./metering.ts";
@@ -91,6 +92,12 @@ if (want("network")) {
         ok: protocol.throughput.sustainedJobsPerSecond >= 100,
       },
       { figure: "same, over the whole run (ramp-up and drain included)", value: round(protocol.throughput.jobsPerSecond), unit: "jobs/s" },
+      { figure: "same run again with an indexer following the chain (own thread): sustained", value: round(protocol.indexed.sustainedJobsPerSecond), unit: "jobs/s" },
+      { figure: `indexer lag behind the chain's head while it runs, p50 (${protocol.indexed.lagBlocks.samples} samples)`, value: protocol.indexed.lagBlocks.p50, unit: "blocks" },
+      { figure: "same, p99", value: protocol.indexed.lagBlocks.p99, unit: "blocks" },
+      { figure: "indexer lag in time: a head block to indexed, p50", value: round(protocol.indexed.lagMs.p50), unit: "ms" },
+      { figure: "same, p99", value: round(protocol.indexed.lagMs.p99), unit: "ms", bar: "<= 2000 (keeps up)", ok: protocol.indexed.lagMs.p99 <= 2000 },
+      { figure: "indexer: last job closed to every deal indexed as closed", value: round(protocol.indexed.catchUpMs), unit: "ms" },
       ...matching.sizes.map((m) => ({
         figure: `solver matching: ${m.jobs.toLocaleString("en-US")} jobs x ${m.offers.toLocaleString("en-US")} offers`,
         value: round(m.medianMs),
@@ -99,6 +106,24 @@ if (want("network")) {
       })),
     ],
     { protocol, matching },
+  );
+}
+
+if (want("indexer")) {
+  const indexer = await measureIndexerReads();
+  const firstView = "skipped" in indexer.firstView ? undefined : indexer.firstView;
+  report(
+    "indexer",
+    [
+      { figure: `history written: ${indexer.deals.toLocaleString("en-US")} deals through the indexer's store`, value: round(indexer.fillSeconds), unit: "s" },
+      ...indexer.api.map((r) => ({ figure: `GET ${r.route.replace(/0x[0-9a-fA-F]{40,64}/g, "<id>")} p99 (${r.requests} requests, p50 ${round(r.p50Ms)} ms)`, value: round(r.p99Ms), unit: "ms" })),
+      { figure: "API p99, every route together", value: round(indexer.apiP99Ms), unit: "ms", bar: "<= 100", ok: indexer.apiP99Ms <= 100 },
+      firstView
+        ? { figure: `dashboard first view with ${indexer.deals.toLocaleString("en-US")} deals, median of ${firstView.loads} cold loads (Chromium)`, value: round(firstView.medianMs), unit: "ms", bar: "< 1000", ok: firstView.medianMs < 1000 }
+        : { figure: `dashboard first view: skipped (${"skipped" in indexer.firstView ? indexer.firstView.skipped : ""})`, value: NaN, unit: "ms" },
+      ...(firstView ? [{ figure: "same, p99", value: round(firstView.p99Ms), unit: "ms", bar: "< 1000", ok: firstView.p99Ms < 1000 }] : []),
+    ],
+    indexer,
   );
 }
 

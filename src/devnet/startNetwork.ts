@@ -24,7 +24,6 @@ import { ResourceProvider, type ProviderFaults, type ProviderPricing } from "../
 import { SandboxPool } from "../sandbox/sandboxPool.ts";
 import { startSolver, type RunningSolver } from "../solver/solverServer.ts";
 import { startIndexer, type RunningIndexer } from "../indexer/startIndexer.ts";
-import type { FastifyPluginAsync } from "fastify";
 import { createBlockstore, type Blockstore } from "../storage/createBlockstore.ts";
 import { writeFile } from "node:fs/promises";
 import { dirname } from "node:path";
@@ -76,7 +75,7 @@ export interface StartNetworkParameters {
   /** Also run the HTTP gateway for keyless apps on this port, paying from dev account 10. */
   gateway?: { port: number; host?: string; apiKey?: string };
   /** Also run the indexer (its public API, and the dashboard when built) on this port (0: any free one). */
-  indexer?: { port?: number; host?: string; plugins?: FastifyPluginAsync[] };
+  indexer?: { port?: number; host?: string };
 }
 
 export interface EmbeddedNetwork {

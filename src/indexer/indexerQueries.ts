@@ -36,6 +36,7 @@ export class IndexerQueries {
   readonly #names: ModuleNames;
   readonly #chainId: number;
   readonly #offers: () => OffersByProvider;
+  readonly #leaderboards = new Map<string, { asOf: string; board: Leaderboard }>();
 
   constructor(params: { store: IndexerStore; names: ModuleNames; chainId: number; offers: () => OffersByProvider }) {
     this.#store = params.store;
@@ -218,7 +219,18 @@ export class IndexerQueries {
     };
   }
 
+  /** The leaderboard changes only when the index moves: computed once per period and indexed block. */
   leaderboard(period: LeaderboardPeriod, limit: number): Leaderboard {
+    const asOf = this.#store.meta("indexedBlock") ?? "0";
+    const key = `${period}:${limit}`;
+    const cached = this.#leaderboards.get(key);
+    if (cached?.asOf === asOf) return cached.board;
+    const board = this.#computeLeaderboard(period, limit);
+    this.#leaderboards.set(key, { asOf, board });
+    return board;
+  }
+
+  #computeLeaderboard(period: LeaderboardPeriod, limit: number): Leaderboard {
     const headTime = Number(this.#store.meta("headTime") ?? 0);
     const since = period === "all" ? 0 : Math.max(0, headTime - PERIOD_SECONDS[period]);
     // Hours are bucketed by their start: an hour that began before `since` is counted only for "all".
@@ -288,9 +300,8 @@ export class IndexerQueries {
   }
 
   dealsByPhase(): Record<DealPhase, number> {
-    const byPhase = Object.fromEntries(PHASES.map((p) => [p, 0])) as Record<DealPhase, number>;
-    for (const r of this.#db.prepare("SELECT phase, COUNT(*) AS n FROM deals GROUP BY phase").all() as { phase: DealPhase; n: number }[]) byPhase[r.phase] = r.n;
-    return byPhase;
+    const counts = this.#store.dealCounts();
+    return Object.fromEntries(PHASES.map((p) => [p, counts.get(`phase:${p}`) ?? 0])) as Record<DealPhase, number>;
   }
 
   stats(): NetworkStats {
@@ -299,10 +310,8 @@ export class IndexerQueries {
     const headBlock = Math.max(meta("headBlock"), indexedBlock);
     const headTime = meta("headTime");
     const byPhase = this.dealsByPhase();
-    const byOutcome = Object.fromEntries(OUTCOMES.map((o) => [o, 0])) as Record<OutcomeKey, number>;
-    for (const r of this.#db.prepare("SELECT outcome, COUNT(*) AS n FROM deals WHERE outcome IS NOT NULL GROUP BY outcome").all() as { outcome: OutcomeKey; n: number }[]) {
-      byOutcome[r.outcome] = r.n;
-    }
+    const counts = this.#store.dealCounts();
+    const byOutcome = Object.fromEntries(OUTCOMES.map((o) => [o, counts.get(`outcome:${o}`) ?? 0])) as Record<OutcomeKey, number>;
     const { n: closedLastMinute } = this.#db.prepare("SELECT COUNT(*) AS n FROM deals WHERE closed_at > ?").get(headTime - 60) as { n: number };
     const minutes = this.#db
       .prepare("SELECT minute, opened, closed, paid, gas, instructions FROM network_minutes WHERE minute > ? ORDER BY minute")

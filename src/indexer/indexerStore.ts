@@ -48,6 +48,7 @@ CREATE INDEX IF NOT EXISTS deals_module ON deals(module_id, seq);
 CREATE INDEX IF NOT EXISTS deals_phase ON deals(phase, seq);
 CREATE INDEX IF NOT EXISTS deals_outcome ON deals(outcome, seq);
 CREATE INDEX IF NOT EXISTS deals_closed_at ON deals(closed_at);
+CREATE TABLE IF NOT EXISTS deal_counts (key TEXT PRIMARY KEY, n INTEGER NOT NULL);
 CREATE TABLE IF NOT EXISTS deal_events (
   deal_id TEXT NOT NULL,
   block INTEGER NOT NULL,
@@ -202,6 +203,7 @@ export class IndexerStore {
       insertDeal: s(`INSERT OR IGNORE INTO deals (deal_id, creator, provider, mediator, module_id, inputs_hash, terms, phase, opened_at, opened_block, gas_used, changed_block)
         VALUES (?, ?, ?, ?, ?, ?, ?, 'open', ?, ?, ?, ?)`),
       getDeal: s("SELECT * FROM deals WHERE deal_id = ?"),
+      count: s("INSERT INTO deal_counts (key, n) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET n = n + excluded.n"),
       postResult: s("UPDATE deals SET phase = 'result_posted', instructions = ?, result_at = ?, cid_digest = ?, output_hash = ?, gas_used = ?, changed_block = ? WHERE deal_id = ?"),
       challenge: s("UPDATE deals SET phase = 'challenged', gas_used = ?, changed_block = ? WHERE deal_id = ?"),
       close: s("UPDATE deals SET phase = 'closed', outcome = ?, closed_at = ?, payment = ?, gas_used = ?, changed_block = ? WHERE deal_id = ?"),
@@ -281,6 +283,12 @@ export class IndexerStore {
     this.#stmts.setMeta!.run("headTime", String(head.timestamp));
   }
 
+  /** Deals by phase ("phase:open", ...) and by outcome ("outcome:accepted", ...). */
+  dealCounts(): Map<string, number> {
+    const rows = this.db.prepare("SELECT key, n FROM deal_counts").all() as { key: string; n: number }[];
+    return new Map(rows.map((r) => [r.key, r.n]));
+  }
+
   close(): void {
     this.db.close();
   }
@@ -318,6 +326,7 @@ export class IndexerStore {
         block,
       );
       st.moduleRun!.run(event.moduleId, event.at);
+      st.count!.run("phase:open", 1);
       this.#addMinute(event.at, { opened: 1 });
       this.#tally(event.provider, event.at, { deals: 1 });
       return true;
@@ -326,6 +335,11 @@ export class IndexerStore {
     // A deal opened before the index's first block: its later events are kept in its timeline only.
     if (!row) return false;
     const gasUsed = (BigInt(row.gas_used) + event.gasShare).toString();
+    // Deals by phase and outcome are counted as they move, so the overview never counts the whole history.
+    const phase = { result: "result_posted", challenged: "challenged", closed: "closed" }[event.kind];
+    st.count!.run(`phase:${row.phase}`, -1);
+    st.count!.run(`phase:${phase}`, 1);
+    if (event.kind === "closed") st.count!.run(`outcome:${outcomeKeyOf(event.outcome)}`, 1);
     switch (event.kind) {
       case "result":
         st.postResult!.run(event.result.instructions.toString(), event.at, event.result.cidDigest, event.result.outputHash, gasUsed, block, event.dealId);

@@ -2,7 +2,7 @@
 // read-only public API (and the dashboard, when built). It holds no key and sends no transaction: anyone can run
 // one, and anyone can recompute what it shows from the chain.
 import { createPublicClient, type Chain, type Hex, type PublicClient, type Transport } from "viem";
-import Fastify, { type FastifyError, type FastifyPluginAsync } from "fastify";
+import Fastify, { type FastifyError } from "fastify";
 import { z } from "zod";
 import { chainOf } from "../chain/chainConnection.ts";
 import { jsonRpcHttpTransport } from "../chain/jsonRpcHttpTransport.ts";
@@ -25,6 +25,7 @@ import { readChainRange } from "./readChainRange.ts";
 import { ResultFileStore } from "./resultFiles.ts";
 import { SolverOffers } from "./solverOffers.ts";
 import { metricsRoutes } from "../metrics/metricsRoutes.ts";
+import { serveDashboard } from "../dashboard/serveDashboard.ts";
 import { createRoleMetrics, type RoleMetrics } from "../metrics/roleMetrics.ts";
 
 export interface StartIndexerParameters {
@@ -44,8 +45,8 @@ export interface StartIndexerParameters {
   catalog?: Readonly<Record<string, string>>;
   /** Fetch results from loopback and private addresses even off a devnet. */
   allowPrivateAddresses?: boolean;
-  /** Extra plugins on the same server, e.g. the dashboard's static files. */
-  plugins?: FastifyPluginAsync[];
+  /** Serve the web dashboard beside the API (default true; it says how to build it when it was not built). */
+  dashboard?: boolean;
   /** Where its figures go, served at /metrics (default: a registry of its own). */
   metrics?: RoleMetrics;
   pollMs?: number;
@@ -118,7 +119,7 @@ export async function startIndexer(params: StartIndexerParameters): Promise<Runn
   });
   await app.register(indexerRoutes, { queries, live, files, resultSources });
   await app.register(metricsRoutes, { metrics });
-  for (const plugin of params.plugins ?? []) await app.register(plugin);
+  if (params.dashboard ?? true) await app.register(serveDashboard);
   app.setNotFoundHandler((request, reply) =>
     reply.status(404).send({ code: IndexerErrorCode.notFound, message: `no route ${request.method} ${request.url.split("?")[0]}` }),
   );

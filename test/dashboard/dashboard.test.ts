@@ -10,7 +10,6 @@ import { DevAccountIndex, devAccount } from "../../src/chain/devAccounts.ts";
 import { sendMarketTx } from "../../src/chain/market/sendMarketTx.ts";
 import { Outcome } from "../../src/core/dealTypes.ts";
 import { POINTS_FORMULA } from "../../src/core/points.ts";
-import { serveDashboard } from "../../src/dashboard/serveDashboard.ts";
 import type { LilypadClient } from "../../src/job-creator/lilypadClient.ts";
 import { CHROMIUM_MISSING, launchBrowser, saveScreenshot } from "../browser.ts";
 import { chainLeaderboard } from "../helpers/chainLeaderboard.ts";
@@ -43,7 +42,7 @@ describe("the dashboard, in a browser, on a devnet", { skip: CHROMIUM_MISSING },
         // Dear enough that its results collateral covers the mediation fee (as in test/scenarios/cheating.test.ts).
         { account: 7, modules, pricing: { basePrice: parseEther("0.3"), timeoutCollateral: parseEther("0.2") }, faults: { inflateInstructions: 1000n } },
       ],
-      indexer: { plugins: [serveDashboard] },
+      indexer: {},
     });
     base = t.net.indexer!.url;
     client = await t.client();
