@@ -20,7 +20,7 @@ import type {
 } from "../core/api/indexerApi.ts";
 import { pointsOf, POINTS_FORMULA } from "../core/points.ts";
 import { resultCidOfDigest } from "../core/resultCid.ts";
-import { costOfRow, termsOf, type DealRow, type IndexerStore } from "./indexerStore.ts";
+import { costOfRow, termsOf, type DealRow, type IndexerStore, type ProviderRow, type ProviderTotals } from "./indexerStore.ts";
 import type { ModuleNames } from "./moduleNames.ts";
 
 /** The solver's view of providers' standing offers (off-chain), by checksummed address. */
@@ -345,27 +345,4 @@ export class IndexerQueries {
   }
 }
 
-interface ProviderRow {
-  address: Hex;
-  url: string | null;
-  first_seen: number;
-  last_seen: number;
-  deals: number;
-  completed: number;
-  challenged: number;
-  lost: number;
-  timed_out: number;
-  declined: number;
-  instructions: string;
-  earned: string;
-}
-
-interface HourRow {
-  provider: string;
-  completed: number;
-  lost: number;
-  timed_out: number;
-  challenged: number;
-  instructions: string;
-  earned: string;
-}
+type HourRow = Pick<ProviderTotals, "completed" | "lost" | "timed_out" | "challenged" | "instructions" | "earned"> & { provider: string };

@@ -15,6 +15,7 @@ import { creditedInstructions } from "../core/points.ts";
 import { costOf } from "../core/pricing.ts";
 import { settlementOf } from "../core/settlement.ts";
 import type { OutcomeKey } from "../core/api/indexerApi.ts";
+import { outcomeKeyOf } from "../core/outcomeName.ts";
 import type { ChainRange, DealIndexEvent, IndexEvent } from "./chainRange.ts";
 
 const SCHEMA = `
@@ -125,20 +126,6 @@ CREATE TABLE IF NOT EXISTS services (
 
 /** ServiceRegistry's Role for resource providers (IServiceRegistry.Role). */
 const RESOURCE_PROVIDER_ROLE = 1;
-
-const OUTCOME_KEYS: Record<Outcome, OutcomeKey> = {
-  [Outcome.Accepted]: "accepted",
-  [Outcome.Finalized]: "finalized",
-  [Outcome.ProviderRight]: "provider_right",
-  [Outcome.ProviderWrong]: "provider_wrong",
-  [Outcome.ResultTimeout]: "result_timeout",
-  [Outcome.MediationTimeout]: "mediation_timeout",
-  [Outcome.Declined]: "declined",
-};
-
-export function outcomeKeyOf(outcome: Outcome): OutcomeKey {
-  return OUTCOME_KEYS[outcome];
-}
 
 /** Outcomes that pay the provider for a result: its verified work. */
 export function isCompleted(outcome: Outcome): boolean {
@@ -396,7 +383,7 @@ export class IndexerStore {
   /** Adds to a provider's running totals and to its hour's. */
   #tally(provider: Hex, at: number, t: Tally): void {
     const st = this.#stmts;
-    const p = st.getProvider!.get(provider) as ProviderTotals | undefined;
+    const p = st.getProvider!.get(provider) as ProviderRow | undefined;
     const added = addTally(p, t);
     st.putProvider!.run(provider, p?.url ?? null, Math.min(p?.first_seen ?? at, at), Math.max(p?.last_seen ?? at, at), ...added);
     if (Object.keys(t).length === 0) return;
@@ -423,10 +410,8 @@ export class IndexerStore {
   }
 }
 
-interface ProviderTotals {
-  url?: string | null;
-  first_seen?: number;
-  last_seen?: number;
+/** A provider's running totals, as its row (and each of its hours' rows) holds them. */
+export interface ProviderTotals {
   deals: number;
   completed: number;
   challenged: number;
@@ -435,6 +420,14 @@ interface ProviderTotals {
   declined: number;
   instructions: string;
   earned: string;
+}
+
+/** A provider's row: its totals, registered URL and first and last activity. */
+export interface ProviderRow extends ProviderTotals {
+  address: Hex;
+  url: string | null;
+  first_seen: number;
+  last_seen: number;
 }
 
 function addTally(row: ProviderTotals | undefined, t: Tally): [number, number, number, number, number, number, string, string] {
