@@ -43,6 +43,8 @@ export class LiveUpdates {
       "cache-control": "no-cache, no-transform",
       connection: "keep-alive",
       "x-accel-buffering": "no",
+      // Hijacked from fastify, so the API's hook does not run: the stream is as public as the rest of the API.
+      "access-control-allow-origin": "*",
     });
     response.write(`retry: 2000\nevent: snapshot\ndata: ${JSON.stringify(this.#p.build([]))}\n\n`);
     this.#viewers.add(response);
