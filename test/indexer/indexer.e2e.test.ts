@@ -2,6 +2,8 @@
 // equal what the chain says (deals, timelines with their transactions, payments, the leaderboard), survive a
 // restart without counting anything twice, and catch up after the chain was unreachable.
 import assert from "node:assert/strict";
+import { existsSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { parseEther, type Hex } from "viem";
@@ -16,6 +18,8 @@ import {
   providerDetailSchema,
   resultFilesSchema,
 } from "../../src/core/api/indexerApi.ts";
+import type { CliContext } from "../../src/cli/context.ts";
+import { main } from "../../src/cli/main.ts";
 import { createLogger } from "../../src/core/logger.ts";
 import { Outcome } from "../../src/core/dealTypes.ts";
 import { startIndexer, type RunningIndexer } from "../../src/indexer/startIndexer.ts";
@@ -48,6 +52,7 @@ describe("the indexer", () => {
         { account: 6, modules, pricing: { basePrice: parseEther("0.02") }, faults: { wrongResult: true } },
       ],
       indexer: {},
+      networkFile: join(tmpdir(), `lilypad-indexer-${process.pid}.json`),
     });
     indexer = t.net.indexer!;
     const client = await t.client();
@@ -233,6 +238,43 @@ describe("the indexer", () => {
     assert.ok(valueOf(metrics, "lilypad_chain_lag_blocks", { role: "indexer" }) <= 1);
     assert.ok(valueOf(metrics, "lilypad_errors_total", { role: "indexer", code: "DEAL_NOT_FOUND" }) >= 1, "the unknown deal asked for earlier");
     assert.equal(samplesOf(metrics, "lilypad_jobs_total", { role: "solver" }).length, 0, "only the indexer's own figures");
+  });
+
+  it("`lilypad dashboard` indexes a network from its file and serves the API, the dashboard and its metrics; Ctrl-C stops it", async () => {
+    let stdout = "";
+    let stderr = "";
+    let stop: (signal: string) => void = () => {};
+    const stopped = new Promise<string>((resolve) => (stop = resolve));
+    const home = join(t.home, "cli-home");
+    const ctx: CliContext = {
+      stdout: (chunk) => void (stdout += chunk),
+      stderr: (chunk) => void (stderr += chunk),
+      env: { LILYPAD_HOME: home },
+      homedir: t.home,
+      cwd: t.home,
+      waitForShutdown: () => stopped,
+    };
+    const networkFile = join(tmpdir(), `lilypad-indexer-${process.pid}.json`);
+    const exited = main(["dashboard", "--network", networkFile, "--port", "0", "--log-level", "silent"], ctx);
+    try {
+      let url: string | undefined;
+      for (let i = 0; i < 300 && !url; i++) {
+        url = /^dashboard +(http:\/\/127\.0\.0\.1:\d+)$/m.exec(stdout)?.[1];
+        if (!url) await new Promise((r) => setTimeout(r, 100));
+      }
+      assert.ok(url, `no dashboard URL in: ${stdout}${stderr}`);
+      await waitFor(async () => networkStatsSchema.parse((await getJson(`${url}/api/v1/stats`)).body).deals.total >= 5);
+      const page = await getJson(`${url}/`);
+      assert.equal(page.status, 200);
+      assert.match(String(page.body), /<div id="app"|<script type="module"/);
+      const metrics = await scrape(`${url}/metrics`);
+      assert.equal(metrics.types.get("process_cpu_user_seconds_total"), "counter", "its own process's metrics, as a standalone role");
+    } finally {
+      stop("SIGINT");
+      assert.equal(await exited, 0, stderr);
+    }
+    assert.match(stderr, /dashboard stopped/);
+    assert.ok(existsSync(join(home, "indexer", `${t.net.network.name}-${t.net.network.chainId}.db`)), "the index is kept under $LILYPAD_HOME/indexer, by network");
   });
 
   it("resumes after a restart without counting anything twice, and catches up after the chain was unreachable", async () => {
