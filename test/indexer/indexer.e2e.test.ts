@@ -3,6 +3,7 @@
 // restart without counting anything twice, and catch up after the chain was unreachable.
 import assert from "node:assert/strict";
 import { existsSync } from "node:fs";
+import { rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
@@ -63,7 +64,10 @@ describe("the indexer", () => {
     await cheated.result.catch(() => {});
     await indexer.poll();
   });
-  after(() => t.close());
+  after(async () => {
+    await t.close();
+    await rm(join(tmpdir(), `lilypad-indexer-${process.pid}.json`), { force: true });
+  });
 
   it("lists every deal, newest first, and finds them by id prefix, address and module name", async () => {
     const all = dealPageSchema.parse((await getJson(`${indexer.url}/api/v1/deals`)).body);
