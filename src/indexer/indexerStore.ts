@@ -128,7 +128,7 @@ CREATE TABLE IF NOT EXISTS services (
 const RESOURCE_PROVIDER_ROLE = 1;
 
 /** Outcomes that pay the provider for a result: its verified work. */
-export function isCompleted(outcome: Outcome): boolean {
+function isCompleted(outcome: Outcome): boolean {
   return outcome === Outcome.Accepted || outcome === Outcome.Finalized || outcome === Outcome.ProviderRight;
 }
 
@@ -262,12 +262,6 @@ export class IndexerStore {
       throw error;
     }
     return { changedDeals: [...changed] };
-  }
-
-  /** Records the chain's head without events (an empty range still tells how far behind the index is). */
-  noteHead(head: { number: number; timestamp: number }): void {
-    this.#stmts.setMeta!.run("headBlock", String(head.number));
-    this.#stmts.setMeta!.run("headTime", String(head.timestamp));
   }
 
   /** Deals by phase ("phase:open", ...) and by outcome ("outcome:accepted", ...). */

@@ -31,10 +31,6 @@ export class LiveUpdates {
     this.#heartbeat.unref();
   }
 
-  get viewers(): number {
-    return this.#viewers.size;
-  }
-
   /** Starts a stream on `response`; false when too many viewers are connected. */
   attach(response: ServerResponse): boolean {
     if (this.#viewers.size >= MAX_LIVE_VIEWERS) return false;

@@ -54,8 +54,6 @@ export interface StartIndexerParameters {
 
 export interface RunningIndexer {
   url: string;
-  store: IndexerStore;
-  queries: IndexerQueries;
   /** The next block the indexer will read. */
   readonly cursor: bigint;
   /** Reads up to the chain's head as it is now (resolves when indexed). */
@@ -156,8 +154,6 @@ export async function startIndexer(params: StartIndexerParameters): Promise<Runn
   log.info({ url, fromBlock: String(watcher.cursor) }, "indexer listening");
   return {
     url,
-    store,
-    queries,
     get cursor() {
       return watcher.cursor;
     },

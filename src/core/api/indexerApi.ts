@@ -257,5 +257,3 @@ export type NetworkStats = z.output<typeof networkStatsSchema>;
 /** An SSE `update`: the new overview and the deals that changed since the last one (newest first, at most 50). */
 export const liveUpdateSchema = z.object({ stats: networkStatsSchema, deals: z.array(dealSummarySchema) });
 export type LiveUpdate = z.output<typeof liveUpdateSchema>;
-
-export const indexerErrorSchema = z.object({ code: z.string(), message: z.string() });
