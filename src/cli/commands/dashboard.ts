@@ -2,7 +2,6 @@
 // needs no key: it only reads the chain (and the solver's public list of offers).
 import { join } from "node:path";
 import type { Command } from "commander";
-import { InvalidArgumentError } from "../../core/errors.ts";
 import { createLogger } from "../../core/logger.ts";
 import { lilypadPaths } from "../../core/paths.ts";
 import { startIndexer } from "../../indexer/startIndexer.ts";
@@ -10,6 +9,7 @@ import { createRoleMetrics } from "../../metrics/roleMetrics.ts";
 import { loadCliConfig, type ConfigFlags } from "../config.ts";
 import { requireNetwork } from "../connectNetwork.ts";
 import type { CliContext } from "../context.ts";
+import { portOf } from "../portOf.ts";
 import { runUntilSignal } from "../runUntilSignal.ts";
 
 /** The dashboard's port unless --port says otherwise (after the chain's 8545, the solver's 8546, the gateway's 8547). */
@@ -33,8 +33,7 @@ export function registerDashboard(program: Command, ctx: CliContext): void {
     .option("--allow-private-addresses", "fetch result previews from loopback and private addresses off a devnet")
     .action(async (flags: DashboardFlags, command: Command) => {
       const config = loadCliConfig(ctx, command.optsWithGlobals());
-      const port = Number(flags.port);
-      if (!Number.isInteger(port) || port < 0 || port > 65_535) throw new InvalidArgumentError({ argument: "--port", message: "must be 0-65535" });
+      const port = portOf("--port", flags.port, DASHBOARD_PORT);
       const network = await requireNetwork(ctx, config);
       const paths = lilypadPaths({ env: ctx.env, homedir: ctx.homedir });
       await runUntilSignal(ctx, "dashboard", async () => {

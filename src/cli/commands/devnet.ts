@@ -6,6 +6,7 @@ import { startNetwork } from "../../devnet/startNetwork.ts";
 import { join } from "node:path";
 import type { CliContext } from "../context.ts";
 import { loadCliConfig, type ConfigFlags } from "../config.ts";
+import { portOf } from "../portOf.ts";
 import { runUntilSignal } from "../runUntilSignal.ts";
 import { registerDevnetChain } from "./devnetChain.ts";
 import { DASHBOARD_PORT } from "./dashboard.ts";
@@ -85,10 +86,4 @@ export function registerDevnet(program: Command, ctx: CliContext): Command {
     });
   registerDevnetChain(devnet, ctx);
   return devnet;
-}
-
-function portOf(argument: string, value: string | undefined): number {
-  const port = Number(value);
-  if (!Number.isInteger(port) || port < 0 || port > 65_535) throw new InvalidArgumentError({ argument, message: "must be 0-65535" });
-  return port;
 }

@@ -33,18 +33,13 @@ import { loadCliConfig, type ConfigFlags } from "../config.ts";
 import { addResourceFlags, describeOffer, offeredResources, parseResourceFlags, type ResourceFlags } from "../resourceFlags.ts";
 import { connectAs, requireNetwork, solverUrlOf } from "../connectNetwork.ts";
 import type { CliContext } from "../context.ts";
+import { portOf } from "../portOf.ts";
 import { runUntilSignal } from "../runUntilSignal.ts";
 
 interface ListenFlags extends ConfigFlags {
   host?: string;
   port?: string;
   publicUrl?: string;
-}
-
-function portOf(value: string | undefined, fallback: number, argument = "--port"): number {
-  const port = Number(value ?? fallback);
-  if (!Number.isInteger(port) || port < 0 || port > 65_535) throw new InvalidArgumentError({ argument, message: "must be 0-65535" });
-  return port;
 }
 
 /**
@@ -81,7 +76,7 @@ export function registerRoles(program: Command, ctx: CliContext): void {
           databasePath: flags.database ?? join(paths.home, "solver", "solver.db"),
           log: createLogger({ role: "solver", level: config.logLevel }),
           host: flags.host,
-          port: portOf(flags.port, 8546),
+          port: portOf("--port", flags.port, 8546),
           publicUrl: flags.publicUrl,
           metrics: createRoleMetrics({ role: "solver", processMetrics: true }),
         });
@@ -149,7 +144,7 @@ export function registerRoles(program: Command, ctx: CliContext): void {
           resources,
           modules,
           host: flags.host,
-          port: portOf(flags.port, 0),
+          port: portOf("--port", flags.port, 0),
           publicUrl: flags.publicUrl,
           metrics: createRoleMetrics({ role: "resource-provider", processMetrics: true }),
         });
@@ -184,7 +179,7 @@ export function registerRoles(program: Command, ctx: CliContext): void {
           pool,
           workRoot: paths.workDir,
           host: flags.host,
-          port: portOf(flags.port, 0),
+          port: portOf("--port", flags.port, 0),
           publicUrl: flags.publicUrl,
           metrics: createRoleMetrics({ role: "mediator", processMetrics: true }),
         });
@@ -213,7 +208,7 @@ export function registerServices(program: Command, ctx: CliContext): void {
       if (!Number.isFinite(mediationChance) || mediationChance < 0 || mediationChance > 1) {
         throw new InvalidArgumentError({ argument: "--mediation-chance", message: "must be a number from 0 to 1" });
       }
-      const metricsPort = portOf(flags.metricsPort, RELAY_METRICS_PORT, "--metrics-port");
+      const metricsPort = portOf("--metrics-port", flags.metricsPort, RELAY_METRICS_PORT);
       const config = loadCliConfig(ctx, command.optsWithGlobals());
       const network = await requireNetwork(ctx, config);
       const paths = lilypadPaths({ env: ctx.env, homedir: ctx.homedir });
@@ -270,7 +265,7 @@ export function registerServices(program: Command, ctx: CliContext): void {
           resolveModule: createModuleResolver({ blockstore, workDir: paths.workDir, registry: moduleRegistryOf(conn) }),
           mediators: network.mediators,
         });
-        const gateway = await startGateway({ client, blockstore, log: createLogger({ role: "gateway", level: config.logLevel }), host: flags.host, port: portOf(flags.port, 8547), apiKey, metrics });
+        const gateway = await startGateway({ client, blockstore, log: createLogger({ role: "gateway", level: config.logLevel }), host: flags.host, port: portOf("--port", flags.port, 8547), apiKey, metrics });
         ctx.stderr(`gateway listening on ${gateway.url}, paying from ${conn.address}\n`);
         return {
           close: async () => {
