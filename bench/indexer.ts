@@ -5,7 +5,6 @@
 // The indexer's lag while it follows the throughput run is measured in bench/protocol.ts.
 //
 // Run alone with `node bench/indexer.ts`.
-import { existsSync } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -13,6 +12,7 @@ import { createLogger } from "../src/core/logger.ts";
 import { startDevChain } from "../src/devnet/startDevChain.ts";
 import { IndexerStore } from "../src/indexer/indexerStore.ts";
 import { startIndexer } from "../src/indexer/startIndexer.ts";
+import { CHROMIUM_MISSING, launchBrowser } from "../test/browser.ts";
 import { fillIndex } from "./indexerHistory.ts";
 
 export interface IndexerReadFigures {
@@ -25,7 +25,6 @@ export interface IndexerReadFigures {
 
 /** What the overview shows once its figures arrived (the dashboard sets it; the browser tests wait for it too). */
 export const OVERVIEW_READY = '[data-testid="stat-deals-total"]';
-const CHROMIUM = "/usr/bin/chromium";
 
 function percentile(sorted: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] ?? NaN;
@@ -114,13 +113,8 @@ async function measureApi(url: string, rounds: number) {
 }
 
 async function measureFirstView(url: string, loads: number): Promise<IndexerReadFigures["firstView"]> {
-  if (!existsSync(CHROMIUM)) return { skipped: `no Chromium at ${CHROMIUM} (apt-get install chromium)` };
-  const { chromium } = await import("playwright-core");
-  const browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    headless: true,
-    args: ["--no-sandbox", "--disable-gpu", "--disable-quic", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run"],
-  });
+  if (CHROMIUM_MISSING) return { skipped: CHROMIUM_MISSING };
+  const browser = await launchBrowser();
   try {
     const times: number[] = [];
     // One warm-up load (the browser's own start), then cold contexts: no cache, no cookies.
