@@ -3,14 +3,23 @@
 // it is labelled as the solver's, and an unreachable solver only empties it.
 import { getAddress } from "viem";
 import { API_PREFIX, capacityListingSchema } from "../core/api/solverProtocol.ts";
+import { httpRequest, readBody } from "../net/httpRequest.ts";
 import type { Logger } from "../core/logger.ts";
 import type { OffersByProvider } from "./indexerQueries.ts";
 
 const REQUEST_TIMEOUT_MS = 5_000;
+/** The listing of a network with thousands of providers is a few megabytes; a solver may not send more. */
+const MAX_LISTING_BYTES = 16 * 1024 * 1024;
+
+/** Where the solver is, and whether its URL was chosen by another party (learned from the chain). */
+export interface SolverSource {
+  url: string;
+  refusePrivateAddresses: boolean;
+}
 
 export interface SolverOffersParameters {
-  /** The solver's URL now (it may be learned from the chain after the indexer starts). */
-  solverUrl: () => string | undefined;
+  /** The solver now (it may be learned from the chain after the indexer starts). */
+  solver: () => SolverSource | undefined;
   log: Logger;
   pollMs?: number;
 }
@@ -42,12 +51,17 @@ export class SolverOffers {
   }
 
   async refresh(): Promise<void> {
-    const url = this.#p.solverUrl();
-    if (!url) return;
+    const solver = this.#p.solver();
+    if (!solver) return;
+    const url = solver.url;
     try {
-      const response = await fetch(`${url.replace(/\/+$/, "")}${API_PREFIX}/capacity`, { signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS) });
-      if (!response.ok) throw new Error(`HTTP ${response.status}`);
-      const listing = capacityListingSchema.parse(await response.json());
+      const response = await httpRequest(`${url.replace(/\/+$/, "")}${API_PREFIX}/capacity`, {
+        signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),
+        refusePrivateAddresses: solver.refusePrivateAddresses,
+      });
+      const body = await readBody(response, MAX_LISTING_BYTES);
+      if (response.statusCode !== 200) throw new Error(`HTTP ${response.statusCode}`);
+      const listing = capacityListingSchema.parse(JSON.parse(body));
       const offers = new Map<string, { offer: ReturnType<typeof toOffer>; online: boolean }>();
       for (const { provider, offer, updatedAt, online } of listing.offers) offers.set(getAddress(provider), { offer: toOffer(offer, updatedAt), online });
       this.#offers = offers;

@@ -23,7 +23,7 @@ import { LiveUpdates, MAX_LIVE_DEALS } from "./liveUpdates.ts";
 import { ModuleNames } from "./moduleNames.ts";
 import { readChainRange } from "./readChainRange.ts";
 import { ResultFileStore } from "./resultFiles.ts";
-import { SolverOffers } from "./solverOffers.ts";
+import { SolverOffers, type SolverSource } from "./solverOffers.ts";
 import { metricsRoutes } from "../metrics/metricsRoutes.ts";
 import { serveDashboard } from "../dashboard/serveDashboard.ts";
 import { createRoleMetrics, type RoleMetrics } from "../metrics/roleMetrics.ts";
@@ -72,14 +72,18 @@ export async function startIndexer(params: StartIndexerParameters): Promise<Runn
   const store = new IndexerStore(params.databasePath);
   store.bindNetwork(network.chainId, network.contracts.market);
   const names = new ModuleNames(store.db, params.catalog ?? readShippedCatalog());
-  const solverUrl = (): string | undefined => params.solverUrl ?? network.solverUrl ?? queries.serviceUrls(ServiceRole.Solver)[0]?.url;
-  const offers: SolverOffers = new SolverOffers({ solverUrl, log });
+  const refusePrivateAddresses = refusesPrivateAddresses({ chainId: network.chainId, allowPrivateAddresses: params.allowPrivateAddresses });
+  // The operator's solver URL is trusted; one learned from the registry was chosen by whoever registered it.
+  const configuredSolver = params.solverUrl ?? network.solverUrl;
+  const solver = (): SolverSource | undefined => {
+    if (configuredSolver !== undefined) return { url: configuredSolver, refusePrivateAddresses: false };
+    const registered = queries.serviceUrls(ServiceRole.Solver)[0]?.url;
+    return registered === undefined ? undefined : { url: registered, refusePrivateAddresses };
+  };
+  const offers: SolverOffers = new SolverOffers({ solver, log });
   const queries: IndexerQueries = new IndexerQueries({ store, names, chainId: network.chainId, offers: () => offers.current });
   const blockstore = typeof params.blockstore === "string" ? await createBlockstore({ path: params.blockstore }) : params.blockstore;
-  const files = new ResultFileStore({
-    blockstore,
-    refusePrivateAddresses: refusesPrivateAddresses({ chainId: network.chainId, allowPrivateAddresses: params.allowPrivateAddresses }),
-  });
+  const files = new ResultFileStore({ blockstore, refusePrivateAddresses });
   const live = new LiveUpdates({
     build: (changed): LiveUpdate => ({ stats: queries.stats(), deals: queries.dealsById(changed as Hex[], MAX_LIVE_DEALS) }),
   });
