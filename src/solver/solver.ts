@@ -237,8 +237,13 @@ export class Solver {
       provider,
       offer: body,
       updatedAt,
-      online: body.expiresAt > now && this.#p.isConnected(provider),
+      online: this.#isOnline(provider, body, now),
     }));
+  }
+
+  /** A provider can take work now: connected, and its standing offer unexpired. */
+  #isOnline(provider: Address, body: CapacityBody, now: number): boolean {
+    return body.expiresAt > now && this.#p.isConnected(provider);
   }
 
   getJob(dealId: Hex): StoredJob | undefined {
@@ -387,7 +392,7 @@ export class Solver {
     }
     const offers: CapacityOffer[] = [];
     for (const { provider, body } of this.#capacity.values()) {
-      if (body.expiresAt <= now || !this.#p.isConnected(provider)) continue;
+      if (!this.#isOnline(provider, body, now)) continue;
       const b = busy.get(provider) ?? { slots: 0, cpu: 0, ramMiB: 0, gpu: 0, diskMiB: 0 };
       offers.push({
         id: offerIdByLoad(provider, b.slots, body.slots),
