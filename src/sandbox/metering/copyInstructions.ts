@@ -15,7 +15,7 @@
 //   provide pages the maximum allows, which is a fact about the machine and raises the host-refused flag. The
 //   host reports the first as the memory limit and the second as a failed run.
 import type { ByteWriter } from "./byteWriter.ts";
-import { emitBudgetCheck, emitRaiseFlag, type MeteringTarget } from "./emitMetering.ts";
+import { emitBudgetCheck, emitCounterGet, emitCounterReload, emitCounterSet, emitRaiseFlag, type MeteringTarget } from "./emitMetering.ts";
 import { readU32 } from "./leb128.ts";
 import { EMPTY_BLOCK_TYPE, MiscOp, Op } from "./opcodes.ts";
 import { readInstruction } from "./readInstruction.ts";
@@ -62,6 +62,10 @@ export function copyInstructions(out: ByteWriter, bytes: Uint8Array, start: numb
       out.bytes(bytes.subarray(at, reader.pos));
       emitGrowCheck(out, target);
       copied = reader.pos;
+    } else if (op === Op.call || op === Op.callIndirect || op === Op.callRef) {
+      out.bytes(bytes.subarray(copied, reader.pos));
+      emitCounterReload(out, target);
+      copied = reader.pos;
     }
   }
   out.bytes(bytes.subarray(copied, end));
@@ -73,8 +77,7 @@ function emitSizedCharge(out: ByteWriter, target: MeteringTarget, shift: number)
   out.u32(target.scratchGlobal);
   out.byte(Op.globalGet);
   out.u32(target.scratchGlobal);
-  out.byte(Op.globalGet);
-  out.u32(target.counterGlobal);
+  emitCounterGet(out, target);
   out.byte(Op.globalGet);
   out.u32(target.scratchGlobal);
   out.byte(Op.i64ExtendI32U);
@@ -84,8 +87,7 @@ function emitSizedCharge(out: ByteWriter, target: MeteringTarget, shift: number)
     out.byte(Op.i64ShrU);
   }
   out.byte(Op.i64Add);
-  out.byte(Op.globalSet);
-  out.u32(target.counterGlobal);
+  emitCounterSet(out, target);
   emitBudgetCheck(out, target);
 }
 

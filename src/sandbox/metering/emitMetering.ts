@@ -8,6 +8,13 @@ import { EMPTY_BLOCK_TYPE, Op } from "./opcodes.ts";
 export interface MeteringTarget {
   /** Index of the mutable i64 instruction counter global. */
   counterGlobal: number;
+  /**
+   * Index of the function's own i64 local mirroring the counter, or -1 where the function has none. Arithmetic
+   * and checks read the local, and every update is also stored to the global: the global is what the host and
+   * callees see (and what a trap leaves), always current, while the running sum stays in a register instead of
+   * a chain of loads and stores through memory. The local is reloaded on entry and after every call.
+   */
+  counterLocal: number;
   /** Index of the mutable i32 exhausted flag global. */
   exhaustedGlobal: number;
   /** The budget, already encoded as an i64.const immediate (signed LEB128). */
@@ -34,21 +41,48 @@ export function emitRaiseFlag(out: ByteWriter, flagGlobal: number): void {
   out.u32(flagGlobal);
 }
 
-/** counter += delta (delta may be negative) */
-export function emitAdd(out: ByteWriter, target: MeteringTarget, delta: number): void {
-  out.byte(Op.globalGet);
-  out.u32(target.counterGlobal);
-  out.byte(Op.i64Const);
-  out.sNonNegative(Math.abs(delta));
-  out.byte(delta >= 0 ? Op.i64Add : Op.i64Sub);
+/** Pushes the counter. */
+export function emitCounterGet(out: ByteWriter, target: MeteringTarget): void {
+  if (target.counterLocal >= 0) {
+    out.byte(Op.localGet);
+    out.u32(target.counterLocal);
+  } else {
+    out.byte(Op.globalGet);
+    out.u32(target.counterGlobal);
+  }
+}
+
+/** Pops the new value of the counter into the global, and into the local mirroring it. */
+export function emitCounterSet(out: ByteWriter, target: MeteringTarget): void {
+  if (target.counterLocal >= 0) {
+    out.byte(Op.localTee);
+    out.u32(target.counterLocal);
+  }
   out.byte(Op.globalSet);
   out.u32(target.counterGlobal);
 }
 
-/** if (counter > budget) { exhausted = 1; unreachable } */
-export function emitBudgetCheck(out: ByteWriter, target: MeteringTarget): void {
+/** local = counter: on entry, and after a call (the callee counted into the global). */
+export function emitCounterReload(out: ByteWriter, target: MeteringTarget): void {
+  if (target.counterLocal < 0) return;
   out.byte(Op.globalGet);
   out.u32(target.counterGlobal);
+  out.byte(Op.localSet);
+  out.u32(target.counterLocal);
+}
+
+/** counter += delta (delta may be negative) */
+export function emitAdd(out: ByteWriter, target: MeteringTarget, delta: number): void {
+  emitCounterGet(out, target);
+  out.byte(Op.i64Const);
+  out.sNonNegative(Math.abs(delta));
+  out.byte(delta >= 0 ? Op.i64Add : Op.i64Sub);
+  emitCounterSet(out, target);
+}
+
+/** if (counter > budget) { exhausted = 1; unreachable } */
+export function emitBudgetCheck(out: ByteWriter, target: MeteringTarget): void {
+  emitCounterGet(out, target);
   out.byte(Op.i64Const);
   out.bytes(target.budgetImmediate);
   out.byte(Op.i64GtU);

@@ -19,6 +19,7 @@ import { InvalidArgumentError } from "../../core/errors.ts";
 import { appendToVectorSection } from "./appendToVectorSection.ts";
 import { ByteWriter } from "./byteWriter.ts";
 import { checkExports } from "./exportSection.ts";
+import { definedFunctionParams } from "./functionParams.ts";
 import { scanImports } from "./importSection.ts";
 import { capMemorySection } from "./memorySection.ts";
 import { meterCodeSection } from "./meterCodeSection.ts";
@@ -34,10 +35,11 @@ export const MEMORY_DENIED_EXPORT = "__lilypad_memory_denied";
 /** Export name of the mutable i32 global set to 1 when the host refused a memory.grow that the limit allows. */
 export const HOST_REFUSED_EXPORT = "__lilypad_host_refused";
 /**
- * Names the counting rule: instrumented binaries cached on disk are keyed by it, so that a provider that upgrades
- * never runs a binary counted by an older rule (and posts counts an upgraded mediator does not reproduce).
+ * Names the counting rule and the code the pass emits: instrumented binaries cached on disk are keyed by it, so
+ * that a provider that upgrades never runs a binary counted by an older rule (and posts counts an upgraded
+ * mediator does not reproduce), nor keeps running slower code. 3 counts exactly as 2 did, from a local.
  */
-export const METERING_VERSION = 2;
+export const METERING_VERSION = 3;
 
 /**
  * Largest budget accepted: the counter passes the budget by at most one function's loop-free code or one bulk
@@ -117,22 +119,33 @@ export function instrumentModule(params: InstrumentModuleParameters): Instrument
   });
 
   const codeSection = find(SectionId.code);
+  const typeSection = find(SectionId.type);
+  const functionSection = find(SectionId.function);
+  const functionParams = definedFunctionParams(
+    typeSection === undefined ? undefined : sectionReader(wasm, typeSection),
+    functionSection === undefined ? undefined : sectionReader(wasm, functionSection),
+  );
   const budgetImmediate = new ByteWriter(10);
   budgetImmediate.s64(instructionBudget);
   const code =
     codeSection === undefined
       ? undefined
-      : meterCodeSection(sectionReader(wasm, codeSection), {
-          counterGlobal,
-          exhaustedGlobal,
-          budgetImmediate: budgetImmediate.toBytes(),
-          importedFunctions,
-          scratchGlobal,
-          growDeltaGlobal,
-          memoryDeniedGlobal,
-          hostRefusedGlobal,
-          memoryMaxPages: memory?.maxPages ?? 0,
-        });
+      : meterCodeSection(
+          sectionReader(wasm, codeSection),
+          {
+            counterGlobal,
+            counterLocal: -1,
+            exhaustedGlobal,
+            budgetImmediate: budgetImmediate.toBytes(),
+            importedFunctions,
+            scratchGlobal,
+            growDeltaGlobal,
+            memoryDeniedGlobal,
+            hostRefusedGlobal,
+            memoryMaxPages: memory?.maxPages ?? 0,
+          },
+          functionParams,
+        );
 
   const replaced = new Map<number, Uint8Array>([
     [SectionId.global, globals.payload],

@@ -11,8 +11,11 @@ export interface MeterCodeSectionResult {
   instructions: number;
 }
 
-export function meterCodeSection(reader: WasmReader, target: MeteringTarget): MeterCodeSectionResult {
+/** `params`: how many parameters each body's function takes, in order. */
+export function meterCodeSection(reader: WasmReader, target: MeteringTarget, params: readonly number[]): MeterCodeSectionResult {
+  const at = reader.pos;
   const functions = reader.u32();
+  if (functions !== params.length) throw reader.invalid(`the code section has ${functions} bodies for ${params.length} functions`, at);
   // The rewritten section is the original plus the charges: about 1.5x for typical compiler output.
   const out = new ByteWriter(Math.ceil((reader.end - reader.pos) * 1.6) + 64);
   const body = new ByteWriter(4096);
@@ -22,7 +25,7 @@ export function meterCodeSection(reader: WasmReader, target: MeteringTarget): Me
   for (let i = 0; i < functions; i++) {
     const size = reader.u32();
     body.reset();
-    const metered = meterFunctionBody({ body: reader.region(size), out: body, target });
+    const metered = meterFunctionBody({ body: reader.region(size), out: body, target, params: params[i]! });
     charges += metered.charges;
     instructions += metered.instructions;
     out.u32(body.length);

@@ -40,8 +40,9 @@
 // budget is short of a charge even if it would have taken the exit and finished within budget.
 import type { ByteWriter } from "./byteWriter.ts";
 import { copyInstructions } from "./copyInstructions.ts";
-import { emitAdd, emitCharge, type MeteringTarget } from "./emitMetering.ts";
-import { EMPTY_BLOCK_TYPE, Op } from "./opcodes.ts";
+import { emitAdd, emitCharge, emitCounterReload, type MeteringTarget } from "./emitMetering.ts";
+import { readU32 } from "./leb128.ts";
+import { EMPTY_BLOCK_TYPE, Op, ValType } from "./opcodes.ts";
 import { segmentFunctionBody } from "./segmentFunctionBody.ts";
 import type { WasmReader } from "./wasmReader.ts";
 
@@ -52,7 +53,10 @@ export interface MeterFunctionBodyParameters {
   body: WasmReader;
   /** Receives the rewritten body, without its size prefix. */
   out: ByteWriter;
+  /** The module's metering state; its `counterLocal` is ignored (the body gets its own). */
   target: MeteringTarget;
+  /** Parameters the function takes: its locals are numbered after them. */
+  params: number;
 }
 
 export interface MeterFunctionBodyResult {
@@ -62,6 +66,9 @@ export interface MeterFunctionBodyResult {
   instructions: number;
 }
 
+/** The most locals (parameters included) a function may have in V8, and so in any module that runs here. */
+const MAX_LOCALS = 50_000;
+
 /** Instructions charged on entering each segment (its own, plus what is folded into it); reused. */
 const charged: number[] = [];
 /** Whether each segment's charge is followed by a budget check (its own need, or one in the chain); reused. */
@@ -70,10 +77,10 @@ const checked: boolean[] = [];
 const joinOnEdges: boolean[] = [];
 
 export function meterFunctionBody(params: MeterFunctionBodyParameters): MeterFunctionBodyResult {
-  const { body, out, target } = params;
+  const { body, out } = params;
   const bodyStart = body.pos;
   // The module's own globals are exactly those numbered below the counter, which is appended after them.
-  const segments = segmentFunctionBody(body, { globalCount: target.counterGlobal, importedFunctions: target.importedFunctions });
+  const segments = segmentFunctionBody(body, { globalCount: params.target.counterGlobal, importedFunctions: params.target.importedFunctions });
   const { starts, counts, live, checks, brIfAt, brIfLabel, entersJoin, brIfJoin, isJoin, joinControlled, joinSegment, foldsThen, paysBackThen, addsElse, addsElseJoin } =
     segments;
   const n = starts.length;
@@ -94,7 +101,21 @@ export function meterFunctionBody(params: MeterFunctionBodyParameters): MeterFun
   }
 
   const bytes = body.bytes;
-  out.bytes(bytes.subarray(bodyStart, segments.codeStart));
+  // A caught exception enters its handler from a callee that counted since, on an edge where the pass can run no
+  // code to reload a local: such bodies count in the global alone.
+  const locals = params.params + segments.declaredLocals;
+  const counterLocal = segments.catchesExceptions || locals >= MAX_LOCALS ? -1 : locals;
+  const target: MeteringTarget = { ...params.target, counterLocal };
+  if (counterLocal < 0) {
+    out.bytes(bytes.subarray(bodyStart, segments.codeStart));
+  } else {
+    const cursor = { bytes, pos: bodyStart, end: segments.codeStart };
+    out.u32(readU32(cursor) + 1);
+    out.bytes(bytes.subarray(cursor.pos, segments.codeStart));
+    out.u32(1);
+    out.byte(ValType.i64);
+    emitCounterReload(out, target);
+  }
   let charges = 0;
   for (let i = 0; i < n; i++) {
     const start = starts[i]!;

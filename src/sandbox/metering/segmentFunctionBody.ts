@@ -76,6 +76,13 @@ export interface BodySegments {
   addsElseJoin: number[];
   /** Original instructions in the body. */
   instructions: number;
+  /** Locals the body declares (parameters not included). */
+  declaredLocals: number;
+  /**
+   * Whether the body has a `try` or `try_table`: an exception caught there arrives from a callee that has counted
+   * since, by an edge on which the pass can run no code.
+   */
+  catchesExceptions: boolean;
 }
 
 /** What the segmenter needs to know about the module. */
@@ -121,8 +128,9 @@ const frameThen: number[] = [];
 /** Segments the body read by `body`, which must hold exactly one function body. */
 export function segmentFunctionBody(body: WasmReader, shape: ModuleShape): BodySegments {
   const localGroups = body.u32();
+  let declaredLocals = 0;
   for (let i = 0; i < localGroups; i++) {
-    body.u32();
+    declaredLocals += body.u32();
     skipValType(body);
   }
   const codeStart = body.pos;
@@ -160,6 +168,7 @@ export function segmentFunctionBody(body: WasmReader, shape: ModuleShape): BodyS
   let segmentPaysBack = -1;
   let count = 0;
   let instructions = 0;
+  let catchesExceptions = false;
 
   for (;;) {
     if (body.atEnd) throw body.invalid("function body ends without its final end");
@@ -182,11 +191,13 @@ export function segmentFunctionBody(body: WasmReader, shape: ModuleShape): BodyS
         endsSegment = false;
         break;
       case Op.tryTable:
+        catchesExceptions = true;
         markTryTableTargets(body, at);
         pushFrame(Frame.block, bytes[at + 1] === EMPTY_BLOCK_TYPE, true);
         endsSegment = false;
         break;
       case Op.try:
+        catchesExceptions = true;
         // Handlers fall into the end too, from wherever the exception came: not a controlled join.
         pushFrame(Frame.try, bytes[at + 1] === EMPTY_BLOCK_TYPE, false);
         endsSegment = false;
@@ -343,6 +354,8 @@ export function segmentFunctionBody(body: WasmReader, shape: ModuleShape): BodyS
     addsElse,
     addsElseJoin,
     instructions,
+    declaredLocals,
+    catchesExceptions,
   };
 }
 
