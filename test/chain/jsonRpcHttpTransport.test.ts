@@ -1,5 +1,6 @@
 // jsonRpcHttpTransport under viem against a hand-written JSON-RPC server: the request on the wire, results,
-// the node's errors mapped by viem (a revert decoded to its custom error), retries, timeouts; then the dev chain.
+// the node's errors mapped by viem (a revert decoded to its custom error), retries, timeouts, batches of calls
+// made together; then the dev chain.
 import assert from "node:assert/strict";
 import { createServer, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
@@ -27,6 +28,7 @@ interface RpcCall {
 }
 
 type Respond = (call: RpcCall, res: ServerResponse) => void;
+type RespondBatch = (calls: RpcCall[], res: ServerResponse) => void;
 
 const abi = parseAbi(["error Nope(uint256 x)", "function value() view returns (uint256)"]);
 const CONTRACT = "0x5FbDB2315678afecb367f032d93F642f64180aa3";
@@ -44,16 +46,24 @@ describe("jsonRpcHttpTransport against a JSON-RPC server", () => {
   let server: Server;
   let url: string;
   let calls: RpcCall[];
+  /** Every request's body: a call, or an array of calls (a batch). */
+  let requests: Array<RpcCall | RpcCall[]>;
   let respond: Respond;
+  let respondBatch: RespondBatch;
 
   before(async () => {
     server = createServer((req, res) => {
       const chunks: Buffer[] = [];
       req.on("data", (chunk: Buffer) => chunks.push(chunk));
       req.on("end", () => {
-        const call = JSON.parse(Buffer.concat(chunks).toString("utf8")) as RpcCall;
-        calls.push(call);
-        respond(call, res);
+        const body = JSON.parse(Buffer.concat(chunks).toString("utf8")) as RpcCall | RpcCall[];
+        requests.push(body);
+        if (!Array.isArray(body)) {
+          calls.push(body);
+          return respond(body, res);
+        }
+        calls.push(...body);
+        respondBatch(body, res);
       });
     });
     await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
@@ -68,7 +78,9 @@ describe("jsonRpcHttpTransport against a JSON-RPC server", () => {
   );
   beforeEach(() => {
     calls = [];
+    requests = [];
     respond = (call, res) => json(res, 200, failure(call, { code: -32601, message: "method not found" }));
+    respondBatch = (batch, res) => json(res, 200, batch.map((call) => failure(call, { code: -32601, message: "method not found" })));
   });
 
   function client(params: Parameters<typeof jsonRpcHttpTransport>[1] = { retryDelayMs: 1 }) {
@@ -161,6 +173,61 @@ describe("jsonRpcHttpTransport against a JSON-RPC server", () => {
       assert.deepEqual(ours, theirs);
     });
   }
+
+  /** Balances of `n` distinct addresses, asked in one turn of the event loop. */
+  function balances(c: ReturnType<typeof client>, n: number, from = 0) {
+    return Promise.all(Array.from({ length: n }, (_, i) => c.getBalance({ address: `0x${(from + i + 1).toString(16).padStart(40, "0")}` })));
+  }
+  /** Answers a balance call with the address's last byte, in wei. */
+  const balanceReply = (call: RpcCall) => ({ jsonrpc: "2.0", id: call.id, result: `0x${((call.params as string[])[0] ?? "").slice(-2)}` });
+
+  it("sends calls made together as one batch, matching each reply to its call by id whatever the order", async () => {
+    respondBatch = (batch, res) => json(res, 200, batch.map(balanceReply).reverse());
+    assert.deepEqual(await balances(client(), 5), [1n, 2n, 3n, 4n, 5n]);
+    assert.equal(requests.length, 1);
+    assert.ok(Array.isArray(requests[0]) && requests[0].length === 5);
+    assert.equal(new Set(calls.map((c) => c.id)).size, 5, "each call has its own id");
+  });
+
+  it("splits calls made together into batches of at most maxBatchSize", async () => {
+    respondBatch = (batch, res) => json(res, 200, batch.map(balanceReply));
+    const results = await balances(client({ maxBatchSize: 20 }), 45);
+    assert.deepEqual(results, Array.from({ length: 45 }, (_, i) => BigInt(i + 1)));
+    assert.deepEqual(requests.map((r) => (Array.isArray(r) ? r.length : 1)), [20, 20, 5]);
+  });
+
+  it("fails only the call whose reply in the batch is an error, and a call with no reply at all", async () => {
+    respondBatch = (batch, res) =>
+      json(res, 200, batch.slice(0, 2).map((call, i) => (i === 1 ? failure(call, { code: -32602, message: "bad address" }) : balanceReply(call))));
+    const c = client({ retryCount: 0 });
+    const results = await Promise.allSettled(Array.from({ length: 3 }, (_, i) => c.getBalance({ address: `0x${(i + 1).toString(16).padStart(40, "0")}` })));
+    assert.equal(results[0]?.status, "fulfilled");
+    assert.equal(results[0]?.status === "fulfilled" && results[0].value, 1n);
+    assert.ok(results[1]?.status === "rejected" && String(results[1].reason).includes("bad address"), String((results[1] as PromiseRejectedResult).reason));
+    assert.ok(results[2]?.status === "rejected" && String(results[2].reason).includes("not a JSON-RPC response"));
+  });
+
+  it("calls a node that refuses batches one call at a time, from then on", async () => {
+    respondBatch = (_batch, res) => json(res, 200, { jsonrpc: "2.0", id: null, error: { code: -32600, message: "batch requests are not supported" } });
+    respond = (call, res) => json(res, 200, balanceReply(call));
+    // Settings of its own, so that no other test's client shares this batcher.
+    const c = client({ maxBatchSize: 7 });
+    assert.deepEqual(await balances(c, 3), [1n, 2n, 3n]);
+    assert.deepEqual(requests.map((r) => (Array.isArray(r) ? r.length : 1)), [3, 1, 1, 1]);
+    requests = [];
+    assert.deepEqual(await balances(c, 3, 3), [4n, 5n, 6n]);
+    assert.deepEqual(requests.map((r) => (Array.isArray(r) ? r.length : 1)), [1, 1, 1]);
+  });
+
+  it("fails every call of a batch whose request fails, each with its own body", async () => {
+    respondBatch = (_batch, res) => {
+      res.writeHead(502);
+      res.end("bad gateway");
+    };
+    const c = client({ retryCount: 0 });
+    const results = await Promise.allSettled(Array.from({ length: 2 }, (_, i) => c.getBalance({ address: `0x${(i + 1).toString(16).padStart(40, "0")}` })));
+    for (const r of results) assert.ok(r.status === "rejected" && r.reason instanceof BaseError && /502|bad gateway/i.test(String(r.reason)), r.status === "rejected" ? String(r.reason) : "fulfilled");
+  });
 
   it("refuses a reply that is JSON but not a JSON-RPC response, saying so", async () => {
     respond = (_call, res) => json(res, 200, null);
