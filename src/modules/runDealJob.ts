@@ -4,7 +4,8 @@
 // sandbox stopped where another honest run might not have (the wall clock, the host's stack or memory, a crash, any
 // limit of an engine not metered exactly) is no result: it comes back as `failed`, for the caller to post nothing
 // (the provider) or not to rule on it (the mediator).
-import { mkdir, readFile, writeFile } from "node:fs/promises";
+import { readFileSync } from "node:fs";
+import { mkdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { CID } from "multiformats/cid";
 import { hexToBytes, keccak256, type Hex } from "viem";
@@ -215,7 +216,9 @@ async function runAndStore(
     run = await limitResult(jobDir, error.limit, instructions, started);
   }
   const { cid: resultCid } = await addDirectory({ blockstore, path: run.resultDir });
-  const stdout = await readFile(join(run.resultDir, "stdout"));
+  // Synchronous, as the job folder's other small-file work is (see runWasmJob.ts): one call instead of four trips
+  // through libuv's thread pool.
+  const stdout = readFileSync(join(run.resultDir, "stdout"));
   return {
     kind: "result",
     resultCid,

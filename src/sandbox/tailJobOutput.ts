@@ -2,6 +2,7 @@
 // (the resource provider forwards them to the solver). Both engines write the job's output straight to these files
 // (wasm through WASI's fds, js through the host's pipes), so reading what they have grown by is all it takes, and
 // the run itself is untouched: the result is the same whether anyone watches or not.
+import { closeSync, openSync, readSync } from "node:fs";
 import { open, type FileHandle } from "node:fs/promises";
 import { join } from "node:path";
 
@@ -48,14 +49,37 @@ export function tailJobOutput(params: TailJobOutputParameters): OutputTail {
     looking = looking.then(lookOnce);
   }, intervalMs);
 
+  /**
+   * The last look, once the job has stopped writing: synchronous, because most jobs end before the first timed
+   * look, and for them this is the only one. Opening, reading and closing two small files through libuv's thread
+   * pool cost several times what the reads do, on every job.
+   */
+  const lastLook = () => {
+    for (const s of streams) {
+      let fd: number | undefined;
+      try {
+        fd = openSync(s.path, "r");
+        const buffer = Buffer.allocUnsafe(maxRead);
+        const bytesRead = readSync(fd, buffer, 0, maxRead, s.offset);
+        if (bytesRead === 0) continue;
+        s.offset += bytesRead;
+        params.onOutput(s.name, buffer.subarray(0, bytesRead));
+      } catch {
+        // Not made, or gone with the job folder: nothing to show.
+      } finally {
+        if (fd !== undefined) closeSync(fd);
+      }
+    }
+  };
+
   return {
     async stop() {
       if (stopped) return;
       stopped = true;
       clearInterval(timer);
       await looking;
-      await lookOnce();
       for (const s of streams) await s.handle?.close().catch(() => {});
+      lastLook();
     },
   };
 }
