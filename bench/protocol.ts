@@ -8,7 +8,8 @@
 //   children starting, code compiling, every lane's first chain read) and the drain; the rate over the whole run
 //   is reported beside it.
 //
-// Run alone with `node bench/protocol.ts`.
+// Run alone with `node bench/protocol.ts` (RUNS= latency runs, JOBS= throughput jobs; PHASES=throughput, or any
+// comma-separated subset of latency,throughput,indexed, runs only those, for profiling one).
 import { once } from "node:events";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
@@ -85,8 +86,15 @@ async function withNetwork<T>(providers: number, slots: number, fn: (net: Embedd
 }
 
 export async function measureProtocol(params: { runs?: number; jobs?: number } = {}): Promise<ProtocolFigures> {
-  const runs = params.runs ?? 100;
-  const latency = await withNetwork(2, 4, async (net, home) => {
+  const latency = await measureLatency(params.runs ?? 100);
+  const throughput = await measureThroughput(params.jobs ?? 3000);
+  const indexed = await measureIndexed(params.jobs ?? 3000);
+  return { latency, throughput, indexed };
+}
+
+/** cowsay, one run after another through the SDK: the latency figures. */
+export async function measureLatency(runs: number): Promise<ProtocolFigures["latency"]> {
+  return withNetwork(2, 4, async (net, home) => {
     const client = await clientFor(net, home, 3, 4);
     for (let i = 0; i < 3; i++) await client.run("cowsay:v1", { Message: `warm-up ${i}` });
     const times: number[] = [];
@@ -100,16 +108,19 @@ export async function measureProtocol(params: { runs?: number; jobs?: number } =
     const sorted = [...times].sort((a, b) => a - b);
     return { runs, medianMs: percentile(sorted, 50), p99Ms: percentile(sorted, 99), minMs: sorted[0] ?? NaN, maxMs: sorted.at(-1) ?? NaN };
   });
+}
 
-  // Roles in separate threads, as they are separate processes in a real network: the chain, solver and mediator
-  // here; the resource providers in one worker; the job creators in another.
-  const jobs = params.jobs ?? 3000;
+/**
+ * Roles in separate threads, as they are separate processes in a real network: the chain, solver and mediator
+ * here; the resource providers in one worker; the job creators in another. `onRunning` is called once jobs flow.
+ */
+async function runThroughput(net: EmbeddedNetwork, home: string, jobs: number, onRunning?: () => void): Promise<ProtocolFigures["throughput"]> {
   const margin = Math.min(500, Math.floor(jobs / 6));
   const window = { from: margin, to: jobs - margin };
   const providers = [4, 5, 6, 7];
   const creators = [3, 11, 12, 13];
   const lanesPerCreator = 32;
-  const runThroughput = async (net: EmbeddedNetwork, home: string, onRunning?: () => void) => {
+  {
     const providerWorker = new Worker(new URL("./workers/providers.ts", import.meta.url), {
       workerData: { network: net.network, accounts: providers, home, slots: 64 },
     });
@@ -131,9 +142,17 @@ export async function measureProtocol(params: { runs?: number; jobs?: number } =
       seconds: done.seconds,
       jobsPerSecond: jobs / done.seconds,
     };
-  };
-  const throughput = await withNetwork(0, 0, (net, home) => runThroughput(net, home));
-  const indexed = await withNetwork(0, 0, async (net, home) => {
+  }
+}
+
+/** The throughput figures: `jobs` through 4 providers from 4 creators. */
+export function measureThroughput(jobs: number): Promise<ProtocolFigures["throughput"]> {
+  return withNetwork(0, 0, (net, home) => runThroughput(net, home, jobs));
+}
+
+/** The same run with an indexer following the chain in its own thread: its lag, and the rate beside it. */
+export function measureIndexed(jobs: number): Promise<ProtocolFigures["indexed"]> {
+  return withNetwork(0, 0, async (net, home) => {
     const indexerWorker = new Worker(new URL("./workers/indexer.ts", import.meta.url), { workerData: { network: net.network, home } });
     const [{ url }] = (await once(indexerWorker, "message")) as [{ url: string }];
     const stats = async () => (await (await fetch(`${url}/api/v1/stats`)).json()) as { lagBlocks: number; indexedBlock: number; deals: { byPhase: { closed: number } } };
@@ -154,7 +173,7 @@ export async function measureProtocol(params: { runs?: number; jobs?: number } =
       }
     };
     let sampler: Promise<void> | undefined;
-    const run = await runThroughput(net, home, () => {
+    const run = await runThroughput(net, home, jobs, () => {
       sampling = true;
       sampler = sample();
     });
@@ -175,10 +194,15 @@ export async function measureProtocol(params: { runs?: number; jobs?: number } =
       catchUpMs,
     };
   });
-  return { latency, throughput, indexed };
 }
 
 if (import.meta.main) {
-  const figures = await measureProtocol({ runs: Number(process.env.RUNS ?? 100), jobs: Number(process.env.JOBS ?? 3000) });
+  const runs = Number(process.env.RUNS ?? 100);
+  const jobs = Number(process.env.JOBS ?? 3000);
+  const phases = new Set((process.env.PHASES ?? "latency,throughput,indexed").split(","));
+  const figures: Partial<ProtocolFigures> = {};
+  if (phases.has("latency")) figures.latency = await measureLatency(runs);
+  if (phases.has("throughput")) figures.throughput = await measureThroughput(jobs);
+  if (phases.has("indexed")) figures.indexed = await measureIndexed(jobs);
   console.log(JSON.stringify(figures, null, 2));
 }
