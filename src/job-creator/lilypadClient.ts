@@ -41,6 +41,7 @@ import { DEFAULT_JOB_TERMS, type JobTerms } from "./jobTerms.ts";
 
 import { LanePool } from "./lanePool.ts";
 import { checkResult, downloadResult, readResultStdout, type ResultVerdict as Verdict } from "./checkResult.ts";
+import { retryWhileBusy } from "./retryWhileBusy.ts";
 import { revokeJobOffers } from "./revokeJobOffers.ts";
 
 export { DEFAULT_JOB_TERMS, type JobTerms };
@@ -232,11 +233,14 @@ export class LilypadClient {
       listening = dealId;
       const body = { offer, signature, inputs, resources: options.resources ?? manifest.resources, deadline: now + terms.matchTimeout };
       await events.ready();
-      // Over the authenticated socket; over signed HTTP if the socket dropped meanwhile.
-      await events.submitJob(body).catch((error: unknown) => {
-        if (error instanceof SolverRequestError && error.code === "SOLVER_UNREACHABLE") return this.#solver.submitJob(body);
-        throw error;
-      });
+      // Over the authenticated socket; over signed HTTP if the socket dropped meanwhile; again while the solver
+      // says it is saturated.
+      await retryWhileBusy(() =>
+        events.submitJob(body).catch((error: unknown) => {
+          if (error instanceof SolverRequestError && error.code === "SOLVER_UNREACHABLE") return this.#solver.submitJob(body);
+          throw error;
+        }),
+      );
       stream.push({ type: "submitted", dealId });
       const result = this.#follow({ dealId, offer, inputs, manifest, moduleCid: id.cid, options, stream, started, inbox, setDeliver: (d) => (deliver = d), unopened }).then(
         (result) => {

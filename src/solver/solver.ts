@@ -36,7 +36,7 @@ import { resourceTermsFor } from "../core/market/resourceTerms.ts";
 import { ACTIVE_STATUSES, SolverStore, type JobsFilter, type StoredCapacity, type StoredJob } from "./solverStore.ts";
 import { offerIdByLoad } from "./offerIdByLoad.ts";
 import { SolverError } from "./solverError.ts";
-import { SolverErrorCode } from "../core/api/solverErrors.ts";
+import { BUSY_RETRY_AFTER_SECONDS, SolverErrorCode } from "../core/api/solverErrors.ts";
 
 export interface SolverParameters {
   conn: ChainConnection;
@@ -54,7 +54,21 @@ export interface SolverParameters {
   maxBatch?: number;
   /** Where its figures go (default: a registry of its own). */
   metrics?: RoleMetrics;
+  /** Most unfinished jobs held (default DEFAULT_MAX_ACTIVE_JOBS); past it a submission is told SOLVER_BUSY. */
+  maxActiveJobs?: number;
+  /**
+   * Most submissions being checked at once (each waits on chain reads; default DEFAULT_MAX_CHECKING); past it a
+   * submission is told SOLVER_BUSY at once instead of joining a queue whose answers would come too late.
+   */
+  maxChecking?: number;
 }
+
+/**
+ * Saturation bounds. A burst of 10,000 submissions over 1,000 sockets is checked and queued within them (see
+ * bench/load.ts); beyond them the answer is SOLVER_BUSY (HTTP 503 with Retry-After), which the SDK retries.
+ */
+export const DEFAULT_MAX_ACTIVE_JOBS = 50_000;
+export const DEFAULT_MAX_CHECKING = 20_000;
 
 interface Proposal {
   provider: Address;
@@ -84,6 +98,8 @@ export class Solver {
   readonly #metrics: RoleMetrics;
   /** Jobs still in play, by deal id: the store holds the truth, this is its working copy. */
   readonly #jobs = new Map<Hex, StoredJob>();
+  /** Submissions between their arrival and their answer. */
+  #checking = 0;
   readonly #capacity = new Map<Address, StoredCapacity>();
   /** Lower-case provider address -> unix seconds its penalty ends. */
   readonly #penalized = new Map<string, number>();
@@ -150,6 +166,23 @@ export class Solver {
 
   /** Validates and queues a job; the returned record says where it is. */
   async submitJob(submitter: Address, body: SubmitJobBody): Promise<JobRecord> {
+    const maxActive = this.#p.maxActiveJobs ?? DEFAULT_MAX_ACTIVE_JOBS;
+    const maxChecking = this.#p.maxChecking ?? DEFAULT_MAX_CHECKING;
+    if (this.#jobs.size >= maxActive || this.#checking >= maxChecking) {
+      throw new SolverError(
+        SolverErrorCode.solverBusy,
+        `the solver is saturated (${this.#jobs.size} jobs unfinished, ${this.#checking} submissions being checked); try again in ${BUSY_RETRY_AFTER_SECONDS} s`,
+      );
+    }
+    this.#checking++;
+    try {
+      return await this.#checkAndQueue(submitter, body);
+    } finally {
+      this.#checking--;
+    }
+  }
+
+  async #checkAndQueue(submitter: Address, body: SubmitJobBody): Promise<JobRecord> {
     const { offer } = body;
     const now = this.#now();
     const dealId = jobOfferDigest(domainOf(this.#p.conn), offer);
@@ -188,7 +221,7 @@ export class Solver {
       );
     }
     // Checked again with no await before the insert: a duplicate or a rival in the lane may have arrived meanwhile.
-    if (this.#store.getJob(dealId)) return this.submitJob(submitter, body);
+    if (this.#store.getJob(dealId)) return this.#checkAndQueue(submitter, body);
     if (this.#store.laneWaiting(offer.creator, offer.lane)) {
       throw new SolverError(SolverErrorCode.laneBusy, `lane ${offer.lane} of ${offer.creator} already has a job waiting`);
     }

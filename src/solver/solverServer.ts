@@ -27,7 +27,7 @@ import type { ChainConnection } from "../chain/chainConnection.ts";
 import type { Logger } from "../core/logger.ts";
 import { Solver } from "./solver.ts";
 import { SolverError } from "./solverError.ts";
-import { authErrorCode, SolverErrorCode } from "../core/api/solverErrors.ts";
+import { authErrorCode, BUSY_RETRY_AFTER_SECONDS, SolverErrorCode } from "../core/api/solverErrors.ts";
 import { SolverStore } from "./solverStore.ts";
 import { advertisedUrlFor } from "../net/advertisedUrl.ts";
 import { mkdtemp, rm } from "node:fs/promises";
@@ -64,6 +64,9 @@ export interface StartSolverParameters {
   uploadQuotaBytes?: number;
   /** Where its figures go, served at /metrics (default: a registry of its own). */
   metrics?: RoleMetrics;
+  /** Saturation bounds (see Solver): past them a submission is answered SOLVER_BUSY. */
+  maxActiveJobs?: number;
+  maxChecking?: number;
 }
 
 /** 1 GiB a day per account. */
@@ -137,6 +140,8 @@ export async function startSolver(params: StartSolverParameters): Promise<Runnin
     metrics,
     now,
     proposalTimeoutMs: params.proposalTimeoutMs,
+    maxActiveJobs: params.maxActiveJobs,
+    maxChecking: params.maxChecking,
     isConnected: (address) => (sockets.get(address)?.size ?? 0) > 0,
     deliver: (address, message) => {
       const open = sockets.get(address);
@@ -158,6 +163,7 @@ export async function startSolver(params: StartSolverParameters): Promise<Runnin
   // Every error answer goes out through here, so each is counted by its code once.
   const answerError = (reply: FastifyReply, status: number, code: SolverErrorCode, message: string) => {
     metrics.error(code);
+    if (code === SolverErrorCode.solverBusy) reply.header("retry-after", String(BUSY_RETRY_AFTER_SECONDS));
     return reply.status(status).send({ code, message });
   };
   app.setErrorHandler((error, request, reply) => {

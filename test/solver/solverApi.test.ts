@@ -17,7 +17,7 @@ import { jobOfferDigest, signJobOffer } from "../../src/chain/offers.ts";
 import { startDevChain, type DevChain } from "../../src/devnet/startDevChain.ts";
 import { domainOf } from "../../src/chain/verifyOffers.ts";
 import { authHeaders, signRequest, type AuthScope } from "../../src/core/api/requestAuth.ts";
-import { API_PREFIX, HELLO_REQUEST, type SubmitJobBodyInput } from "../../src/core/api/solverProtocol.ts";
+import { API_PREFIX, HELLO_REQUEST, submitJobBodySchema, type SubmitJobBodyInput } from "../../src/core/api/solverProtocol.ts";
 import { toWire, toWireJson } from "../../src/core/api/wire.ts";
 import { jobOfferSchema, ZERO_ADDRESS, type JobOffer } from "../../src/core/dealTypes.ts";
 import { createLogger } from "../../src/core/logger.ts";
@@ -47,6 +47,7 @@ interface Answer {
   /** The parsed body (undefined when empty). */
   json: any;
   contentType: string | null;
+  retryAfter: string | null;
 }
 
 let dev: DevChain;
@@ -65,13 +66,14 @@ const account = (index: number): LocalAccount => conn(index).account;
 const address = (index: number): Address => conn(index).address;
 const mediator = () => address(DevAccountIndex.mediator);
 
-async function newSolver(databasePath: string): Promise<RunningSolver> {
+async function newSolver(databasePath: string, bounds: { maxActiveJobs?: number; maxChecking?: number } = {}): Promise<RunningSolver> {
   const solver = await startSolver({
     conn: conn(DevAccountIndex.solver),
     databasePath,
     log: createLogger({ role: "solver", level: "silent" }),
     host: "127.0.0.1",
     port: 0,
+    ...bounds,
   });
   running.add(solver);
   return solver;
@@ -122,7 +124,7 @@ async function send(base: string, method: string, path: string, body: string | u
       assert.fail(`${method} ${path} answered ${response.status} with a body that is not JSON: ${text.slice(0, 200)}`);
     }
   }
-  return { status: response.status, json, contentType: response.headers.get("content-type") };
+  return { status: response.status, json, contentType: response.headers.get("content-type"), retryAfter: response.headers.get("retry-after") };
 }
 
 /**
@@ -580,6 +582,44 @@ describe("solver API", () => {
       const listAfter = await call(base, account(CREATOR), "GET", `${JOBS}?limit=1000`);
       assert.deepEqual(listAfter.json, listBefore.json);
     });
+  });
+});
+
+describe("saturation", () => {
+  it("answers SOLVER_BUSY (503 with Retry-After) past its bound of unfinished jobs, over HTTP and the socket, keeping nothing of it", async () => {
+    const busy = await newSolver(join(dir, "busy", "solver.db"), { maxActiveJobs: 2 });
+    await submitOk(busy.url, await makeJob());
+    await submitOk(busy.url, await makeJob());
+    const third = await makeJob();
+    const answer = await submit(busy.url, third);
+    assertError(answer, 503, "SOLVER_BUSY");
+    assert.match(answer.json.message, /saturated.*try again in 2 s/);
+    assert.equal(answer.retryAfter, "2");
+
+    const socket = openTestSocket(busy.url);
+    await socket.opened;
+    socket.ws.send(JSON.stringify(await hello(account(CREATOR))));
+    assert.equal((await socket.nextMessage(0)).type, "welcome");
+    socket.ws.send(toWireJson({ type: "job.submit", requestId: "r-1", job: third.body }));
+    const refused = await socket.nextMessage(1);
+    assert.deepEqual([refused.type, refused.code, refused.requestId], ["error", "SOLVER_BUSY", "r-1"]);
+    socket.ws.close();
+    await socket.closed();
+
+    assertError(await getJob(busy.url, third.dealId), 404, "NOT_FOUND", "the refused job was not kept");
+    await closeSolver(busy);
+  });
+
+  it("answers SOLVER_BUSY at once past its bound of submissions being checked, and takes them again after", async () => {
+    const busy = await newSolver(join(dir, "checking", "solver.db"), { maxChecking: 1 });
+    // What the server hands the solver: the bodies as its schema parses them.
+    const [first, second] = [submitJobBodySchema.parse((await makeJob()).body), submitJobBodySchema.parse((await makeJob()).body)];
+    // The first is still waiting on its chain reads when the second arrives.
+    const checking = busy.solver.submitJob(address(CREATOR), first);
+    await assert.rejects(busy.solver.submitJob(address(CREATOR), second), (error: unknown) => (error as { code?: string }).code === "SOLVER_BUSY");
+    assert.equal((await checking).status, "queued");
+    assert.equal((await busy.solver.submitJob(address(CREATOR), second)).status, "queued");
+    await closeSolver(busy);
   });
 });
 

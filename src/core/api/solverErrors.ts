@@ -12,6 +12,8 @@ export const SolverErrorCode = {
   notFound: "NOT_FOUND",
   forbidden: "FORBIDDEN",
   internal: "INTERNAL",
+  /** Saturated: retryable, after the Retry-After the HTTP answer carries (the SDK retries by itself). */
+  solverBusy: "SOLVER_BUSY",
   // Signed requests (requestAuth.ts): AUTH_ and the failure.
   authMissing: "AUTH_MISSING",
   authMalformed: "AUTH_MALFORMED",
@@ -46,6 +48,7 @@ const STATUS: Partial<Record<SolverErrorCode, number>> = {
   NOT_FOUND: 404,
   FORBIDDEN: 403,
   INTERNAL: 500,
+  SOLVER_BUSY: 503,
   AUTH_MISSING: 401,
   AUTH_MALFORMED: 401,
   AUTH_EXPIRED: 401,
@@ -56,6 +59,9 @@ const STATUS: Partial<Record<SolverErrorCode, number>> = {
   PROVIDER_PENALIZED: 403,
   UPLOAD_QUOTA: 429,
 };
+
+/** What a SOLVER_BUSY answer advises waiting before trying again (its Retry-After). */
+export const BUSY_RETRY_AFTER_SECONDS = 2;
 
 export function httpStatusOf(code: SolverErrorCode): number {
   return STATUS[code] ?? 400;
