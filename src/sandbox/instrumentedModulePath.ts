@@ -12,13 +12,16 @@ export interface InstrumentedModulePathParameters {
   wasm: Uint8Array;
   instructionBudget: bigint;
   maxMemoryPages: number;
+  /** The binary that keeps its count exact at a trap too (instrumentModule's `exactOnTrap`). */
+  exactOnTrap?: boolean;
 }
 
 /** Instrumentations in progress in this process, by target path: concurrent jobs of a new module share one. */
 const inProgress = new Map<string, Promise<string>>();
 
 export async function instrumentedModulePath(params: InstrumentedModulePathParameters): Promise<string> {
-  const path = join(params.cacheDir, `m${METERING_VERSION}-${params.moduleCid}-${params.instructionBudget}-${params.maxMemoryPages}.wasm`);
+  const variant = params.exactOnTrap ? "-exact" : "";
+  const path = join(params.cacheDir, `m${METERING_VERSION}-${params.moduleCid}-${params.instructionBudget}-${params.maxMemoryPages}${variant}.wasm`);
   if (existsSync(path)) return path;
   let pending = inProgress.get(path);
   if (!pending) {
@@ -33,6 +36,7 @@ async function instrument(params: InstrumentedModulePathParameters, path: string
     wasm: params.wasm,
     instructionBudget: params.instructionBudget,
     maxMemoryPages: params.maxMemoryPages,
+    exactOnTrap: params.exactOnTrap ?? false,
   });
   await mkdir(params.cacheDir, { recursive: true });
   // Written under a unique temporary name and renamed, so a concurrent reader (or another process writing the

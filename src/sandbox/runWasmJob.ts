@@ -1,7 +1,7 @@
 // Runs one job of a wasm module in the sandbox and lays out its result directory:
 //   stdout, stderr, exitCode, outputs/...
 // The same module, inputs and seed give the same bytes and the same instruction count on every machine.
-import { mkdirSync, writeFileSync } from "node:fs";
+import { mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import type { ModuleManifest } from "../core/moduleManifest.ts";
@@ -59,40 +59,57 @@ export async function runWasmJob(params: RunWasmJobParameters): Promise<RunWasmJ
   const resultDir = join(jobDir, "result");
   const inputsDir = join(jobDir, "inputs");
   const outputsDir = join(resultDir, "outputs");
-  // The job folder's own small files and folders are made synchronously: each call takes microseconds, where a
-  // trip through libuv's thread pool costs several times that in hand-offs, on every job.
-  mkdirSync(outputsDir, { recursive: true });
-  mkdirSync(inputsDir, { recursive: true });
-  await placeJobInputs({ manifest, inputs: params.inputs, inputFiles: params.inputFiles ?? {}, inputsDir });
   const stdinPath = join(jobDir, "stdin");
-  writeFileSync(stdinPath, manifest.invocation.stdin === undefined ? "" : fillTemplate(manifest.invocation.stdin, params.inputs));
+  /** Lays out the job folder as a run finds it: fresh inputs, stdin, an empty result folder. */
+  const prepare = async () => {
+    // The job folder's own small files and folders are made synchronously: each call takes microseconds, where a
+    // trip through libuv's thread pool costs several times that in hand-offs, on every job.
+    rmSync(resultDir, { recursive: true, force: true });
+    rmSync(inputsDir, { recursive: true, force: true });
+    mkdirSync(outputsDir, { recursive: true });
+    mkdirSync(inputsDir, { recursive: true });
+    await placeJobInputs({ manifest, inputs: params.inputs, inputFiles: params.inputFiles ?? {}, inputsDir });
+    writeFileSync(stdinPath, manifest.invocation.stdin === undefined ? "" : fillTemplate(manifest.invocation.stdin, params.inputs));
+  };
 
-  const wasmPath = await instrumentedModulePath({
-    cacheDir: params.cacheDir,
-    moduleCid: params.moduleCid,
-    wasm: params.wasm,
-    instructionBudget: budget,
-    maxMemoryPages: memoryPages,
-  });
   const env = Object.fromEntries(Object.entries(manifest.invocation.env).map(([k, v]) => [k, fillTemplate(v, params.inputs)]));
-  const reply = await params.pool.run(
-    {
-      cacheKey: wasmPath,
-      wasmPath,
-      args: manifest.invocation.args.map((a) => fillTemplate(a, params.inputs)),
-      env,
-      stdinPath,
-      stdoutPath: join(resultDir, "stdout"),
-      stderrPath: join(resultDir, "stderr"),
-      inputsDir,
-      outputsDir,
-      seed: Buffer.from(params.seed).toString("hex"),
-      outputBytes: manifest.limits.outputBytes,
-      instructionBudget: budget.toString(),
-      memoryPages,
-    },
-    manifest.limits.timeoutMs,
-  );
+  const run = async (exactOnTrap: boolean) => {
+    await prepare();
+    const wasmPath = await instrumentedModulePath({
+      cacheDir: params.cacheDir,
+      moduleCid: params.moduleCid,
+      wasm: params.wasm,
+      instructionBudget: budget,
+      maxMemoryPages: memoryPages,
+      exactOnTrap,
+    });
+    return params.pool.run(
+      {
+        cacheKey: wasmPath,
+        wasmPath,
+        args: manifest.invocation.args.map((a) => fillTemplate(a, params.inputs)),
+        env,
+        stdinPath,
+        stdoutPath: join(resultDir, "stdout"),
+        stderrPath: join(resultDir, "stderr"),
+        inputsDir,
+        outputsDir,
+        seed: Buffer.from(params.seed).toString("hex"),
+        outputBytes: manifest.limits.outputBytes,
+        instructionBudget: budget.toString(),
+        memoryPages,
+      },
+      manifest.limits.timeoutMs,
+    );
+  };
+  let reply = await run(false);
+  if (reply.outcome.kind === "trapped") {
+    // The fast binary's count is exact for every run but one that traps (see instrumentModule's exactOnTrap). The
+    // run is deterministic, so the same job run again with the exact binary, from a job folder laid out afresh,
+    // traps at the same place with the count the rule gives: a trap is priced like any other result, and a
+    // mediator finds the same number.
+    reply = await run(true);
+  }
   const exitCode = await exitCodeOf(reply.outcome, manifest, budget, join(resultDir, "stderr"));
   writeFileSync(join(resultDir, "exitCode"), `${exitCode}\n`);
   return {

@@ -17,6 +17,7 @@ import { FIXED_REALTIME_NS } from "../../src/sandbox/deterministicWasi.ts";
 import { runWasmJob, TRAP_EXIT_CODE } from "../../src/sandbox/runWasmJob.ts";
 import { SandboxPool } from "../../src/sandbox/sandboxPool.ts";
 import { manifestOf } from "./testManifest.ts";
+import { instrumentEveryInstruction, ORACLE_EXPORT } from "./metering/oracle.ts";
 import * as modules from "./watModules.ts";
 
 describe("wasm sandbox", () => {
@@ -90,6 +91,23 @@ describe("wasm sandbox", () => {
     const trapped = await run(modules.trap);
     assert.equal(trapped.exitCode, TRAP_EXIT_CODE);
     assert.match(await readFile(join(trapped.resultDir, "stderr"), "utf8"), /trapped: unreachable/);
+  });
+
+  it("prices a trap by the counting rule: the job runs again with the binary whose count is exact at a trap", async () => {
+    const wasm = modules.loopThenTrap(100_000);
+    const trapped = await run(wasm);
+    assert.equal(trapped.exitCode, TRAP_EXIT_CODE);
+    assert.equal(await readFile(join(trapped.resultDir, "stdout"), "utf8"), "working\n", "the output of one run, not two");
+    // The trap is the last instruction of its segment, so the rule's count is every instruction that executed:
+    // what the naive reference counter finds, running the module in this process.
+    const reference = await WebAssembly.instantiate(instrumentEveryInstruction(wasm), {
+      wasi_snapshot_preview1: new Proxy({}, { get: () => () => 0 }),
+    });
+    assert.throws(() => (reference.instance.exports._start as () => void)(), WebAssembly.RuntimeError);
+    const expected = BigInt((reference.instance.exports[ORACLE_EXPORT] as WebAssembly.Global).value as bigint);
+    assert.ok(expected > 500_000n, `${expected}`);
+    assert.equal(trapped.instructions, expected);
+    assert.equal((await run(wasm)).instructions, expected, "and every time");
   });
 
   it("stops an infinite loop at the instruction budget, deterministically", async () => {

@@ -110,6 +110,24 @@ export const clockAndRandom = wat(`(module ${WASI}
 export const trap = wat(`(module ${WASI}
   (func (export "_start") unreachable))`);
 
+/**
+ * Prints "working\n", then counts `n` down in a function that calls nothing and traps at the end: the fast
+ * binary's count is then short by the whole loop (see instrumentModule's exactOnTrap). (The global is for the
+ * reference counter, which needs a global section.)
+ */
+export const loopThenTrap = (n: number) =>
+  wat(`(module ${WASI}
+  (data (i32.const 0x200) "working\\n")
+  (global $unused (mut i32) (i32.const 0))
+  (func $spin (param $n i32)
+    (loop $l
+      (local.set $n (i32.sub (local.get $n) (i32.const 1)))
+      (br_if $l (local.get $n)))
+    unreachable)
+  (func (export "_start")
+    (drop (call $write (i32.const 1) (i32.const 0x200) (i32.const 8)))
+    (call $spin (i32.const ${n}))))`);
+
 /** Exits with 7 after writing to stderr. */
 export const exitSeven = wat(`(module ${WASI}
   (data (i32.const 0x200) "bad input\\n")

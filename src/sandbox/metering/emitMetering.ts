@@ -9,12 +9,18 @@ export interface MeteringTarget {
   /** Index of the mutable i64 instruction counter global. */
   counterGlobal: number;
   /**
-   * Index of the function's own i64 local mirroring the counter, or -1 where the function has none. Arithmetic
-   * and checks read the local, and every update is also stored to the global: the global is what the host and
-   * callees see (and what a trap leaves), always current, while the running sum stays in a register instead of
-   * a chain of loads and stores through memory. The local is reloaded on entry and after every call.
+   * Index of the function's own i64 local holding the running count, or -1 where the function has none (it
+   * catches exceptions: see meterFunctionBody.ts). Arithmetic and checks use the local, which lives in a register
+   * where the global is a load and a store through memory; the local is loaded from the global on entry and after
+   * every call, and stored to it before every instruction that leaves the frame (calls, returns, throws).
    */
   counterLocal: number;
+  /**
+   * Whether every charge is also stored to the global at once, so that a run that traps leaves the exact count
+   * of the counting rule there (see instrumentModule's `exactOnTrap`). Without it the global is current whenever
+   * control leaves a function, and a trap leaves it behind by what the trapping frames counted since.
+   */
+  storeEveryCharge: boolean;
   /** Index of the mutable i32 exhausted flag global. */
   exhaustedGlobal: number;
   /** The budget, already encoded as an i64.const immediate (signed LEB128). */
@@ -52,12 +58,26 @@ export function emitCounterGet(out: ByteWriter, target: MeteringTarget): void {
   }
 }
 
-/** Pops the new value of the counter into the global, and into the local mirroring it. */
+/** Pops the new value of the counter into the local holding it, or the global (or both: `storeEveryCharge`). */
 export function emitCounterSet(out: ByteWriter, target: MeteringTarget): void {
   if (target.counterLocal >= 0) {
+    if (!target.storeEveryCharge) {
+      out.byte(Op.localSet);
+      out.u32(target.counterLocal);
+      return;
+    }
     out.byte(Op.localTee);
     out.u32(target.counterLocal);
   }
+  out.byte(Op.globalSet);
+  out.u32(target.counterGlobal);
+}
+
+/** global = local: before control leaves the frame (nothing when the global is already current). */
+export function emitCounterStore(out: ByteWriter, target: MeteringTarget): void {
+  if (target.counterLocal < 0 || target.storeEveryCharge) return;
+  out.byte(Op.localGet);
+  out.u32(target.counterLocal);
   out.byte(Op.globalSet);
   out.u32(target.counterGlobal);
 }
@@ -88,6 +108,7 @@ export function emitBudgetCheck(out: ByteWriter, target: MeteringTarget): void {
   out.byte(Op.i64GtU);
   out.byte(Op.if);
   out.byte(EMPTY_BLOCK_TYPE);
+  emitCounterStore(out, target);
   emitRaiseFlag(out, target.exhaustedGlobal);
   out.byte(Op.unreachable);
   out.byte(Op.end);

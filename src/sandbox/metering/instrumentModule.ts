@@ -37,7 +37,8 @@ export const HOST_REFUSED_EXPORT = "__lilypad_host_refused";
 /**
  * Names the counting rule and the code the pass emits: instrumented binaries cached on disk are keyed by it, so
  * that a provider that upgrades never runs a binary counted by an older rule (and posts counts an upgraded
- * mediator does not reproduce), nor keeps running slower code. 3 counts exactly as 2 did, from a local.
+ * mediator does not reproduce), nor keeps running slower code. 3 counts exactly as 2 did, in a local of each
+ * function (with `exactOnTrap`, a trap too).
  */
 export const METERING_VERSION = 3;
 
@@ -56,6 +57,15 @@ export interface InstrumentModuleParameters {
   instructionBudget: bigint;
   /** The memory's maximum is lowered to this many 64 KiB pages; a module that starts larger is refused. */
   maxMemoryPages: number;
+  /**
+   * Keep the counter exact at a trap too (default false). A run that returns, exits through an import (WASI's
+   * proc_exit) or stops at its budget counts exactly either way. Without this, a function counts in a local and
+   * stores it to the counter only when control leaves the function, which is most of the metering's speed; a trap
+   * then leaves the counter short by what the trapping frames counted since. With it every charge is stored at
+   * once (about a quarter slower on tight loops), and the counter after a trap follows the counting rule. The
+   * sandbox runs the fast binary, and runs a job again with this one when it traps (runWasmJob.ts).
+   */
+  exactOnTrap?: boolean;
 }
 
 export interface InstrumentModuleResult {
@@ -135,6 +145,7 @@ export function instrumentModule(params: InstrumentModuleParameters): Instrument
           {
             counterGlobal,
             counterLocal: -1,
+            storeEveryCharge: params.exactOnTrap ?? false,
             exhaustedGlobal,
             budgetImmediate: budgetImmediate.toBytes(),
             importedFunctions,

@@ -40,7 +40,7 @@
 // budget is short of a charge even if it would have taken the exit and finished within budget.
 import type { ByteWriter } from "./byteWriter.ts";
 import { copyInstructions } from "./copyInstructions.ts";
-import { emitAdd, emitCharge, emitCounterReload, type MeteringTarget } from "./emitMetering.ts";
+import { emitAdd, emitCharge, emitCounterReload, emitCounterStore, type MeteringTarget } from "./emitMetering.ts";
 import { readU32 } from "./leb128.ts";
 import { EMPTY_BLOCK_TYPE, Op, ValType } from "./opcodes.ts";
 import { segmentFunctionBody } from "./segmentFunctionBody.ts";
@@ -81,8 +81,24 @@ export function meterFunctionBody(params: MeterFunctionBodyParameters): MeterFun
   const bodyStart = body.pos;
   // The module's own globals are exactly those numbered below the counter, which is appended after them.
   const segments = segmentFunctionBody(body, { globalCount: params.target.counterGlobal, importedFunctions: params.target.importedFunctions });
-  const { starts, counts, live, checks, brIfAt, brIfLabel, entersJoin, brIfJoin, isJoin, joinControlled, joinSegment, foldsThen, paysBackThen, addsElse, addsElseJoin } =
-    segments;
+  const {
+    starts,
+    counts,
+    live,
+    checks,
+    brIfAt,
+    brIfLabel,
+    entersJoin,
+    brIfJoin,
+    isJoin,
+    joinControlled,
+    joinSegment,
+    foldsThen,
+    paysBackThen,
+    addsElse,
+    addsElseJoin,
+    leavesAt,
+  } = segments;
   const n = starts.length;
 
   // Backwards, so that whatever a segment is charged for (the rest of its br_if chain, a join it enters) is known.
@@ -145,7 +161,15 @@ export function meterFunctionBody(params: MeterFunctionBodyParameters): MeterFun
     }
     const brIf = brIfAt[i]!;
     if (brIf < 0) {
-      copyInstructions(out, bytes, start, end, target);
+      // A segment whose last instruction leaves the frame stores the count first (a folded br_if never does: it
+      // targets a block inside the function).
+      const leaves = leavesAt[i]!;
+      if (leaves < 0 || counterLocal < 0) copyInstructions(out, bytes, start, end, target);
+      else {
+        copyInstructions(out, bytes, start, leaves, target);
+        emitCounterStore(out, target);
+        copyInstructions(out, bytes, leaves, end, target);
+      }
       continue;
     }
     copyInstructions(out, bytes, start, brIf, target);

@@ -76,6 +76,12 @@ export interface BodySegments {
   addsElseJoin: number[];
   /** Original instructions in the body. */
   instructions: number;
+  /**
+   * For each segment: the offset of its last instruction when that may take control out of this function's
+   * frame (a call of any kind, a return, a branch to the function's label, the final `end`, a throw), else -1.
+   * A counter kept in a local must be in the global before such an instruction runs.
+   */
+  leavesAt: number[];
   /** Locals the body declares (parameters not included). */
   declaredLocals: number;
   /**
@@ -114,6 +120,7 @@ const foldsThen: boolean[] = [];
 const paysBackThen: number[] = [];
 const addsElse: number[] = [];
 const addsElseJoin: number[] = [];
+const leavesAt: number[] = [];
 /** The control stack, innermost last; index 0 is the function's own frame. */
 const frameKinds: number[] = [];
 /** Whether a `br_if` to the frame's label may fold its fall-through (see `brIfAt`). */
@@ -151,6 +158,7 @@ export function segmentFunctionBody(body: WasmReader, shape: ModuleShape): BodyS
   paysBackThen.length = 0;
   addsElse.length = 0;
   addsElseJoin.length = 0;
+  leavesAt.length = 0;
   frameKinds.length = 0;
   frameFoldsBrIf.length = 0;
   frameTargeted.length = 0;
@@ -177,6 +185,7 @@ export function segmentFunctionBody(body: WasmReader, shape: ModuleShape): BodyS
     count++;
     let endsSegment = true;
     let mayReachHost = false;
+    let leaves = false;
     let foldableBrIf = false;
     let label = 0;
     let entered = -1;
@@ -273,10 +282,13 @@ export function segmentFunctionBody(body: WasmReader, shape: ModuleShape): BodyS
         mayReachHost = true;
         if (deadAtDepth === 0) deadAtDepth = frameKinds.length;
         break;
-      case Op.unreachable:
       case Op.throw:
       case Op.rethrow:
       case Op.throwRef:
+        leaves = true;
+        if (deadAtDepth === 0) deadAtDepth = frameKinds.length;
+        break;
+      case Op.unreachable:
         if (deadAtDepth === 0) deadAtDepth = frameKinds.length;
         break;
       case Op.brIf: {
@@ -295,6 +307,7 @@ export function segmentFunctionBody(body: WasmReader, shape: ModuleShape): BodyS
         break;
       case Op.call:
         mayReachHost = readU32({ bytes, pos: at + 1, end: body.pos }) < shape.importedFunctions;
+        leaves = true;
         break;
       case Op.callIndirect:
       case Op.callRef:
@@ -316,6 +329,9 @@ export function segmentFunctionBody(body: WasmReader, shape: ModuleShape): BodyS
     counts.push(count);
     live.push(segmentLive);
     checks.push(segmentStartsLoop || mayReachHost);
+    // Every instruction that may reach the host leaves this frame too (a return or a branch to the function's
+    // label, a call through a table or reference, a call to an import); so do calls of the module's own functions.
+    leavesAt.push(mayReachHost || leaves ? at : -1);
     brIfAt.push(foldableBrIf ? at : -1);
     brIfLabel.push(label);
     entersJoin.push(entered);
@@ -353,6 +369,7 @@ export function segmentFunctionBody(body: WasmReader, shape: ModuleShape): BodyS
     paysBackThen,
     addsElse,
     addsElseJoin,
+    leavesAt,
     instructions,
     declaredLocals,
     catchesExceptions,

@@ -109,8 +109,8 @@ describe("bulk memory and table instructions cost by size", () => {
     assert.equal(smallMemory[0], 0);
   });
 
-  it("a fill that traps out of bounds is charged its size all the same, and the trap is the module's own", async () => {
-    const m = await meter(BULK);
+  it("a fill that traps out of bounds is charged its size all the same (with exactOnTrap), and the trap is the module's own", async () => {
+    const m = await meter(BULK, { exactOnTrap: true });
     m.reset();
     assert.throws(() => m.call("fills", 1 << 20, 1), WebAssembly.RuntimeError);
     assert.equal(m.exhausted(), false);

@@ -292,22 +292,42 @@ describe("instruction counts", () => {
     assert.equal(counts.size, 1, `counts differ: ${[...counts]}`);
   });
 
-  it("charges a segment in full when the module traps inside it", async () => {
+  const DIVIDE = wat(`(module
+    (func $divide (export "divide") (param $d i32)
+      i32.const 1
+      local.get $d
+      i32.div_u
+      drop
+      nop
+      nop)
+    (func (export "loopThenDivide") (param $n i32) (param $d i32)
+      (loop $again
+        (local.set $n (i32.sub (local.get $n) (i32.const 1)))
+        (br_if $again (local.get $n)))
+      (call $divide (local.get $d))))`);
+
+  it("with exactOnTrap, charges a segment in full when the module traps inside it", async () => {
     // The division traps; the segment (div, drop, nop, nop, end) had been charged on entry.
-    const m = await meter(
-      wat(`(module
-        (func (export "divide") (param $d i32)
-          i32.const 1
-          local.get $d
-          i32.div_u
-          drop
-          nop
-          nop))`), // 7
-    );
+    const m = await meter(DIVIDE, { exactOnTrap: true });
     assert.equal(m.countOf("divide", 1), 7n);
     m.reset();
     assert.throws(() => m.call("divide", 0), WebAssembly.RuntimeError);
     assert.equal(m.count(), 7n);
     assert.equal(m.exhausted(), false);
+  });
+
+  it("without it, counts every run that returns alike, and leaves a trap's count short only by the trapping frames", async () => {
+    const fast = await meter(DIVIDE);
+    const exact = await meter(DIVIDE, { exactOnTrap: true });
+    const returned = exact.countOf("loopThenDivide", 1000, 1);
+    assert.equal(fast.countOf("loopThenDivide", 1000, 1), returned);
+    fast.reset();
+    exact.reset();
+    assert.throws(() => fast.call("loopThenDivide", 1000, 0), WebAssembly.RuntimeError);
+    assert.throws(() => exact.call("loopThenDivide", 1000, 0), WebAssembly.RuntimeError);
+    // The trap skips the final end only (the division's segment was charged in full).
+    assert.equal(exact.count(), returned - 1n);
+    // The caller stored its count before the call; the divide frame's 7 were still in its local at the trap.
+    assert.equal(fast.count(), returned - 1n - 7n);
   });
 });

@@ -43,8 +43,8 @@ export function disassemble(bytes: Uint8Array, features: Record<string, boolean>
 
 export const HUGE_BUDGET = (1n << 63n) - 1n;
 
-export function instrument(wasm: Uint8Array, instructionBudget = HUGE_BUDGET, maxMemoryPages = 1024): InstrumentModuleResult {
-  return instrumentModule({ wasm, instructionBudget, maxMemoryPages });
+export function instrument(wasm: Uint8Array, instructionBudget = HUGE_BUDGET, maxMemoryPages = 1024, exactOnTrap = false): InstrumentModuleResult {
+  return instrumentModule({ wasm, instructionBudget, maxMemoryPages, exactOnTrap });
 }
 
 /** A metered instance with typed access to its counter, flag and exports. */
@@ -62,8 +62,11 @@ export interface Metered {
   countOf(name: string, ...args: (number | bigint)[]): bigint;
 }
 
-export async function meter(wasm: Uint8Array, options: { budget?: bigint; maxMemoryPages?: number; imports?: WebAssembly.Imports } = {}): Promise<Metered> {
-  const result = instrument(wasm, options.budget ?? HUGE_BUDGET, options.maxMemoryPages ?? 1024);
+export async function meter(
+  wasm: Uint8Array,
+  options: { budget?: bigint; maxMemoryPages?: number; imports?: WebAssembly.Imports; exactOnTrap?: boolean } = {},
+): Promise<Metered> {
+  const result = instrument(wasm, options.budget ?? HUGE_BUDGET, options.maxMemoryPages ?? 1024, options.exactOnTrap);
   // Compiling first turns an invalid output into a CompileError that says what is wrong.
   const module = new WebAssembly.Module(result.wasm);
   const instance = await WebAssembly.instantiate(module, options.imports ?? {});
