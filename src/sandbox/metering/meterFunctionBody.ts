@@ -29,6 +29,14 @@
 // So a run that returns counts exactly. A trap has already been charged for the rest of the segment it happens
 // in and for what was folded into it: deterministic, but more than what executed.
 //
+// WHERE THE COUNT LIVES. Charges add to an i64 local of the function (a register), loaded from the counter global
+// on entry and after every call, and stored to the global before every instruction that takes control out of the
+// frame: calls of every kind, returns, branches to the function's label, the final `end`, throws. So the host,
+// and every callee, sees the exact count; a trap leaves the global short by what the frames on the stack counted
+// since their last store, unless the module was instrumented `exactOnTrap`, which stores every charge at once (the
+// sandbox runs a trapped job again that way: runWasmJob.ts). A body with a `try` or `try_table` keeps the count
+// in the global alone: a caught exception arrives by an edge where no code can reload a local.
+//
 // THE BUDGET. A charge is followed by `if (counter > budget) { exhausted = 1; unreachable }` when its segment
 // starts at the function entry or a loop header (so no loop or recursion escapes the check), or ends in an
 // instruction that may hand control to the host: returning or branching out of the function, a tail call, a call
