@@ -3,7 +3,7 @@
 // - latency: cowsay from `client.run` to the accepted, verified result, median and p99 over 100 runs one after
 //   another. Bar: median <= 300 ms, p99 <= 1 s.
 // - throughput: jobs per second through the whole protocol (offer, match, deal on chain, metered run, result on
-//   chain, download and verification, accept on chain) with 4 resource providers. Bar: >= 100. Sustained means
+//   chain, download and verification, accept on chain) with 4 resource providers. Bar: >= 200. Sustained means
 //   steady state: the rate between the 500th and the (jobs - 500)th completion, leaving out the ramp-up (sandbox
 //   children starting, code compiling, every lane's first chain read) and the drain; the rate over the whole run
 //   is reported beside it.
