@@ -2,7 +2,7 @@
 // (the resource provider forwards them to the solver). Both engines write the job's output straight to these files
 // (wasm through WASI's fds, js through the host's pipes), so reading what they have grown by is all it takes, and
 // the run itself is untouched: the result is the same whether anyone watches or not.
-import { closeSync, openSync, readSync } from "node:fs";
+import { closeSync, fstatSync, openSync, readSync } from "node:fs";
 import { open, type FileHandle } from "node:fs/promises";
 import { join } from "node:path";
 
@@ -15,7 +15,11 @@ export interface TailJobOutputParameters {
   onOutput: (stream: OutputStream, data: Uint8Array) => void;
   /** How often to look (ms). */
   intervalMs?: number;
-  /** The most bytes read per stream per look: a job writing faster is followed with a lag, never in one huge read. */
+  /**
+   * The most bytes read per stream per look: a job writing faster is followed with a lag, never in one huge read.
+   * Each look reads what the file has grown by, into a buffer of that size: a few hundred bytes of output are not
+   * worth a buffer of this size, outside Node's buffer pool, on every job.
+   */
   maxReadBytes?: number;
 }
 
@@ -35,8 +39,10 @@ export function tailJobOutput(params: TailJobOutputParameters): OutputTail {
     for (const s of streams) {
       try {
         s.handle ??= await open(s.path, "r");
-        const buffer = Buffer.alloc(maxRead);
-        const { bytesRead } = await s.handle.read(buffer, 0, maxRead, s.offset);
+        const wanted = Math.min(maxRead, (await s.handle.stat()).size - s.offset);
+        if (wanted <= 0) continue;
+        const buffer = Buffer.allocUnsafe(wanted);
+        const { bytesRead } = await s.handle.read(buffer, 0, wanted, s.offset);
         if (bytesRead === 0) continue;
         s.offset += bytesRead;
         params.onOutput(s.name, buffer.subarray(0, bytesRead));
@@ -59,8 +65,10 @@ export function tailJobOutput(params: TailJobOutputParameters): OutputTail {
       let fd: number | undefined;
       try {
         fd = openSync(s.path, "r");
-        const buffer = Buffer.allocUnsafe(maxRead);
-        const bytesRead = readSync(fd, buffer, 0, maxRead, s.offset);
+        const wanted = Math.min(maxRead, fstatSync(fd).size - s.offset);
+        if (wanted <= 0) continue;
+        const buffer = Buffer.allocUnsafe(wanted);
+        const bytesRead = readSync(fd, buffer, 0, wanted, s.offset);
         if (bytesRead === 0) continue;
         s.offset += bytesRead;
         params.onOutput(s.name, buffer.subarray(0, bytesRead));
