@@ -24,7 +24,7 @@ export function describeJobEvent(event: JobEvent): string | undefined {
     case "challenged":
       return `challenged (${event.reason}): the mediator re-runs the job`;
     case "waiting":
-      return undefined;
+      return event.for === "solver" ? `the solver is saturated: submitting again in ${event.retryInSeconds} s` : undefined;
     case "closed":
       return `deal closed: ${outcomeName(event.outcome)}`;
   }

@@ -320,7 +320,7 @@ function eventDetail(event: JobEvent): string | undefined {
     case "awaiting-result":
       return `result deadline in ${event.secondsLeft} s`;
     case "waiting":
-      return event.for;
+      return event.for === "solver" ? `solver saturated, submitting again in ${event.retryInSeconds} s` : event.for;
     case "closed":
       return `outcome ${event.outcome}`;
     default:

@@ -20,6 +20,8 @@ export type JobEvent =
   | { type: "accepted" }
   | { type: "challenged"; reason: string }
   | { type: "waiting"; for: "mediator" }
+  /** The solver answered SOLVER_BUSY: the same submission goes again in `retryInSeconds`. */
+  | { type: "waiting"; for: "solver"; retryInSeconds: number }
   | { type: "closed"; outcome: Outcome };
 
 export class JobEventStream implements AsyncIterable<JobEvent> {

@@ -235,11 +235,13 @@ export class LilypadClient {
       await events.ready();
       // Over the authenticated socket; over signed HTTP if the socket dropped meanwhile; again while the solver
       // says it is saturated.
-      await retryWhileBusy(() =>
-        events.submitJob(body).catch((error: unknown) => {
-          if (error instanceof SolverRequestError && error.code === "SOLVER_UNREACHABLE") return this.#solver.submitJob(body);
-          throw error;
-        }),
+      await retryWhileBusy(
+        () =>
+          events.submitJob(body).catch((error: unknown) => {
+            if (error instanceof SolverRequestError && error.code === "SOLVER_UNREACHABLE") return this.#solver.submitJob(body);
+            throw error;
+          }),
+        { onBusy: (_attempt, delayMs) => stream.push({ type: "waiting", for: "solver", retryInSeconds: delayMs / 1000 }) },
       );
       stream.push({ type: "submitted", dealId });
       const result = this.#follow({ dealId, offer, inputs, manifest, moduleCid: id.cid, options, stream, started, inbox, setDeliver: (d) => (deliver = d), unopened }).then(
