@@ -506,7 +506,10 @@ export class ResourceProvider {
           const opened: DealWork = work ?? { dealId: deal.dealId, deal: deal.deal, moduleId: deal.moduleId, inputsHash: deal.inputsHash, state: "proposed", result: emptyResult };
           opened.deal = deal.deal;
           this.#deals.set(opened.dealId, opened);
-          void this.#runIfStillOpen(opened);
+          // A deal this process signed the proposal of has just opened: only its own result deadline can close it,
+          // so it runs at once. One found in the history read at start may have closed since: the chain says first.
+          if (work?.proposedAt !== undefined) void this.#run(opened);
+          else void this.#runIfStillOpen(opened);
           break;
         }
         case "posted":
