@@ -209,6 +209,9 @@ export class Solver {
     }
     // Read together: one round trip (one JSON-RPC batch) instead of two.
     const [lane, available] = await Promise.all([laneStatus(this.#p.conn, offer.creator, offer.lane), availableInEscrow(this.#p.conn, offer.creator)]);
+    // The same job, submitted meanwhile by another party (a second relay) and perhaps opened already: the answer is
+    // the duplicate's, not its own lane's.
+    if (this.#store.getJob(dealId)) return this.#checkAndQueue(submitter, body);
     if (lane.state !== DealState.None && lane.state !== DealState.Closed) {
       throw new SolverError(SolverErrorCode.laneBusy, `lane ${offer.lane} of ${offer.creator} has an open deal on chain`);
     }
