@@ -89,24 +89,8 @@ export function meterFunctionBody(params: MeterFunctionBodyParameters): MeterFun
   const bodyStart = body.pos;
   // The module's own globals are exactly those numbered below the counter, which is appended after them.
   const segments = segmentFunctionBody(body, { globalCount: params.target.counterGlobal, importedFunctions: params.target.importedFunctions });
-  const {
-    starts,
-    counts,
-    live,
-    checks,
-    brIfAt,
-    brIfLabel,
-    entersJoin,
-    brIfJoin,
-    isJoin,
-    joinControlled,
-    joinSegment,
-    foldsThen,
-    paysBackThen,
-    addsElse,
-    addsElseJoin,
-    leavesAt,
-  } = segments;
+  const { starts, counts, live, checks, brIfAt, brIfLabel, entersJoin, brIfJoin, isJoin, joinControlled, joinSegment } = segments;
+  const { foldsThen, paysBackThen, addsElse, addsElseJoin, leavesAt } = segments;
   const n = starts.length;
 
   // Backwards, so that whatever a segment is charged for (the rest of its br_if chain, a join it enters) is known.
