@@ -3,7 +3,6 @@
 // (wasm through WASI's fds, js through the host's pipes), so reading what they have grown by is all it takes, and
 // the run itself is untouched: the result is the same whether anyone watches or not.
 import { closeSync, fstatSync, openSync, readSync } from "node:fs";
-import { open, type FileHandle } from "node:fs/promises";
 import { join } from "node:path";
 
 export type OutputStream = "stdout" | "stderr";
@@ -31,36 +30,16 @@ export interface OutputTail {
 export function tailJobOutput(params: TailJobOutputParameters): OutputTail {
   const intervalMs = params.intervalMs ?? 250;
   const maxRead = params.maxReadBytes ?? 64 * 1024;
-  const streams = (["stdout", "stderr"] as const).map((name) => ({ name, path: join(params.dir, name), offset: 0, handle: undefined as FileHandle | undefined }));
-  let looking: Promise<void> = Promise.resolve();
+  const streams = (["stdout", "stderr"] as const).map((name) => ({ name, path: join(params.dir, name), offset: 0 }));
   let stopped = false;
 
-  const lookOnce = async () => {
-    for (const s of streams) {
-      try {
-        s.handle ??= await open(s.path, "r");
-        const wanted = Math.min(maxRead, (await s.handle.stat()).size - s.offset);
-        if (wanted <= 0) continue;
-        const buffer = Buffer.allocUnsafe(wanted);
-        const { bytesRead } = await s.handle.read(buffer, 0, wanted, s.offset);
-        if (bytesRead === 0) continue;
-        s.offset += bytesRead;
-        params.onOutput(s.name, buffer.subarray(0, bytesRead));
-      } catch {
-        // Not made yet, or gone with the job folder: nothing to show.
-      }
-    }
-  };
-  const timer = setInterval(() => {
-    looking = looking.then(lookOnce);
-  }, intervalMs);
-
   /**
-   * The last look, once the job has stopped writing: synchronous, because most jobs end before the first timed
-   * look, and for them this is the only one. Opening, reading and closing two small files through libuv's thread
-   * pool cost several times what the reads do, on every job.
+   * Reads what each file has grown by, into a buffer of that size. Synchronous, as the job folder's other small-file
+   * work is (see runWasmJob.ts): most jobs end before the first timed look, so the one at `stop` is their only one,
+   * and opening, reading and closing two small files through libuv's thread pool cost several times the reads. A
+   * file is opened by its path each time, so a job run again (runWasmJob.ts, after a trap) is followed in its new files.
    */
-  const lastLook = () => {
+  const look = () => {
     for (const s of streams) {
       let fd: number | undefined;
       try {
@@ -73,21 +52,20 @@ export function tailJobOutput(params: TailJobOutputParameters): OutputTail {
         s.offset += bytesRead;
         params.onOutput(s.name, buffer.subarray(0, bytesRead));
       } catch {
-        // Not made, or gone with the job folder: nothing to show.
+        // Not made yet, or gone with the job folder: nothing to show.
       } finally {
         if (fd !== undefined) closeSync(fd);
       }
     }
   };
+  const timer = setInterval(look, intervalMs);
 
   return {
     async stop() {
       if (stopped) return;
       stopped = true;
       clearInterval(timer);
-      await looking;
-      for (const s of streams) await s.handle?.close().catch(() => {});
-      lastLook();
+      look();
     },
   };
 }
