@@ -60,12 +60,10 @@ export async function runWasmJob(params: RunWasmJobParameters): Promise<RunWasmJ
   const inputsDir = join(jobDir, "inputs");
   const outputsDir = join(resultDir, "outputs");
   const stdinPath = join(jobDir, "stdin");
-  /** Lays out the job folder as a run finds it: fresh inputs, stdin, an empty result folder. */
+  /** Lays out the job folder as a run finds it: inputs, stdin, an empty result folder. */
   const prepare = async () => {
     // The job folder's own small files and folders are made synchronously: each call takes microseconds, where a
     // trip through libuv's thread pool costs several times that in hand-offs, on every job.
-    rmSync(resultDir, { recursive: true, force: true });
-    rmSync(inputsDir, { recursive: true, force: true });
     mkdirSync(outputsDir, { recursive: true });
     mkdirSync(inputsDir, { recursive: true });
     await placeJobInputs({ manifest, inputs: params.inputs, inputFiles: params.inputFiles ?? {}, inputsDir });
@@ -108,6 +106,8 @@ export async function runWasmJob(params: RunWasmJobParameters): Promise<RunWasmJ
     // run is deterministic, so the same job run again with the exact binary, from a job folder laid out afresh,
     // traps at the same place with the count the rule gives: a trap is priced like any other result, and a
     // mediator finds the same number.
+    rmSync(resultDir, { recursive: true, force: true });
+    rmSync(inputsDir, { recursive: true, force: true });
     reply = await run(true);
   }
   const exitCode = await exitCodeOf(reply.outcome, manifest, budget, join(resultDir, "stderr"));
