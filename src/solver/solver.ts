@@ -209,8 +209,8 @@ export class Solver {
     }
     // Read together: one round trip (one JSON-RPC batch) instead of two.
     const [lane, available] = await Promise.all([laneStatus(this.#p.conn, offer.creator, offer.lane), availableInEscrow(this.#p.conn, offer.creator)]);
-    // The same job, submitted meanwhile by another party (a second relay) and perhaps opened already: the answer is
-    // the duplicate's, not its own lane's.
+    // From here to the insert there is no await. First the same job, submitted meanwhile by another party (a
+    // second relay) and perhaps opened already: the answer is the duplicate's, not its own lane's.
     if (this.#store.getJob(dealId)) return this.#checkAndQueue(submitter, body);
     if (lane.state !== DealState.None && lane.state !== DealState.Closed) {
       throw new SolverError(SolverErrorCode.laneBusy, `lane ${offer.lane} of ${offer.creator} has an open deal on chain`);
@@ -223,8 +223,7 @@ export class Solver {
         `${offer.creator} has ${available} wei available in escrow; this job needs ${offer.paymentCollateral} more than the ${reserved} its other jobs hold`,
       );
     }
-    // Checked again with no await before the insert: a duplicate or a rival in the lane may have arrived meanwhile.
-    if (this.#store.getJob(dealId)) return this.#checkAndQueue(submitter, body);
+    // Checked again: a rival in the lane may have arrived meanwhile.
     if (this.#store.laneWaiting(offer.creator, offer.lane)) {
       throw new SolverError(SolverErrorCode.laneBusy, `lane ${offer.lane} of ${offer.creator} already has a job waiting`);
     }
