@@ -67,7 +67,12 @@ class JsonRpcBatcher {
 
   #flush(): void {
     this.#scheduled = false;
-    const queue = this.#queue.filter((c) => !c.signal?.aborted || (c.reject(c.signal.reason), false));
+    const queue: PendingCall[] = [];
+    // A caller that gave up while its call waited is told so, and its call is not sent.
+    for (const call of this.#queue) {
+      if (call.signal?.aborted) call.reject(call.signal.reason);
+      else queue.push(call);
+    }
     this.#queue = [];
     const size = this.#batches ? this.#maxBatchSize : 1;
     for (let i = 0; i < queue.length; i += size) void this.#send(queue.slice(i, i + size));
