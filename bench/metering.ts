@@ -240,6 +240,16 @@ function counterOf(instance: WebAssembly.Instance): WebAssembly.Global {
   return instance.exports.__lilypad_instructions as WebAssembly.Global;
 }
 
+/** `run` on a metered instance, as a Subject's `metered`: its output and the instructions its counter gained. */
+function counted(instance: WebAssembly.Instance, run: () => string): Subject["metered"] {
+  const counter = counterOf(instance);
+  return () => {
+    const before = counter.value as bigint;
+    const output = run();
+    return { output, instructions: (counter.value as bigint) - before };
+  };
+}
+
 /** A workload calling one export of the WAT kernels. */
 function kernel(wabt: Wabt, id: string, name: string, call: (exports: WebAssembly.Exports) => number): Workload {
   const original = wabt.parseWat("workloads.wat", WORKLOADS_WAT, {}).toBinary({}).buffer;
@@ -252,15 +262,7 @@ function kernel(wabt: Wabt, id: string, name: string, call: (exports: WebAssembl
       const bytes = withNonce(original, nonce);
       const plain = (await WebAssembly.instantiate(bytes)).instance;
       const metered = (await WebAssembly.instantiate(instrumentModule({ wasm: bytes, instructionBudget: BUDGET, maxMemoryPages: 64 }).wasm)).instance;
-      const counter = counterOf(metered);
-      return {
-        plain: () => String(call(plain.exports)),
-        metered: () => {
-          const before = counter.value as bigint;
-          const output = String(call(metered.exports));
-          return { output, instructions: (counter.value as bigint) - before };
-        },
-      };
+      return { plain: () => String(call(plain.exports)), metered: counted(metered, () => String(call(metered.exports))) };
     },
   };
 }
@@ -325,16 +327,7 @@ function wabtWorkload(functions: number, times: number): Workload {
       };
       const plain = await loadWabt(false, nonce);
       const metered = await loadWabt(true, nonce);
-      const run = job(metered.wabt);
-      const counter = counterOf(metered.instance);
-      return {
-        plain: job(plain.wabt),
-        metered: () => {
-          const before = counter.value as bigint;
-          const output = run();
-          return { output, instructions: (counter.value as bigint) - before };
-        },
-      };
+      return { plain: job(plain.wabt), metered: counted(metered.instance, job(metered.wabt)) };
     },
   };
 }
@@ -414,16 +407,7 @@ function secp256k1Workload(wasm: Uint8Array, signatures: number): Workload {
       const bytes = withNonce(wasm, nonce);
       const plain = await WebAssembly.instantiate(bytes, imports);
       const metered = await WebAssembly.instantiate(instrumentModule({ wasm: bytes, instructionBudget: BUDGET, maxMemoryPages: 1024 }).wasm, imports);
-      const runMetered = job(metered.instance);
-      const counter = counterOf(metered.instance);
-      return {
-        plain: job(plain.instance),
-        metered: () => {
-          const before = counter.value as bigint;
-          const output = runMetered();
-          return { output, instructions: (counter.value as bigint) - before };
-        },
-      };
+      return { plain: job(plain.instance), metered: counted(metered.instance, job(metered.instance)) };
     },
   };
 }
