@@ -156,7 +156,7 @@ export function meterFunctionBody(params: MeterFunctionBodyParameters): MeterFun
       // A segment whose last instruction leaves the frame stores the count first (a folded br_if never does: it
       // targets a block inside the function).
       const leaves = leavesAt[i]!;
-      if (leaves < 0 || counterLocal < 0) copyInstructions(out, bytes, start, end, target);
+      if (leaves < 0) copyInstructions(out, bytes, start, end, target);
       else {
         copyInstructions(out, bytes, start, leaves, target);
         emitCounterStore(out, target);
