@@ -117,9 +117,9 @@ export async function measureLatency(runs: number): Promise<ProtocolFigures["lat
 async function runThroughput(net: EmbeddedNetwork, home: string, jobs: number, onRunning?: () => void): Promise<ProtocolFigures["throughput"]> {
   const margin = Math.min(500, Math.floor(jobs / 6));
   const window = { from: margin, to: jobs - margin };
-  const providers = [4, 5, 6, 7];
-  const creators = [3, 11, 12, 13];
-  const lanesPerCreator = 32;
+  const providers = (process.env.BENCH_PROVIDERS ?? "4,5,6,7").split(",").map(Number);
+  const creators = (process.env.BENCH_CREATORS ?? "3,11,12,13").split(",").map(Number);
+  const lanesPerCreator = Number(process.env.BENCH_LANES ?? 32);
   {
     const providerWorker = new Worker(new URL("./workers/providers.ts", import.meta.url), {
       workerData: { network: net.network, accounts: providers, home, slots: 64 },
@@ -145,7 +145,7 @@ async function runThroughput(net: EmbeddedNetwork, home: string, jobs: number, o
   }
 }
 
-/** The throughput figures: `jobs` through 4 providers from 4 creators. */
+/** The throughput figures: `jobs` through 4 providers from 4 creators (BENCH_PROVIDERS, BENCH_CREATORS and BENCH_LANES change that). */
 export function measureThroughput(jobs: number): Promise<ProtocolFigures["throughput"]> {
   return withNetwork(0, 0, (net, home) => runThroughput(net, home, jobs));
 }
