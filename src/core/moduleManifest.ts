@@ -63,7 +63,8 @@ export const moduleInputSchema = z.discriminatedUnion("type", [
 ]);
 export type ModuleInput = z.output<typeof moduleInputSchema>;
 
-export const moduleEngineSchema = z.enum(["wasm", "js", "docker", "bacalhau"]);
+/** docker and bacalhau are refused with a pointer to container, which runs OCI images (docs/containers.md). */
+export const moduleEngineSchema = z.enum(["wasm", "js", "container", "docker", "bacalhau"]);
 export type ModuleEngine = z.infer<typeof moduleEngineSchema>;
 
 /**
@@ -76,8 +77,18 @@ export function isExactlyMetered(engine: ModuleEngine): boolean {
   return engine === "wasm";
 }
 
-/** The artifact of a packaged module: for wasm the .wasm file, for js a directory holding `entry` and its model files. */
-const artifactSchema = z.object({ cid: cidStringSchema, entry: z.string().regex(/^[A-Za-z0-9._/-]{1,200}$/).optional() });
+/** An OCI image ID: the sha256 digest of the image's config, which names every layer by its digest in turn. */
+export const imageIdSchema = z.string().regex(/^sha256:[0-9a-f]{64}$/, "an image ID: sha256: and 64 lowercase hex digits");
+
+/**
+ * The artifact of a packaged module: for wasm the .wasm file; for js a directory holding `entry` and its model
+ * files; for container an OCI image archive (`podman save --format oci-archive`), whose image must load as `image`.
+ */
+const artifactSchema = z.object({
+  cid: cidStringSchema,
+  entry: z.string().regex(/^[A-Za-z0-9._/-]{1,200}$/).optional(),
+  image: imageIdSchema.optional(),
+});
 
 const manifestFields = z.object({
     manifestVersion: z.literal(1),
@@ -87,7 +98,8 @@ const manifestFields = z.object({
     author: z.string().min(1).max(200),
     /**
      * wasm: a WASI command module, metered. js: an ES module run by Node in its own process (AI runtimes that are
-     * JavaScript plus WebAssembly), priced per run. docker and bacalhau are reserved for later engines.
+     * JavaScript plus WebAssembly), priced per run. container: an OCI image run by podman with no network, priced
+     * per run (docs/containers.md). docker and bacalhau are refused, naming container.
      */
     engine: moduleEngineSchema,
     artifact: artifactSchema,
@@ -136,6 +148,7 @@ const manifestFields = z.object({
 const sourceArtifactSchema = z.object({
   cid: z.string().max(200).optional(),
   entry: artifactSchema.shape.entry,
+  image: z.string().max(200).optional(),
 });
 const sourceManifestFields = manifestFields.extend({ artifact: sourceArtifactSchema.optional() });
 export const sourceManifestSchema = sourceManifestFields.superRefine(checkManifest);
@@ -157,6 +170,9 @@ function checkManifest(m: z.output<typeof sourceManifestFields>, ctx: z.Refineme
   if (!isExactlyMetered(m.engine) && m.pricing === "metered") {
     ctx.addIssue({ code: "custom", message: `${m.engine} modules are not metered exactly, so they are priced per run`, path: ["pricing"] });
   }
+  if (m.engine === "docker" || m.engine === "bacalhau") {
+    ctx.addIssue({ code: "custom", message: `the ${m.engine} engine is not supported: use "container", which runs an OCI image archive named by CID (docs/containers.md)`, path: ["engine"] });
+  }
   if (m.engine === "js" && !m.artifact?.entry) {
     ctx.addIssue({ code: "custom", message: "js modules name their entry file", path: ["artifact", "entry"] });
   }
@@ -167,7 +183,15 @@ function checkManifest(m: z.output<typeof sourceManifestFields>, ctx: z.Refineme
 }
 
 /** A packaged module's manifest: what its id hashes, naming its real artifact by CID. */
-export const moduleManifestSchema = manifestFields.superRefine(checkManifest);
+export const moduleManifestSchema = manifestFields.superRefine((m, ctx) => {
+  checkManifest(m, ctx);
+  if (m.engine === "container" && !m.artifact.image) {
+    ctx.addIssue({ code: "custom", message: "container modules name the image ID their archive loads as", path: ["artifact", "image"] });
+  }
+  if (m.engine !== "container" && m.artifact.image !== undefined) {
+    ctx.addIssue({ code: "custom", message: "only container modules name an image", path: ["artifact", "image"] });
+  }
+});
 export type ModuleManifest = z.output<typeof moduleManifestSchema>;
 export type ModuleManifestInput = z.input<typeof moduleManifestSchema>;
 
