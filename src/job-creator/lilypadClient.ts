@@ -27,6 +27,7 @@ import { outcomeName } from "../core/outcomeName.ts";
 import { fileInputCids, storeFileInputs } from "./fileInputs.ts";
 import { exportCarBytes } from "../storage/exportCar.ts";
 import { isShippedModule } from "../modules/moduleCatalog.ts";
+import { NotMediableModuleError } from "../modules/errors.ts";
 import { ServiceRole, serviceUrlOf } from "../chain/serviceRegistry.ts";
 import { jobOfferDigest, signJobOffer } from "../chain/offers.ts";
 import { domainOf } from "../chain/verifyOffers.ts";
@@ -191,6 +192,7 @@ export class LilypadClient {
   async submit(module: string, given: Record<string, InputValue>, options: RunOptions = {}): Promise<JobHandle> {
     const started = performance.now();
     const { id, manifest } = await this.#p.resolveModule(module);
+    if (!manifest.deterministic) throw new NotMediableModuleError({ ref: module });
     // A file input given as a path is added to this client's store; its CID is what the offer commits to.
     const inputs = resolveInputs({ manifest, given: await storeFileInputs({ manifest, given, blockstore: this.#p.blockstore, readLocalFiles: this.#p.readLocalFiles ?? false }) });
     // Before any offer is signed, the files (and a module not shipped with lilypad) go where the provider and a

@@ -68,3 +68,20 @@ export class CompileSourcesError extends LilypadError {
     this.diagnostics = params.diagnostics;
   }
 }
+
+/**
+ * A module whose manifest says it is not deterministic, offered or run on the network: no mediator could rule on a
+ * challenge by re-running it, so neither a job creator nor a provider takes a deal for it. It still runs locally.
+ */
+export class NotMediableModuleError extends LilypadError {
+  readonly ref: string;
+  constructor(params: { ref: string }) {
+    super({
+      code: "MODULE_NOT_MEDIABLE",
+      message: `${params.ref} is not deterministic (its manifest says so), so no mediator could rule on its results`,
+      hint: "run it locally with `lilypad module run`; to offer it on the network, make its runs reproducible and set \"deterministic\": true (docs/containers.md)",
+    });
+    this.name = "NotMediableModuleError";
+    this.ref = params.ref;
+  }
+}

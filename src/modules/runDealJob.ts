@@ -23,6 +23,7 @@ import type { SandboxPool } from "../sandbox/sandboxPool.ts";
 import { addDirectory } from "../storage/addDirectory.ts";
 import type { Blockstore } from "../storage/createBlockstore.ts";
 import { readFileBytes } from "../storage/readFileBytes.ts";
+import { NotMediableModuleError } from "./errors.ts";
 import { loadModule, type LoadModuleResult } from "./loadModule.ts";
 
 export interface RunDealJobParameters {
@@ -131,6 +132,8 @@ async function runDealJobOnce(params: RunDealJobParameters, ran: { manifest?: Mo
   }
   const loaded = withInstructionCeiling(await loadDealModule(params), params.maxInstructions);
   if (ran) ran.manifest = loaded.manifest;
+  // A deal for it may have been opened by a creator running other code than ours: it is refused here, whoever runs it.
+  if (!loaded.manifest.deterministic) throw new NotMediableModuleError({ ref: `${loaded.manifest.name}:${loaded.manifest.version} (${loaded.cid})` });
   // The inputs arrive resolved; resolving again checks them against the manifest (types, limits, no extras).
   const inputs = resolveInputs({ manifest: loaded.manifest, given: params.inputs });
   // The pool makes the job's scratch folder (in memory where it can); it is removed synchronously below, as the

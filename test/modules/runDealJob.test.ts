@@ -15,6 +15,7 @@ import { inputsHashOf } from "../../src/core/moduleInputs.ts";
 import type { ModuleManifestInput } from "../../src/core/moduleManifest.ts";
 import { LIMIT_EXIT_CODE } from "../../src/core/sandboxLimits.ts";
 import { compileModule, repoRoot } from "../../src/modules/compileAssemblyScript.ts";
+import { NotMediableModuleError } from "../../src/modules/errors.ts";
 import type { LoadModuleResult } from "../../src/modules/loadModule.ts";
 import { packageModule } from "../../src/modules/packageModule.ts";
 import { runDealJob, type DealJobResult, type DealJobRunReport, type RunDealJobResult } from "../../src/modules/runDealJob.ts";
@@ -49,11 +50,11 @@ describe("runDealJob: which runs are results", () => {
   const cache = new Map<string, Promise<LoadModuleResult>>();
   const noInputs = inputsHashOf({});
 
-  async function packageWasm(name: string, wasm: Uint8Array, limits: NonNullable<ModuleManifestInput["limits"]>): Promise<void> {
+  async function packageWasm(name: string, wasm: Uint8Array, limits: NonNullable<ModuleManifestInput["limits"]>, deterministic = true): Promise<void> {
     const dir = join(root, "modules", name);
     await mkdir(dir, { recursive: true });
     await writeFile(join(dir, "module.wasm"), wasm);
-    await writeFile(join(dir, "manifest.json"), JSON.stringify(wasmManifest(name, limits)));
+    await writeFile(join(dir, "manifest.json"), JSON.stringify({ ...wasmManifest(name, limits), deterministic }));
     ids[name] = (await packageModule({ dir, blockstore })).digest;
   }
 
@@ -85,6 +86,7 @@ describe("runDealJob: which runs are results", () => {
     await packageWasm("slow-count", countTo(300_000_000), { instructions: "100000000000", timeoutMs: 20 });
     await packageWasm("loop", await compileModule({ entry: "test/fixtures/hostile/loop.ts" }), { instructions: "10000000", timeoutMs: 30_000 });
     await packageWasm("deep", deepRecursion, { instructions: "100000000000", timeoutMs: 30_000 });
+    await packageWasm("unreproducible", countTo(10), { instructions: "1000000", timeoutMs: 30_000 }, false);
     for (const name of ["hostile-js-spin", "hostile-js-stdoutflood", "seeded-random"]) await packageScenario(name);
   });
 
@@ -117,6 +119,11 @@ describe("runDealJob: which runs are results", () => {
     assert.equal(await resultFile(calm, "stdout"), "done\n");
     const again = asResult(await run("slow-count", { wallClockFactor: 1000 }));
     assert.deepEqual(again.result, calm.result);
+  });
+
+  it("a module whose manifest says it is not deterministic is refused by whoever runs a deal for it", async () => {
+    // A creator running its own code can open such a deal; no mediator could rule on it, so no provider runs it.
+    await assert.rejects(run("unreproducible"), (error: unknown) => error instanceof NotMediableModuleError && /not deterministic/.test(error.message));
   });
 
   it("a stack overflow is `failed`: how deep a module may recurse depends on the host", async () => {

@@ -23,6 +23,7 @@ import { exportCarBytes } from "../../src/storage/exportCar.ts";
 import type { LilypadClient } from "../../src/job-creator/lilypadClient.ts";
 import { devAccount, DevAccountIndex } from "../../src/chain/devAccounts.ts";
 import { resolveModuleOnChain } from "../../src/chain/moduleRegistry.ts";
+import { NotMediableModuleError } from "../../src/modules/errors.ts";
 import { packageModule } from "../../src/modules/packageModule.ts";
 import { createModuleResolver } from "../../src/modules/moduleResolver.ts";
 import { startTestNetwork, type TestNetwork } from "./helpers.ts";
@@ -81,6 +82,22 @@ describe("file inputs and modules across separate stores", { timeout: 240_000 },
     const result = await author.run(cid.toString(), { Message: "baa" });
     assert.match(new TextDecoder().decode(result.stdout), /< baa >/);
     assert.equal(result.outcome, Outcome.Accepted);
+  });
+
+  it("refuses to offer a module whose manifest says it is not deterministic: nothing is signed or sent", async () => {
+    const dir = join(t.home, "goat");
+    await cp(join(repo, "modules", "cowsay"), dir, { recursive: true });
+    const manifest = JSON.parse(await readFile(join(dir, "manifest.json"), "utf8")) as { name: string };
+    await writeFile(join(dir, "manifest.json"), JSON.stringify({ ...manifest, name: "goat", deterministic: false }));
+    const store = await createBlockstore({ path: join(t.home, "jc-goat", "blocks") });
+    const { cid } = await packageModule({ dir, blockstore: store });
+    const author = await t.client(DevAccountIndex.jobCreator, {
+      blockstore: store,
+      resolveModule: createModuleResolver({ blockstore: store, workDir: join(t.home, "jc-goat", "work") }),
+    });
+    const before = (await author.solver.listJobs(1000)).length;
+    await assert.rejects(author.run(cid.toString(), { Message: "meh" }), (error: unknown) => error instanceof NotMediableModuleError && error.code === "MODULE_NOT_MEDIABLE");
+    assert.equal((await author.solver.listJobs(1000)).length, before, "nothing reached the solver");
   });
 
   it("a published module runs for another user, whose store and provider never saw it: both fetch it from the solver", async () => {
