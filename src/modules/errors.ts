@@ -85,3 +85,15 @@ export class NotMediableModuleError extends LilypadError {
     this.ref = params.ref;
   }
 }
+
+/** Two runs of a module that says it is deterministic, with the same inputs and seed, gave different results. */
+export class ModuleNotReproducibleError extends LilypadError {
+  constructor(params: { dir: string; first: string; second: string }) {
+    super({
+      code: "MODULE_NOT_REPRODUCIBLE",
+      message: `cannot build ${params.dir}: two runs with the same inputs gave different results (${params.first} and ${params.second})`,
+      hint: "seed every random generator from LILYPAD_SEED, write no clock time, sort what you list, and use one thread (docs/containers.md); or set \"deterministic\": false, and the module runs only locally",
+    });
+    this.name = "ModuleNotReproducibleError";
+  }
+}

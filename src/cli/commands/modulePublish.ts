@@ -1,5 +1,5 @@
 import { existsSync } from "node:fs";
-import { join, relative, resolve } from "node:path";
+import { join, resolve } from "node:path";
 import type { Command } from "commander";
 import { CID } from "multiformats/cid";
 import { createPublicClient, createWalletClient, defineChain, http, type Hex } from "viem";
@@ -9,7 +9,6 @@ import { publishModuleOnChain } from "../../chain/moduleRegistry.ts";
 import { InvalidArgumentError } from "../../core/errors.ts";
 import { moduleIdOf } from "../../core/moduleId.ts";
 import { lilypadPaths } from "../../core/paths.ts";
-import { buildModule } from "../../modules/buildModule.ts";
 import { loadModule } from "../../modules/loadModule.ts";
 import { readShippedCatalog, writeCatalogEntry } from "../../modules/moduleCatalog.ts";
 import { recordPublishedModule } from "../../modules/publishedModules.ts";
@@ -22,6 +21,7 @@ import { loadCliConfig, type ConfigFlags } from "../config.ts";
 import type { CliContext } from "../context.ts";
 import { readDeployedNetworkFile, resolveNetworkFile } from "../networkFiles.ts";
 import { localModules } from "../localModules.ts";
+import { buildModuleFolder } from "../buildModuleFolder.ts";
 
 interface PublishFlags {
   networkFile?: string;
@@ -68,8 +68,7 @@ export function registerModulePublish(module: Command, ctx: CliContext): Command
       const origin: ResolveModuleRefResult =
         folder && existsSync(folder)
           ? {
-              cid: (await buildModule({ dir: folder, blockstore: local.blockstore, env: ctx.env, onCompile: (source) => ctx.stderr(`compiling ${relative(ctx.cwd, source) || source}…\n`) }))
-                .cid,
+              cid: (await buildModuleFolder(ctx, local, folder, {})).cid,
               source: "folder",
             }
           : await resolveModuleRef({ ref, blockstore: local.blockstore, catalogs: local.catalogs, registry: local.registry });
