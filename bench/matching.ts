@@ -64,6 +64,8 @@ export function randomMarket(jobCount: number, offerCount: number, seed = 1): { 
       free: { cpu: int(2, 64), ramMiB: 1024 * int(4, 256), gpu, diskMiB: 1024 * int(10, 2000) },
       slots: int(1, 12),
       modules: rnd() < 1 / 6 ? [] : [...new Set([...Array(int(1, 4))].map(popular))],
+      // A third of the providers have podman.
+      engines: rnd() < 1 / 3 ? ["wasm", "js", "container"] : ["wasm", "js"],
       basePrice: BigInt(int(100, 10_000)) * gwei * (gpu > 0 ? 3n : 1n),
       pricePerMInstr: BigInt(int(1, 500)) * gwei,
       mediators: someMediators(1, 4),
@@ -74,6 +76,7 @@ export function randomMarket(jobCount: number, offerCount: number, seed = 1): { 
     id: `job-${i}`,
     creator: hex(0xc00000 + (i % 5000), 20) as Address,
     moduleId: popular(),
+    engine: rnd() < 0.1 ? "container" : "wasm",
     resources: {
       cpu: pick([0.5, 1, 1, 2, 4, 8]),
       ramMiB: pick([256, 512, 1024, 2048, 4096, 16384]),

@@ -233,7 +233,7 @@ export class LilypadClient {
       this.#unopened.set(dealId, unopened);
       this.#deals.follow(dealId, head ?? BigInt(this.#p.conn.network.deployBlock));
       listening = dealId;
-      const body = { offer, signature, inputs, resources: options.resources ?? manifest.resources, deadline: now + terms.matchTimeout };
+      const body = { offer, signature, inputs, resources: options.resources ?? manifest.resources, engine: manifest.engine, deadline: now + terms.matchTimeout };
       await events.ready();
       // Over the authenticated socket; over signed HTTP if the socket dropped meanwhile; again while the solver
       // says it is saturated.

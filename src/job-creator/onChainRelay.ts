@@ -19,7 +19,6 @@
 // the chain cannot be read. A request the solver refuses (bad inputs, stale lane, expired...) is logged with the
 // solver's code and dropped; while the solver cannot be reached the request waits and is retried with back-off,
 // until its expiry.
-import { join } from "node:path";
 import { getAbiItem, type Address, type Hex } from "viem";
 import type { ChainConnection } from "../chain/chainConnection.ts";
 import { withTransactionObserver } from "../chain/observeTransactions.ts";
@@ -32,7 +31,8 @@ import type { Logger } from "../core/logger.ts";
 import type { JobResources } from "../core/market/marketOrders.ts";
 import { moduleCidOfDigest } from "../core/moduleId.ts";
 import type { ResolvedInputs } from "../core/moduleInputs.ts";
-import { loadModule } from "../modules/loadModule.ts";
+import { readModuleManifest } from "../modules/loadModule.ts";
+import type { ModuleEngine } from "../core/moduleManifest.ts";
 import { SolverClient, SolverRequestError } from "../net/solverClient.ts";
 import type { Blockstore } from "../storage/createBlockstore.ts";
 import { createRoleMetrics, errorCodeOf, type RoleMetrics } from "../metrics/roleMetrics.ts";
@@ -45,6 +45,13 @@ const ZERO32: Hex = `0x${"0".repeat(64)}`;
 const NO_SIGNATURE: Signature = { r: ZERO32, vs: ZERO32 };
 /** What a job needs when its module's manifest cannot be read here. */
 export const DEFAULT_RELAY_RESOURCES: JobResources = { cpu: 1, ramMiB: 256, gpu: 0, diskMiB: 64 };
+
+/** What the solver needs to know of a request's module to find it a provider. */
+interface ModuleNeeds {
+  resources: JobResources;
+  engine: ModuleEngine;
+}
+const DEFAULT_RELAY_NEEDS: ModuleNeeds = { resources: DEFAULT_RELAY_RESOURCES, engine: "wasm" };
 /** The longest a relayed job waits for a provider (seconds), however far its offer's expiry. */
 export const RELAY_MAX_WAIT_SECONDS = 300;
 
@@ -113,7 +120,7 @@ interface PendingRequest {
   /** Failed submission attempts (solver unreachable or erring). */
   attempts: number;
   /** Looked up on the first attempt, kept for the retries. */
-  resources?: JobResources;
+  needs?: ModuleNeeds;
 }
 
 export class OnChainJobRelay {
@@ -128,7 +135,7 @@ export class OnChainJobRelay {
   readonly #now: () => number;
   readonly #relayedListeners = new Set<(r: RelayedRequest) => void>();
   readonly #droppedListeners = new Set<(r: DroppedRequest) => void>();
-  readonly #resources = new Map<Hex, Promise<JobResources>>();
+  readonly #needs = new Map<Hex, Promise<ModuleNeeds>>();
   /** Deal ids already queued, relayed or dropped: a request is handled once, however often its event is read. */
   readonly #seen = new Set<Hex>();
   readonly #queue: PendingRequest[] = [];
@@ -313,8 +320,8 @@ export class OnChainJobRelay {
       this.#drop(request, "INVALID_INPUTS", `the request's inputs are not a JSON object of module inputs: ${String(error)}`);
       return undefined;
     }
-    request.resources ??= await this.#resourcesOf(offer.moduleId);
-    const { resources } = request;
+    request.needs ??= await this.#needsOf(offer.moduleId);
+    const { resources, engine } = request.needs;
     const now = this.#now();
     // The chain's clock decides when the offer expires; the solver's decides when a job stops waiting. They can
     // differ (the dev chain runs ahead of the machine's: every block moves it on a second), so the deadline is the
@@ -327,7 +334,7 @@ export class OnChainJobRelay {
     }
     const deadline = Math.min(Number(offer.expiry), now + Math.min(RELAY_MAX_WAIT_SECONDS, Number(offer.expiry - chainNow)));
     try {
-      const record = await this.#withTimeout(this.#solver.submitJob({ offer, signature: NO_SIGNATURE, inputs, resources, deadline }));
+      const record = await this.#withTimeout(this.#solver.submitJob({ offer, signature: NO_SIGNATURE, inputs, resources, engine, deadline }));
       this.metrics.job("relayed");
       log.info({ status: record.status, deadline, resources }, "job relayed to the solver");
       this.#emit(this.#relayedListeners, { requestId, dealId, client, status: record.status });
@@ -362,19 +369,22 @@ export class OnChainJobRelay {
     }
   }
 
-  /** The module manifest's resources when the module can be loaded here, else a small default. */
-  #resourcesOf(moduleId: Hex): Promise<JobResources> {
-    let found = this.#resources.get(moduleId);
+  /**
+   * The module manifest's resources and engine when its manifest is here (its artifact is not needed: a container's
+   * is an image of hundreds of megabytes), else a small default.
+   */
+  #needsOf(moduleId: Hex): Promise<ModuleNeeds> {
+    let found = this.#needs.get(moduleId);
     if (!found) {
-      found = loadModule({ cid: moduleCidOfDigest(moduleId), blockstore: this.#p.blockstore, artifactsDir: join(this.#p.workDir, "artifacts") })
-        .then(({ manifest }) => manifest.resources)
+      found = readModuleManifest({ cid: moduleCidOfDigest(moduleId), blockstore: this.#p.blockstore })
+        .then(({ resources, engine }) => ({ resources, engine }))
         .catch((error: unknown) => {
           this.#log.info({ moduleId, err: String(error) }, "module not available here; using default resources");
           // Not cached: the module may be published later.
-          this.#resources.delete(moduleId);
-          return DEFAULT_RELAY_RESOURCES;
+          this.#needs.delete(moduleId);
+          return DEFAULT_RELAY_NEEDS;
         });
-      this.#resources.set(moduleId, found);
+      this.#needs.set(moduleId, found);
     }
     return found;
   }

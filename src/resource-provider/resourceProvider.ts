@@ -9,7 +9,8 @@ import Fastify, { type FastifyInstance, type FastifyReply } from "fastify";
 import { createWalletClient, custom, type Address, type Hex } from "viem";
 import { privateKeyToAccount } from "viem/accounts";
 import type { CapacityBodyInput, DealProposal, ServerMessage } from "../core/api/solverProtocol.ts";
-import type { FreeCapacity } from "../core/market/marketOrders.ts";
+import { DEFAULT_ENGINES, type FreeCapacity } from "../core/market/marketOrders.ts";
+import type { ModuleEngine } from "../core/moduleManifest.ts";
 import { DealState, emptyResult, type Result } from "../core/dealTypes.ts";
 import { resultsCollateralOf } from "../core/pricing.ts";
 import { unpackDeal, type PackedDeal } from "../core/dealPacking.ts";
@@ -101,6 +102,8 @@ export interface ResourceProviderParameters {
   resources: FreeCapacity;
   /** Module ids it runs; "any" runs every module the network does not block. */
   modules: Hex[] | "any";
+  /** The engines this provider runs (default wasm and js; container where podman works: docs/containers.md). */
+  engines?: readonly ModuleEngine[];
   /** Keep at least this much available in escrow, depositing from the wallet when short (0 = never deposit). */
   keepInEscrow?: bigint;
   /** The most this provider locks in one deal (default 10 x timeout collateral x collateral multiple). */
@@ -253,6 +256,7 @@ export class ResourceProvider {
       free: this.#p.resources,
       slots: this.#p.slots,
       modules: this.#p.modules === "any" ? [] : this.#p.modules,
+      engines: [...(this.#p.engines ?? DEFAULT_ENGINES)],
       basePrice: pricing.basePrice,
       pricePerMInstr: pricing.pricePerMInstr,
       timeoutCollateral: pricing.timeoutCollateral,

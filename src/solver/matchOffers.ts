@@ -1,8 +1,8 @@
 // The solver's matching core: pairs waiting jobs with resource providers' capacity offers. Pure, no I/O.
 //
 // Rules. A job matches an offer when the offer has not expired, has a slot left and enough free CPU, RAM, GPU and
-// disk (capacity is consumed by each match within one call), allows the job's module (or any module), the module
-// is not blocked, both prices are within the job's maxima, the provider trusts every mediator the job names (it
+// disk (capacity is consumed by each match within one call), runs the job's engine, allows the job's module (or any
+// module), the module is not blocked, both prices are within the job's maxima, the provider trusts every mediator the job names (it
 // accepts the whole list by signing; the market draws from it), and the job's target provider,
 // if it names one, is the offer's provider. A job whose deadline has passed is not matched.
 // Jobs are taken oldest first (createdAt, then id); each takes the cheapest eligible offer by (basePrice,
@@ -11,7 +11,8 @@
 //
 // Complexity, for J jobs, O offers and M module entries over all allowlists (one per offer for any-module ones):
 // - setup: sorting, O(J log J + M log M), and one segment tree per bucket, O(M);
-// - matching: offers are bucketed by module, plus one bucket of any-module offers, each sorted by price. Over each
+// - matching: offers are bucketed by engine and module, plus one bucket of any-module offers per engine, each sorted
+//   by price (an offer sits in the buckets of every engine it runs; engines are few). Over each
 //   bucket a segment tree keeps, per subtree, the most free cpu/ram/gpu/disk of any one offer, the lowest
 //   per-instruction price and the union of trusted mediators (hashed to bits). A job binary-searches the prefix of
 //   offers within its base price, then descends to the leftmost (cheapest) leaf it fits, skipping every subtree
@@ -57,6 +58,8 @@ export const UnmatchedCode = {
   moduleBlocked: "MODULE_BLOCKED",
   /** No live offer runs the module. */
   moduleNotOffered: "MODULE_NOT_OFFERED",
+  /** No live offer runs the module's engine (e.g. no provider has podman for a container module). */
+  engineNotOffered: "ENGINE_NOT_OFFERED",
   /** The job names a target provider that has no live offer for its module. */
   targetProviderUnavailable: "TARGET_PROVIDER_UNAVAILABLE",
   /** No offer has the CPU, RAM, GPU or disk the job needs. */
@@ -87,12 +90,22 @@ export interface MatchOffersResult {
   unmatched: Unmatched[];
 }
 
+/** The offers that run the same set of engines, bucketed by module and for any module. */
+interface EngineGroup {
+  engines: ReadonlySet<string>;
+  byModule: Map<string, OfferState[]>;
+  anyModule: OfferState[];
+  moduleBuckets: Map<string, Bucket>;
+  anyBucket: Bucket;
+}
+
 /** An offer's working state during one call. CPU is held in milli-cores so that consuming it stays exact. */
 interface OfferState {
   offer: CapacityOffer;
   /** Position in the global price order; comparing ranks compares (basePrice, pricePerMInstr, id). */
   rank: number;
   modules: ReadonlySet<string>;
+  engines: ReadonlySet<string>;
   mediators: ReadonlySet<string>;
   slots: number;
   milliCpu: number;
@@ -157,6 +170,7 @@ export function matchOffers(params: MatchOffersParameters): MatchOffersResult {
         offer,
         rank,
         modules: new Set(offer.modules.map((m) => m.toLowerCase())),
+        engines: new Set(offer.engines),
         mediators: new Set(offer.mediators.map((m) => m.toLowerCase())),
         slots: offer.slots,
         milliCpu: toMilli(offer.free.cpu),
@@ -179,19 +193,40 @@ export function matchOffers(params: MatchOffersParameters): MatchOffersResult {
     }
   }
 
-  // Buckets: one per module, one for any-module offers, and each provider's offers (for targeted jobs).
-  const byModule = new Map<string, OfferState[]>();
-  const anyModule: OfferState[] = [];
+  // Buckets: offers are grouped by the set of engines they run (few distinct sets: wasm and js, and those plus
+  // container), so that each offer sits in one any-module bucket and one bucket per module it lists, as without
+  // engines; a job searches the groups whose set holds its engine. Plus each provider's offers (for targeted jobs).
+  const groups = new Map<string, EngineGroup>();
   const byProvider = new Map<string, OfferState[]>();
   for (const s of states) {
-    if (s.modules.size === 0) anyModule.push(s);
-    for (const m of s.modules) pushTo(byModule, m, s);
+    const key = [...s.engines].sort().join(",");
+    let group = groups.get(key);
+    if (!group) groups.set(key, (group = { engines: s.engines, byModule: new Map(), anyModule: [], moduleBuckets: new Map(), anyBucket: makeBucket([]) }));
+    if (s.modules.size === 0) group.anyModule.push(s);
+    for (const m of s.modules) pushTo(group.byModule, m, s);
     pushTo(byProvider, s.offer.provider.toLowerCase(), s);
   }
-  const moduleBuckets = new Map<string, Bucket>();
-  for (const [m, list] of byModule) moduleBuckets.set(m, makeBucket(list));
-  const anyBucket = makeBucket(anyModule);
+  for (const group of groups.values()) {
+    for (const [m, list] of group.byModule) group.moduleBuckets.set(m, makeBucket(list));
+    group.anyBucket = makeBucket(group.anyModule);
+  }
+  const groupsByEngine = new Map<string, EngineGroup[]>();
+  const groupsFor = (engine: string): EngineGroup[] => {
+    let found = groupsByEngine.get(engine);
+    if (!found) groupsByEngine.set(engine, (found = [...groups.values()].filter((g) => g.engines.has(engine))));
+    return found;
+  };
   const emptyBucket = makeBucket([]);
+  // A job's candidate offers across its groups, cheapest first, for explaining a failure (merged once per key).
+  const merged = new Map<string, OfferState[]>();
+  const mergedOffers = (key: string, lists: () => (readonly OfferState[])[]): readonly OfferState[] => {
+    let found = merged.get(key);
+    if (!found) {
+      const all = lists();
+      merged.set(key, (found = all.length === 1 ? [...all[0]!] : all.flat().sort((x, y) => x.rank - y.rank)));
+    }
+    return found;
+  };
 
   const blocked = new Map<string, boolean>();
   const isBlocked = (moduleId: Hex): boolean => {
@@ -213,8 +248,13 @@ export function matchOffers(params: MatchOffersParameters): MatchOffersResult {
       unmatched.push({ jobId: job.id, code: UnmatchedCode.moduleBlocked, reason: `module ${moduleId} is blocked` });
       continue;
     }
-    const moduleBucket = moduleBuckets.get(moduleId) ?? emptyBucket;
-    if (moduleBucket.offers.length === 0 && anyBucket.offers.length === 0) {
+    const jobGroups = groupsFor(job.engine);
+    if (states.length > 0 && jobGroups.length === 0) {
+      unmatched.push({ jobId: job.id, code: UnmatchedCode.engineNotOffered, reason: `no resource provider runs ${job.engine} modules` });
+      continue;
+    }
+    const moduleBuckets = jobGroups.map((g) => g.moduleBuckets.get(moduleId) ?? emptyBucket);
+    if (moduleBuckets.every((b) => b.offers.length === 0) && jobGroups.every((g) => g.anyBucket.offers.length === 0)) {
       unmatched.push({ jobId: job.id, code: UnmatchedCode.moduleNotOffered, reason: `no resource provider offers module ${moduleId}` });
       continue;
     }
@@ -241,20 +281,21 @@ export function matchOffers(params: MatchOffersParameters): MatchOffersResult {
         else mediatorBits |= 1 << i % 31;
       }
       const q: Query = { ...need, job, mediators, perMLimit: upperRank(perMPrices, job.maxPricePerMInstr), mediatorBits, budget: scanLimit };
-      const a = known ? firstFit(moduleBucket, q) : undefined;
-      const b = known ? firstFit(anyBucket, q) : undefined;
-      found = a === undefined || (b !== undefined && b.rank < a.rank) ? b : a;
+      if (known) {
+        for (const bucket of [...moduleBuckets, ...jobGroups.map((g) => g.anyBucket)]) {
+          const fit = firstFit(bucket, q);
+          if (fit !== undefined && (found === undefined || fit.rank < found.rank)) found = fit;
+        }
+      }
       limited = found === undefined && q.budget <= 0;
       candidates = [];
     } else {
       // A targeted job: only that provider's offers, which are few.
-      candidates = (byProvider.get(target) ?? []).filter((s) => s.modules.size === 0 || s.modules.has(moduleId));
+      const forModule = (byProvider.get(target) ?? []).filter((s) => s.modules.size === 0 || s.modules.has(moduleId));
+      candidates = forModule.filter((s) => s.engines.has(job.engine));
       if (candidates.length === 0) {
-        unmatched.push({
-          jobId: job.id,
-          code: UnmatchedCode.targetProviderUnavailable,
-          reason: `target provider ${job.targetProvider} has no matching offer (none of its offers runs module ${moduleId})`,
-        });
+        const why = forModule.length > 0 ? `it runs no ${job.engine} modules` : `none of its offers runs module ${moduleId}`;
+        unmatched.push({ jobId: job.id, code: UnmatchedCode.targetProviderUnavailable, reason: `target provider ${job.targetProvider} has no matching offer (${why})` });
         continue;
       }
       let examined = 0;
@@ -284,7 +325,10 @@ export function matchOffers(params: MatchOffersParameters): MatchOffersResult {
       });
       continue;
     }
-    const [a, b] = target === undefined ? [moduleBucket.offers, anyBucket.offers] : [candidates, []];
+    const [a, b] =
+      target === undefined
+        ? [mergedOffers(`${job.engine}/${moduleId}`, () => moduleBuckets.map((bucket) => bucket.offers)), mergedOffers(job.engine, () => jobGroups.map((g) => g.anyBucket.offers))]
+        : [candidates, []];
     unmatched.push({ jobId: job.id, ...explain(job, need, mediators, a, b, scanLimit) });
   }
   return { matches, unmatched };

@@ -134,6 +134,20 @@ describe("matchOffers", () => {
     ]);
   });
 
+  it("sends a job only to a provider that runs its engine, and says so when none does", () => {
+    const container = job("c", { engine: "container" });
+    const r = run([container, job("w", { createdAt: 2 })], [offer("cheap", { basePrice: 100n }), offer("podman", { provider: RP2, engines: ["wasm", "js", "container"] })]);
+    assert.deepEqual(pairs(r), ["c->podman", "w->cheap"]);
+    const none = run([container], [offer("cheap")]);
+    assert.deepEqual(none.unmatched, [{ jobId: "c", code: UnmatchedCode.engineNotOffered, reason: "no resource provider runs container modules" }]);
+    const targeted = run([job("t", { engine: "container", targetProvider: RP1 })], [offer("cheap"), offer("podman", { provider: RP2, engines: ["container"] })]);
+    assert.equal(targeted.unmatched[0]?.code, UnmatchedCode.targetProviderUnavailable);
+    assert.match(targeted.unmatched[0]?.reason ?? "", /it runs no container modules/);
+    // Offers that name modules are bucketed by engine too.
+    const listed = run([job("l", { engine: "container" })], [offer("wasm-only", { modules: [M1] }), offer("both", { provider: RP3, modules: [M1], engines: ["wasm", "container"] })]);
+    assert.deepEqual(pairs(listed), ["l->both"]);
+  });
+
   it("never matches a blocked module", () => {
     const r = run([job("bad", { moduleId: M2, createdAt: 1 }), job("good", { moduleId: M1, createdAt: 2 })], [offer("any")], (m) => m === M2);
     assert.deepEqual(pairs(r), ["good->any"]);
@@ -299,8 +313,10 @@ describe("matchOffers properties", () => {
   const moduleArb = fc.constantFrom(M1, M2, mod(3));
   const mediatorsArb = fc.uniqueArray(fc.constantFrom(MED_A, MED_B, addr(0xc3)), { minLength: 1, maxLength: 3 });
   const providerArb = fc.constantFrom(RP1, RP2, RP3);
+  const engineArb = fc.constantFrom("wasm" as const, "js" as const, "container" as const);
   const jobArb = fc.record({
     moduleId: moduleArb,
+    engine: engineArb,
     resources: fc.record({
       cpu: fc.integer({ min: 1, max: 16 }).map((q) => q / 4),
       ramMiB: fc.integer({ min: 1, max: 8 }).map((x) => x * 512),
@@ -324,6 +340,7 @@ describe("matchOffers properties", () => {
     }),
     slots: fc.integer({ min: 0, max: 3 }),
     modules: fc.uniqueArray(moduleArb, { maxLength: 2 }),
+    engines: fc.uniqueArray(engineArb, { minLength: 1, maxLength: 3 }),
     basePrice: fc.bigInt({ min: 0n, max: 20n }),
     pricePerMInstr: fc.bigInt({ min: 0n, max: 5n }),
     mediators: mediatorsArb,
@@ -350,6 +367,7 @@ describe("matchOffers properties", () => {
           assert.equal(m.provider, o.provider);
           assert.ok(o.expiresAt > NOW && j.deadline > NOW);
           assert.ok(o.modules.length === 0 || o.modules.includes(j.moduleId));
+          assert.ok(o.engines.includes(j.engine));
           assert.notEqual(j.moduleId, blocked);
           assert.ok(o.basePrice <= j.maxBasePrice && o.pricePerMInstr <= j.maxPricePerMInstr);
           assert.ok(j.mediators.every((x) => o.mediators.includes(x)));
@@ -402,6 +420,7 @@ function referenceMatch(jobs: readonly JobRequest[], offers: readonly CapacityOf
         l.gpu >= j.resources.gpu &&
         l.disk >= j.resources.diskMiB &&
         (o.modules.length === 0 || o.modules.includes(j.moduleId)) &&
+        o.engines.includes(j.engine) &&
         o.basePrice <= j.maxBasePrice &&
         o.pricePerMInstr <= j.maxPricePerMInstr &&
         j.mediators.every((m) => o.mediators.includes(m)) &&

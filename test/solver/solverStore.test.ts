@@ -69,6 +69,7 @@ const capacity = {
   free: { cpu: 4, ramMiB: 8192, gpu: 0, diskMiB: 10_000 },
   slots: 2,
   modules: [MODULE_ID],
+  engines: ["wasm" as const, "js" as const],
   basePrice: 100n,
   pricePerMInstr: 1n,
   timeoutCollateral: 10n ** 17n,

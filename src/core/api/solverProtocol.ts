@@ -2,7 +2,8 @@
 // provider, the job creator SDK, the mediator and the tests. Wire format: JSON, bigints as decimal strings.
 import { z } from "zod";
 import { jobOfferSchema, resourceOfferSchema, resultSchema, signatureSchema } from "../dealTypes.ts";
-import { freeCapacitySchema, jobResourcesSchema } from "../market/marketOrders.ts";
+import { DEFAULT_ENGINES, enginesSchema, freeCapacitySchema, jobResourcesSchema } from "../market/marketOrders.ts";
+import { moduleEngineSchema } from "../moduleManifest.ts";
 import { addressSchema, bytes32Schema, uintSchema } from "../primitives.ts";
 import { requestAuthSchema } from "./requestAuth.ts";
 
@@ -33,6 +34,8 @@ export const submitJobBodySchema = z.object({
   signature: signatureSchema,
   inputs: jobInputsSchema,
   resources: jobResourcesSchema,
+  /** The module's engine, so that only providers that run it are asked (default wasm, as before engines were named). */
+  engine: moduleEngineSchema.default("wasm"),
   /** Unix seconds: after this the job stops waiting for a provider and fails. At most the offer's expiry. */
   deadline: z.number().int().positive(),
 });
@@ -44,6 +47,8 @@ export const capacityBodySchema = z.object({
   free: freeCapacitySchema,
   slots: z.number().int().nonnegative().max(1 << 20),
   modules: z.array(bytes32Schema).max(10_000),
+  /** The engines the provider runs (default wasm and js). */
+  engines: enginesSchema.default([...DEFAULT_ENGINES]),
   basePrice: uintSchema(96),
   pricePerMInstr: uintSchema(96),
   timeoutCollateral: uintSchema(96),

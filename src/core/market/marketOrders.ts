@@ -2,7 +2,20 @@
 // These schemas are the single source of truth; the types below are derived from them.
 import { z } from "zod";
 import { MAX_MEDIATORS, ZERO_ADDRESS } from "../dealTypes.ts";
+import { moduleEngineSchema } from "../moduleManifest.ts";
 import { addressSchema, bytes32Schema, uintSchema } from "../primitives.ts";
+
+/**
+ * The engines a provider runs when its offer does not say: the two every lilypad has. A container engine needs podman,
+ * so a provider offers it only when it has it (docs/containers.md).
+ */
+export const DEFAULT_ENGINES = ["wasm", "js"] as const;
+/** The engines a provider runs: no repeats. */
+export const enginesSchema = z
+  .array(moduleEngineSchema)
+  .min(1)
+  .max(8)
+  .refine((list) => new Set(list).size === list.length, { message: "engines must not repeat" });
 
 /** A unix time in seconds. */
 const unixSecondsSchema = z.number().int().nonnegative();
@@ -34,6 +47,8 @@ export const jobRequestSchema = z.object({
   id: z.string().min(1).max(200),
   creator: addressSchema,
   moduleId: bytes32Schema,
+  /** The module's engine (from its manifest; a creator that lies about it is declined by the provider). */
+  engine: moduleEngineSchema.default("wasm"),
   resources: jobResourcesSchema,
   /** The most the creator pays per run, in wei. */
   maxBasePrice: uintSchema(96),
@@ -69,6 +84,8 @@ export const capacityOfferSchema = z.object({
   slots: z.number().int().nonnegative().max(1 << 20),
   /** The module ids it runs; an empty list means any module. */
   modules: z.array(bytes32Schema).max(10_000),
+  /** The engines it runs. */
+  engines: enginesSchema.default([...DEFAULT_ENGINES]),
   /** Asked per run, in wei. */
   basePrice: uintSchema(96),
   /** Asked per million instructions, in wei. */
