@@ -180,7 +180,7 @@ export function renderSymbolic(parsed: ParsedTemplate, source: string): Symbolic
   } catch (e) {
     const shown = text.replace(new RegExp(`"?${M}(\\d+)${M}"?`, "g"), (_, k: string) => `{{ .${parsed.variables[Number(k)]} }}`);
     throw new LilypadTemplateError({
-      reason: `the template does not render to JSON: ${(e as Error).message}`,
+      reason: `the template does not render to JSON (the position is in the rendered text, shown in the hint): ${(e as Error).message}`,
       hint: `rendered with each variable in place: ${shown.length > 400 ? `${shown.slice(0, 400)}…` : shown}`,
       cause: e,
     });

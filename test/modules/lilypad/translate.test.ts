@@ -113,6 +113,13 @@ describe("Lilypad module templates", () => {
     assert.ok(notes.some((n) => n.includes("JSON number")));
   });
 
+  it("reads an if without else inside a string as an empty default, and refuses it outside one", () => {
+    const { manifest } = translateLilypadTemplate(withArg(`"--name={{ if .Name }}{{ js .Name }}{{ end }}"`));
+    assert.deepEqual(manifest.invocation.args, ["cowsay", "--name={{Name}}"]);
+    assert.equal((manifest.inputs[0] as { default?: string }).default, "");
+    assert.match(refusal(withArg(`{{ if .Name }}{{ .Name }}{{ end }}`)).message, /not a default for \.Name/);
+  });
+
   it("honours the {{- and -}} trim markers, in and around JSON strings", () => {
     const spaced = withArg(`
       {{- if .Message -}}
