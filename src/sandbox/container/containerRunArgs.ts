@@ -63,6 +63,7 @@ export function containerRunArgs(p: ContainerRunArgsParameters): string[] {
     "--read-only",
     // podman's --read-only would also mount writable /run and /var/tmp; only /tmp is writable (docs/containers.md).
     "--read-only-tmpfs=false",
+    // runc gives the tmpfs the mode of the image's /tmp (1777 in any usual image), not this mode=.
     "--tmpfs", `/tmp:rw,nosuid,nodev,size=${TMP_MIB}m,mode=1777`,
     "--cap-drop", "all",
     "--security-opt", "no-new-privileges",
