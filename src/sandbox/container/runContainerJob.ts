@@ -25,7 +25,10 @@ import { containerState, PODMAN_GLOBAL_ARGS, removeContainer, requirePodman } fr
 const WATCHDOG_INTERVAL_MS = 50;
 /** The uid and gid the container runs as (CONTAINER_USER), who must be able to write outputs/. */
 const NOBODY = 65534;
-/** The exit status of a process killed by SIGKILL, which inside a job's container only the OOM killer sends. */
+/**
+ * The exit status of a process killed by SIGKILL. Inside a job's container only the OOM killer sends it (or the
+ * module to itself, which then only earns itself a limit error instead of a result).
+ */
 const SIGKILL_STATUS = 137;
 /** podman's own statuses: 125 podman failed, 126 the command cannot run, 127 the command is not found. */
 const PODMAN_FAILED = new Set([125, 126, 127]);
@@ -174,7 +177,7 @@ async function exitCodeOf(name: string, clientStatus: number, memoryMiB: number,
     if (/image not known/i.test(tail)) throw new InvalidModuleError({ reason: "the image is not loaded (ensureImageLoaded first)" });
     throw new SandboxCrashError({ detail: `podman could not create the container (${clientStatus}): ${tail}` });
   }
-  // cgroup v1 hosts do not report OOMKilled; nothing but the OOM killer sends SIGKILL inside the container.
+  // podman 4.3 with runc on cgroup v1 does not report OOMKilled, hence the 137 of an exited container too.
   if (state.oomKilled || (state.status === "exited" && state.exitCode === SIGKILL_STATUS)) {
     throw new MemoryLimitExceededError({ memoryMiB, detail: "the container's cgroup ran out of memory and was OOM-killed" });
   }

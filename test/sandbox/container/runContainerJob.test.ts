@@ -162,6 +162,16 @@ describe("runContainerJob", { skip: missing && `container tests skipped: ${missi
     await assert.rejects(run(manifest), InvalidModuleError);
   });
 
+  it("refuses to run an image that is not loaded, naming the cause", async () => {
+    const absent = `sha256:${"ef".repeat(32)}`;
+    const manifest = manifestOf({ artifact: { cid: PLACEHOLDER_ARTIFACT_CID, image: absent } });
+    const jobDir = mkdtempSync(join(workRoot, `job-${jobs++}-`));
+    await assert.rejects(
+      runContainerJob({ manifest, image: absent, inputs: {}, jobDir, seed: SEED }),
+      (error: unknown) => error instanceof InvalidModuleError && /not loaded/.test(error.message),
+    );
+  });
+
   it("a fork bomb hits the process limit, the job ends and the host carries on", async () => {
     const started = Date.now();
     const manifest = scriptManifest("f(){ f | f & }; f; sleep 2; echo survived", { limits: { timeoutMs: 30_000, outputBytes: 64 << 20 } });
