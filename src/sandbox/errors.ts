@@ -108,3 +108,23 @@ export class InvalidModuleError extends LilypadError {
     this.name = "InvalidModuleError";
   }
 }
+
+/**
+ * A container module's archive did not load as the image its manifest names: the archive and the manifest disagree,
+ * so the job is refused rather than run on an image nobody signed off on (docs/containers.md).
+ */
+export class ImageMismatchError extends LilypadError {
+  readonly expected: string;
+  readonly loaded: readonly string[];
+  constructor(params: { expected: string; loaded: readonly string[]; archivePath: string }) {
+    const got = params.loaded.length > 0 ? params.loaded.join(", ") : "no image";
+    super({
+      code: "IMAGE_MISMATCH",
+      message: `the archive ${params.archivePath} loaded as ${got}, not as the manifest's image ${params.expected}`,
+      hint: "rebuild the module so that artifact.image is the image ID of its archive",
+    });
+    this.name = "ImageMismatchError";
+    this.expected = params.expected;
+    this.loaded = params.loaded;
+  }
+}
