@@ -1,5 +1,5 @@
 // The result folder's outputs/ as the host measures and cleans it, for the engines whose watchdogs live on the
-// host. (The same two functions are private to js/runJsJob.ts, which can move to these.)
+// host (js and container).
 import { lstatSync, readdirSync } from "node:fs";
 import { rm, stat } from "node:fs/promises";
 import { join, relative, sep } from "node:path";

@@ -7,9 +7,9 @@
 // js modules are priced per run, so nothing is metered. The contract with the module is in README.md.
 import { spawn, spawnSync } from "node:child_process";
 import { closeSync, lstatSync, openSync, readdirSync, readFileSync, realpathSync, writeSync } from "node:fs";
-import { mkdir, readFile, rm, stat, writeFile } from "node:fs/promises";
+import { mkdir, readFile, writeFile } from "node:fs/promises";
 import { fileURLToPath } from "node:url";
-import { isAbsolute, join, relative, resolve, sep } from "node:path";
+import { isAbsolute, join, relative, resolve } from "node:path";
 import type { ModuleManifest } from "../../core/moduleManifest.ts";
 import { fillTemplate, type ResolvedInputs } from "../../core/moduleInputs.ts";
 import {
@@ -22,6 +22,7 @@ import {
 import { isolationFor } from "../isolation.ts";
 import type { JsChildConfig, JsChildStatus } from "./jsChildProtocol.ts";
 import { jsRuntimePackages, PROVIDED_PACKAGES, type JsRuntimePackages } from "./jsRuntimePackages.ts";
+import { directorySize, removeIrregularEntries } from "../jobOutputs.ts";
 import { placeJobInputs } from "../placeJobInputs.ts";
 
 const CHILD_ENTRY = fileURLToPath(new URL("./jsChild.mjs", import.meta.url));
@@ -255,56 +256,6 @@ function rssKiBOf(pid: number): number {
   } catch {
     return 0;
   }
-}
-
-/** Total apparent size of the files under `dir` (what the output limit counts). */
-function directorySize(dir: string): number {
-  let total = 0;
-  const stack = [dir];
-  while (stack.length > 0) {
-    const current = stack.pop()!;
-    let entries;
-    try {
-      entries = readdirSync(current, { withFileTypes: true });
-    } catch {
-      continue;
-    }
-    for (const entry of entries) {
-      const path = join(current, entry.name);
-      if (entry.isDirectory()) stack.push(path);
-      else {
-        try {
-          total += lstatSync(path).size;
-        } catch {
-          // removed meanwhile
-        }
-      }
-    }
-  }
-  return total;
-}
-
-/**
- * Anything in outputs/ that is not a plain file or folder (a symlink, a hard link to a file elsewhere, a fifo) is
- * removed before the result is read by anyone. The permission model already refuses to create them.
- */
-async function removeIrregularEntries(outputsDir: string): Promise<string[]> {
-  const removed: string[] = [];
-  const stack = [outputsDir];
-  while (stack.length > 0) {
-    const current = stack.pop()!;
-    for (const name of readdirSync(current).sort()) {
-      const path = join(current, name);
-      const info = await stat(path).catch(() => undefined);
-      const link = lstatSync(path);
-      if (link.isDirectory()) stack.push(path);
-      else if (!link.isFile() || link.nlink > 1 || !info) {
-        await rm(path, { force: true });
-        removed.push(relative(outputsDir, path).split(sep).join("/"));
-      }
-    }
-  }
-  return removed.sort();
 }
 
 function parseStatus(text: string): JsChildStatus | undefined {
