@@ -1,14 +1,20 @@
-// Runs a loaded module's job on the engine its manifest names and returns the result directory. Both engines
-// lay it out the same way: stdout, stderr, exitCode, outputs/.
+// Runs a loaded module's job on the engine its manifest names and returns the result directory. Every engine lays
+// it out the same way: stdout, stderr, exitCode, outputs/.
 import { join } from "node:path";
 import type { ResolvedInputs } from "../core/moduleInputs.ts";
 import type { ModuleManifest } from "../core/moduleManifest.ts";
+import { ensureImageLoaded } from "./container/podman.ts";
+import { runContainerJob } from "./container/runContainerJob.ts";
 import { runJsJob } from "./js/runJsJob.ts";
 import { runWasmJob } from "./runWasmJob.ts";
 import type { SandboxPool } from "./sandboxPool.ts";
 import { tailJobOutput, type OutputStream } from "./tailJobOutput.ts";
 
-export type JobArtifact = { engine: "wasm"; wasm: Uint8Array } | { engine: "js"; dir: string };
+export type JobArtifact =
+  | { engine: "wasm"; wasm: Uint8Array }
+  | { engine: "js"; dir: string }
+  /** An OCI image archive on disk, and the image ID it must load as. */
+  | { engine: "container"; archivePath: string; image: string };
 
 export interface RunJobParameters {
   pool: SandboxPool;
@@ -36,7 +42,7 @@ export interface RunJobResult {
 
 export async function runJob(params: RunJobParameters): Promise<RunJobResult> {
   if (!params.onOutput) return runOnEngine(params);
-  // Both engines write the result folder's stdout and stderr at `<jobDir>/result`.
+  // Every engine writes the result folder's stdout and stderr at `<jobDir>/result`.
   const tail = tailJobOutput({ dir: join(params.jobDir, "result"), onOutput: params.onOutput });
   try {
     return await runOnEngine(params);
@@ -50,6 +56,11 @@ async function runOnEngine(params: RunJobParameters): Promise<RunJobResult> {
   if (artifact.engine === "wasm") {
     const r = await runWasmJob({ ...params, wasm: artifact.wasm, cacheDir: join(params.workRoot, "instrumented") });
     return { resultDir: r.resultDir, exitCode: r.exitCode, instructions: r.instructions, durationMs: r.durationMs };
+  }
+  if (artifact.engine === "container") {
+    await ensureImageLoaded({ archivePath: artifact.archivePath, image: artifact.image });
+    const r = await runContainerJob({ ...params, image: artifact.image, gpu: params.manifest.resources.gpu > 0 });
+    return { resultDir: r.resultDir, exitCode: r.exitCode, instructions: 0n, durationMs: r.durationMs };
   }
   const r = await runJsJob({ ...params, moduleDir: artifact.dir });
   return { resultDir: r.resultDir, exitCode: r.exitCode, instructions: 0n, durationMs: r.durationMs };
