@@ -33,6 +33,7 @@ import { domainOf } from "../chain/verifyOffers.ts";
 import { gatherDealJob } from "../modules/gatherDealJob.ts";
 import type { LoadModuleResult } from "../modules/loadModule.ts";
 import { runDealJob } from "../modules/runDealJob.ts";
+import { availableEngines } from "../sandbox/engines.ts";
 import type { SandboxPool } from "../sandbox/sandboxPool.ts";
 import { carRoutes } from "../storage/carRoutes.ts";
 import type { Blockstore } from "../storage/createBlockstore.ts";
@@ -102,7 +103,7 @@ export interface ResourceProviderParameters {
   resources: FreeCapacity;
   /** Module ids it runs; "any" runs every module the network does not block. */
   modules: Hex[] | "any";
-  /** The engines this provider runs (default wasm and js; container where podman works: docs/containers.md). */
+  /** The engines this provider offers (default: what this machine runs, availableEngines: container where podman works). */
   engines?: readonly ModuleEngine[];
   /** Keep at least this much available in escrow, depositing from the wallet when short (0 = never deposit). */
   keepInEscrow?: bigint;
@@ -157,6 +158,7 @@ export class ResourceProvider {
   readonly #modules = new Map<string, Promise<LoadModuleResult>>();
   /** Modules the network's governance blocked (from the chain): refused even if on this provider's list. */
   readonly #blocked = new Set<Hex>();
+  #engines: ModuleEngine[] = [...DEFAULT_ENGINES];
   readonly #posting: BatchQueue<DealWork>;
   #events: EventStream | undefined;
   #tracker: DealTracker | undefined;
@@ -204,6 +206,12 @@ export class ResourceProvider {
 
   async start(): Promise<void> {
     const { pricing, slots } = this.#p;
+    if (this.#p.engines) this.#engines = [...this.#p.engines];
+    else {
+      const found = availableEngines();
+      this.#engines = found.engines;
+      if (found.containerNote) this.#log.info({ reason: found.containerNote }, "container modules are not offered");
+    }
     const keep = this.#p.keepInEscrow ?? pricing.timeoutCollateral * BigInt(slots) * 2n;
     if (keep > 0n) {
       const deposited = await ensureEscrow(this.#p.conn, keep);
@@ -256,7 +264,7 @@ export class ResourceProvider {
       free: this.#p.resources,
       slots: this.#p.slots,
       modules: this.#p.modules === "any" ? [] : this.#p.modules,
-      engines: [...(this.#p.engines ?? DEFAULT_ENGINES)],
+      engines: this.#engines,
       basePrice: pricing.basePrice,
       pricePerMInstr: pricing.pricePerMInstr,
       timeoutCollateral: pricing.timeoutCollateral,
