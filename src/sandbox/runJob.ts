@@ -1,6 +1,7 @@
 // Runs a loaded module's job on the engine its manifest names and returns the result directory. Both engines
 // lay it out the same way: stdout, stderr, exitCode, outputs/.
 import { join } from "node:path";
+import { LilypadError } from "../core/errors.ts";
 import type { ResolvedInputs } from "../core/moduleInputs.ts";
 import type { ModuleManifest } from "../core/moduleManifest.ts";
 import { runJsJob } from "./js/runJsJob.ts";
@@ -8,7 +9,11 @@ import { runWasmJob } from "./runWasmJob.ts";
 import type { SandboxPool } from "./sandboxPool.ts";
 import { tailJobOutput, type OutputStream } from "./tailJobOutput.ts";
 
-export type JobArtifact = { engine: "wasm"; wasm: Uint8Array } | { engine: "js"; dir: string };
+export type JobArtifact =
+  | { engine: "wasm"; wasm: Uint8Array }
+  | { engine: "js"; dir: string }
+  /** An OCI image archive (src/modules/loadModule.ts writes it out of the store) and the image ID it must load as. */
+  | { engine: "container"; archivePath: string; image: string };
 
 export interface RunJobParameters {
   pool: SandboxPool;
@@ -50,6 +55,9 @@ async function runOnEngine(params: RunJobParameters): Promise<RunJobResult> {
   if (artifact.engine === "wasm") {
     const r = await runWasmJob({ ...params, wasm: artifact.wasm, cacheDir: join(params.workRoot, "instrumented") });
     return { resultDir: r.resultDir, exitCode: r.exitCode, instructions: r.instructions, durationMs: r.durationMs };
+  }
+  if (artifact.engine === "container") {
+    throw new LilypadError({ code: "ENGINE_UNAVAILABLE", message: "the container engine is not available on this node", hint: "docs/containers.md" });
   }
   const r = await runJsJob({ ...params, moduleDir: artifact.dir });
   return { resultDir: r.resultDir, exitCode: r.exitCode, instructions: 0n, durationMs: r.durationMs };
