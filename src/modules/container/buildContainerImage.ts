@@ -41,6 +41,14 @@ const MMDEBSTRAP_OPTIONS = [
   "--dpkgopt=path-exclude=/usr/share/info/*",
   "--dpkgopt=path-exclude=/usr/share/locale/*",
   "--dpkgopt=path-exclude=/usr/share/lintian/*",
+  // A runtime image needs no headers, static libraries or compiler internals (python3-scipy pulls in g++ and
+  // boost through python3-pythran: 250 MB of them).
+  "--dpkgopt=path-exclude=/usr/include/*",
+  "--dpkgopt=path-exclude=/usr/lib/gcc/*",
+  "--dpkgopt=path-exclude=/usr/bin/*-lto-dump-*",
+  "--dpkgopt=path-exclude=/usr/lib/x86_64-linux-gnu/*.a",
+  "--dpkgopt=path-exclude=/usr/lib/aarch64-linux-gnu/*.a",
+  "--dpkgopt=path-exclude=/usr/lib/python3*/config-*",
 ];
 const IMAGE_CHANGES = ["ENV=PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin", "WORKDIR=/"];
 
