@@ -92,7 +92,7 @@ export async function buildContainerImage({ dir, env = process.env, onProgress =
   const mmdebstrapVersion = (await run(mmdebstrap, ["--version"], { env })).trim();
   const rootfsKey = sha256Hex(JSON.stringify({ format: BUILD_FORMAT, options: MMDEBSTRAP_OPTIONS, mmdebstrap: mmdebstrapVersion, debian: recipe.debian, epoch: IMAGE_SOURCE_DATE_EPOCH }));
   const files = await recipeFiles(root, recipe);
-  const key = sha256Hex(JSON.stringify({ format: BUILD_FORMAT, rootfs: rootfsKey, changes: IMAGE_CHANGES, files: files.map((f) => [f.name, f.mode, sha256Hex(f.content!)]) }));
+  const key = sha256Hex(JSON.stringify({ format: BUILD_FORMAT, rootfs: rootfsKey, changes: IMAGE_CHANGES, files: files.map((f) => [f.name, f.mode, f.content ? sha256Hex(f.content) : "directory"]) }));
 
   const built = join(root, BUILT_IMAGE_FILE);
   const stamp = join(root, STAMP_FILE);

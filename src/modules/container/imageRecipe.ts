@@ -46,7 +46,16 @@ export const imageRecipeSchema = z
       })
       .strict(),
     /** Image path -> file in the module folder. */
-    files: z.record(imagePath, folderPath).default({}),
+    files: z
+      .record(z.string(), folderPath)
+      .superRefine((files, ctx) => {
+        // Checked here rather than as the record's key schema, whose messages zod replaces with "Invalid key".
+        for (const target of Object.keys(files)) {
+          const checked = imagePath.safeParse(target);
+          if (!checked.success) ctx.addIssue({ code: "custom", message: checked.error.issues[0]!.message, path: [target] });
+        }
+      })
+      .default({}),
   })
   .strict();
 
