@@ -32,7 +32,7 @@ describe("image recipes", () => {
     ["a package name with a shell in it", { debian: { suite: "bookworm", packages: ["cowsay;rm -rf /"] } }, /debian\.packages\.0: a Debian package name/],
     ["an option as a package", { debian: { suite: "bookworm", packages: ["--allow-unauthenticated"] } }, /debian\.packages\.0/],
     ["a relative image path", { debian: { suite: "bookworm" }, files: { "app/x.py": "x.py" } }, /files\.app\/x\.py: an absolute path in the image/],
-    ["'..' in an image path", { debian: { suite: "bookworm" }, files: { "/app/../etc/passwd": "x.py" } }, /files\./app\/\.\.\/etc\/passwd: (an absolute path|no '\.')/],
+    ["'..' in an image path", { debian: { suite: "bookworm" }, files: { "/app/../etc/passwd": "x.py" } }, /files\.\/app\/\.\.\/etc\/passwd: (an absolute path|no '\.')/],
     ["a file from outside the folder", { debian: { suite: "bookworm" }, files: { "/app/x": "../secret" } }, /files\.\/app\/x: (a path relative|no '\.')/],
     ["an unknown field", { debian: { suite: "bookworm" }, run: ["make"] }, /Unrecognized key/],
     ["a mirror that is not http", { debian: { suite: "bookworm", mirror: "file:///etc" } }, /debian\.mirror: an http\(s\) URL/],
