@@ -1,11 +1,15 @@
 // Builds a module folder: compiles its sources (AssemblyScript, C or Rust: moduleSources.ts) to build/module.wasm,
 // records what they were (build/sources.json), then packages the folder into the block store (packageModule.ts).
+// A container module's image is built from its image.json first (container/buildContainerImage.ts, cached by content).
 // `lilypad module build` and `lilypad module publish` build folders this way, so what is published is what the
 // sources give today; `module run ./folder` rebuilds through buildModuleIfStale.
-import { mkdir, rm, writeFile } from "node:fs/promises";
+import { existsSync } from "node:fs";
+import { mkdir, readFile, rm, writeFile } from "node:fs/promises";
 import { join, relative, resolve } from "node:path";
 import type { Blockstore } from "../storage/createBlockstore.ts";
 import { compileC } from "./compileC.ts";
+import { buildContainerImage } from "./container/buildContainerImage.ts";
+import { IMAGE_RECIPE_FILE } from "./container/imageRecipe.ts";
 import { compileRust } from "./compileRust.ts";
 import { ToolchainMissingError } from "./errors.ts";
 import { findModuleSources, sourcesDigest, staleReason, writeSourcesStamp, type ModuleSources } from "./moduleSources.ts";
@@ -19,10 +23,16 @@ export interface BuildModuleParameters {
   env?: Readonly<Record<string, string | undefined>>;
   /** Called with the absolute path of the entry file before it is compiled (compiling takes seconds). */
   onCompile?: (source: string) => void;
+  /** Progress lines of a container image build (a cold one takes a minute). */
+  onImageProgress?: (line: string) => void;
 }
 
-export async function buildModule({ dir, blockstore, env = process.env, onCompile }: BuildModuleParameters): Promise<PackageModuleResult> {
+export async function buildModule({ dir, blockstore, env = process.env, onCompile, onImageProgress }: BuildModuleParameters): Promise<PackageModuleResult> {
   const root = resolve(dir);
+  if (await isContainerRecipeFolder(root)) {
+    await buildContainerImage({ dir: root, env, onProgress: onImageProgress });
+    return await packageModule({ dir: root, blockstore });
+  }
   const sources = await findModuleSources(root);
   if (sources) {
     onCompile?.(sources.entry);
@@ -42,6 +52,8 @@ export interface BuildModuleIfStaleParameters extends BuildModuleParameters {
 /** Packages a folder as it is when its build is current (or it has no sources), and rebuilds it first otherwise. */
 export async function buildModuleIfStale(params: BuildModuleIfStaleParameters): Promise<PackageModuleResult> {
   const root = resolve(params.dir);
+  // A container image build is cached by its recipe and files, so it is always asked for: instant when current.
+  if (await isContainerRecipeFolder(root)) return await buildModule(params);
   const sources = await findModuleSources(root);
   const reason = sources && (await staleReason(root, sources));
   if (!reason) return await packageModule({ dir: root, blockstore: params.blockstore });
@@ -77,5 +89,16 @@ async function loadAssemblyScript(root: string): Promise<typeof import("./compil
       hint: "run `npm install --save-dev assemblyscript @assemblyscript/wasi-shim` beside lilypad and try again, or compile assembly/index.ts to build/module.wasm yourself",
       cause: error,
     });
+  }
+}
+
+/** A container module folder with an image recipe (image.json) to build from. */
+async function isContainerRecipeFolder(root: string): Promise<boolean> {
+  if (!existsSync(join(root, IMAGE_RECIPE_FILE))) return false;
+  try {
+    const manifest = JSON.parse(await readFile(join(root, "manifest.json"), "utf8")) as { engine?: unknown };
+    return manifest.engine === "container";
+  } catch {
+    return false; // packageModule reports what is wrong with the manifest
   }
 }

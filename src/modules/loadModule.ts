@@ -1,15 +1,20 @@
 // Loads a module by CID from the local block store: its manifest (checked against the CID) and its artifact.
 // The repository's own modules are packaged into the store the first time they are asked for.
-import { existsSync } from "node:fs";
-import { mkdir } from "node:fs/promises";
-import { join } from "node:path";
+import { randomBytes } from "node:crypto";
+import { createWriteStream, existsSync, statSync } from "node:fs";
+import { mkdir, rename, rm } from "node:fs/promises";
+import { pipeline } from "node:stream/promises";
+import { dirname, join } from "node:path";
 import { CID } from "multiformats/cid";
 import { moduleIdOf, parseManifest } from "../core/moduleId.ts";
 import type { ModuleManifest } from "../core/moduleManifest.ts";
 import type { Blockstore } from "../storage/createBlockstore.ts";
 import { TargetExistsError } from "../storage/errors.ts";
 import { extractDirectory } from "../storage/extractDirectory.ts";
+import { verifyingReader } from "../storage/readBlock.ts";
 import { readFileBytes } from "../storage/readFileBytes.ts";
+import { exportEntry, isPlainFile } from "../storage/unixfsEntries.ts";
+import { NotAFileError } from "../storage/errors.ts";
 import { UnknownModuleError } from "./errors.ts";
 import { readShippedCatalog, SHIPPED_MODULES_DIR } from "./moduleCatalog.ts";
 import { packageModule } from "./packageModule.ts";
@@ -20,11 +25,15 @@ const MAX_WASM_BYTES = 256 * 1024 * 1024;
 export interface LoadModuleParameters {
   cid: string;
   blockstore: Blockstore;
-  /** Where js artifacts are unpacked, one folder per artifact CID. */
+  /** Where js artifacts are unpacked, one folder per artifact CID, and container archives written (<cid>.oci.tar). */
   artifactsDir: string;
 }
 
-export type LoadedArtifact = { engine: "wasm"; wasm: Uint8Array } | { engine: "js"; dir: string };
+export type LoadedArtifact =
+  | { engine: "wasm"; wasm: Uint8Array }
+  | { engine: "js"; dir: string }
+  /** The OCI image archive, written out of the block store; `image` is the image ID it must load as. */
+  | { engine: "container"; archivePath: string; image: string };
 
 export interface LoadModuleResult {
   cid: string;
@@ -49,7 +58,31 @@ export async function loadModule({ cid, blockstore, artifactsDir }: LoadModulePa
     }
     return { cid, manifest, artifact: { engine: "js", dir } };
   }
+  if (manifest.engine === "container" && manifest.artifact.image) {
+    const archivePath = await writeArchive(blockstore, artifactCid, join(artifactsDir, `${manifest.artifact.cid}.oci.tar`));
+    return { cid, manifest, artifact: { engine: "container", archivePath, image: manifest.artifact.image } };
+  }
   throw new UnknownModuleError({ ref: cid, hint: `the ${manifest.engine} engine is not available on this node`, usage: false });
+}
+
+/**
+ * Streams a file out of the block store (every block verified) to `path`, unless it is there already. The file
+ * is written under a temporary name and renamed into place, so a file at `path` is always complete: two jobs
+ * writing the same archive at once both succeed, and an interrupted write leaves only a temporary file.
+ */
+async function writeArchive(blockstore: Blockstore, cid: CID, path: string): Promise<string> {
+  const entry = await exportEntry(cid, "", verifyingReader(blockstore), undefined);
+  if (!isPlainFile(entry)) throw new NotAFileError({ path: cid.toString() });
+  if (existsSync(path) && BigInt(statSync(path).size) === entry.size) return path;
+  await mkdir(dirname(path), { recursive: true });
+  const partial = `${path}.${process.pid}.${randomBytes(4).toString("hex")}.partial`;
+  try {
+    await pipeline(entry.content(), createWriteStream(partial, { flags: "wx", mode: 0o644 }));
+    await rename(partial, path);
+  } finally {
+    await rm(partial, { force: true });
+  }
+  return path;
 }
 
 /** A module's manifest alone (checked against its CID), without reading its artifact: for listings. */

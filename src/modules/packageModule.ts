@@ -3,6 +3,7 @@
 //   manifest.json                 the manifest; artifact (its cid) is optional there and filled in here
 //   build/module.wasm | module.wasm   the WASI module (engine wasm)
 //   *.mjs and other files         the artifact folder itself (engine js)
+//   build/image.oci.tar | image.oci.tar   the OCI image archive (engine container; docs/containers.md)
 import { cp, mkdir, readFile, readdir, rm, writeFile } from "node:fs/promises";
 import { existsSync } from "node:fs";
 import { join, resolve } from "node:path";
@@ -12,6 +13,9 @@ import { addBytes } from "../storage/addBytes.ts";
 import { addDirectory } from "../storage/addDirectory.ts";
 import { addFile } from "../storage/addFile.ts";
 import type { Blockstore } from "../storage/createBlockstore.ts";
+import { BUILT_IMAGE_FILE, GIVEN_IMAGE_FILE } from "./container/buildContainerImage.ts";
+import { OciArchiveError } from "./container/errors.ts";
+import { readOciImage } from "./container/ociArchive.ts";
 import { ModulePackageError } from "./errors.ts";
 
 export interface PackageModuleParameters {
@@ -42,9 +46,14 @@ export async function packageModule({ dir, blockstore }: PackageModuleParameters
   // Whatever the author left in artifact.cid (nothing, "bafkrei...", the shipped manifests' placeholder) is replaced
   // by the CID of what was built: the packaged manifest must name its real artifact.
   const draft = parseSourceManifest(template, manifestPath);
-  const artifactCid = draft.engine === "js" ? await storeJsArtifact(root, blockstore) : await storeWasmArtifact(root, blockstore);
   const { entry } = draft.artifact ?? {};
-  const manifest = parseManifest({ ...draft, artifact: { cid: artifactCid, ...(entry === undefined ? {} : { entry }) } }, manifestPath);
+  let artifact: ModuleManifest["artifact"];
+  if (draft.engine === "container") artifact = await storeContainerArtifact(root, blockstore);
+  else {
+    const cid = draft.engine === "js" ? await storeJsArtifact(root, blockstore) : await storeWasmArtifact(root, blockstore);
+    artifact = { cid, ...(entry === undefined ? {} : { entry }) };
+  }
+  const manifest = parseManifest({ ...draft, artifact }, manifestPath);
   const id = await moduleIdOf(manifest);
   const bytes = manifestBytes(manifest);
   const stored = await addBytes({ blockstore, bytes });
@@ -80,4 +89,30 @@ async function storeJsArtifact(root: string, blockstore: Blockstore): Promise<st
     await cp(join(root, name), join(staging, name), { recursive: true });
   }
   return (await addDirectory({ blockstore, path: staging })).cid.toString();
+}
+
+/**
+ * A container module's artifact is its OCI image archive: build/image.oci.tar (built from image.json by
+ * `lilypad module build`) or an image.oci.tar the author made elsewhere. The image ID is read from the archive
+ * itself (the digest of its config), so packaging needs no podman.
+ */
+async function storeContainerArtifact(root: string, blockstore: Blockstore): Promise<{ cid: string; image: string }> {
+  const path = [join(root, BUILT_IMAGE_FILE), join(root, GIVEN_IMAGE_FILE)].find((p) => existsSync(p));
+  if (!path) {
+    throw new ModulePackageError({
+      dir: root,
+      reason: `no ${BUILT_IMAGE_FILE} or ${GIVEN_IMAGE_FILE}`,
+      hint: existsSync(join(root, "image.json"))
+        ? `run \`lilypad module build ${root}\` first (it builds the image from image.json)`
+        : `write an image.json (docs/containers.md, "Building a container module"), or save an image there with \`podman save --format oci-archive -o ${join(root, GIVEN_IMAGE_FILE)} IMAGE\``,
+    });
+  }
+  let image: string;
+  try {
+    image = (await readOciImage(path)).image;
+  } catch (error) {
+    if (error instanceof OciArchiveError) throw new ModulePackageError({ dir: root, reason: error.message, hint: error.hint, cause: error });
+    throw error;
+  }
+  return { cid: (await addFile({ blockstore, path })).cid.toString(), image };
 }
