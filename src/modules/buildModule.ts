@@ -4,12 +4,13 @@
 // `lilypad module build` and `lilypad module publish` build folders this way, so what is published is what the
 // sources give today; `module run ./folder` rebuilds through buildModuleIfStale.
 import { existsSync } from "node:fs";
-import { mkdir, readFile, rm, writeFile } from "node:fs/promises";
+import { mkdir, rm, writeFile } from "node:fs/promises";
 import { join, relative, resolve } from "node:path";
 import type { Blockstore } from "../storage/createBlockstore.ts";
 import { compileC } from "./compileC.ts";
 import { buildContainerImage } from "./container/buildContainerImage.ts";
 import { IMAGE_RECIPE_FILE } from "./container/imageRecipe.ts";
+import { readFolderManifest } from "./folderManifest.ts";
 import { compileRust } from "./compileRust.ts";
 import { ToolchainMissingError } from "./errors.ts";
 import { findModuleSources, sourcesDigest, staleReason, writeSourcesStamp, type ModuleSources } from "./moduleSources.ts";
@@ -96,8 +97,7 @@ async function loadAssemblyScript(root: string): Promise<typeof import("./compil
 async function isContainerRecipeFolder(root: string): Promise<boolean> {
   if (!existsSync(join(root, IMAGE_RECIPE_FILE))) return false;
   try {
-    const manifest = JSON.parse(await readFile(join(root, "manifest.json"), "utf8")) as { engine?: unknown };
-    return manifest.engine === "container";
+    return (await readFolderManifest(root)).draft.engine === "container";
   } catch {
     return false; // packageModule reports what is wrong with the manifest
   }

@@ -4,10 +4,10 @@
 //   build/module.wasm | module.wasm   the WASI module (engine wasm)
 //   *.mjs and other files         the artifact folder itself (engine js)
 //   build/image.oci.tar | image.oci.tar   the OCI image archive (engine container; docs/containers.md)
-import { cp, mkdir, readFile, readdir, rm, writeFile } from "node:fs/promises";
+import { cp, mkdir, readdir, rm, writeFile } from "node:fs/promises";
 import { existsSync } from "node:fs";
 import { join, resolve } from "node:path";
-import { moduleIdOf, manifestBytes, parseManifest, parseSourceManifest, type ModuleId } from "../core/moduleId.ts";
+import { moduleIdOf, manifestBytes, parseManifest, type ModuleId } from "../core/moduleId.ts";
 import type { ModuleManifest } from "../core/moduleManifest.ts";
 import { addBytes } from "../storage/addBytes.ts";
 import { addDirectory } from "../storage/addDirectory.ts";
@@ -17,6 +17,7 @@ import { BUILT_IMAGE_FILE, GIVEN_IMAGE_FILE } from "./container/buildContainerIm
 import { OciArchiveError } from "./container/errors.ts";
 import { readOciImage } from "./container/ociArchive.ts";
 import { ModulePackageError } from "./errors.ts";
+import { LILYPAD_TEMPLATE_FILE, readFolderManifest } from "./folderManifest.ts";
 
 export interface PackageModuleParameters {
   dir: string;
@@ -34,21 +35,13 @@ const NOT_ARTIFACT = new Set(["manifest.json", "build", "assembly", "node_module
 
 export async function packageModule({ dir, blockstore }: PackageModuleParameters): Promise<PackageModuleResult> {
   const root = resolve(dir);
-  const manifestPath = join(root, "manifest.json");
   if (!existsSync(root)) throw new ModulePackageError({ dir: root, reason: "there is no such folder", hint: "name a module folder (one with a manifest.json)", usage: true });
-  if (!existsSync(manifestPath)) throw new ModulePackageError({ dir: root, reason: "it has no manifest.json", hint: "see docs/modules.md" });
-  let template: unknown;
-  try {
-    template = JSON.parse(await readFile(manifestPath, "utf8"));
-  } catch (error) {
-    throw new ModulePackageError({ dir: root, reason: `manifest.json is not JSON (${(error as Error).message})` });
-  }
   // Whatever the author left in artifact.cid (nothing, "bafkrei...", the shipped manifests' placeholder) is replaced
   // by the CID of what was built: the packaged manifest must name its real artifact.
-  const draft = parseSourceManifest(template, manifestPath);
+  const { draft, source: manifestPath, lilypadImage } = await readFolderManifest(root);
   const { entry } = draft.artifact ?? {};
   let artifact: ModuleManifest["artifact"];
-  if (draft.engine === "container") artifact = await storeContainerArtifact(root, blockstore);
+  if (draft.engine === "container") artifact = await storeContainerArtifact(root, blockstore, lilypadImage?.digest);
   else {
     const cid = draft.engine === "js" ? await storeJsArtifact(root, blockstore) : await storeWasmArtifact(root, blockstore);
     artifact = { cid, ...(entry === undefined ? {} : { entry }) };
@@ -96,7 +89,7 @@ async function storeJsArtifact(root: string, blockstore: Blockstore): Promise<st
  * `lilypad module build`) or an image.oci.tar the author made elsewhere. The image ID is read from the archive
  * itself (the digest of its config), so packaging needs no podman.
  */
-async function storeContainerArtifact(root: string, blockstore: Blockstore): Promise<{ cid: string; image: string }> {
+async function storeContainerArtifact(root: string, blockstore: Blockstore, manifestDigest: string | undefined): Promise<{ cid: string; image: string }> {
   const path = [join(root, BUILT_IMAGE_FILE), join(root, GIVEN_IMAGE_FILE)].find((p) => existsSync(p));
   if (!path) {
     throw new ModulePackageError({
@@ -109,7 +102,16 @@ async function storeContainerArtifact(root: string, blockstore: Blockstore): Pro
   }
   let image: string;
   try {
-    image = (await readOciImage(path)).image;
+    const read = await readOciImage(path);
+    image = read.image;
+    // A Lilypad template names its image by the digest of the image's manifest: the archive must hold that image.
+    if (manifestDigest !== undefined && read.manifestDigest !== manifestDigest) {
+      throw new ModulePackageError({
+        dir: root,
+        reason: `${path} holds the image ${read.manifestDigest}, not the ${manifestDigest} that ${LILYPAD_TEMPLATE_FILE} names`,
+        hint: "save the image the template names (podman save --format oci-archive), or name the archive's image in the template",
+      });
+    }
   } catch (error) {
     if (error instanceof OciArchiveError) throw new ModulePackageError({ dir: root, reason: error.message, hint: error.hint, cause: error });
     throw error;
