@@ -10,9 +10,8 @@ import { readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { buildContainerImage } from "../src/modules/container/buildContainerImage.ts";
 import { IMAGE_RECIPE_FILE } from "../src/modules/container/imageRecipe.ts";
+import { LILYPAD_TEMPLATE_FILE } from "../src/modules/folderManifest.ts";
 import { SHIPPED_MODULES_DIR } from "../src/modules/moduleCatalog.ts";
-
-export const LILYPAD_TEMPLATE_FILE = "lilypad_module.json.tmpl";
 
 /** The shipped modules that have an image recipe. */
 export function listImageModules(): string[] {
