@@ -2,6 +2,7 @@
 // with an argument array, never through a shell: image IDs, names and paths reach podman as single arguments.
 // Every call passes `--runtime runc`, because crun fails on the machines this was built on.
 import { spawn, spawnSync } from "node:child_process";
+import { readOciImage } from "./ociArchive.ts";
 import { imageIdSchema } from "../../core/moduleManifest.ts";
 import { ImageMismatchError, InvalidModuleError } from "../errors.ts";
 
@@ -84,6 +85,15 @@ export async function ensureImageLoaded(params: { archivePath: string; image: st
 
 async function loadOnce(archivePath: string, image: string): Promise<void> {
   if (await imageExists(image)) return;
+  // The archive is read before podman sees it: one holding another image is refused without loading anything, so a
+  // hostile archive leaves nothing behind in podman's storage.
+  let inArchive: string;
+  try {
+    inArchive = (await readOciImage(archivePath)).image;
+  } catch (error) {
+    throw new InvalidModuleError({ reason: error instanceof Error ? error.message : String(error) });
+  }
+  if (inArchive !== image) throw new ImageMismatchError({ expected: image, loaded: [inArchive], archivePath });
   const loaded = await podman(["load", "--quiet", "--input", archivePath], { timeoutMs: 600_000 });
   if (loaded.code !== 0) {
     throw new InvalidModuleError({ reason: `podman cannot load the archive ${archivePath}: ${loaded.stderr.trim().slice(-500)}` });

@@ -5,7 +5,7 @@
 import { createHash } from "node:crypto";
 import { stat } from "node:fs/promises";
 import { z } from "zod";
-import { OciArchiveError } from "./errors.ts";
+import { OciArchiveError } from "../errors.ts";
 import { listTar, readTarEntry, type TarEntry } from "./tar.ts";
 
 const digest = z.string().regex(/^sha256:[0-9a-f]{64}$/);
