@@ -85,6 +85,9 @@ export async function runContainerJob(params: RunContainerJobParameters): Promis
       stdio: [stdin === undefined ? "ignore" : "pipe", "pipe", "pipe"],
       // podman needs no more of the host's environment than where its programs are.
       env: { PATH: process.env.PATH ?? "/usr/sbin:/usr/bin:/sbin:/bin" },
+      // conmon (podman 4.3) writes a file named `oom` into its working folder when the kernel kills a container for
+      // memory: the job's own folder, removed with the job, rather than wherever the provider was started.
+      cwd: jobDir,
     });
     // Killing the client alone would leave the container running under conmon: it is removed too, and once more in
     // the finally below, after the client is gone and can create nothing more.
