@@ -1,10 +1,11 @@
 // `npm run bench`: runs every benchmark, prints a table per figure set and writes bench/results/*.json.
-// `node bench/run.ts multiHost network` runs only the figure sets named (gas, sandbox, metering, network, indexer,
-// load, multiHost, blockTime).
+// `node bench/run.ts multiHost network` runs only the figure sets named (gas, sandbox, containers, metering, network,
+// indexer, load, multiHost, blockTime).
 import { mkdirSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { measureBlockTime } from "./blockTime.ts";
+import { measureContainers } from "./containers.ts";
 import { measureGas } from "./gas.ts";
 import { measureIndexerReads } from "./indexer.ts";
 import { measureMatching } from "./matching.ts";
@@ -71,6 +72,25 @@ if (want("sandbox")) {
       { figure: "sieve: metered / unmetered", value: round(sandbox.compute.meteringRatio), unit: "x", bar: "<= 1.5", ok: sandbox.compute.meteringRatio <= 1.5 },
     ],
     { sandbox },
+  );
+}
+
+if (want("containers")) {
+  const containers = await measureContainers();
+  report(
+    "containers",
+    containers.skipped
+      ? [{ figure: `skipped: ${containers.skipped}`, value: NaN, unit: "" }]
+      : [
+          { figure: `trivial container job (busybox echo), p50 (${containers.runs} runs, interleaved with the WASI job)`, value: round(containers.container.p50Ms), unit: "ms" },
+          { figure: "same, p99", value: round(containers.container.p99Ms), unit: "ms" },
+          { figure: "trivial WASI job in the warm sandbox, p50", value: round(containers.wasm.p50Ms), unit: "ms" },
+          { figure: "same, p99", value: round(containers.wasm.p99Ms), unit: "ms" },
+          containers.training
+            ? { figure: `train-digits (scikit-learn, ${containers.training.trees} trees), median of ${containers.training.runs}`, value: round(containers.training.medianMs), unit: "ms" }
+            : { figure: `train-digits: skipped (${containers.trainingSkipped})`, value: NaN, unit: "ms" },
+        ],
+    containers,
   );
 }
 

@@ -19,7 +19,7 @@ import {
 import { directorySize, removeIrregularEntries } from "../jobOutputs.ts";
 import { placeJobInputs } from "../placeJobInputs.ts";
 import { containerRunArgs } from "./containerRunArgs.ts";
-import { containerState, PODMAN_GLOBAL_ARGS, removeContainer, requirePodman } from "./podman.ts";
+import { containerState, forgetLoadedImage, PODMAN_GLOBAL_ARGS, removeContainer, requirePodman } from "./podman.ts";
 
 /** How often the watchdog measures outputs/. */
 const WATCHDOG_INTERVAL_MS = 50;
@@ -134,7 +134,7 @@ export async function runContainerJob(params: RunContainerJobParameters): Promis
 
     if (hit === "timeout") throw new WallClockTimeoutError({ timeoutMs });
     if (hit === "output" || streamed + directorySize(outputsDir) > outputBytes) throw new OutputLimitExceededError({ outputBytes });
-    const exitCode = await exitCodeOf(name, clientStatus, memoryMiB, join(resultDir, "stderr"));
+    const exitCode = await exitCodeOf(name, image, clientStatus, memoryMiB, join(resultDir, "stderr"));
 
     const removed = await removeIrregularEntries(outputsDir);
     if (removed.length > 0) {
@@ -171,13 +171,16 @@ function makeWritableByNobody(outputsDir: string): void {
  * The container's exit status, or the typed error for how it ended. The client's own status is the container's,
  * except for podman's 125-127 and the 137 of a kill: for those podman's record of the container decides.
  */
-async function exitCodeOf(name: string, clientStatus: number, memoryMiB: number, stderrPath: string): Promise<number> {
+async function exitCodeOf(name: string, image: string, clientStatus: number, memoryMiB: number, stderrPath: string): Promise<number> {
   if (!PODMAN_FAILED.has(clientStatus) && clientStatus !== SIGKILL_STATUS) return clientStatus;
   const state = await containerState(name);
   const stderrTail = async () => (await readFile(stderrPath, "utf8")).trim().slice(-500);
   if (!state) {
     const tail = await stderrTail();
-    if (/image not known/i.test(tail)) throw new InvalidModuleError({ reason: "the image is not loaded (ensureImageLoaded first)" });
+    if (/image not known/i.test(tail)) {
+      forgetLoadedImage(image);
+      throw new InvalidModuleError({ reason: "the image is not loaded (ensureImageLoaded first)" });
+    }
     throw new SandboxCrashError({ detail: `podman could not create the container (${clientStatus}): ${tail}` });
   }
   // podman 4.3 with runc on cgroup v1 does not report OOMKilled, hence the 137 of an exited container too.

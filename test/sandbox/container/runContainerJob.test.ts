@@ -9,7 +9,7 @@ import { join } from "node:path";
 import { after, afterEach, before, describe, it } from "node:test";
 import { resolveInputs, type InputValue } from "../../../src/core/moduleInputs.ts";
 import { moduleManifestSchema, PLACEHOLDER_ARTIFACT_CID, type ModuleManifest, type ModuleManifestInput } from "../../../src/core/moduleManifest.ts";
-import { ensureImageLoaded, listContainers, PODMAN_GLOBAL_ARGS } from "../../../src/sandbox/container/podman.ts";
+import { ensureImageLoaded, forgetLoadedImage, listContainers, PODMAN_GLOBAL_ARGS } from "../../../src/sandbox/container/podman.ts";
 import { runContainerJob, type RunContainerJobResult } from "../../../src/sandbox/container/runContainerJob.ts";
 import {
   ImageMismatchError,
@@ -144,6 +144,8 @@ describe("runContainerJob", { skip: missing && `container tests skipped: ${missi
   it("refuses an archive that does not load as the named image, loading nothing, and loads a right one once for concurrent callers", async () => {
     const removedFirst = spawnSync("podman", [...PODMAN_GLOBAL_ARGS, "rmi", "--force", image.image], { encoding: "utf8" });
     assert.equal(removedFirst.status, 0, removedFirst.stderr);
+    // Removed behind this process's back: it is told, as the engine tells it when a run finds the image gone.
+    forgetLoadedImage(image.image);
     const wrong = `sha256:${"ab".repeat(32)}`;
     await assert.rejects(ensureImageLoaded({ archivePath: image.archivePath, image: wrong }), (error: unknown) => {
       assert.ok(error instanceof ImageMismatchError);
