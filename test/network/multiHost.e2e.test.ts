@@ -6,11 +6,13 @@
 // Where namespaces cannot be made (not root), the hosts are distinct loopback addresses instead (the test says so).
 //
 // Across those hosts: a job with a file input (which travels through the solver), a module published from the job
-// creator's host and fetched by the provider from the solver, a spot check the mediator re-runs, an on-chain job
-// requested by a contract and relayed by `lilypad jobcreator` on its own host, and (last, since it moves the
+// creator's host and fetched by the provider from the solver, a container job (its image archive travels the same way;
+// the provider's and the mediator's podman run it: one machine's podman storage, shared by the namespaces), a spot
+// check the mediator re-runs, an on-chain job requested by a contract and relayed by `lilypad jobcreator` on its own
+// host, and (last, since it moves the
 // chain's clock) a provider killed mid-job, whose creator gets its refund and the provider's timeout collateral.
 import assert from "node:assert/strict";
-import { cp, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { copyFile, cp, mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { isAbsolute, join } from "node:path";
 import { after, before, describe, it } from "node:test";
@@ -18,6 +20,7 @@ import { parseEther } from "viem";
 import { devAccount, devPrivateKey } from "../../src/chain/devAccounts.ts";
 import { networkFileOf as networkFile, RP1_ACCOUNT, RP2_ACCOUNT, startRoles } from "./multiHost/startRoles.ts";
 import { createTestbed, REPO, tail, type ExecResult, type Host, type HostProcess, type Testbed } from "./multiHost/testbed.ts";
+import { busyboxImage, containerToolsMissing } from "../sandbox/container/busyboxImage.ts";
 
 const CHAIN_TOOL = join(REPO, "test", "network", "multiHost", "chainTool.ts");
 const JC = devAccount(3).address;
@@ -167,6 +170,31 @@ describe("multi-host: every role in its own network namespace", { timeout: 8 * 6
       const fetched = gatheredBy(summary.dealId);
       assert.ok(fetched.includes(`module from ${solverUrl}`), `fetched: ${JSON.stringify(fetched)}`);
       assert.ok(fetched.includes(`module artifact from ${solverUrl}`), `fetched: ${JSON.stringify(fetched)}`);
+    });
+  });
+
+  it("a container job: the image archive goes from the job creator's host through the solver to the provider's podman, and the mediator's", { skip: containerToolsMissing() }, async () => {
+    await withDiagnostics(async () => {
+      const folder = join(hosts.jc.home, "say-box");
+      await mkdir(folder, { recursive: true });
+      await copyFile((await busyboxImage()).archivePath, join(folder, "image.oci.tar"));
+      await writeFile(
+        join(folder, "manifest.json"),
+        JSON.stringify({
+          manifestVersion: 1, name: "say-box", version: "v1", description: "a container module across hosts", author: "tests", engine: "container",
+          inputs: [{ name: "Message", type: "string", default: "hello" }],
+          invocation: { args: ["sh", "-c", 'echo "the box says $1"; echo "$1" > /outputs/said.txt', "sh", "{{Message}}"] },
+          resources: { cpu: 1, ramMiB: 64, gpu: 0, diskMiB: 16 },
+          limits: { memoryMiB: 64, timeoutMs: 60_000, outputBytes: 1 << 20 },
+          deterministic: true, pricing: "per-run",
+        }),
+      );
+      const summary = await runJob(["./say-box", "-i", "Message=across hosts", "--mediation-chance", "1"], "container");
+      assert.equal(summary.outcome, "mediator: provider right");
+      assert.match(await resultFile(summary, "stdout"), /^the box says across hosts$/m);
+      assert.equal(await resultFile(summary, "outputs/said.txt"), "across hosts\n");
+      const fetched = gatheredBy(summary.dealId);
+      assert.ok(fetched.includes(`module artifact from ${solverUrl}`), `the provider fetched the image archive from the solver: ${JSON.stringify(fetched)}`);
     });
   });
 

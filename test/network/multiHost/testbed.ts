@@ -200,8 +200,10 @@ export async function createTestbed(params: CreateTestbedParameters): Promise<Te
   const started = new Set<HostProcess>();
 
   const spawnOn = (host: Host, name: string, command: string[]): HostProcess => {
-    const [file, ...args] = host.namespace ? ["ip", "netns", "exec", host.namespace, ...command] : command;
-    // `ip netns exec` execs the command: the child's pid (and process group) is the command's.
+    // nsenter, not `ip netns exec`: that one also mounts the namespace's own /sys, which hides the cgroup file systems
+    // a provider's podman needs (runc: "no cgroup mount found"). nsenter execs the command after entering the
+    // network namespace: the child's pid (and process group) is the command's.
+    const [file, ...args] = host.namespace ? ["nsenter", `--net=/run/netns/${host.namespace}`, "--", ...command] : command;
     const child = spawn(file!, args, { cwd: host.home, env: hostEnv(host), stdio: ["ignore", "pipe", "pipe"], detached: true });
     let out = "";
     let err = "";
