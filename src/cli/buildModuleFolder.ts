@@ -15,6 +15,7 @@ export async function buildModuleFolder(ctx: CliContext, local: LocalModules, di
     blockstore: local.blockstore,
     env: ctx.env,
     onCompile: (source) => ctx.stderr(`compiling ${relative(ctx.cwd, source) || source}…\n`),
+    onImageProgress: (line) => ctx.stderr(`image: ${line}\n`),
   });
   if (!needsReproducibilityCheck(packaged.manifest)) return packaged;
   const pool = new SandboxPool({ workRoot: local.workDir, size: 1 });

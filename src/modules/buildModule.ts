@@ -54,7 +54,8 @@ export interface BuildModuleIfStaleParameters extends BuildModuleParameters {
 export async function buildModuleIfStale(params: BuildModuleIfStaleParameters): Promise<PackageModuleResult> {
   const root = resolve(params.dir);
   // A container image build is cached by its recipe and files, so it is always asked for: instant when current.
-  if (await isContainerRecipeFolder(root)) return await buildModule(params);
+  // Its progress (a cold build runs mmdebstrap for minutes) is told the way a rebuild is.
+  if (await isContainerRecipeFolder(root)) return await buildModule({ ...params, onImageProgress: params.onImageProgress ?? params.onRebuild });
   const sources = await findModuleSources(root);
   const reason = sources && (await staleReason(root, sources));
   if (!reason) return await packageModule({ dir: root, blockstore: params.blockstore });
