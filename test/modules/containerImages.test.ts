@@ -136,17 +136,16 @@ describe("a container image built from Debian packages", { skip, timeout: 15 * 6
   });
   after(async () => await rm(root, { recursive: true, force: true }));
 
-  it("builds once, then again from the cache in well under a second: the same archive bytes and image ID", async () => {
+  it("builds once, then again from the cache (no mmdebstrap, no podman): the same archive bytes and image ID", async () => {
     const lines: string[] = [];
     const first = await buildContainerImage({ dir, onProgress: (l) => lines.push(l) });
     assert.match(first.image, /^sha256:[0-9a-f]{64}$/);
     const firstBytes = sha(readFileSync(first.archivePath));
     await rm(join(dir, "build"), { recursive: true });
-    const t0 = performance.now();
-    const second = await buildContainerImage({ dir });
-    const ms = performance.now() - t0;
+    const again: string[] = [];
+    const second = await buildContainerImage({ dir, onProgress: (l) => again.push(l) });
     assert.equal(second.source, "cached");
-    assert.ok(ms < 1000, `a cached build took ${ms.toFixed(0)} ms`);
+    assert.deepEqual(again.filter((l) => /mmdebstrap|podman/.test(l)), [], "nothing was built again");
     assert.equal(second.image, first.image);
     assert.equal(sha(readFileSync(second.archivePath)), firstBytes);
   });
