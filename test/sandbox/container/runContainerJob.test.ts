@@ -243,6 +243,6 @@ describe("runContainerJob", { skip: missing && `container tests skipped: ${missi
   it("a job past its wall clock is killed and removed", async () => {
     const started = Date.now();
     await assert.rejects(run(scriptManifest("sleep 60", { limits: { timeoutMs: 1500 } })), WallClockTimeoutError);
-    assert.ok(Date.now() - started < 10_000);
+    assert.ok(Date.now() - started < 30_000, "killed at its limit, long before the 60 s sleep ends");
   });
 });
