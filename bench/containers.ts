@@ -46,7 +46,7 @@ function manifest(engine: "wasm" | "container", image?: string) {
 }
 
 export async function measureContainers(runs = Number(process.env.RUNS ?? 30)): Promise<ContainerFigures> {
-  const podman = podmanAvailability();
+  const podman = await podmanAvailability();
   const empty = { runs: 0, container: { p50Ms: NaN, p99Ms: NaN }, wasm: { p50Ms: NaN, p99Ms: NaN } };
   if (!podman.ok) return { ...empty, skipped: podman.reason };
   const root = await mkdtemp(join(tmpdir(), "lilypad-bench-containers-"));

@@ -208,9 +208,13 @@ export class ResourceProvider {
     const { pricing, slots } = this.#p;
     if (this.#p.engines) this.#engines = [...this.#p.engines];
     else {
-      const found = availableEngines();
-      this.#engines = found.engines;
-      if (found.containerNote) this.#log.info({ reason: found.containerNote }, "container modules are not offered");
+      // Asking podman takes a second or more: the provider offers wasm and js at once, and container once it knows.
+      void availableEngines().then((found) => {
+        if (found.containerNote) this.#log.info({ reason: found.containerNote }, "container modules are not offered");
+        if (found.engines.length === this.#engines.length || this.#stopped) return;
+        this.#engines = found.engines;
+        if (this.#events) void this.#offerCapacity();
+      });
     }
     const keep = this.#p.keepInEscrow ?? pricing.timeoutCollateral * BigInt(slots) * 2n;
     if (keep > 0n) {

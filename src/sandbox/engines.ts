@@ -10,7 +10,7 @@ export interface AvailableEngines {
   containerNote?: string;
 }
 
-export function availableEngines(): AvailableEngines {
-  const podman = podmanAvailability();
+export async function availableEngines(): Promise<AvailableEngines> {
+  const podman = await podmanAvailability();
   return podman.ok ? { engines: [...DEFAULT_ENGINES, "container"] } : { engines: [...DEFAULT_ENGINES], containerNote: podman.reason };
 }

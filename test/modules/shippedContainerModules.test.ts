@@ -19,7 +19,7 @@ import { createBlockstore, type Blockstore } from "../../src/storage/createBlock
 import { readFileBytes } from "../../src/storage/readFileBytes.ts";
 
 const NAMES = ["train-digits", "csv-stats", "cowsay-lilypad"];
-const podman = podmanAvailability();
+const podman = await podmanAvailability();
 const unbuilt = NAMES.filter((name) => !existsSync(join(SHIPPED_MODULES_DIR, name, BUILT_IMAGE_FILE)));
 const skip = !podman.ok ? podman.reason : unbuilt.length > 0 ? `no image for ${unbuilt.join(", ")}: run node scripts/build-images.ts` : false;
 

@@ -18,7 +18,7 @@ import { busyboxImage, containerToolsMissing } from "../sandbox/container/busybo
 import { DevAccountIndex } from "../../src/chain/devAccounts.ts";
 import { startTestNetwork, type TestNetwork } from "./helpers.ts";
 
-const missing = containerToolsMissing();
+const missing = await containerToolsMissing();
 
 function manifest(name: string, args: string[], deterministic = true): ModuleManifestInput {
   return {

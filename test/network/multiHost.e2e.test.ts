@@ -23,6 +23,7 @@ import { createTestbed, REPO, tail, type ExecResult, type Host, type HostProcess
 import { busyboxImage, containerToolsMissing } from "../sandbox/container/busyboxImage.ts";
 
 const CHAIN_TOOL = join(REPO, "test", "network", "multiHost", "chainTool.ts");
+const containerMissing = await containerToolsMissing();
 const JC = devAccount(3).address;
 const RP1 = devAccount(RP1_ACCOUNT).address;
 const RP2 = devAccount(RP2_ACCOUNT).address;
@@ -173,7 +174,7 @@ describe("multi-host: every role in its own network namespace", { timeout: 8 * 6
     });
   });
 
-  it("a container job: the image archive goes from the job creator's host through the solver to the provider's podman, and the mediator's", { skip: containerToolsMissing() }, async () => {
+  it("a container job: the image archive goes from the job creator's host through the solver to the provider's podman, and the mediator's", { skip: containerMissing }, async () => {
     await withDiagnostics(async () => {
       const folder = join(hosts.jc.home, "say-box");
       await mkdir(folder, { recursive: true });

@@ -1,7 +1,7 @@
 // A small wrapper around the podman CLI for the container engine (docs/containers.md). Every call spawns podman
 // with an argument array, never through a shell: image IDs, names and paths reach podman as single arguments.
 // Every call passes `--runtime runc`, because crun fails on the machines this was built on.
-import { spawn, spawnSync } from "node:child_process";
+import { spawn } from "node:child_process";
 import { readOciImage } from "./ociArchive.ts";
 import { imageIdSchema } from "../../core/moduleManifest.ts";
 import { ImageMismatchError, InvalidModuleError } from "../errors.ts";
@@ -20,8 +20,12 @@ export interface PodmanResult {
 
 /** Runs `podman <args>` to completion and collects its output (for short control commands, not jobs). */
 export function podman(args: readonly string[], options: { timeoutMs?: number } = {}): Promise<PodmanResult> {
+  return runTool("podman", [...PODMAN_GLOBAL_ARGS, ...args], options.timeoutMs ?? 120_000);
+}
+
+function runTool(file: string, args: readonly string[], timeoutMs: number): Promise<PodmanResult> {
   return new Promise((resolveRun, rejectRun) => {
-    const child = spawn("podman", [...PODMAN_GLOBAL_ARGS, ...args], { stdio: ["ignore", "pipe", "pipe"], timeout: options.timeoutMs ?? 120_000 });
+    const child = spawn(file, args, { stdio: ["ignore", "pipe", "pipe"], timeout: timeoutMs });
     let stdout = "";
     let stderr = "";
     child.stdout.on("data", (chunk: Buffer) => (stdout += chunk.toString("utf8")));
@@ -32,29 +36,30 @@ export function podman(args: readonly string[], options: { timeoutMs?: number } 
 }
 
 export type PodmanAvailability = { ok: true } | { ok: false; reason: string };
-let availability: PodmanAvailability | undefined;
+let availability: Promise<PodmanAvailability> | undefined;
 
 /**
- * Whether podman and runc are installed and podman works (its storage opens). Cached: `podman info` takes about a
- * second, and whether podman works does not change while a process runs.
+ * Whether podman and runc are installed and podman works (its storage opens). Cached: `podman info` takes a second
+ * or more, and whether podman works does not change while a process runs. Asynchronous, so that a provider starting
+ * up (or `lilypad run`'s embedded network) never waits for it.
  */
-export function podmanAvailability(): PodmanAvailability {
+export function podmanAvailability(): Promise<PodmanAvailability> {
   availability ??= checkAvailability();
   return availability;
 }
 
-function checkAvailability(): PodmanAvailability {
-  const runc = spawnSync("runc", ["--version"], { stdio: "ignore", timeout: 10_000 });
-  if (runc.error || runc.status !== 0) return { ok: false, reason: "runc is not installed (apt-get install runc)" };
-  const info = spawnSync("podman", [...PODMAN_GLOBAL_ARGS, "info", "--format", "{{.Host.OCIRuntime.Name}}"], { encoding: "utf8", timeout: 30_000 });
-  if (info.error) return { ok: false, reason: "podman is not installed (apt-get install podman)" };
-  if (info.status !== 0) return { ok: false, reason: `podman does not work here: ${(info.stderr || "").trim().slice(-300)}` };
+async function checkAvailability(): Promise<PodmanAvailability> {
+  const runc = await runTool("runc", ["--version"], 10_000).catch(() => undefined);
+  if (!runc || runc.code !== 0) return { ok: false, reason: "runc is not installed (apt-get install runc)" };
+  const info = await podman(["info", "--format", "{{.Host.OCIRuntime.Name}}"], { timeoutMs: 30_000 }).catch(() => undefined);
+  if (!info) return { ok: false, reason: "podman is not installed (apt-get install podman)" };
+  if (info.code !== 0) return { ok: false, reason: `podman does not work here: ${info.stderr.trim().slice(-300)}` };
   return { ok: true };
 }
 
 /** Throws InvalidModuleError unless podman works here. */
-export function requirePodman(): void {
-  const found = podmanAvailability();
+export async function requirePodman(): Promise<void> {
+  const found = await podmanAvailability();
   if (!found.ok) throw new InvalidModuleError({ reason: `container modules need podman with runc: ${found.reason}` });
 }
 
@@ -85,8 +90,8 @@ export async function ensureImageLoaded(params: { archivePath: string; image: st
   if (!imageIdSchema.safeParse(image).success) {
     throw new InvalidModuleError({ reason: `"${image}" is not an image ID (sha256: and 64 lowercase hex digits)` });
   }
-  requirePodman();
   if (present.has(image)) return;
+  await requirePodman();
   const pending = loading.get(image);
   if (pending) return pending;
   const load = loadOnce(archivePath, image)

@@ -62,7 +62,7 @@ export async function runContainerJob(params: RunContainerJobParameters): Promis
   const { manifest, image, inputs, jobDir } = params;
   const started = performance.now();
   checkImage(manifest, image);
-  requirePodman();
+  await requirePodman();
   const { memoryMiB, timeoutMs, outputBytes } = manifest.limits;
 
   const resultDir = join(jobDir, "result");

@@ -12,8 +12,8 @@ const BUSYBOX = "/bin/busybox";
 const APPLETS = ["sh", "cat", "echo", "env", "head", "tr", "yes", "sleep", "touch", "ls", "id", "nc", "wget", "ln", "dd", "printf", "true", "sort", "mkdir"];
 
 /** Why the container tests cannot run here, naming the package to install; undefined when they can. */
-export function containerToolsMissing(): string | undefined {
-  const podman = podmanAvailability();
+export async function containerToolsMissing(): Promise<string | undefined> {
+  const podman = await podmanAvailability();
   if (!podman.ok) return podman.reason;
   // Debian's plain busybox is linked dynamically and would need a libc in the image.
   if (!existsSync(BUSYBOX) || !isStaticElf(readFileSync(BUSYBOX))) return "no static busybox (apt-get install busybox-static)";

@@ -22,7 +22,7 @@ import {
 import { removeJobDir } from "../../../src/sandbox/placeJobInputs.ts";
 import { busyboxImage, containerToolsMissing, type TestImage } from "./busyboxImage.ts";
 
-const missing = containerToolsMissing();
+const missing = await containerToolsMissing();
 const SEED = new Uint8Array(32).fill(7);
 const DATA_CID = "bafkreifixturedatafixturedatafixturedatafixturedatafixturedat";
 
