@@ -5,8 +5,9 @@
 // of test/fixtures/hostile (their build/*.wasm, or compiled here when not built); the js ones are ES modules.
 //
 // What is asserted is what the network does today:
-// - a module that is not deterministic: the mediator's re-run differs from the provider's result, and the provider
-//   is ruled wrong (it loses its results collateral, the creator pays nothing);
+// - a module that is not deterministic but claims to be (one that admits it is refused on the network): the
+//   mediator's re-run differs from the provider's result, and the provider is ruled wrong (it loses its results
+//   collateral, the creator pays nothing);
 // - a module that ends on its own, however hostile (escape attempts, a permission error), gives a result recording
 //   what happened (its stdout, stderr and exit code), accepted and paid like any other;
 // - a wasm module that runs into a limit every honest run reaches identically (instructions, memory, output:
@@ -150,10 +151,11 @@ describe("hostile and non-deterministic modules through the network", () => {
 
   it("a module that is not deterministic: the mediator's re-run differs and the provider is ruled wrong", async () => {
     // The rule: the mediator's only check is re-execution, so whoever posted a result nobody can reproduce is
-    // charged for it, and that is the provider. The provider bears non-determinism: nothing on the network stops
-    // it from taking a module whose manifest says `deterministic: false` (the flag is only a label), and on every
-    // challenged deal of such a module it loses its results collateral while the creator pays nothing.
-    assert.equal(JSON.parse(await readFile(join(FIXTURES, "nondeterministic", "manifest.json"), "utf8")).deterministic, false);
+    // charged for it, and that is the provider. A module whose manifest admits `deterministic: false` is refused on
+    // the network (NotMediableModuleError); one that claims determinism falsely is not caught until a challenge, so
+    // the provider bears it: on every challenged deal of such a module it loses its results collateral while the
+    // creator pays nothing. Providers should list the modules they run.
+    assert.equal(JSON.parse(await readFile(join(FIXTURES, "nondeterministic", "manifest.json"), "utf8")).deterministic, true);
     const providerBefore = await escrowTotal(t, PROVIDER);
     const mediatorBefore = await escrowTotal(t, MEDIATOR);
     const result = await client.run(cids.nondeterministic!, {}, { mediationChance: 1, targetProvider: PROVIDER });
