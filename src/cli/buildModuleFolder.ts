@@ -1,6 +1,7 @@
 // `module build` and `module publish` build a folder the same way: compile and package it, then, for an engine
 // judged only by comparing re-runs (containers), run it twice and refuse it when the runs differ.
 import { relative } from "node:path";
+import { InvalidInputError } from "../core/errors.ts";
 import type { InputValue } from "../core/moduleInputs.ts";
 import { buildModule } from "../modules/buildModule.ts";
 import { assertReproducible, checkReproducible, needsReproducibilityCheck } from "../modules/checkReproducible.ts";
@@ -27,6 +28,12 @@ export async function buildModuleFolder(ctx: CliContext, local: LocalModules, di
       pool,
       workRoot: local.workDir,
       onRun: (run) => ctx.stderr(`checking that runs agree: run ${run} of 2…\n`),
+    }).catch((error: unknown) => {
+      // An input with no default: the check runs need a value, which only the author can choose.
+      if (error instanceof InvalidInputError) {
+        throw new InvalidInputError({ key: error.key, reason: `${error.message.replace(/^input "[^"]*": /, "")} for the two runs that check the module is deterministic`, hint: `give one: -i ${error.key}=...` });
+      }
+      throw error;
     });
     assertReproducible(report, dir);
     if (!report.reproducible) {

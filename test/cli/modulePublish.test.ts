@@ -4,7 +4,7 @@
 import assert from "node:assert/strict";
 import { execFile } from "node:child_process";
 import { existsSync } from "node:fs";
-import { cp, mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { copyFile, cp, mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
@@ -14,8 +14,11 @@ import { zeroAddress } from "viem";
 import { devAccount } from "../../src/chain/devAccounts.ts";
 import { resolveModuleOnChain } from "../../src/chain/moduleRegistry.ts";
 import { startDevChain, type DevChain } from "../../src/devnet/startDevChain.ts";
+import { readOciImage } from "../../src/sandbox/container/ociArchive.ts";
+import { busyboxImage, containerToolsMissing } from "../sandbox/container/busyboxImage.ts";
 
 const run = promisify(execFile);
+const containerMissing = await containerToolsMissing();
 const author = devAccount(3).address;
 const repo = fileURLToPath(new URL("../../", import.meta.url));
 
@@ -93,6 +96,33 @@ describe("lilypad module publish", () => {
     const built = JSON.parse((await lilypad(home, ["module", "build", "./lamb", "--json"])).stdout);
     assert.equal(built.moduleId, digest);
     assert.match((await lilypad(home, ["module", "run", "lamb:v1", "-i", "Message=baa"])).stdout, /< baa >/);
+  });
+
+  it("publishes a module in Lilypad's format (lilypad_module.json.tmpl and its image archive), after its two check runs; it runs by name", { skip: containerMissing }, async () => {
+    const dir = join(root, "say-lilypad");
+    await mkdir(dir, { recursive: true });
+    const box = await busyboxImage();
+    await copyFile(box.archivePath, join(dir, "image.oci.tar"));
+    const { manifestDigest } = await readOciImage(box.archivePath);
+    await writeFile(
+      join(dir, "lilypad_module.json.tmpl"),
+      `{"machine":{"gpu":0,"cpu":1000,"ram":100},"job":{"APIVersion":"V1beta1","Spec":{"Deal":{"Concurrency":1},"Docker":{"Entrypoint":["sh","-c","echo \\"says: $1\\"","sh",{{ .Message }}],"Image":"tests/say-lilypad@${manifestDigest}"},"Engine":"Docker","Network":{"Type":"None"},"PublisherSpec":{"Type":"IPFS"},"Resources":{"GPU":""},"Timeout":60,"Verifier":"Noop"}}}`,
+    );
+    const home = join(root, "say-home");
+    // Message has no default in the template: the check runs need one.
+    const missing = await lilypad(home, ["module", "publish", "./say-lilypad", "--network-file", networkFile, "--dev-account", "6"]).then(
+      () => undefined,
+      (error: { stderr: string }) => error.stderr,
+    );
+    assert.match(missing ?? "", /Message/);
+    const { stdout, stderr } = await lilypad(home, ["module", "publish", "./say-lilypad", "-i", "Message=check", "--network-file", networkFile, "--dev-account", "6"]);
+    assert.match(stderr, /checking that runs agree: run 2 of 2/);
+    const publisher = devAccount(6).address;
+    assert.match(stdout, new RegExp(`published ${publisher}/say-lilypad:v1`));
+    const digest = /module id +(0x[0-9a-f]{64})/.exec(stdout)![1]!;
+    assert.equal(await resolveModuleOnChain({ publicClient: dev.publicClient, market: dev.network.contracts.market, publisher, name: "say-lilypad", version: "v1" }), digest);
+    const ran = await lilypad(home, ["module", "run", `${publisher}/say-lilypad:v1`, "-i", "Message=by name", "--network", networkFile]);
+    assert.match(ran.stdout, /^says: by name$/m);
   });
 
   it("a folder that cannot be built automatically: one line says exactly what to do", async () => {

@@ -22,11 +22,13 @@ import type { CliContext } from "../context.ts";
 import { readDeployedNetworkFile, resolveNetworkFile } from "../networkFiles.ts";
 import { localModules } from "../localModules.ts";
 import { buildModuleFolder } from "../buildModuleFolder.ts";
+import { collectInput, parseInputFlags } from "../parseInputFlags.ts";
 
 interface PublishFlags {
   networkFile?: string;
   devAccount?: string;
   asGovernance?: boolean;
+  input?: string[];
 }
 
 /**
@@ -42,6 +44,7 @@ export function registerModulePublish(module: Command, ctx: CliContext): Command
     .option("--network-file <path>", "the network to publish on (default: the devnet's network file)")
     .option("--dev-account <index>", "sign with this well-known dev account (devnet only) instead of LILYPAD_PRIVATE_KEY")
     .option("--as-governance", "approve the bare NAME:VERSION for the whole network (the market's owner only)")
+    .option("-i, --input <Key=Value>", "an input for the two check runs of a container module folder (repeatable; defaults fill the rest)", collectInput)
     .action(async (ref: string, flags: PublishFlags, command: Command) => {
       const paths = lilypadPaths({ env: ctx.env, homedir: ctx.homedir });
       // The global flags every network command takes count here too: --network NAME|FILE, --private-key,
@@ -68,7 +71,7 @@ export function registerModulePublish(module: Command, ctx: CliContext): Command
       const origin: ResolveModuleRefResult =
         folder && existsSync(folder)
           ? {
-              cid: (await buildModuleFolder(ctx, local, folder, {})).cid,
+              cid: (await buildModuleFolder(ctx, local, folder, parseInputFlags(flags.input ?? []))).cid,
               source: "folder",
             }
           : await resolveModuleRef({ ref, blockstore: local.blockstore, catalogs: local.catalogs, registry: local.registry });
