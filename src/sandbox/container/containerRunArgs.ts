@@ -1,5 +1,6 @@
 // The `podman run` argument list of one container job: every flag of the table in docs/containers.md, as an array
 // (never a shell line), so that inputs, however hostile, reach the container as single literal arguments.
+import { availableParallelism } from "node:os";
 import type { ModuleManifest } from "../../core/moduleManifest.ts";
 import { fillTemplate, type ResolvedInputs } from "../../core/moduleInputs.ts";
 import { InvalidArgumentError } from "../../core/errors.ts";
@@ -70,7 +71,8 @@ export function containerRunArgs(p: ContainerRunArgsParameters): string[] {
     "--user", CONTAINER_USER,
     "--memory", `${memoryMiB}m`,
     "--memory-swap", `${memoryMiB}m`,
-    "--cpus", String(manifest.resources.cpu),
+    // podman refuses more CPUs than the host has; a provider that took the job offered them, so it gets them all.
+    "--cpus", String(Math.min(manifest.resources.cpu, availableParallelism())),
     "--pids-limit", String(PIDS_LIMIT),
     "--ulimit", `nofile=${OPEN_FILES}:${OPEN_FILES}`,
     "--ulimit", `nproc=${OPEN_FILES}:${OPEN_FILES}`,

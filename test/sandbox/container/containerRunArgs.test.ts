@@ -1,6 +1,7 @@
 // The podman run arguments of a container job: every flag of docs/containers.md, the GPU only when asked for, and
 // inputs as single literal arguments (no podman installation needed).
 import assert from "node:assert/strict";
+import { availableParallelism } from "node:os";
 import { describe, it } from "node:test";
 import { resolveInputs } from "../../../src/core/moduleInputs.ts";
 import { moduleManifestSchema, PLACEHOLDER_ARTIFACT_CID } from "../../../src/core/moduleManifest.ts";
@@ -37,6 +38,12 @@ const argsOf = (gpu: boolean, jobDir = "/jobs/1") =>
 const pairs = (args: string[]) => args.slice(0, args.indexOf(image)).map((a, i, all) => `${a} ${all[i + 1]}`);
 
 describe("containerRunArgs", () => {
+  it("never asks podman for more CPUs than the host has (podman would refuse to start)", () => {
+    const greedy = { ...manifest, resources: { ...manifest.resources, cpu: 256 } };
+    const args = containerRunArgs({ manifest: greedy, image, inputs: {}, name: "n", inputsDir: "/j/i", outputsDir: "/j/o", seed: new Uint8Array(1), gpu: false, stdin: false });
+    assert.equal(args[args.indexOf("--cpus") + 1], String(availableParallelism()));
+  });
+
   it("carries every limit of the docs' table", () => {
     const flags = pairs(argsOf(false));
     for (const pair of [
@@ -47,7 +54,7 @@ describe("containerRunArgs", () => {
       "--user 65534:65534",
       "--memory 128m",
       "--memory-swap 128m",
-      "--cpus 2",
+      `--cpus ${Math.min(2, availableParallelism())}`,
       "--pids-limit 256",
       "--label lilypad.job=1",
       "--name lilypad-job-test",
