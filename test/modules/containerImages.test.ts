@@ -104,6 +104,12 @@ describe("OCI archives", () => {
       for (const [digest, bytes] of blobs) if (bytes.includes("architecture")) blobs.set(digest, Buffer.from(bytes.toString().replace("amd64", "arm64")));
     });
     await assert.rejects(readOciImage(a.path), (error: unknown) => error instanceof OciArchiveError && /does not match its digest/.test(error.message));
+    // A config blob of 5 MiB: refused by its size before it is read or hashed.
+    const huge = await archive("huge.oci.tar", (blobs) => {
+      const [digest, bytes] = [...blobs].find(([, b]) => b.includes("architecture"))!;
+      blobs.set(digest, Buffer.concat([bytes.subarray(0, bytes.length - 1), Buffer.from(`,"pad":"${"x".repeat(5 << 20)}"}`)]));
+    });
+    await assert.rejects(readOciImage(huge.path), (error: unknown) => error instanceof OciArchiveError && /more than the \d+ an image's JSON needs/.test(error.message));
     const junk = join(dir, "junk.tar");
     await writeFile(junk, Buffer.alloc(2048, 7));
     await assert.rejects(readOciImage(junk), /not a tar file/);

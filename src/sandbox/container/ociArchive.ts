@@ -8,6 +8,8 @@ import { z } from "zod";
 import { OciArchiveError } from "../errors.ts";
 import { listTar, readTarEntry, type TarEntry } from "./tar.ts";
 
+/** index.json, a manifest and a config are a few KiB: a hostile archive does not get a provider to read gigabytes. */
+const MAX_JSON_BYTES = 4 << 20;
 const digest = z.string().regex(/^sha256:[0-9a-f]{64}$/);
 const descriptor = z.object({ mediaType: z.string().optional(), digest, size: z.number().int().nonnegative() });
 const indexSchema = z.object({ schemaVersion: z.literal(2), manifests: z.array(descriptor).min(1) });
@@ -39,6 +41,7 @@ export async function readOciImage(path: string): Promise<OciImageInfo> {
   const json = async (name: string, expected?: string): Promise<unknown> => {
     const entry = byName.get(name);
     if (!entry || entry.type !== "0") return fail(`it has no ${name}`);
+    if (entry.size > MAX_JSON_BYTES) return fail(`${name} is ${entry.size} bytes, more than the ${MAX_JSON_BYTES} an image's JSON needs`);
     const bytes = await readTarEntry(path, entry);
     if (expected && `sha256:${createHash("sha256").update(bytes).digest("hex")}` !== expected) return fail(`${name} does not match its digest`);
     try {
