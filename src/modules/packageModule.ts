@@ -14,8 +14,8 @@ import { addDirectory } from "../storage/addDirectory.ts";
 import { addFile } from "../storage/addFile.ts";
 import type { Blockstore } from "../storage/createBlockstore.ts";
 import { BUILT_IMAGE_FILE, GIVEN_IMAGE_FILE } from "./container/buildContainerImage.ts";
-import { readOciImage } from "../sandbox/container/ociArchive.ts";
-import { OciArchiveError } from "../sandbox/errors.ts";
+import { OciArchiveError } from "../storage/errors.ts";
+import { readOciImage } from "../storage/ociArchive.ts";
 import { ModulePackageError } from "./errors.ts";
 import { LILYPAD_TEMPLATE_FILE, readFolderManifest } from "./folderManifest.ts";
 

@@ -128,11 +128,3 @@ export class ImageMismatchError extends LilypadError {
     this.loaded = params.loaded;
   }
 }
-
-/** A file that is not an OCI image archive podman could load (no index.json, a missing blob, a digest that does not match). */
-export class OciArchiveError extends LilypadError {
-  constructor(params: { path: string; reason: string }) {
-    super({ code: "OCI_ARCHIVE", message: `${params.path} is not a usable OCI image archive: ${params.reason}`, hint: "make it with `podman save --format oci-archive`" });
-    this.name = "OciArchiveError";
-  }
-}

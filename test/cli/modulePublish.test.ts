@@ -14,7 +14,7 @@ import { zeroAddress } from "viem";
 import { devAccount } from "../../src/chain/devAccounts.ts";
 import { resolveModuleOnChain } from "../../src/chain/moduleRegistry.ts";
 import { startDevChain, type DevChain } from "../../src/devnet/startDevChain.ts";
-import { readOciImage } from "../../src/sandbox/container/ociArchive.ts";
+import { readOciImage } from "../../src/storage/ociArchive.ts";
 import { busyboxImage, containerToolsMissing } from "../sandbox/container/busyboxImage.ts";
 
 const run = promisify(execFile);

@@ -17,8 +17,8 @@ import { dirname, join, resolve } from "node:path";
 import { findExecutables } from "../findExecutable.ts";
 import { ImageBuildError, ImageRecipeError, ImageToolMissingError } from "./errors.ts";
 import { IMAGE_RECIPE_FILE, readImageRecipe, type ImageRecipe } from "./imageRecipe.ts";
-import { readOciImage, type OciImageInfo } from "../../sandbox/container/ociArchive.ts";
-import { listTar, TAR_END, tarEntryBytes, type TarFileToWrite } from "../../sandbox/container/tar.ts";
+import { readOciImage, type OciImageInfo } from "../../storage/ociArchive.ts";
+import { listTar, TAR_END, tarEntryBytes, type TarFileToWrite } from "../../storage/tar.ts";
 
 /** The build's archive in a module folder, and an archive an author built elsewhere. */
 export const BUILT_IMAGE_FILE = join("build", "image.oci.tar");

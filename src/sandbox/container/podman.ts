@@ -2,7 +2,7 @@
 // with an argument array, never through a shell: image IDs, names and paths reach podman as single arguments.
 // Every call passes `--runtime runc`, because crun fails on the machines this was built on.
 import { spawn } from "node:child_process";
-import { readOciImage } from "./ociArchive.ts";
+import { readOciImage } from "../../storage/ociArchive.ts";
 import { imageIdSchema } from "../../core/moduleManifest.ts";
 import { ImageMismatchError, InvalidModuleError } from "../errors.ts";
 

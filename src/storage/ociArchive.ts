@@ -5,7 +5,7 @@
 import { createHash } from "node:crypto";
 import { stat } from "node:fs/promises";
 import { z } from "zod";
-import { OciArchiveError } from "../errors.ts";
+import { OciArchiveError } from "./errors.ts";
 import { listTar, readTarEntry, type TarEntry } from "./tar.ts";
 
 /** index.json, a manifest and a config are a few KiB: a hostile archive does not get a provider to read gigabytes. */
