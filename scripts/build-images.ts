@@ -6,11 +6,10 @@
 // "Image":"name@sha256:..." rewritten to the manifest digest of the image just built.
 // Usage: node scripts/build-images.ts [name ...]
 import { existsSync, readdirSync } from "node:fs";
-import { readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { buildContainerImage } from "../src/modules/container/buildContainerImage.ts";
 import { IMAGE_RECIPE_FILE } from "../src/modules/container/imageRecipe.ts";
-import { LILYPAD_TEMPLATE_FILE } from "../src/modules/folderManifest.ts";
+import { LILYPAD_TEMPLATE_FILE, pinTemplateImage } from "../src/modules/folderManifest.ts";
 import { SHIPPED_MODULES_DIR } from "../src/modules/moduleCatalog.ts";
 
 /** The shipped modules that have an image recipe. */
@@ -18,15 +17,6 @@ export function listImageModules(): string[] {
   return readdirSync(SHIPPED_MODULES_DIR)
     .sort()
     .filter((name) => existsSync(join(SHIPPED_MODULES_DIR, name, IMAGE_RECIPE_FILE)));
-}
-
-/** Points a Lilypad template's Docker image at `manifestDigest`; returns whether the file changed. */
-export async function pinTemplateImage(path: string, manifestDigest: string): Promise<boolean> {
-  const text = await readFile(path, "utf8");
-  const pinned = text.replace(/("Image"\s*:\s*"[^"@]+)@sha256:[0-9a-f]{64}"/, `$1@${manifestDigest}"`);
-  if (pinned === text) return false;
-  await writeFile(path, pinned);
-  return true;
 }
 
 async function main(argv: string[]): Promise<void> {
@@ -39,8 +29,7 @@ async function main(argv: string[]): Promise<void> {
     const built = await buildContainerImage({ dir, onProgress: (line) => console.log(`  ${name}: ${line}`) });
     const seconds = ((performance.now() - t0) / 1000).toFixed(1);
     console.log(`modules/${name}/build/image.oci.tar  ${(built.bytes / 1e6).toFixed(0)} MB  ${built.image}  ${built.source}  ${seconds} s`);
-    const template = join(dir, LILYPAD_TEMPLATE_FILE);
-    if (existsSync(template) && (await pinTemplateImage(template, built.manifestDigest))) {
+    if (await pinTemplateImage(dir, built.manifestDigest)) {
       console.log(`modules/${name}/${LILYPAD_TEMPLATE_FILE}: Image pinned to ${built.manifestDigest}`);
     }
   }

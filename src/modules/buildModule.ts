@@ -10,7 +10,7 @@ import type { Blockstore } from "../storage/createBlockstore.ts";
 import { compileC } from "./compileC.ts";
 import { buildContainerImage } from "./container/buildContainerImage.ts";
 import { IMAGE_RECIPE_FILE } from "./container/imageRecipe.ts";
-import { readFolderManifest } from "./folderManifest.ts";
+import { LILYPAD_TEMPLATE_FILE, pinTemplateImage, readFolderManifest } from "./folderManifest.ts";
 import { compileRust } from "./compileRust.ts";
 import { ToolchainMissingError } from "./errors.ts";
 import { findModuleSources, sourcesDigest, staleReason, writeSourcesStamp, type ModuleSources } from "./moduleSources.ts";
@@ -31,7 +31,8 @@ export interface BuildModuleParameters {
 export async function buildModule({ dir, blockstore, env = process.env, onCompile, onImageProgress }: BuildModuleParameters): Promise<PackageModuleResult> {
   const root = resolve(dir);
   if (await isContainerRecipeFolder(root)) {
-    await buildContainerImage({ dir: root, env, onProgress: onImageProgress });
+    const built = await buildContainerImage({ dir: root, env, onProgress: onImageProgress });
+    if (await pinTemplateImage(root, built.manifestDigest)) onImageProgress?.(`${LILYPAD_TEMPLATE_FILE}: its Image now names the image built, ${built.manifestDigest}`);
     return await packageModule({ dir: root, blockstore });
   }
   const sources = await findModuleSources(root);

@@ -8,6 +8,7 @@ import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
+import { buildModule } from "../../src/modules/buildModule.ts";
 import { buildContainerImage } from "../../src/modules/container/buildContainerImage.ts";
 import { ImageRecipeError } from "../../src/modules/container/errors.ts";
 import { OciArchiveError } from "../../src/storage/errors.ts";
@@ -183,6 +184,25 @@ describe("a container image built from Debian packages", { skip, timeout: 15 * 6
     const again = await loadModule({ cid: packaged.cid, blockstore, artifactsDir });
     assert.deepEqual(again.artifact, loaded.artifact);
     assert.ok(existsSync(loaded.artifact.archivePath));
+  });
+
+  it("a Lilypad-format folder with a recipe: the build points its template at the image it built, then packages it", async () => {
+    const lilypadDir = join(root, "cowsay-lilypad");
+    mkdirSync(lilypadDir);
+    copyFileSync(join(dir, "image.json"), join(lilypadDir, "image.json"));
+    const stale = `sha256:${"0".repeat(64)}`;
+    const template = (digest: string) =>
+      `{"machine":{"gpu":0,"cpu":1000,"ram":100},"job":{"APIVersion":"V1beta1","Spec":{"Docker":{"Entrypoint":["/usr/games/cowsay",{{ .Message }}],"Image":"lilypad/cowsay@${digest}"},"Engine":"Docker","Network":{"Type":"None"},"Timeout":60}}}`;
+    await writeFile(join(lilypadDir, "lilypad_module.json.tmpl"), template(stale));
+    // Packaged as it is, the archive is not the image the template names.
+    const first = await buildContainerImage({ dir: lilypadDir });
+    await assert.rejects(packageModule({ dir: lilypadDir, blockstore }), /not the sha256:0{64} that lilypad_module\.json\.tmpl names/);
+    const lines: string[] = [];
+    const built = await buildModule({ dir: lilypadDir, blockstore, onImageProgress: (line) => lines.push(line) });
+    assert.equal(readFileSync(join(lilypadDir, "lilypad_module.json.tmpl"), "utf8"), template(first.manifestDigest));
+    assert.ok(lines.some((line) => line.includes(first.manifestDigest)), lines.join("\n"));
+    assert.equal(built.manifest.engine, "container");
+    assert.equal(built.manifest.artifact.image, first.image);
   });
 
   it("packageModule takes a folder's own image.oci.tar when it has no recipe", async () => {
