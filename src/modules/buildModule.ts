@@ -30,11 +30,7 @@ export interface BuildModuleParameters {
 
 export async function buildModule({ dir, blockstore, env = process.env, onCompile, onImageProgress }: BuildModuleParameters): Promise<PackageModuleResult> {
   const root = resolve(dir);
-  if (await isContainerRecipeFolder(root)) {
-    const built = await buildContainerImage({ dir: root, env, onProgress: onImageProgress });
-    if (await pinTemplateImage(root, built.manifestDigest)) onImageProgress?.(`${LILYPAD_TEMPLATE_FILE}: its Image now names the image built, ${built.manifestDigest}`);
-    return await packageModule({ dir: root, blockstore });
-  }
+  if (await isContainerRecipeFolder(root)) return await buildContainerModule(root, blockstore, env, onImageProgress);
   const sources = await findModuleSources(root);
   if (sources) {
     onCompile?.(sources.entry);
@@ -56,7 +52,7 @@ export async function buildModuleIfStale(params: BuildModuleIfStaleParameters): 
   const root = resolve(params.dir);
   // A container image build is cached by its recipe and files, so it is always asked for: instant when current.
   // Its progress (a cold build runs mmdebstrap for minutes) is told the way a rebuild is.
-  if (await isContainerRecipeFolder(root)) return await buildModule({ ...params, onImageProgress: params.onImageProgress ?? params.onRebuild });
+  if (await isContainerRecipeFolder(root)) return await buildContainerModule(root, params.blockstore, params.env ?? process.env, params.onImageProgress ?? params.onRebuild);
   const sources = await findModuleSources(root);
   const reason = sources && (await staleReason(root, sources));
   if (!reason) return await packageModule({ dir: root, blockstore: params.blockstore });
@@ -93,6 +89,18 @@ async function loadAssemblyScript(root: string): Promise<typeof import("./compil
       cause: error,
     });
   }
+}
+
+/** Builds a recipe folder's image (cached by content), points a Lilypad template at it, and packages the folder. */
+async function buildContainerModule(
+  root: string,
+  blockstore: Blockstore,
+  env: Readonly<Record<string, string | undefined>>,
+  onImageProgress: ((line: string) => void) | undefined,
+): Promise<PackageModuleResult> {
+  const built = await buildContainerImage({ dir: root, env, onProgress: onImageProgress });
+  if (await pinTemplateImage(root, built.manifestDigest)) onImageProgress?.(`${LILYPAD_TEMPLATE_FILE}: its Image now names the image built, ${built.manifestDigest}`);
+  return await packageModule({ dir: root, blockstore });
 }
 
 /** A container module folder with an image recipe (image.json) to build from. */

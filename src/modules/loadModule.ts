@@ -8,6 +8,7 @@ import { dirname, join } from "node:path";
 import { CID } from "multiformats/cid";
 import { moduleIdOf, parseManifest } from "../core/moduleId.ts";
 import type { ModuleManifest } from "../core/moduleManifest.ts";
+import type { JobArtifact } from "../sandbox/runJob.ts";
 import type { Blockstore } from "../storage/createBlockstore.ts";
 import { TargetExistsError } from "../storage/errors.ts";
 import { extractDirectory } from "../storage/extractDirectory.ts";
@@ -29,11 +30,8 @@ export interface LoadModuleParameters {
   artifactsDir: string;
 }
 
-export type LoadedArtifact =
-  | { engine: "wasm"; wasm: Uint8Array }
-  | { engine: "js"; dir: string }
-  /** The OCI image archive, written out of the block store; `image` is the image ID it must load as. */
-  | { engine: "container"; archivePath: string; image: string };
+/** What the sandbox runs (for a container, the archive written out of the block store). */
+export type LoadedArtifact = JobArtifact;
 
 export interface LoadModuleResult {
   cid: string;

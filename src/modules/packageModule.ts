@@ -14,6 +14,7 @@ import { addDirectory } from "../storage/addDirectory.ts";
 import { addFile } from "../storage/addFile.ts";
 import type { Blockstore } from "../storage/createBlockstore.ts";
 import { BUILT_IMAGE_FILE, GIVEN_IMAGE_FILE } from "./container/buildContainerImage.ts";
+import { IMAGE_RECIPE_FILE } from "./container/imageRecipe.ts";
 import { OciArchiveError } from "../storage/errors.ts";
 import { readOciImage } from "../storage/ociArchive.ts";
 import { ModulePackageError } from "./errors.ts";
@@ -95,8 +96,8 @@ async function storeContainerArtifact(root: string, blockstore: Blockstore, mani
     throw new ModulePackageError({
       dir: root,
       reason: `no ${BUILT_IMAGE_FILE} or ${GIVEN_IMAGE_FILE}`,
-      hint: existsSync(join(root, "image.json"))
-        ? `run \`lilypad module build ${root}\` first (it builds the image from image.json)`
+      hint: existsSync(join(root, IMAGE_RECIPE_FILE))
+        ? `run \`lilypad module build ${root}\` first (it builds the image from ${IMAGE_RECIPE_FILE})`
         : `write an image.json (docs/containers.md, "Building a container module"), or save an image there with \`podman save --format oci-archive -o ${join(root, GIVEN_IMAGE_FILE)} IMAGE\``,
     });
   }

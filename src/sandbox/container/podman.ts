@@ -145,11 +145,6 @@ export async function removeContainer(name: string): Promise<void> {
   }
 }
 
-/** Sends SIGKILL to a running container (it stays, stopped, until removed). */
-export async function killContainer(name: string): Promise<void> {
-  await podman(["kill", "--signal", "KILL", name]);
-}
-
 /** The names of all containers, running or not, that carry `label` (`key` or `key=value`). */
 export async function listContainers(label: string = JOB_LABEL): Promise<string[]> {
   const listed = await podman(["ps", "--all", "--filter", `label=${label}`, "--format", "{{.Names}}"]);
